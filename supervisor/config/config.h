@@ -1,0 +1,57 @@
+// Config: the supervisor's settings, read from /etc/clawhive/clawhive.yaml (yaml-cpp).
+//
+// Every error names file:line:col (1-based) and what was expected; the daemon refuses to start on any
+// error, including unknown keys (a typo must not silently fall back to a default). A missing file is an
+// error; an empty file gives all defaults. Plain values, no I/O after loading.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "supervisor/common/result.h"
+#include "supervisor/tenant/tenant.h"
+
+namespace clawhive {
+
+struct Config {
+  // api:
+  std::string listen_address = "127.0.0.1";  // api.listen: "host:port"
+  uint16_t listen_port = 8470;
+  // paths:
+  std::string state_dir = "/var/lib/clawhive";            // supervisor DB, API token (root only)
+  std::string tenants_dir = "/var/lib/clawhive-tenants";  // tenants' own state (one 0700 dir each)
+  std::string unit_dir = "/etc/systemd/system";           // where per-tenant drop-ins are written
+  // parent_slice: caps all tenants together so the host and the supervisor keep headroom.
+  uint64_t parent_memory_max = 0;          // bytes; 0 = infinity
+  uint64_t parent_memory_high = 0;
+  uint64_t parent_cpu_quota_percent = 0;   // 0 = unlimited
+  uint64_t parent_tasks_max = 0;
+  // tenant_defaults:
+  Resources default_resources{.memory_high = 1024ull << 20, .memory_max = 1536ull << 20,
+                              .cpu_weight = 100, .cpu_quota_percent = 100, .tasks_max = 512};
+  AgentSpec default_agent{.exec = "/usr/lib/clawhive/clawhive-test-agent", .args = {}, .env = {},
+                          .health_path = "/healthz"};
+  uint16_t port_base = 20000;  // first tenant port
+  uint16_t port_step = 120;    // OpenClaw uses port, port+2 and port+9..+108
+  uint32_t uid_min = 300000;   // static per-tenant uids are allocated in [uid_min, uid_max]
+  uint32_t uid_max = 399999;
+  // crash_policy:
+  uint32_t immediate_restarts = 3;     // crashes in the window restarted at once
+  uint64_t backoff_initial_ms = 1000;  // then delays double from here...
+  uint64_t backoff_max_ms = 60000;     // ...up to here
+  uint32_t quarantine_after = 8;       // this many crashes within the window -> quarantine
+  uint64_t crash_window_ms = 600000;
+  // probe: liveness probe of every running agent
+  uint64_t probe_interval_ms = 5000;
+  uint64_t probe_timeout_ms = 2000;
+  uint32_t probe_failures = 3;         // consecutive failures -> restart as hung
+  uint64_t start_timeout_ms = 30000;   // time allowed from start to first healthy probe
+  // watchdog (systemd WatchdogSec is in the unit; this is only read from the environment)
+};
+
+// Parses YAML text; `filename` is used in messages only.
+Result<Config> ParseConfig(const std::string& yaml_text, const std::string& filename);
+// Reads and parses a file.
+Result<Config> LoadConfig(const std::string& path);
+
+}  // namespace clawhive

@@ -1,0 +1,69 @@
+// Store: the supervisor's durable state in one SQLite file (WAL mode) under the state dir.
+//
+// Schema changes are numbered migrations applied in order at Open(); the applied number is kept in
+// PRAGMA user_version. Writes that belong together go through a Transaction, which rolls back unless
+// commit() is called. Not thread-safe: the supervisor's event-loop thread is its only user.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "supervisor/common/result.h"
+#include "supervisor/tenant/incident.h"
+#include "supervisor/tenant/tenant.h"
+
+struct sqlite3;
+
+namespace clawhive {
+
+class Store;
+
+// RAII transaction (BEGIN IMMEDIATE). Destroyed without commit() -> ROLLBACK.
+class Transaction {
+ public:
+  Transaction(Transaction&&) noexcept;
+  Transaction& operator=(Transaction&&) = delete;
+  ~Transaction();
+  Status commit();
+
+ private:
+  friend class Store;
+  explicit Transaction(sqlite3* db) : db_(db) {}
+  sqlite3* db_;
+  bool done_ = false;
+};
+
+class Store {
+ public:
+  // Opens (creating if needed, mode 0600) and migrates. ":memory:" works for tests.
+  static Result<std::unique_ptr<Store>> Open(const std::string& path);
+  ~Store();
+
+  Result<Transaction> Begin();
+  int schema_version() const;
+
+  Result<std::vector<Tenant>> ListTenants();
+  Result<std::optional<Tenant>> GetTenant(const std::string& id);
+  Status InsertTenant(const Tenant& t);   // kAlreadyExists if the id is taken
+  Status UpdateTenant(const Tenant& t);   // kNotFound if absent
+  Status DeleteTenant(const std::string& id);  // also deletes its incidents; kNotFound if absent
+
+  // Lowest free uid in [lo, hi] not used by any tenant; kUnavailable when the range is full.
+  Result<uint32_t> FreeUid(uint32_t lo, uint32_t hi);
+  // Lowest port base + k*step (k >= 0, < 65536) not used by any tenant.
+  Result<uint16_t> FreePort(uint16_t base, uint16_t step);
+
+  Result<int64_t> AddIncident(const Incident& incident);  // returns the new id
+  Status SetIncidentHealthy(int64_t incident_id, double healthy_after_s);
+  // Newest first; tenant empty = all tenants.
+  Result<std::vector<Incident>> ListIncidents(const std::string& tenant, size_t limit);
+
+ private:
+  explicit Store(sqlite3* db);
+  struct Impl;
+  sqlite3* db_;
+};
+
+}  // namespace clawhive
