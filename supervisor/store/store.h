@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "supervisor/common/result.h"
+#include "supervisor/store/sqlite.h"
 #include "supervisor/tenant/incident.h"
 #include "supervisor/tenant/tenant.h"
 
@@ -31,7 +32,7 @@ class Transaction {
  private:
   friend class Store;
   explicit Transaction(sqlite3* db) : db_(db) {}
-  sqlite3* db_;
+  sqlite3* db_;  // not owned: a Transaction must not outlive its Store
   bool done_ = false;
 };
 
@@ -61,9 +62,10 @@ class Store {
   Result<std::vector<Incident>> ListIncidents(const std::string& tenant, size_t limit);
 
  private:
-  explicit Store(sqlite3* db);
-  struct Impl;
-  sqlite3* db_;
+  Store(sqlite::DbHandle db, int schema_version);
+  struct Impl;  // private helpers, defined in store.cpp
+  sqlite::DbHandle db_;
+  int schema_version_;
 };
 
 }  // namespace clawhive

@@ -1,0 +1,39 @@
+// Host: the supervisor's touchpoints with the OS other than systemd: accounts, files, the clock of the
+// wall, and kernel OOM counters. PosixHost is the real one; tests use FakeHost (tests/unit/fake_host.h).
+// Called on the event-loop thread only.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "supervisor/common/result.h"
+
+namespace clawhive {
+
+class Host {
+ public:
+  virtual ~Host() = default;
+
+  // Creates the static system user `name` with `uid` (and a group of the same name), no login shell,
+  // home `home` (not created). Succeeds if it already exists with that uid; kConflict if it exists with
+  // another uid or the uid belongs to someone else.
+  virtual Status EnsureUser(const std::string& name, uint32_t uid, const std::string& home) = 0;
+  virtual Status RemoveUser(const std::string& name) = 0;  // ok if absent
+
+  // Writes a file atomically (temp file + fsync + rename), creating parent directories (0755).
+  virtual Status WriteFile(const std::string& path, const std::string& content, uint32_t mode) = 0;
+  virtual Status RemoveFile(const std::string& path) = 0;  // ok if absent
+  // Removes a directory tree; ok if absent. Refuses paths that are not absolute or contain "..".
+  virtual Status RemoveTree(const std::string& path) = 0;
+  virtual bool Exists(const std::string& path) = 0;
+
+  virtual int64_t WallMs() = 0;  // unix time in ms
+
+  // How many processes the kernel's OOM killer has killed in the cgroup (path as systemd's ControlGroup
+  // property gives it). Used only where systemd cannot report "oom-kill" itself (cgroup v1 memory
+  // controller); nullopt where unknown.
+  virtual std::optional<uint64_t> OomKills(const std::string& control_group) = 0;
+};
+
+}  // namespace clawhive

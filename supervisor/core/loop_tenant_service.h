@@ -1,0 +1,69 @@
+// LoopTenantService: TenantService for any thread. Each call is handed to the event-loop thread, where
+// the Supervisor runs it, and the caller blocks until the answer (or a timeout: the loop is stuck or
+// shutting down, reported as kUnavailable).
+#pragma once
+
+#include <chrono>
+#include <future>
+#include <memory>
+
+#include "supervisor/core/loop.h"
+#include "supervisor/core/supervisor.h"
+
+namespace clawhive {
+
+class LoopTenantService : public TenantService {
+ public:
+  LoopTenantService(Loop& loop, Supervisor& sup, std::chrono::milliseconds timeout = std::chrono::seconds(60))
+      : loop_(loop), sup_(sup), timeout_(timeout) {}
+
+  Result<TenantStatus> Create(const std::string& id, const TenantPatch& p) override {
+    return Call<Result<TenantStatus>>([=, this] { return sup_.Create(id, p); });
+  }
+  Result<std::vector<TenantStatus>> List() override {
+    return Call<Result<std::vector<TenantStatus>>>([this] { return sup_.List(); });
+  }
+  Result<TenantStatus> Get(const std::string& id) override {
+    return Call<Result<TenantStatus>>([=, this] { return sup_.Get(id); });
+  }
+  Result<TenantStatus> Update(const std::string& id, const TenantPatch& p) override {
+    return Call<Result<TenantStatus>>([=, this] { return sup_.Update(id, p); });
+  }
+  Status Delete(const std::string& id, bool remove_workspace) override {
+    auto promise = std::make_shared<std::promise<Status>>();
+    auto future = promise->get_future();
+    loop_.Post([=, this] { sup_.DeleteAsync(id, remove_workspace, [promise](Status s) { promise->set_value(s); }); });
+    if (future.wait_for(timeout_) != std::future_status::ready)
+      return Error::Unavailable("timed out waiting for tenant '" + id + "' to stop");
+    return future.get();
+  }
+  Result<TenantStatus> Start(const std::string& id) override {
+    return Call<Result<TenantStatus>>([=, this] { return sup_.Start(id); });
+  }
+  Result<TenantStatus> Stop(const std::string& id) override {
+    return Call<Result<TenantStatus>>([=, this] { return sup_.Stop(id); });
+  }
+  Result<TenantStatus> Restart(const std::string& id) override {
+    return Call<Result<TenantStatus>>([=, this] { return sup_.Restart(id); });
+  }
+  Result<std::vector<Incident>> Incidents(const std::string& tenant, size_t limit) override {
+    return Call<Result<std::vector<Incident>>>([=, this] { return sup_.Incidents(tenant, limit); });
+  }
+
+ private:
+  template <typename R, typename F>
+  R Call(F fn) {
+    auto promise = std::make_shared<std::promise<R>>();
+    auto future = promise->get_future();
+    loop_.Post([promise, fn = std::move(fn)]() mutable { promise->set_value(fn()); });
+    if (future.wait_for(timeout_) != std::future_status::ready)
+      return R(Error::Unavailable("the supervisor did not answer in time"));
+    return future.get();
+  }
+
+  Loop& loop_;
+  Supervisor& sup_;
+  std::chrono::milliseconds timeout_;
+};
+
+}  // namespace clawhive

@@ -1,0 +1,155 @@
+#include "supervisor/core/posix_host.h"
+
+#include <fcntl.h>
+#include <pwd.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+extern char** environ;
+
+namespace clawhive {
+namespace {
+
+Error Errno(const std::string& what) { return Error::Unavailable(what + ": " + strerror(errno)); }
+
+Status MakeParents(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  if (ec) return Error::Unavailable("creating parent directories of " + path + ": " + ec.message());
+  return Status::Ok();
+}
+
+std::optional<uint64_t> ReadCounter(const std::string& file, const std::string& key) {
+  std::ifstream in(file);
+  if (!in) return std::nullopt;
+  std::string k;
+  uint64_t v;
+  while (in >> k >> v)
+    if (k == key) return v;
+  return std::nullopt;
+}
+
+}  // namespace
+
+Status RunProgram(const std::vector<std::string>& argv) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  int err_pipe[2];
+  if (pipe2(err_pipe, O_CLOEXEC) != 0) return Errno("pipe");
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, err_pipe[1], STDERR_FILENO);
+  posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  pid_t pid;
+  int r = posix_spawn(&pid, args[0], &fa, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  close(err_pipe[1]);
+  if (r != 0) {
+    close(err_pipe[0]);
+    return Error::Unavailable("cannot run " + argv[0] + ": " + strerror(r));
+  }
+  std::string err;
+  char buf[512];
+  ssize_t n;
+  while ((n = read(err_pipe[0], buf, sizeof buf)) > 0 && err.size() < 4096) err.append(buf, n);
+  close(err_pipe[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return Status::Ok();
+  while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) err.pop_back();
+  return Error::Unavailable(argv[0] + " failed (status " + std::to_string(WEXITSTATUS(status)) +
+                            "): " + err);
+}
+
+Status PosixHost::EnsureUser(const std::string& name, uint32_t uid, const std::string& home) {
+  if (passwd* pw = getpwnam(name.c_str())) {
+    if (pw->pw_uid == uid) return Status::Ok();
+    return Error::Conflict("user " + name + " exists with uid " + std::to_string(pw->pw_uid));
+  }
+  if (passwd* pw = getpwuid(uid))
+    return Error::Conflict("uid " + std::to_string(uid) + " already belongs to " + pw->pw_name);
+  return RunProgram({"/usr/sbin/useradd", "--system", "--uid", std::to_string(uid), "--user-group",
+                     "--no-create-home", "--home-dir", home, "--shell", "/usr/sbin/nologin",
+                     "--comment", "Clawhive tenant", name});
+}
+
+Status PosixHost::RemoveUser(const std::string& name) {
+  if (!getpwnam(name.c_str())) return Status::Ok();
+  return RunProgram({"/usr/sbin/userdel", "--force", name});
+}
+
+Status PosixHost::WriteFile(const std::string& path, const std::string& content, uint32_t mode) {
+  if (Status s = MakeParents(path); !s) return s;
+  std::string tmp = path + ".tmp";
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+  if (fd < 0) return Errno("creating " + tmp);
+  fchmod(fd, mode);  // umask must not widen or narrow what the caller asked for
+  size_t off = 0;
+  while (off < content.size()) {
+    ssize_t n = write(fd, content.data() + off, content.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      Error e = Errno("writing " + tmp);
+      close(fd);
+      unlink(tmp.c_str());
+      return e;
+    }
+    off += static_cast<size_t>(n);
+  }
+  if (fsync(fd) != 0 || close(fd) != 0) {
+    unlink(tmp.c_str());
+    return Errno("flushing " + tmp);
+  }
+  if (rename(tmp.c_str(), path.c_str()) != 0) {
+    Error e = Errno("renaming " + tmp);
+    unlink(tmp.c_str());
+    return e;
+  }
+  return Status::Ok();
+}
+
+Status PosixHost::RemoveFile(const std::string& path) {
+  if (unlink(path.c_str()) != 0 && errno != ENOENT) return Errno("removing " + path);
+  return Status::Ok();
+}
+
+Status PosixHost::RemoveTree(const std::string& path) {
+  if (path.empty() || path[0] != '/' || path.find("..") != std::string::npos || path == "/")
+    return Error::Invalid("refusing to remove " + path);
+  std::error_code ec;
+  std::filesystem::remove_all(path, ec);
+  if (ec) return Error::Unavailable("removing " + path + ": " + ec.message());
+  return Status::Ok();
+}
+
+bool PosixHost::Exists(const std::string& path) {
+  struct stat st;
+  return lstat(path.c_str(), &st) == 0;
+}
+
+int64_t PosixHost::WallMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::optional<uint64_t> PosixHost::OomKills(const std::string& control_group) {
+  if (control_group.empty()) return std::nullopt;
+  // cgroup v2 (unified): memory.events; v1 memory controller: memory.oom_control. Only consulted
+  // where systemd cannot tell "oom-kill" itself, i.e. when the memory controller is on v1.
+  if (auto v = ReadCounter("/sys/fs/cgroup/memory" + control_group + "/memory.oom_control", "oom_kill"))
+    return v;
+  return ReadCounter("/sys/fs/cgroup" + control_group + "/memory.events", "oom_kill");
+}
+
+}  // namespace clawhive

@@ -1,0 +1,27 @@
+// PosixHost: the real Host, on Linux. Accounts through the shadow tools (useradd/userdel, spawned
+// without a shell), files through POSIX calls. Loop thread only.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "supervisor/core/host.h"
+
+namespace clawhive {
+
+class PosixHost : public Host {
+ public:
+  Status EnsureUser(const std::string& name, uint32_t uid, const std::string& home) override;
+  Status RemoveUser(const std::string& name) override;
+  Status WriteFile(const std::string& path, const std::string& content, uint32_t mode) override;
+  Status RemoveFile(const std::string& path) override;
+  Status RemoveTree(const std::string& path) override;
+  bool Exists(const std::string& path) override;
+  int64_t WallMs() override;
+  std::optional<uint64_t> OomKills(const std::string& control_group) override;
+};
+
+// Runs argv (argv[0] an absolute path) and waits; returns its exit status or an error with its stderr.
+Status RunProgram(const std::vector<std::string>& argv);
+
+}  // namespace clawhive

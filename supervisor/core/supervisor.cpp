@@ -1,0 +1,598 @@
+#include "supervisor/core/supervisor.h"
+
+#include <signal.h>
+#include <string.h>
+#include <syslog.h>
+
+#include <algorithm>
+#include <memory>
+
+#include "supervisor/core/tenant_rules.h"
+
+namespace clawhive {
+namespace {
+
+constexpr uint64_t kFirstStartupProbeMs = 5;
+constexpr uint64_t kMaxStartupProbeMs = 200;
+
+bool IsDown(const std::string& s) { return s == "inactive" || s == "failed"; }
+bool IsUp(const std::string& s) { return s == "active" || s == "activating" || s == "reloading"; }
+
+std::string SignalName(int sig) {
+  const char* abbrev = sigabbrev_np(sig);
+  return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
+}
+
+}  // namespace
+
+Supervisor::Supervisor(const Config& config, Store& store, UnitManager& units, Host& host, Loop& loop,
+                       Prober& prober, EventLog& log)
+    : config_(config), store_(store), units_(units), host_(host), loop_(loop), prober_(prober),
+      log_(log),
+      policy_(config.immediate_restarts, config.backoff_initial_ms, config.backoff_max_ms,
+              config.quarantine_after, config.crash_window_ms) {}
+
+Supervisor::~Supervisor() {
+  // The subscription must not outlive us: unit events after this point go nowhere.
+  (void)units_.Watch("clawhive-agent@", nullptr);
+  for (auto& [id, rt] : rt_) CancelWork(rt);
+}
+
+const char* Supervisor::PhaseName(Phase p) {
+  switch (p) {
+    case Phase::kStopped: return "stopped";
+    case Phase::kStarting: return "starting";
+    case Phase::kRunning: return "running";
+    case Phase::kBackoff: return "backoff";
+    case Phase::kQuarantined: return "quarantined";
+    case Phase::kStopping: return "stopping";
+  }
+  return "unknown";
+}
+
+std::string Supervisor::PhaseOf(const std::string& id) const {
+  auto it = rt_.find(id);
+  return it == rt_.end() ? "" : PhaseName(it->second.phase);
+}
+
+std::string Supervisor::SliceCgroup(const std::string& id) const {
+  return std::string("/") + TenantNames::kParentSlice + "/" + TenantNames::Slice(id);
+}
+
+// ---- start-up and reconciliation ---------------------------------------------------------------
+
+Status Supervisor::Init() {
+  if (Status s = units_.Watch("clawhive-agent@", [this](const UnitEvent& ev) { OnUnitEvent(ev); }); !s)
+    return s;
+  SliceLimits parent{config_.parent_memory_high, config_.parent_memory_max, 0,
+                     config_.parent_cpu_quota_percent, config_.parent_tasks_max};
+  if (Status s = units_.SetSliceLimits(TenantNames::kParentSlice, parent); !s) return s;
+  auto tenants = store_.ListTenants();
+  if (!tenants) return tenants.error();
+  for (const Tenant& t : *tenants) Reconcile(t, rt_[t.id]);
+  SweepOrphans();
+  Log(LOG_INFO, "", "reconciled " + std::to_string(tenants->size()) + " tenants");
+  return Status::Ok();
+}
+
+void Supervisor::Reconcile(const Tenant& t, Runtime& rt) {
+  auto st = units_.GetState(TenantNames::Service(t.id));
+  std::string active = st ? st->active_state : "inactive";
+  rt.active_state = active;
+  if (st) {
+    rt.main_pid = st->main_pid;
+    rt.result = st->result;
+    rt.exit_kind = st->exit_kind;
+    rt.exit_status = st->exit_status;
+  }
+  if (t.quarantined || t.desired == DesiredState::kStopped) {
+    rt.phase = t.quarantined ? Phase::kQuarantined : Phase::kStopped;
+    if (IsUp(active)) {
+      rt.expect_stop = true;
+      if (Status s = units_.Stop(TenantNames::Service(t.id)); !s) Log(LOG_ERR, t.id, s.error().message);
+    }
+    return;
+  }
+  if (IsUp(active)) {
+    // Adopt: the agent kept running while the supervisor was away. Probe it; never restart it.
+    rt.phase = Phase::kStarting;
+    rt.start_mono = loop_.NowMs();
+    rt.oom_baseline = host_.OomKills(SliceCgroup(t.id));
+    Log(LOG_INFO, t.id, "adopted running agent, pid " + std::to_string(rt.main_pid));
+    SchedulePoke(t.id, 0, /*startup=*/true);
+  } else if (active == "failed") {
+    rt.phase = Phase::kRunning;  // it was running when it died: treat as a crash seen late
+    HandleCrash(t, rt);
+  } else {
+    StartAgent(t.id);
+  }
+}
+
+void Supervisor::SweepOrphans() {
+  auto units = units_.ListUnits("clawhive-agent@*.service");
+  if (!units) return;
+  for (const std::string& unit : *units) {
+    auto id = TenantNames::IdFromService(unit);
+    if (!id || rt_.count(*id)) continue;
+    Log(LOG_WARNING, *id, "removing orphan unit " + unit + " (no such tenant)");
+    Deprovision(*id, /*remove_workspace=*/false);
+  }
+}
+
+// ---- unit events and crashes ------------------------------------------------------------------
+
+void Supervisor::OnUnitEvent(const UnitEvent& ev) {
+  auto id = TenantNames::IdFromService(ev.unit);
+  if (!id) return;
+  auto it = rt_.find(*id);
+  if (it == rt_.end()) return;
+  Runtime& rt = it->second;
+  if (ev.result) rt.result = *ev.result;
+  if (ev.exit_kind) rt.exit_kind = *ev.exit_kind;
+  if (ev.exit_status) rt.exit_status = *ev.exit_status;
+  if (ev.main_pid) rt.main_pid = *ev.main_pid;
+  if (!ev.active_state) return;
+  std::string before = rt.active_state;
+  rt.active_state = *ev.active_state;
+  if (!IsDown(rt.active_state) || IsDown(before)) return;
+  auto t = Load(*id);
+  if (!t) return;
+  OnAgentGone(*t, rt);
+}
+
+void Supervisor::OnAgentGone(const Tenant& t, Runtime& rt) {
+  CancelWork(rt);
+  rt.healthy = false;
+  if (rt.expect_stop) {
+    rt.expect_stop = false;
+    if (rt.on_stopped) {
+      auto fn = std::move(rt.on_stopped);
+      rt.on_stopped = nullptr;
+      fn();  // may erase rt
+      return;
+    }
+    if (rt.start_after_stop) {
+      rt.start_after_stop = false;
+      StartAgent(t.id);
+      return;
+    }
+    if (rt.phase == Phase::kStopping) rt.phase = Phase::kStopped;
+    return;
+  }
+  if (t.desired != DesiredState::kRunning || t.quarantined) return;
+  if (rt.phase == Phase::kStarting || rt.phase == Phase::kRunning) HandleCrash(t, rt);
+}
+
+void Supervisor::HandleCrash(const Tenant& t, Runtime& rt) {
+  uint64_t now = loop_.NowMs();
+  Incident inc;
+  inc.tenant = t.id;
+  inc.at_ms = host_.WallMs();
+  std::optional<uint64_t> ooms = host_.OomKills(SliceCgroup(t.id));
+  if (!rt.pending_cause.empty()) {
+    inc.cause = rt.pending_cause;
+    inc.detail = rt.pending_detail;
+  } else if (rt.result == "oom-kill" ||
+             (ooms && rt.oom_baseline && *ooms > *rt.oom_baseline && rt.exit_kind == ExitKind::kKilled)) {
+    inc.cause = "oom";
+    inc.detail = "killed by the kernel OOM killer at the tenant's memory limit";
+  } else if (rt.exit_kind == ExitKind::kExited) {
+    inc.cause = rt.exit_status == 0 ? "exit-clean" : "exit-code";
+    inc.detail = "status=" + std::to_string(rt.exit_status);
+  } else if (rt.exit_kind == ExitKind::kKilled || rt.exit_kind == ExitKind::kDumped) {
+    inc.cause = "signal";
+    inc.detail = SignalName(rt.exit_status) + (rt.exit_kind == ExitKind::kDumped ? " (core dumped)" : "");
+  } else {
+    inc.cause = "failed";
+    inc.detail = "result=" + (rt.result.empty() ? std::string("unknown") : rt.result);
+  }
+  rt.pending_cause.clear();
+  rt.pending_detail.clear();
+
+  CrashDecision d = policy_.OnCrash(rt.crashes, now);
+  switch (d.kind) {
+    case CrashDecision::kRestartNow: inc.action = "restarted"; break;
+    case CrashDecision::kRestartAfter: inc.action = "backoff " + std::to_string(d.delay_ms) + "ms"; break;
+    case CrashDecision::kQuarantine: inc.action = "quarantined"; break;
+  }
+  auto id = store_.AddIncident(inc);
+  rt.open_incident = (id && d.kind != CrashDecision::kQuarantine) ? *id : 0;
+  rt.incident_mono = now;
+  Log(d.kind == CrashDecision::kQuarantine ? LOG_ERR : LOG_WARNING, t.id,
+      "agent " + inc.cause + " (" + inc.detail + "), " + std::to_string(d.crashes_in_window) +
+          " crash(es) in window, " + inc.action);
+
+  if (d.kind == CrashDecision::kRestartNow) {
+    StartAgent(t.id);
+  } else if (d.kind == CrashDecision::kRestartAfter) {
+    rt.phase = Phase::kBackoff;
+    std::string tid = t.id;
+    rt.timer = loop_.After(d.delay_ms, [this, tid] {
+      auto it = rt_.find(tid);
+      if (it == rt_.end()) return;
+      it->second.timer = 0;
+      if (it->second.phase == Phase::kBackoff) StartAgent(tid);
+    });
+  } else {
+    rt.phase = Phase::kQuarantined;
+    Tenant q = t;
+    q.quarantined = true;
+    q.updated_at = host_.WallMs() / 1000;
+    if (Status s = store_.UpdateTenant(q); !s) Log(LOG_ERR, t.id, s.error().message);
+    // Not started at boot either, until an operator starts it again.
+    if (Status s = units_.Disable(TenantNames::Service(t.id)); !s) Log(LOG_ERR, t.id, s.error().message);
+  }
+}
+
+void Supervisor::StartAgent(const std::string& id) {
+  auto it = rt_.find(id);
+  if (it == rt_.end()) return;
+  Runtime& rt = it->second;
+  CancelWork(rt);
+  rt.phase = Phase::kStarting;
+  rt.healthy = false;
+  rt.probe_failures = 0;
+  rt.start_mono = loop_.NowMs();
+  rt.oom_baseline = host_.OomKills(SliceCgroup(id));
+  // A failed unit keeps its Result until reset; clear it so the next crash is read fresh.
+  rt.result.clear();
+  rt.exit_kind = ExitKind::kNone;
+  if (Status s = units_.Start(TenantNames::Service(id)); !s) {
+    Log(LOG_ERR, id, "start failed: " + s.error().message);
+    rt.pending_cause = "start-failed";
+    rt.pending_detail = s.error().message;
+    if (auto t = Load(id)) HandleCrash(*t, rt);
+    return;
+  }
+  ++rt.restarts;
+  SchedulePoke(id, kFirstStartupProbeMs, /*startup=*/true);
+}
+
+// ---- probes -----------------------------------------------------------------------------------
+
+void Supervisor::SchedulePoke(const std::string& id, uint64_t delay_ms, bool startup) {
+  auto it = rt_.find(id);
+  if (it == rt_.end()) return;
+  Runtime& rt = it->second;
+  loop_.Cancel(rt.timer);
+  if (startup) rt.startup_delay_ms = delay_ms;
+  rt.timer = loop_.After(delay_ms, [this, id, startup] {
+    auto i = rt_.find(id);
+    if (i == rt_.end()) return;
+    i->second.timer = 0;
+    ProbeNow(id, startup);
+  });
+}
+
+void Supervisor::ProbeNow(const std::string& id, bool startup) {
+  auto t = Load(id);
+  if (!t) return;
+  Runtime& rt = rt_[id];
+  uint64_t timeout = startup ? std::min<uint64_t>(config_.probe_timeout_ms, 1000) : config_.probe_timeout_ms;
+  rt.probe = prober_.Probe(t->port, t->agent.health_path, timeout,
+                           [this, id, startup](bool ok) { OnProbe(id, startup, ok); });
+}
+
+void Supervisor::OnProbe(const std::string& id, bool startup, bool ok) {
+  auto it = rt_.find(id);
+  if (it == rt_.end()) return;
+  Runtime& rt = it->second;
+  rt.probe = 0;
+  if (rt.phase != Phase::kStarting && rt.phase != Phase::kRunning) return;
+  if (ok) {
+    rt.probe_failures = 0;
+    if (startup || !rt.healthy) MarkHealthy(id, rt);
+    SchedulePoke(id, config_.probe_interval_ms, /*startup=*/false);
+    return;
+  }
+  if (startup) {
+    if (loop_.NowMs() - rt.start_mono > config_.start_timeout_ms) {
+      KillAsHung(id, rt, "not healthy within " + std::to_string(config_.start_timeout_ms / 1000) +
+                             " s of start");
+      return;
+    }
+    SchedulePoke(id, std::min(rt.startup_delay_ms * 2 + 1, kMaxStartupProbeMs), /*startup=*/true);
+    return;
+  }
+  rt.healthy = false;
+  if (++rt.probe_failures >= config_.probe_failures) {
+    auto t = Load(id);
+    KillAsHung(id, rt, std::to_string(rt.probe_failures) + " failed probes of " +
+                           (t ? t->agent.health_path : std::string("the health path")));
+    return;
+  }
+  SchedulePoke(id, config_.probe_interval_ms, /*startup=*/false);
+}
+
+void Supervisor::MarkHealthy(const std::string& id, Runtime& rt) {
+  rt.phase = Phase::kRunning;
+  rt.healthy = true;
+  if (rt.open_incident != 0) {
+    double secs = static_cast<double>(loop_.NowMs() - rt.incident_mono) / 1000.0;
+    if (Status s = store_.SetIncidentHealthy(rt.open_incident, secs); !s) Log(LOG_ERR, id, s.error().message);
+    Log(LOG_INFO, id, "healthy again after " + std::to_string(secs) + " s");
+    rt.open_incident = 0;
+  }
+}
+
+void Supervisor::KillAsHung(const std::string& id, Runtime& rt, const std::string& detail) {
+  rt.pending_cause = "hang";
+  rt.pending_detail = detail;
+  Log(LOG_WARNING, id, "agent hung: " + detail + "; killing it");
+  // SIGKILL to every process of the unit; the crash path then restarts it along the ladder.
+  if (Status s = units_.Kill(TenantNames::Service(id), SIGKILL); !s) Log(LOG_ERR, id, s.error().message);
+}
+
+void Supervisor::CancelWork(Runtime& rt) {
+  loop_.Cancel(rt.timer);
+  rt.timer = 0;
+  if (rt.probe) prober_.Cancel(rt.probe);
+  rt.probe = 0;
+}
+
+// ---- provisioning -------------------------------------------------------------------------------
+
+Status Supervisor::Provision(const Tenant& t, bool fresh) {
+  if (fresh) {
+    if (Status s = host_.EnsureUser(TenantNames::User(t.id), t.uid, WorkspacePath(config_, t.id)); !s) return s;
+    if (Status s = host_.WriteFile(DropInDir(config_, t.id) + "/10-tenant.conf", RenderDropIn(t), 0644); !s)
+      return s;
+  }
+  if (Status s = host_.WriteFile(EnvFilePath(config_, t.id), RenderEnvFile(t), 0600); !s) return s;
+  if (Status s = units_.SetSliceLimits(TenantNames::Slice(t.id), SliceLimits::From(t.resources)); !s) return s;
+  if (fresh && t.desired == DesiredState::kRunning) {
+    if (Status s = units_.Enable(TenantNames::Service(t.id)); !s) return s;
+  }
+  return Status::Ok();
+}
+
+// Best effort and idempotent: used to undo a half-done create, to finish a delete and to sweep orphans.
+void Supervisor::Deprovision(const std::string& id, bool remove_workspace) {
+  std::string service = TenantNames::Service(id), slice = TenantNames::Slice(id);
+  auto note = [&](const Status& s) {
+    if (!s && s.error().code != ErrorCode::kNotFound) Log(LOG_WARNING, id, "cleanup: " + s.error().message);
+  };
+  note(units_.Stop(slice));  // stops the agent too, if it still runs
+  note(units_.Disable(service));
+  note(units_.Revert(service));
+  note(units_.Revert(slice));
+  note(units_.ResetFailed(service));
+  note(host_.RemoveTree(DropInDir(config_, id)));
+  note(host_.RemoveFile(EnvFilePath(config_, id)));
+  note(host_.RemoveUser(TenantNames::User(id)));
+  if (remove_workspace) note(host_.RemoveTree(WorkspacePath(config_, id)));
+}
+
+// ---- TenantService ----------------------------------------------------------------------------
+
+Result<Tenant> Supervisor::Load(const std::string& id) {
+  auto t = store_.GetTenant(id);
+  if (!t) return t.error();
+  if (!t->has_value()) return Error::NotFound("no tenant '" + id + "'");
+  return std::move(**t);
+}
+
+Result<TenantStatus> Supervisor::Create(const std::string& id, const TenantPatch& patch) {
+  if (Status s = ValidateTenantId(id); !s) return s.error();
+  if (rt_.count(id)) return Error::Exists("tenant '" + id + "' already exists");
+  auto built = ApplyPatch(DefaultTenant(id, config_), patch);
+  if (!built) return built.error();
+  Tenant t = std::move(*built);
+  if (t.port == 0) {
+    auto port = store_.FreePort(config_.port_base, config_.port_step);
+    if (!port) return port.error();
+    t.port = *port;
+  }
+  auto uid = store_.FreeUid(config_.uid_min, config_.uid_max);
+  if (!uid) return uid.error();
+  t.uid = *uid;
+  t.created_at = t.updated_at = host_.WallMs() / 1000;
+
+  // The row and the units appear together or not at all: the transaction commits only after every
+  // systemd and file step succeeded, and a failure undoes the steps already taken.
+  auto tx = store_.Begin();
+  if (!tx) return tx.error();
+  if (Status s = store_.InsertTenant(t); !s) return s.error();
+  if (Status s = Provision(t, /*fresh=*/true); !s) {
+    Deprovision(id, /*remove_workspace=*/false);
+    return s.error();
+  }
+  if (Status s = tx->commit(); !s) {
+    Deprovision(id, false);
+    return s.error();
+  }
+  Runtime& rt = rt_[id];
+  rt.active_state = "inactive";
+  Log(LOG_INFO, id, "created (port " + std::to_string(t.port) + ", uid " + std::to_string(t.uid) + ")");
+  if (t.desired == DesiredState::kRunning) {
+    StartAgent(id);
+    rt.restarts = 0;  // the first start is not a restart
+  }
+  return StatusOf(t);
+}
+
+Result<std::vector<TenantStatus>> Supervisor::List() {
+  auto tenants = store_.ListTenants();
+  if (!tenants) return tenants.error();
+  std::vector<TenantStatus> out;
+  out.reserve(tenants->size());
+  for (const Tenant& t : *tenants) {
+    auto st = StatusOf(t);
+    if (!st) return st.error();
+    out.push_back(std::move(*st));
+  }
+  return out;
+}
+
+Result<TenantStatus> Supervisor::Get(const std::string& id) {
+  if (Status s = ValidateTenantId(id); !s) return s.error();
+  auto t = Load(id);
+  if (!t) return t.error();
+  return StatusOf(*t);
+}
+
+Result<TenantStatus> Supervisor::StatusOf(const Tenant& t) {
+  TenantStatus st;
+  st.tenant = t;
+  auto it = rt_.find(t.id);
+  if (it != rt_.end()) {
+    st.phase = PhaseName(it->second.phase);
+    st.restarts = it->second.restarts;
+    st.healthy = it->second.healthy;
+  } else {
+    st.phase = "stopped";
+  }
+  if (auto u = units_.GetState(TenantNames::Service(t.id))) {
+    st.active_state = u->active_state;
+    st.sub_state = u->sub_state;
+    st.main_pid = u->main_pid;
+    st.memory_current = u->memory_current;
+    st.cpu_usage_nsec = u->cpu_usage_nsec;
+    st.tasks_current = u->tasks_current;
+  }
+  if (auto s = units_.GetState(TenantNames::Slice(t.id))) st.memory_max = s->memory_max;
+  return st;
+}
+
+Result<TenantStatus> Supervisor::Update(const std::string& id, const TenantPatch& patch) {
+  if (Status s = ValidateTenantId(id); !s) return s.error();
+  auto old = Load(id);
+  if (!old) return old.error();
+  auto built = ApplyPatch(*old, patch);
+  if (!built) return built.error();
+  Tenant t = std::move(*built);
+  t.updated_at = host_.WallMs() / 1000;
+  {
+    auto tx = store_.Begin();
+    if (!tx) return tx.error();
+    if (Status s = store_.UpdateTenant(t); !s) return s.error();
+    if (Status s = Provision(t, /*fresh=*/false); !s) {
+      // Put the previous files and limits back; the row rolls back with the transaction.
+      (void)Provision(*old, false);
+      return s.error();
+    }
+    if (Status s = tx->commit(); !s) return s.error();
+  }
+  Runtime& rt = rt_[id];
+  bool agent_changed = t.port != old->port || t.agent.exec != old->agent.exec ||
+                       t.agent.args != old->agent.args || t.agent.env != old->agent.env ||
+                       t.agent.health_path != old->agent.health_path;
+  if (t.desired != old->desired) {
+    if (t.desired == DesiredState::kRunning) return Start(id);
+    return Stop(id);
+  }
+  if (agent_changed && t.desired == DesiredState::kRunning && !t.quarantined) return Restart(id);
+  (void)rt;
+  return StatusOf(t);
+}
+
+Result<TenantStatus> Supervisor::Start(const std::string& id) {
+  if (Status s = ValidateTenantId(id); !s) return s.error();
+  auto t = Load(id);
+  if (!t) return t.error();
+  if (t->desired != DesiredState::kRunning || t->quarantined) {
+    t->desired = DesiredState::kRunning;
+    t->quarantined = false;
+    t->updated_at = host_.WallMs() / 1000;
+    if (Status s = store_.UpdateTenant(*t); !s) return s.error();
+  }
+  if (Status s = units_.Enable(TenantNames::Service(id)); !s) return s.error();
+  Runtime& rt = rt_[id];
+  rt.crashes.clear();
+  if (rt.phase == Phase::kStopping) {
+    rt.start_after_stop = true;
+  } else if (rt.phase != Phase::kStarting && rt.phase != Phase::kRunning) {
+    (void)units_.ResetFailed(TenantNames::Service(id));
+    StartAgent(id);
+  }
+  Log(LOG_INFO, id, "start requested");
+  return StatusOf(*t);
+}
+
+void Supervisor::StopAgent(const std::string& id, Runtime& rt) {
+  CancelWork(rt);
+  rt.healthy = false;
+  if (IsDown(rt.active_state)) {
+    rt.phase = Phase::kStopped;
+    if (rt.on_stopped) {
+      auto fn = std::move(rt.on_stopped);
+      rt.on_stopped = nullptr;
+      fn();
+    } else if (rt.start_after_stop) {
+      rt.start_after_stop = false;
+      StartAgent(id);
+    }
+    return;
+  }
+  rt.phase = Phase::kStopping;
+  rt.expect_stop = true;
+  if (Status s = units_.Stop(TenantNames::Service(id)); !s) {
+    Log(LOG_ERR, id, "stop failed: " + s.error().message);
+    rt.expect_stop = false;
+  }
+}
+
+Result<TenantStatus> Supervisor::Stop(const std::string& id) {
+  if (Status s = ValidateTenantId(id); !s) return s.error();
+  auto t = Load(id);
+  if (!t) return t.error();
+  if (t->desired != DesiredState::kStopped) {
+    t->desired = DesiredState::kStopped;
+    t->updated_at = host_.WallMs() / 1000;
+    if (Status s = store_.UpdateTenant(*t); !s) return s.error();
+  }
+  (void)units_.Disable(TenantNames::Service(id));
+  Runtime& rt = rt_[id];
+  rt.start_after_stop = false;
+  StopAgent(id, rt);
+  Log(LOG_INFO, id, "stop requested");
+  return StatusOf(*t);
+}
+
+Result<TenantStatus> Supervisor::Restart(const std::string& id) {
+  if (Status s = ValidateTenantId(id); !s) return s.error();
+  auto t = Load(id);
+  if (!t) return t.error();
+  if (t->quarantined || t->desired != DesiredState::kRunning) return Start(id);
+  Runtime& rt = rt_[id];
+  rt.start_after_stop = true;
+  StopAgent(id, rt);
+  Log(LOG_INFO, id, "restart requested");
+  return StatusOf(*t);
+}
+
+void Supervisor::DeleteAsync(const std::string& id, bool remove_workspace, std::function<void(Status)> done) {
+  if (Status s = ValidateTenantId(id); !s) return done(s);
+  auto t = Load(id);
+  if (!t) return done(t.error());
+  Runtime& rt = rt_[id];
+  rt.start_after_stop = false;
+  rt.on_stopped = [this, id, remove_workspace, done] {
+    Deprovision(id, remove_workspace);
+    Status s = store_.DeleteTenant(id);
+    auto it = rt_.find(id);
+    if (it != rt_.end()) {
+      CancelWork(it->second);
+      rt_.erase(it);
+    }
+    Log(LOG_INFO, id, std::string("deleted, workspace ") + (remove_workspace ? "removed" : "kept"));
+    done(s);
+  };
+  StopAgent(id, rt);
+}
+
+Status Supervisor::Delete(const std::string& id, bool remove_workspace) {
+  auto result = std::make_shared<Status>(Error::Unavailable("delete of '" + id + "' is in progress"));
+  DeleteAsync(id, remove_workspace, [result](Status s) { *result = std::move(s); });
+  return *result;
+}
+
+Result<std::vector<Incident>> Supervisor::Incidents(const std::string& tenant, size_t limit) {
+  if (!tenant.empty()) {
+    if (Status s = ValidateTenantId(tenant); !s) return s.error();
+    if (auto t = Load(tenant); !t) return t.error();
+  }
+  return store_.ListIncidents(tenant, std::min<size_t>(limit == 0 ? 100 : limit, 1000));
+}
+
+}  // namespace clawhive

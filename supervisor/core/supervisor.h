@@ -1,0 +1,112 @@
+// Supervisor: the core. Keeps every tenant's agent unit in its desired state, watches systemd's unit
+// signals for crashes, probes liveness, restarts along the CrashPolicy ladder, records incidents, and
+// serves TenantService.
+//
+// Threading: every method, including the TenantService ones, runs on the event-loop thread only (the
+// thread that owns the sd-bus connection). Other threads go through LoopTenantService
+// (supervisor/core/loop_tenant_service.h). Borrowed collaborators must outlive it.
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "supervisor/config/config.h"
+#include "supervisor/core/crash_policy.h"
+#include "supervisor/core/event_log.h"
+#include "supervisor/core/host.h"
+#include "supervisor/core/loop.h"
+#include "supervisor/core/prober.h"
+#include "supervisor/core/tenant_service.h"
+#include "supervisor/store/store.h"
+#include "supervisor/systemd/unit_manager.h"
+
+namespace clawhive {
+
+class Supervisor : public TenantService {
+ public:
+  Supervisor(const Config& config, Store& store, UnitManager& units, Host& host, Loop& loop,
+             Prober& prober, EventLog& log);
+  ~Supervisor() override;
+
+  // Subscribes to unit signals, applies the parent slice's limits, re-adopts running agents without
+  // restarting them and reconciles desired vs actual state. Call once before serving.
+  Status Init();
+
+  Result<TenantStatus> Create(const std::string& id, const TenantPatch& patch) override;
+  Result<std::vector<TenantStatus>> List() override;
+  Result<TenantStatus> Get(const std::string& id) override;
+  Result<TenantStatus> Update(const std::string& id, const TenantPatch& patch) override;
+  // Completes asynchronously (the agent must have stopped before its user and files go); the
+  // synchronous override is for the fake-driven unit tests and answers once cleanup is queued.
+  Status Delete(const std::string& id, bool remove_workspace) override;
+  void DeleteAsync(const std::string& id, bool remove_workspace, std::function<void(Status)> done);
+  Result<TenantStatus> Start(const std::string& id) override;
+  Result<TenantStatus> Stop(const std::string& id) override;
+  Result<TenantStatus> Restart(const std::string& id) override;
+  Result<std::vector<Incident>> Incidents(const std::string& tenant, size_t limit) override;
+
+  // For tests: the phase the supervisor believes a tenant is in.
+  std::string PhaseOf(const std::string& id) const;
+
+ private:
+  enum class Phase { kStopped, kStarting, kRunning, kBackoff, kQuarantined, kStopping };
+  static const char* PhaseName(Phase p);
+
+  struct Runtime {
+    Phase phase = Phase::kStopped;
+    bool expect_stop = false;        // we asked systemd to stop it: inactive/failed is not a crash
+    bool start_after_stop = false;   // a restart: start again once stopped
+    std::function<void()> on_stopped;  // a delete waiting for the agent to be gone
+    std::string pending_cause, pending_detail;  // set before we kill a hung agent
+    std::deque<uint64_t> crashes;    // monotonic ms, for the ladder
+    int64_t open_incident = 0;       // incident waiting for "healthy again"
+    uint64_t incident_mono = 0;
+    uint64_t start_mono = 0;
+    uint64_t startup_delay_ms = 0;
+    uint64_t restarts = 0;
+    uint32_t probe_failures = 0;
+    bool healthy = false;
+    TimerId timer = 0;               // next probe or backoff restart
+    ProbeId probe = 0;
+    std::optional<uint64_t> oom_baseline;
+    // Last values systemd announced for the unit.
+    std::string active_state, result;
+    ExitKind exit_kind = ExitKind::kNone;
+    int32_t exit_status = 0;
+    uint32_t main_pid = 0;
+  };
+
+  void OnUnitEvent(const UnitEvent& ev);
+  void OnAgentGone(const Tenant& t, Runtime& rt);
+  void HandleCrash(const Tenant& t, Runtime& rt);
+  void StartAgent(const std::string& id);
+  void SchedulePoke(const std::string& id, uint64_t delay_ms, bool startup);
+  void ProbeNow(const std::string& id, bool startup);
+  void OnProbe(const std::string& id, bool startup, bool ok);
+  void MarkHealthy(const std::string& id, Runtime& rt);
+  void KillAsHung(const std::string& id, Runtime& rt, const std::string& detail);
+  void CancelWork(Runtime& rt);
+  void StopAgent(const std::string& id, Runtime& rt);
+  Status Provision(const Tenant& t, bool fresh);
+  void Deprovision(const std::string& id, bool remove_workspace);
+  void Reconcile(const Tenant& t, Runtime& rt);
+  void SweepOrphans();
+  Result<TenantStatus> StatusOf(const Tenant& t);
+  Result<Tenant> Load(const std::string& id);
+  std::string SliceCgroup(const std::string& id) const;
+  void Log(int priority, const std::string& tenant, const std::string& msg) { log_.Write(priority, tenant, msg); }
+
+  const Config& config_;
+  Store& store_;
+  UnitManager& units_;
+  Host& host_;
+  Loop& loop_;
+  Prober& prober_;
+  EventLog& log_;
+  CrashPolicy policy_;
+  std::map<std::string, Runtime> rt_;  // loop thread only
+};
+
+}  // namespace clawhive

@@ -1,0 +1,375 @@
+// The supervisor core against fakes of systemd, the host, the clock and the prober, with a real
+// in-memory SQLite store.
+#include "supervisor/core/supervisor.h"
+
+#include <signal.h>
+
+#include <boost/test/unit_test.hpp>
+
+#include "supervisor/core/tenant_rules.h"
+#include "unit/fake_host.h"
+#include "unit/fake_loop.h"
+#include "unit/fake_prober.h"
+#include "unit/fake_unit_manager.h"
+
+namespace clawhive {
+namespace {
+
+struct MemoryLog : EventLog {
+  void Write(int, const std::string& tenant, const std::string& message) override {
+    lines.push_back(tenant + ": " + message);
+  }
+  std::vector<std::string> lines;
+};
+
+struct World {
+  Config config;
+  std::unique_ptr<Store> store;
+  FakeLoop loop;
+  FakeUnitManager units{loop};
+  FakeHost host;
+  FakeProber prober{loop};
+  MemoryLog log;
+  std::unique_ptr<Supervisor> sup;
+
+  World() {
+    config.immediate_restarts = 2;
+    config.backoff_initial_ms = 1000;
+    config.backoff_max_ms = 4000;
+    config.quarantine_after = 5;
+    config.crash_window_ms = 60000;
+    config.probe_interval_ms = 1000;
+    config.probe_timeout_ms = 500;
+    config.probe_failures = 3;
+    store = std::move(Store::Open(":memory:").value());
+    Boot();
+  }
+  void Boot() {
+    sup = std::make_unique<Supervisor>(config, *store, units, host, loop, prober, log);
+    BOOST_REQUIRE(sup->Init().ok());
+    loop.Drain();
+  }
+  TenantStatus Create(const std::string& id) {
+    auto st = sup->Create(id, TenantPatch{});
+    BOOST_REQUIRE_MESSAGE(st.ok(), (st.ok() ? std::string() : st.error().message));
+    loop.Advance(50);
+    return *st;
+  }
+  std::vector<Incident> Incidents(const std::string& id) { return sup->Incidents(id, 100).value(); }
+};
+
+const std::string kSvc = TenantNames::Service("acme-corp");
+
+BOOST_AUTO_TEST_SUITE(supervisor_core)
+
+BOOST_AUTO_TEST_CASE(creating_a_tenant_provisions_user_files_slice_and_starts_it) {
+  World w;
+  TenantStatus st = w.Create("acme-corp");
+  BOOST_TEST(w.host.users.count("ch-acme-corp") == 1);
+  BOOST_TEST(w.host.files.count(EnvFilePath(w.config, "acme-corp")) == 1);
+  BOOST_TEST(w.host.files.count(DropInDir(w.config, "acme-corp") + "/10-tenant.conf") == 1);
+  auto& slice = w.units.units["clawhive-acme\\x2dcorp.slice"];
+  BOOST_REQUIRE(slice.limits.has_value());
+  BOOST_TEST(slice.limits->memory_max == w.config.default_resources.memory_max);
+  BOOST_TEST(w.units.units[kSvc].enabled);
+  BOOST_TEST(w.units.units[kSvc].active == "active");
+  BOOST_TEST(w.sup->PhaseOf("acme-corp") == "running");
+  BOOST_TEST(st.tenant.port == w.config.port_base);
+  BOOST_TEST(st.tenant.uid == w.config.uid_min);
+}
+
+BOOST_AUTO_TEST_CASE(second_tenant_gets_the_next_port_slot_and_uid) {
+  World w;
+  w.Create("a1");
+  TenantStatus b = w.Create("b2");
+  BOOST_TEST(b.tenant.port == w.config.port_base + w.config.port_step);
+  BOOST_TEST(b.tenant.uid == w.config.uid_min + 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_failed_create_leaves_no_row_user_or_files) {
+  World w;
+  w.units.fail_limits = true;
+  auto st = w.sup->Create("acme-corp", TenantPatch{});
+  BOOST_TEST(!st.ok());
+  BOOST_TEST(w.store->ListTenants()->empty());
+  BOOST_TEST(w.host.users.empty());
+  BOOST_TEST(w.host.files.empty());
+  BOOST_TEST(!w.units.units[kSvc].enabled);
+}
+
+BOOST_AUTO_TEST_CASE(invalid_ids_and_fields_are_rejected_before_anything_happens) {
+  World w;
+  for (const std::string& id : std::vector<std::string>{"../x", "a.service", "x\n", "-a", std::string(300, 'a'), "", "é"}) {
+    auto st = w.sup->Create(id, TenantPatch{});
+    BOOST_TEST(!st.ok());
+    BOOST_TEST((st.error().code == ErrorCode::kInvalidArgument));
+  }
+  TenantPatch bad;
+  bad.agent_exec = "relative/path";
+  BOOST_TEST(!w.sup->Create("ok-id", bad).ok());
+  TenantPatch bad_mem;
+  bad_mem.memory_high = 2ull << 30;
+  bad_mem.memory_max = 1ull << 30;
+  BOOST_TEST(!w.sup->Create("ok-id", bad_mem).ok());
+  BOOST_TEST(w.units.calls.empty());
+  BOOST_TEST(w.host.users.empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_crash_is_restarted_at_once_and_recorded_until_healthy) {
+  World w;
+  w.Create("acme-corp");
+  w.units.Crash(kSvc, ExitKind::kKilled, SIGKILL, "signal");
+  w.loop.Advance(100);
+  BOOST_TEST(w.units.units[kSvc].active == "active");
+  auto inc = w.Incidents("acme-corp");
+  BOOST_REQUIRE(inc.size() == 1u);
+  BOOST_TEST(inc[0].cause == "signal");
+  BOOST_TEST(inc[0].detail == "SIGKILL");
+  BOOST_TEST(inc[0].action == "restarted");
+  BOOST_REQUIRE(inc[0].healthy_after_s.has_value());
+  BOOST_TEST(*inc[0].healthy_after_s < 0.1);
+}
+
+BOOST_AUTO_TEST_CASE(exit_codes_and_oom_kills_are_told_apart) {
+  World w;
+  w.Create("acme-corp");
+  w.units.Crash(kSvc, ExitKind::kExited, 3, "exit-code");
+  w.loop.Advance(100);
+  w.units.Crash(kSvc, ExitKind::kKilled, SIGKILL, "oom-kill");
+  w.loop.Advance(100);
+  auto inc = w.Incidents("acme-corp");
+  BOOST_REQUIRE(inc.size() == 2u);
+  BOOST_TEST(inc[1].cause == "exit-code");
+  BOOST_TEST(inc[1].detail == "status=3");
+  BOOST_TEST(inc[0].cause == "oom");
+}
+
+BOOST_AUTO_TEST_CASE(an_oom_kill_on_cgroup_v1_is_recognised_by_the_kernel_counter) {
+  World w;
+  const std::string cg = "/clawhive.slice/clawhive-acme\\x2dcorp.slice";
+  w.host.oom[cg] = 0;
+  w.Create("acme-corp");
+  w.host.oom[cg] = 1;
+  w.units.Crash(kSvc, ExitKind::kKilled, SIGKILL, "signal");
+  w.loop.Advance(100);
+  BOOST_TEST(w.Incidents("acme-corp")[0].cause == "oom");
+}
+
+BOOST_AUTO_TEST_CASE(a_crash_loop_backs_off_then_quarantines_and_spares_the_neighbour) {
+  World w;
+  w.Create("acme-corp");
+  w.Create("neighbour");
+  uint32_t neighbour_pid = w.units.units[TenantNames::Service("neighbour")].pid;
+  std::vector<std::string> actions;
+  for (int i = 0; i < 5; ++i) {
+    w.units.Crash(kSvc, ExitKind::kExited, 1, "exit-code");
+    w.loop.Advance(50);
+    actions.push_back(w.Incidents("acme-corp")[0].action);
+    w.loop.Advance(5000);  // past any backoff
+  }
+  std::vector<std::string> expected = {"restarted", "restarted", "backoff 1000ms", "backoff 2000ms",
+                                       "quarantined"};
+  BOOST_TEST(actions == expected, boost::test_tools::per_element());
+  BOOST_TEST(w.sup->PhaseOf("acme-corp") == "quarantined");
+  BOOST_TEST(w.units.units[kSvc].active == "failed");
+  BOOST_TEST(!w.units.units[kSvc].enabled);
+  BOOST_TEST(w.store->GetTenant("acme-corp")->value().quarantined);
+  BOOST_TEST(w.units.units[TenantNames::Service("neighbour")].pid == neighbour_pid);
+  BOOST_TEST(w.sup->PhaseOf("neighbour") == "running");
+}
+
+BOOST_AUTO_TEST_CASE(backoff_waits_before_restarting) {
+  World w;
+  w.Create("acme-corp");
+  for (int i = 0; i < 3; ++i) {
+    w.units.Crash(kSvc, ExitKind::kExited, 1, "exit-code");
+    w.loop.Advance(50);
+  }
+  BOOST_TEST(w.sup->PhaseOf("acme-corp") == "backoff");
+  BOOST_TEST(w.units.units[kSvc].active == "failed");
+  w.loop.Advance(1000);
+  BOOST_TEST(w.units.units[kSvc].active == "active");
+}
+
+BOOST_AUTO_TEST_CASE(starting_a_quarantined_tenant_lifts_the_quarantine) {
+  World w;
+  w.config.quarantine_after = 1;
+  w.Boot();
+  w.Create("acme-corp");
+  w.units.Crash(kSvc, ExitKind::kExited, 1, "exit-code");
+  w.loop.Advance(50);
+  BOOST_TEST(w.sup->PhaseOf("acme-corp") == "quarantined");
+  BOOST_REQUIRE(w.sup->Start("acme-corp").ok());
+  w.loop.Advance(50);
+  BOOST_TEST(w.sup->PhaseOf("acme-corp") == "running");
+  BOOST_TEST(!w.store->GetTenant("acme-corp")->value().quarantined);
+}
+
+BOOST_AUTO_TEST_CASE(a_hung_agent_is_killed_after_the_probe_threshold_and_restarted) {
+  World w;
+  TenantStatus st = w.Create("acme-corp");
+  w.prober.SetHealthy(st.tenant.port, false);
+  w.loop.Advance(2500);
+  BOOST_TEST(w.Incidents("acme-corp").empty());  // two failures: not yet
+  w.loop.Advance(600);
+  auto inc = w.Incidents("acme-corp");
+  BOOST_REQUIRE(inc.size() == 1u);
+  BOOST_TEST(inc[0].cause == "hang");
+  BOOST_TEST(inc[0].detail == "3 failed probes of /healthz");
+  w.prober.SetHealthy(st.tenant.port, true);
+  w.loop.Advance(100);
+  BOOST_TEST(w.sup->PhaseOf("acme-corp") == "running");
+  BOOST_TEST(w.Incidents("acme-corp")[0].healthy_after_s.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_restarted_supervisor_adopts_running_agents_without_restarting_them) {
+  World w;
+  w.Create("acme-corp");
+  uint32_t pid = w.units.units[kSvc].pid;
+  size_t starts = w.units.calls.size();
+  w.Boot();  // a new supervisor over the same store and systemd
+  w.loop.Advance(50);
+  BOOST_TEST(w.units.units[kSvc].pid == pid);
+  BOOST_TEST(w.units.calls.size() == starts);
+  BOOST_TEST(w.sup->PhaseOf("acme-corp") == "running");
+}
+
+BOOST_AUTO_TEST_CASE(a_restarted_supervisor_restarts_an_agent_that_died_while_it_was_away) {
+  World w;
+  w.Create("acme-corp");
+  w.sup.reset();
+  w.units.Crash(kSvc, ExitKind::kKilled, SIGKILL, "signal");
+  w.loop.Drain();
+  w.Boot();
+  w.loop.Advance(50);
+  BOOST_TEST(w.units.units[kSvc].active == "active");
+  BOOST_TEST(w.Incidents("acme-corp").size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(stop_is_not_a_crash_and_start_brings_it_back) {
+  World w;
+  w.Create("acme-corp");
+  BOOST_REQUIRE(w.sup->Stop("acme-corp").ok());
+  w.loop.Advance(50);
+  BOOST_TEST(w.units.units[kSvc].active == "inactive");
+  BOOST_TEST(w.sup->PhaseOf("acme-corp") == "stopped");
+  BOOST_TEST(w.Incidents("acme-corp").empty());
+  BOOST_REQUIRE(w.sup->Start("acme-corp").ok());
+  w.loop.Advance(50);
+  BOOST_TEST(w.sup->PhaseOf("acme-corp") == "running");
+}
+
+BOOST_AUTO_TEST_CASE(restart_stops_then_starts_with_a_new_pid_and_no_incident) {
+  World w;
+  w.Create("acme-corp");
+  uint32_t pid = w.units.units[kSvc].pid;
+  BOOST_REQUIRE(w.sup->Restart("acme-corp").ok());
+  w.loop.Advance(50);
+  BOOST_TEST(w.units.units[kSvc].active == "active");
+  BOOST_TEST(w.units.units[kSvc].pid != pid);
+  BOOST_TEST(w.Incidents("acme-corp").empty());
+}
+
+BOOST_AUTO_TEST_CASE(delete_removes_units_slice_dropins_user_and_row_keeping_the_workspace) {
+  World w;
+  w.Create("acme-corp");
+  bool done = false;
+  w.sup->DeleteAsync("acme-corp", false, [&](Status s) { done = s.ok(); });
+  w.loop.Advance(50);
+  BOOST_TEST(done);
+  BOOST_TEST(w.units.units.count("clawhive-acme\\x2dcorp.slice") == 0u);
+  BOOST_TEST(!w.units.units[kSvc].enabled);
+  BOOST_TEST(w.units.reverted.count(kSvc) == 1u);
+  BOOST_TEST(w.host.users.empty());
+  BOOST_TEST(w.host.files.empty());
+  BOOST_TEST(w.host.removed_trees.count(WorkspacePath(w.config, "acme-corp")) == 0u);
+  BOOST_TEST(!w.store->GetTenant("acme-corp")->has_value());
+  BOOST_TEST(w.sup->PhaseOf("acme-corp") == "");
+}
+
+BOOST_AUTO_TEST_CASE(delete_can_remove_the_workspace) {
+  World w;
+  w.Create("acme-corp");
+  w.sup->DeleteAsync("acme-corp", true, [](Status) {});
+  w.loop.Advance(50);
+  BOOST_TEST(w.host.removed_trees.count(WorkspacePath(w.config, "acme-corp")) == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(an_update_of_resources_reapplies_limits_without_restart) {
+  World w;
+  w.Create("acme-corp");
+  uint32_t pid = w.units.units[kSvc].pid;
+  TenantPatch p;
+  p.memory_max = 256ull << 20;
+  p.memory_high = 200ull << 20;
+  BOOST_REQUIRE(w.sup->Update("acme-corp", p).ok());
+  w.loop.Advance(50);
+  BOOST_TEST(w.units.units["clawhive-acme\\x2dcorp.slice"].limits->memory_max == (256ull << 20));
+  BOOST_TEST(w.units.units[kSvc].pid == pid);
+}
+
+BOOST_AUTO_TEST_CASE(an_update_of_the_agent_restarts_it) {
+  World w;
+  w.Create("acme-corp");
+  uint32_t pid = w.units.units[kSvc].pid;
+  TenantPatch p;
+  p.agent_args = std::vector<std::string>{"--verbose"};
+  BOOST_REQUIRE(w.sup->Update("acme-corp", p).ok());
+  w.loop.Advance(50);
+  BOOST_TEST(w.units.units[kSvc].pid != pid);
+  BOOST_TEST(w.host.files[EnvFilePath(w.config, "acme-corp")].find("--verbose") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(orphan_units_without_a_row_are_removed_at_start) {
+  World w;
+  w.units.units[TenantNames::Service("ghost")].active = "active";
+  w.Boot();
+  BOOST_TEST(w.units.reverted.count(TenantNames::Service("ghost")) == 1u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(tenant_naming)
+
+BOOST_AUTO_TEST_CASE(dashes_are_escaped_so_each_tenant_slice_is_a_direct_child) {
+  BOOST_TEST(TenantNames::Slice("acme-corp") == "clawhive-acme\\x2dcorp.slice");
+  BOOST_TEST(TenantNames::Service("a-b-c") == "clawhive-agent@a\\x2db\\x2dc.service");
+  BOOST_TEST(TenantNames::IdFromService("clawhive-agent@a\\x2db\\x2dc.service").value() == "a-b-c");
+  BOOST_TEST(!TenantNames::IdFromService("sshd.service").has_value());
+}
+
+BOOST_AUTO_TEST_CASE(user_names_fit_the_32_character_limit_and_stay_distinct) {
+  std::string long_a(32, 'a'), long_b = std::string(31, 'a') + "b";
+  BOOST_TEST(TenantNames::User("acme") == "ch-acme");
+  BOOST_TEST(TenantNames::User(long_a).size() <= 32u);
+  BOOST_TEST(TenantNames::User(long_a) != TenantNames::User(long_b));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(crash_policy)
+
+BOOST_AUTO_TEST_CASE(old_crashes_fall_out_of_the_window) {
+  CrashPolicy p(1, 100, 1000, 3, 10000);
+  std::deque<uint64_t> h;
+  BOOST_TEST(p.OnCrash(h, 0).kind == CrashDecision::kRestartNow);
+  BOOST_TEST(p.OnCrash(h, 20000).kind == CrashDecision::kRestartNow);
+  auto d = p.OnCrash(h, 20001);
+  BOOST_TEST(d.kind == CrashDecision::kRestartAfter);
+  BOOST_TEST(d.delay_ms == 100u);
+  BOOST_TEST(p.OnCrash(h, 20002).kind == CrashDecision::kQuarantine);
+}
+
+BOOST_AUTO_TEST_CASE(backoff_doubles_up_to_the_cap) {
+  CrashPolicy p(0, 100, 350, 0, 1000000);
+  std::deque<uint64_t> h;
+  std::vector<uint64_t> delays;
+  for (int i = 0; i < 5; ++i) delays.push_back(p.OnCrash(h, i).delay_ms);
+  std::vector<uint64_t> expected = {100, 200, 350, 350, 350};
+  BOOST_TEST(delays == expected, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace
+}  // namespace clawhive

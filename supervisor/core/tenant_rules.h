@@ -1,0 +1,32 @@
+// Tenant rules: turning a client's TenantPatch into a valid Tenant, and the files systemd reads for it.
+// Pure functions; every error message is fit to return to an API client.
+#pragma once
+
+#include <string>
+
+#include "supervisor/common/result.h"
+#include "supervisor/config/config.h"
+#include "supervisor/core/tenant_service.h"
+
+namespace clawhive {
+
+// Applies `patch` onto `base` (defaults for a create, the stored tenant for an update) and validates
+// the result: display name, agent exec/args/env/health path, resource ranges.
+Result<Tenant> ApplyPatch(const Tenant& base, const TenantPatch& patch);
+
+// A new tenant's starting point from the configured defaults.
+Tenant DefaultTenant(const std::string& id, const Config& config);
+
+// The EnvironmentFile= of the tenant's agent unit: port, agent command and the tenant's own variables.
+// systemd (PID 1) reads it as root before dropping privileges; the agent cannot read it.
+std::string RenderEnvFile(const Tenant& t);
+// The per-tenant drop-in: the static user the agent runs as. Written before the unit is first loaded,
+// so no daemon-reload is needed; its content depends on the id only, so it never goes stale.
+std::string RenderDropIn(const Tenant& t);
+
+// Paths of those files.
+std::string EnvFilePath(const Config& c, const std::string& id);
+std::string DropInDir(const Config& c, const std::string& id);
+std::string WorkspacePath(const Config& c, const std::string& id);
+
+}  // namespace clawhive

@@ -1,0 +1,140 @@
+#include "supervisor/store/sqlite.h"
+
+#include <sqlite3.h>
+
+#include <climits>
+
+namespace clawhive::sqlite {
+
+void CloseDb::operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
+void FinalizeStmt::operator()(sqlite3_stmt* stmt) const noexcept { sqlite3_finalize(stmt); }
+
+Error ErrorFrom(sqlite3* db, int rc, std::string_view context) {
+  // sqlite3_errmsg describes the connection's most recent failure; without a connection (open ran out
+  // of memory) only the generic text for the code is available.
+  std::string message(context);
+  message += ": ";
+  message += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_PROTOCOL:
+    case SQLITE_NOLFS:
+      return Error::Unavailable(std::move(message));
+    case SQLITE_CONSTRAINT:
+      return Error::Conflict(std::move(message));
+    case SQLITE_TOOBIG:
+      return {ErrorCode::kTooLarge, std::move(message)};
+    default:
+      return Error::Internal(std::move(message));
+  }
+}
+
+Status Exec(sqlite3* db, std::string_view sql) {
+  // sqlite3_exec needs a NUL-terminated string.
+  std::string text(sql);
+  char* err = nullptr;
+  int rc = sqlite3_exec(db, text.c_str(), nullptr, nullptr, &err);
+  sqlite3_free(err);  // the same text is still available from sqlite3_errmsg
+  if (rc != SQLITE_OK) return ErrorFrom(db, rc, "sqlite");
+  return Status::Ok();
+}
+
+Result<Statement> Statement::Prepare(sqlite3* db, std::string_view sql) {
+  if (sql.size() > static_cast<size_t>(INT_MAX)) return Error::Internal("sqlite: statement too long");
+  sqlite3_stmt* raw = nullptr;
+  int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), 0, &raw, nullptr);
+  StmtHandle stmt(raw);
+  if (rc != SQLITE_OK) return ErrorFrom(db, rc, "sqlite: prepare");
+  if (!stmt) return Error::Internal("sqlite: prepare: empty statement");
+  return Statement(db, std::move(stmt));
+}
+
+Status Statement::BindInt64(int index, int64_t value) {
+  int rc = sqlite3_bind_int64(stmt_.get(), index, value);
+  if (rc != SQLITE_OK) return ErrorFrom(db_, rc, "sqlite: bind");
+  return Status::Ok();
+}
+
+Status Statement::BindDouble(int index, double value) {
+  int rc = sqlite3_bind_double(stmt_.get(), index, value);
+  if (rc != SQLITE_OK) return ErrorFrom(db_, rc, "sqlite: bind");
+  return Status::Ok();
+}
+
+Status Statement::BindText(int index, std::string_view value) {
+  // data() of an empty view may be null, which SQLite would bind as NULL rather than ''.
+  const char* data = value.empty() ? "" : value.data();
+  int rc = sqlite3_bind_text64(stmt_.get(), index, data, value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  if (rc != SQLITE_OK) return ErrorFrom(db_, rc, "sqlite: bind");
+  return Status::Ok();
+}
+
+Status Statement::BindNull(int index) {
+  int rc = sqlite3_bind_null(stmt_.get(), index);
+  if (rc != SQLITE_OK) return ErrorFrom(db_, rc, "sqlite: bind");
+  return Status::Ok();
+}
+
+Result<bool> Statement::Step() {
+  int rc = sqlite3_step(stmt_.get());
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return ErrorFrom(db_, rc, "sqlite");  // the next Step() resets the statement by itself
+}
+
+Status Statement::Run() {
+  for (;;) {
+    Result<bool> row = Step();
+    if (!row) return row.error();
+    if (!*row) return Status::Ok();
+  }
+}
+
+void Statement::Reset() { sqlite3_reset(stmt_.get()); }
+
+bool Statement::IsNull(int column) const { return sqlite3_column_type(stmt_.get(), column) == SQLITE_NULL; }
+
+int64_t Statement::ColumnInt64(int column) const { return sqlite3_column_int64(stmt_.get(), column); }
+
+double Statement::ColumnDouble(int column) const { return sqlite3_column_double(stmt_.get(), column); }
+
+std::string Statement::ColumnText(int column) const {
+  // Text first, then its length (the documented order; bytes may change the representation).
+  const unsigned char* text = sqlite3_column_text(stmt_.get(), column);
+  int size = sqlite3_column_bytes(stmt_.get(), column);
+  if (text == nullptr || size <= 0) return {};
+  return std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(size));
+}
+
+namespace {
+
+Result<Statement> FirstRow(sqlite3* db, std::string_view sql) {
+  Result<Statement> stmt = Statement::Prepare(db, sql);
+  if (!stmt) return stmt.error();
+  Result<bool> row = stmt->Step();
+  if (!row) return row.error();
+  if (!*row) return Error::Internal("sqlite: '" + std::string(sql) + "' returned no row");
+  return stmt;
+}
+
+}  // namespace
+
+Result<int64_t> QueryInt64(sqlite3* db, std::string_view sql) {
+  Result<Statement> stmt = FirstRow(db, sql);
+  if (!stmt) return stmt.error();
+  return stmt->ColumnInt64(0);
+}
+
+Result<std::string> QueryText(sqlite3* db, std::string_view sql) {
+  Result<Statement> stmt = FirstRow(db, sql);
+  if (!stmt) return stmt.error();
+  return stmt->ColumnText(0);
+}
+
+}  // namespace clawhive::sqlite

@@ -1,0 +1,69 @@
+// Thin RAII layer over the SQLite3 C API: each C handle is owned once by a std::unique_ptr with a
+// stateless deleter, and every failure comes back as an Error carrying sqlite3_errmsg.
+//
+// Only the store uses this. Not thread-safe (same rules as the connection it wraps).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "supervisor/common/result.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace clawhive::sqlite {
+
+struct CloseDb {
+  void operator()(sqlite3* db) const noexcept;  // sqlite3_close_v2
+};
+struct FinalizeStmt {
+  void operator()(sqlite3_stmt* stmt) const noexcept;  // sqlite3_finalize
+};
+using DbHandle = std::unique_ptr<sqlite3, CloseDb>;
+using StmtHandle = std::unique_ptr<sqlite3_stmt, FinalizeStmt>;
+
+// An Error for SQLite result code `rc` (extended codes welcome): "<context>: <sqlite3_errmsg(db)>".
+// Busy/locked/I/O/full -> kUnavailable, constraint -> kConflict, too big -> kTooLarge, else kInternal.
+Error ErrorFrom(sqlite3* db, int rc, std::string_view context);
+
+// Runs one or more statements that return no rows we care about (sqlite3_exec).
+Status Exec(sqlite3* db, std::string_view sql);
+
+// A prepared statement. Bind indexes are 1-based, column indexes 0-based (as in SQLite).
+class Statement {
+ public:
+  static Result<Statement> Prepare(sqlite3* db, std::string_view sql);
+
+  Status BindInt64(int index, int64_t value);
+  Status BindDouble(int index, double value);
+  Status BindText(int index, std::string_view value);  // copied; may contain any bytes
+  Status BindNull(int index);
+
+  // Advances: true when a row is available, false when the statement is done.
+  Result<bool> Step();
+  // Steps to completion, ignoring any rows (for INSERT/UPDATE/DELETE).
+  Status Run();
+  // Back to the start with the bindings kept (sqlite3_reset).
+  void Reset();
+
+  bool IsNull(int column) const;
+  int64_t ColumnInt64(int column) const;
+  double ColumnDouble(int column) const;
+  std::string ColumnText(int column) const;  // "" for NULL
+
+  sqlite3* db() const { return db_; }
+
+ private:
+  Statement(sqlite3* db, StmtHandle stmt) : db_(db), stmt_(std::move(stmt)) {}
+  sqlite3* db_;
+  StmtHandle stmt_;
+};
+
+// Runs `sql` and returns column 0 of its first row (no row at all is kInternal). For PRAGMAs and counts.
+Result<int64_t> QueryInt64(sqlite3* db, std::string_view sql);
+Result<std::string> QueryText(sqlite3* db, std::string_view sql);
+
+}  // namespace clawhive::sqlite

@@ -1,0 +1,590 @@
+#include "supervisor/store/store.h"
+
+#include <Poco/Exception.h>
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Parser.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <exception>
+#include <limits>
+#include <sstream>
+#include <system_error>
+#include <typeinfo>
+#include <utility>
+
+#include "supervisor/store/migrations.h"
+
+namespace clawhive {
+
+using sqlite::Statement;
+
+namespace {
+
+constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
+
+Error Prefixed(const Error& e, const std::string& prefix) { return {e.code, prefix + e.message}; }
+
+std::string ErrnoText(int err) { return std::error_code(err, std::generic_category()).message(); }
+
+// Creates the database file owner-only before SQLite sees it (SQLite would use 0644 minus the umask).
+// The -wal and -shm files SQLite adds later copy the mode of the database file.
+Status CreateOwnerOnly(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) return Status::Ok();  // an existing file keeps its mode
+    return Error::Unavailable("cannot create database file " + path + ": " + ErrnoText(errno));
+  }
+  // The umask may have cleared bits of 0600 (umask 0277 leaves 0400): set the mode explicitly.
+  int rc = ::fchmod(fd, 0600);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) return Error::Unavailable("cannot set mode 0600 on " + path + ": " + ErrnoText(err));
+  return Status::Ok();
+}
+
+// ---- JSON columns (agent_args, agent_env) ---------------------------------------------------------
+
+std::string Stringify(const Poco::JSON::Array& array) {
+  std::ostringstream out;
+  array.stringify(out);
+  return out.str();
+}
+
+Poco::JSON::Array::Ptr ParseArray(const std::string& json) {
+  Poco::JSON::Parser parser;
+  Poco::Dynamic::Var value = parser.parse(json);
+  if (value.type() != typeid(Poco::JSON::Array::Ptr)) throw Poco::DataFormatException("not a JSON array");
+  auto array = value.extract<Poco::JSON::Array::Ptr>();
+  if (array.isNull()) throw Poco::DataFormatException("not a JSON array");
+  return array;
+}
+
+std::string StringAt(const Poco::JSON::Array& array, unsigned i) {
+  Poco::Dynamic::Var v = array.get(i);
+  if (!v.isString()) throw Poco::DataFormatException("element " + std::to_string(i) + " is not a string");
+  return v.extract<std::string>();
+}
+
+// Poco writes invalid UTF-8 through unchanged and then cannot read it back; rather than store something
+// that comes back different (or not at all), such a value is refused up front.
+Status CheckJsonSafe(const std::string& value, const std::string& what) {
+  Poco::JSON::Array one;
+  one.add(value);
+  try {
+    Poco::JSON::Array::Ptr back = ParseArray(Stringify(one));
+    if (back->size() == 1 && StringAt(*back, 0) == value) return Status::Ok();
+  } catch (const std::exception&) {  // Poco::Exception included
+  }
+  return Error::Invalid(what + " is not valid UTF-8 text");
+}
+
+Result<std::string> EncodeArgs(const std::vector<std::string>& args) {
+  Poco::JSON::Array array;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (Status s = CheckJsonSafe(args[i], "agent argument " + std::to_string(i)); !s) return s.error();
+    array.add(args[i]);
+  }
+  return Stringify(array);
+}
+
+// An array of [name, value] pairs rather than an object: keeps the order and any repeated names.
+Result<std::string> EncodeEnv(const std::vector<std::pair<std::string, std::string>>& env) {
+  Poco::JSON::Array array;
+  for (const auto& [name, value] : env) {
+    if (Status s = CheckJsonSafe(name, "agent environment name"); !s) return s.error();
+    if (Status s = CheckJsonSafe(value, "agent environment value of " + name); !s) return s.error();
+    Poco::JSON::Array::Ptr pair = new Poco::JSON::Array;
+    pair->add(name);
+    pair->add(value);
+    array.add(pair);
+  }
+  return Stringify(array);
+}
+
+// Decoders throw Poco::Exception / std::exception on malformed input; ReadTenant turns that into an Error.
+std::vector<std::string> DecodeArgs(const std::string& json) {
+  Poco::JSON::Array::Ptr array = ParseArray(json);
+  std::vector<std::string> args;
+  args.reserve(array->size());
+  for (unsigned i = 0; i < array->size(); ++i) args.push_back(StringAt(*array, i));
+  return args;
+}
+
+std::vector<std::pair<std::string, std::string>> DecodeEnv(const std::string& json) {
+  Poco::JSON::Array::Ptr array = ParseArray(json);
+  std::vector<std::pair<std::string, std::string>> env;
+  env.reserve(array->size());
+  for (unsigned i = 0; i < array->size(); ++i) {
+    Poco::JSON::Array::Ptr pair = array->getArray(i);
+    if (pair.isNull() || pair->size() != 2) throw Poco::DataFormatException("element is not a [name, value] pair");
+    env.emplace_back(StringAt(*pair, 0), StringAt(*pair, 1));
+  }
+  return env;
+}
+
+// ---- tenant rows ------------------------------------------------------------------------------------
+
+// Column order shared by the SELECTs, the INSERT and ReadTenant; the bind index of a column is its
+// position + 1.
+constexpr const char* kTenantColumns =
+    "id, display_name, memory_high, memory_max, cpu_weight, cpu_quota_percent, tasks_max, agent_exec, "
+    "agent_args, agent_env, health_path, port, uid, desired, quarantined, created_at, updated_at";
+
+// A tenant converted to what the columns hold, checked before any SQL runs.
+struct TenantRow {
+  int64_t memory_high, memory_max, cpu_weight, cpu_quota_percent, tasks_max;
+  std::string args_json, env_json;
+};
+
+Result<int64_t> Storable(uint64_t value, const char* field) {
+  if (value > static_cast<uint64_t>(kInt64Max))
+    return Error::Invalid(std::string(field) + " " + std::to_string(value) + " is too large (at most " +
+                          std::to_string(kInt64Max) + ")");
+  return static_cast<int64_t>(value);
+}
+
+Result<TenantRow> Encode(const Tenant& t) {
+  TenantRow row{};
+  const std::pair<uint64_t, int64_t*> numbers[] = {{t.resources.memory_high, &row.memory_high},
+                                                   {t.resources.memory_max, &row.memory_max},
+                                                   {t.resources.cpu_weight, &row.cpu_weight},
+                                                   {t.resources.cpu_quota_percent, &row.cpu_quota_percent},
+                                                   {t.resources.tasks_max, &row.tasks_max}};
+  const char* names[] = {"memory_high", "memory_max", "cpu_weight", "cpu_quota_percent", "tasks_max"};
+  for (size_t i = 0; i < std::size(numbers); ++i) {
+    Result<int64_t> v = Storable(numbers[i].first, names[i]);
+    if (!v) return v.error();
+    *numbers[i].second = *v;
+  }
+  Result<std::string> args = EncodeArgs(t.agent.args);
+  if (!args) return args.error();
+  Result<std::string> env = EncodeEnv(t.agent.env);
+  if (!env) return env.error();
+  row.args_json = std::move(*args);
+  row.env_json = std::move(*env);
+  return row;
+}
+
+// Binds parameters ?1, ?2, ... in order, keeping the first failure.
+class Binder {
+ public:
+  explicit Binder(Statement& stmt) : stmt_(stmt) {}
+  Binder& Int(int64_t v) { return Add(stmt_.BindInt64(next_, v)); }
+  Binder& Text(std::string_view v) { return Add(stmt_.BindText(next_, v)); }
+  Status status() const { return status_; }
+
+ private:
+  Binder& Add(Status s) {
+    if (status_ && !s) status_ = std::move(s);
+    ++next_;
+    return *this;
+  }
+  Statement& stmt_;
+  int next_ = 1;
+  Status status_;
+};
+
+Status BindTenant(Statement& stmt, const Tenant& t, const TenantRow& row) {
+  return Binder(stmt)
+      .Text(t.id)
+      .Text(t.display_name)
+      .Int(row.memory_high)
+      .Int(row.memory_max)
+      .Int(row.cpu_weight)
+      .Int(row.cpu_quota_percent)
+      .Int(row.tasks_max)
+      .Text(t.agent.exec)
+      .Text(row.args_json)
+      .Text(row.env_json)
+      .Text(t.agent.health_path)
+      .Int(t.port)
+      .Int(t.uid)
+      .Text(ToString(t.desired))
+      .Int(t.quarantined ? 1 : 0)
+      .Int(t.created_at)
+      .Int(t.updated_at)
+      .status();
+}
+
+// Reads a row of kTenantColumns. The schema's CHECKs should make every range failure impossible; if one
+// shows up anyway the row is reported as damaged instead of being wrapped into a wrong value.
+Result<Tenant> ReadTenant(const Statement& s) {
+  Tenant t;
+  t.id = s.ColumnText(0);
+  std::string problem;
+  auto number = [&](int col, const char* name, int64_t hi) -> int64_t {
+    int64_t v = s.ColumnInt64(col);
+    if (problem.empty() && (s.IsNull(col) || v < 0 || v > hi))
+      problem = std::string(name) + " is out of range (" + s.ColumnText(col) + ")";
+    return v;
+  };
+  t.display_name = s.ColumnText(1);
+  t.resources.memory_high = static_cast<uint64_t>(number(2, "memory_high", kInt64Max));
+  t.resources.memory_max = static_cast<uint64_t>(number(3, "memory_max", kInt64Max));
+  t.resources.cpu_weight = static_cast<uint64_t>(number(4, "cpu_weight", kInt64Max));
+  t.resources.cpu_quota_percent = static_cast<uint64_t>(number(5, "cpu_quota_percent", kInt64Max));
+  t.resources.tasks_max = static_cast<uint64_t>(number(6, "tasks_max", kInt64Max));
+  t.agent.exec = s.ColumnText(7);
+  auto bad_json = [&](const char* what, const std::string& why) {
+    if (problem.empty()) problem = std::string(what) + " (" + why + ")";
+  };
+  try {
+    t.agent.args = DecodeArgs(s.ColumnText(8));
+  } catch (const Poco::Exception& e) {
+    bad_json("agent_args is not a JSON array of strings", e.displayText());
+  } catch (const std::exception& e) {
+    bad_json("agent_args is not a JSON array of strings", e.what());
+  }
+  try {
+    t.agent.env = DecodeEnv(s.ColumnText(9));
+  } catch (const Poco::Exception& e) {
+    bad_json("agent_env is not a JSON array of [name, value] pairs", e.displayText());
+  } catch (const std::exception& e) {
+    bad_json("agent_env is not a JSON array of [name, value] pairs", e.what());
+  }
+  t.agent.health_path = s.ColumnText(10);
+  t.port = static_cast<uint16_t>(number(11, "port", std::numeric_limits<uint16_t>::max()));
+  t.uid = static_cast<uint32_t>(number(12, "uid", std::numeric_limits<uint32_t>::max()));
+  std::optional<DesiredState> desired = ParseDesiredState(s.ColumnText(13));
+  if (desired) t.desired = *desired;
+  else if (problem.empty()) problem = "desired is not 'running' or 'stopped'";
+  t.quarantined = number(14, "quarantined", 1) != 0;
+  t.created_at = s.ColumnInt64(15);
+  t.updated_at = s.ColumnInt64(16);
+  if (!problem.empty()) return Error::Internal("stored tenant '" + t.id + "' is damaged: " + problem);
+  return t;
+}
+
+// After a constraint failure writing tenant `t`: which rule it broke, worded for the API client.
+Error TenantClash(sqlite3* db, const Tenant& t, bool inserting, const Error& original) {
+  Result<Statement> stmt = Statement::Prepare(db,
+                                              "SELECT EXISTS (SELECT 1 FROM tenants WHERE id = ?1),"
+                                              " (SELECT id FROM tenants WHERE port = ?2 AND id <> ?1),"
+                                              " (SELECT id FROM tenants WHERE uid = ?3 AND id <> ?1)");
+  if (!stmt) return original;
+  if (!Binder(*stmt).Text(t.id).Int(t.port).Int(t.uid).status()) return original;
+  Result<bool> row = stmt->Step();
+  if (!row || !*row) return original;
+  if (inserting && stmt->ColumnInt64(0) != 0) return Error::Exists("tenant '" + t.id + "' already exists");
+  if (!stmt->IsNull(1))
+    return Error::Conflict("port " + std::to_string(t.port) + " is already used by tenant '" +
+                           stmt->ColumnText(1) + "'");
+  if (!stmt->IsNull(2))
+    return Error::Conflict("uid " + std::to_string(t.uid) + " is already used by tenant '" +
+                           stmt->ColumnText(2) + "'");
+  return original;
+}
+
+// ---- incidents --------------------------------------------------------------------------------------
+
+constexpr const char* kIncidentColumns = "id, tenant, at_ms, cause, detail, action, healthy_after_s";
+
+Incident ReadIncident(const Statement& s) {
+  Incident i;
+  i.id = s.ColumnInt64(0);
+  i.tenant = s.ColumnText(1);
+  i.at_ms = s.ColumnInt64(2);
+  i.cause = s.ColumnText(3);
+  i.detail = s.ColumnText(4);
+  i.action = s.ColumnText(5);
+  if (!s.IsNull(6)) i.healthy_after_s = s.ColumnDouble(6);
+  return i;
+}
+
+Status CheckSeconds(double seconds) {
+  if (!std::isfinite(seconds)) return Error::Invalid("healthy_after_s must be a finite number of seconds");
+  return Status::Ok();
+}
+
+// ---- opening ----------------------------------------------------------------------------------------
+
+// Looks at a file without changing it: is it empty, or ours at a schema version we can handle?
+Status CheckIdentity(sqlite3* db, const std::string& where, bool* fresh) {
+  Result<int64_t> app_id = sqlite::QueryInt64(db, "PRAGMA application_id");
+  if (!app_id) return Prefixed(app_id.error(), "cannot read " + where + ": ");
+  Result<int64_t> version = sqlite::QueryInt64(db, "PRAGMA user_version");
+  if (!version) return Prefixed(version.error(), "cannot read " + where + ": ");
+  Result<int64_t> objects = sqlite::QueryInt64(db, "SELECT count(*) FROM sqlite_schema");
+  if (!objects) return Prefixed(objects.error(), "cannot read " + where + ": ");
+
+  *fresh = *app_id == 0 && *version == 0 && *objects == 0;
+  if (*fresh) return Status::Ok();
+  if (*app_id != schema::kApplicationId)
+    return Error::Conflict(where + " is an SQLite database but not a Clawhive one; refusing to use it");
+  const int latest = schema::LatestSchemaVersion();
+  if (*version > latest)
+    return Error::Conflict("database schema " + std::to_string(*version) + " is newer than this supervisor (" +
+                           std::to_string(latest) + "); upgrade the supervisor");
+  if (*version < 0) return Error::Internal(where + " has an invalid schema version " + std::to_string(*version));
+  return Status::Ok();
+}
+
+}  // namespace
+
+// ---- Transaction ------------------------------------------------------------------------------------
+
+Transaction::Transaction(Transaction&& other) noexcept : db_(other.db_), done_(other.done_) { other.done_ = true; }
+
+Transaction::~Transaction() {
+  // SQLite itself may already have rolled back after an I/O error; ROLLBACK would then only fail.
+  if (!done_ && sqlite3_get_autocommit(db_) == 0) (void)sqlite::Exec(db_, "ROLLBACK");
+}
+
+Status Transaction::commit() {
+  if (done_) return Error::Internal("transaction already committed or moved from");
+  if (sqlite3_get_autocommit(db_) != 0) {
+    done_ = true;
+    return Error::Unavailable("cannot commit: the database rolled the transaction back after an earlier error");
+  }
+  // On failure the transaction stays open: commit() may be retried, and the destructor rolls back.
+  if (Status s = sqlite::Exec(db_, "COMMIT"); !s) return s;
+  done_ = true;
+  return Status::Ok();
+}
+
+// ---- Store ------------------------------------------------------------------------------------------
+
+Store::Store(sqlite::DbHandle db, int schema_version) : db_(std::move(db)), schema_version_(schema_version) {}
+
+Store::~Store() = default;
+
+Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
+  if (path.empty()) return Error::Invalid("database path is empty");
+  const bool in_memory = path == ":memory:";
+  const std::string where = "database " + path;
+  if (!in_memory) {
+    if (Status s = CreateOwnerOnly(path); !s) return s.error();
+  }
+
+  sqlite3* raw = nullptr;
+  // No SQLITE_OPEN_URI: the path is a plain file name. NOMUTEX: one thread uses the store at a time.
+  int rc = sqlite3_open_v2(path.c_str(), &raw,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
+                           nullptr);
+  sqlite::DbHandle db(raw);  // owns the handle even when opening failed
+  if (rc != SQLITE_OK) return sqlite::ErrorFrom(db.get(), rc, "cannot open " + where);
+  sqlite3_extended_result_codes(db.get(), 1);
+
+  // Connection settings: they never change the file.
+  if (Status s = sqlite::Exec(db.get(), "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON"); !s)
+    return Prefixed(s.error(), "cannot open " + where + ": ");
+  Result<int64_t> fk = sqlite::QueryInt64(db.get(), "PRAGMA foreign_keys");
+  if (!fk || *fk != 1) return Error::Internal("this SQLite library does not enforce foreign keys");
+
+  // Only reads until we know the file is ours and not from a newer supervisor.
+  bool fresh = false;
+  if (Status s = CheckIdentity(db.get(), where, &fresh); !s) return s.error();
+  if (!fresh) {
+    // Find damage now, with a clear message, rather than in the middle of some later write.
+    Result<std::string> check = sqlite::QueryText(db.get(), "PRAGMA quick_check(1)");
+    if (!check) return Prefixed(check.error(), where + " is damaged: ");
+    if (*check != "ok") {
+      std::string detail = *check;  // SQLite's report spans lines; an error message should not
+      for (char& c : detail) c = (c == '\n' || c == '\r') ? ' ' : c;
+      return Error::Internal(where + " is damaged (" + detail + "); restore it from a backup or move it aside");
+    }
+  }
+
+  if (!in_memory) {
+    Result<std::string> mode = sqlite::QueryText(db.get(), "PRAGMA journal_mode = WAL");
+    if (!mode) return Prefixed(mode.error(), "cannot switch " + where + " to WAL mode: ");
+    if (*mode != "wal")
+      return Error::Unavailable("cannot switch " + where + " to WAL mode (journal mode stays '" + *mode + "')");
+  }
+  if (Status s = sqlite::Exec(db.get(), "PRAGMA synchronous = NORMAL"); !s)
+    return Prefixed(s.error(), "cannot open " + where + ": ");
+
+  Result<int> version = schema::ApplyMigrations(db.get(), schema::Migrations());
+  if (!version) return Prefixed(version.error(), "cannot migrate " + where + ": ");
+  if (*version != schema::LatestSchemaVersion())  // a newer supervisor migrated it meanwhile
+    return Error::Conflict("database schema " + std::to_string(*version) + " is newer than this supervisor (" +
+                           std::to_string(schema::LatestSchemaVersion()) + "); upgrade the supervisor");
+  return std::unique_ptr<Store>(new Store(std::move(db), *version));
+}
+
+Result<Transaction> Store::Begin() {
+  if (sqlite3_get_autocommit(db_.get()) == 0)
+    return Error::Conflict("a transaction is already open (transactions do not nest)");
+  if (Status s = sqlite::Exec(db_.get(), "BEGIN IMMEDIATE"); !s) return Prefixed(s.error(), "cannot begin: ");
+  return Transaction(db_.get());
+}
+
+int Store::schema_version() const { return schema_version_; }
+
+Result<std::vector<Tenant>> Store::ListTenants() {
+  Result<Statement> stmt =
+      Statement::Prepare(db_.get(), std::string("SELECT ") + kTenantColumns + " FROM tenants ORDER BY id");
+  if (!stmt) return stmt.error();
+  std::vector<Tenant> tenants;
+  for (;;) {
+    Result<bool> row = stmt->Step();
+    if (!row) return row.error();
+    if (!*row) return tenants;
+    Result<Tenant> t = ReadTenant(*stmt);
+    if (!t) return t.error();
+    tenants.push_back(std::move(*t));
+  }
+}
+
+Result<std::optional<Tenant>> Store::GetTenant(const std::string& id) {
+  Result<Statement> stmt =
+      Statement::Prepare(db_.get(), std::string("SELECT ") + kTenantColumns + " FROM tenants WHERE id = ?1");
+  if (!stmt) return stmt.error();
+  if (Status s = stmt->BindText(1, id); !s) return s.error();
+  Result<bool> row = stmt->Step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<Tenant>();
+  Result<Tenant> t = ReadTenant(*stmt);
+  if (!t) return t.error();
+  return std::optional<Tenant>(std::move(*t));
+}
+
+Status Store::InsertTenant(const Tenant& t) {
+  Result<TenantRow> row = Encode(t);
+  if (!row) return row.error();
+  Result<Statement> stmt = Statement::Prepare(
+      db_.get(), std::string("INSERT INTO tenants (") + kTenantColumns +
+                     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)");
+  if (!stmt) return stmt.error();
+  if (Status s = BindTenant(*stmt, t, *row); !s) return s;
+  if (Status s = stmt->Run(); !s) {
+    if (s.error().code == ErrorCode::kConflict) return TenantClash(db_.get(), t, /*inserting=*/true, s.error());
+    return s;
+  }
+  return Status::Ok();
+}
+
+// created_at is set once by InsertTenant; an update keeps the stored value whatever t.created_at says.
+Status Store::UpdateTenant(const Tenant& t) {
+  Result<TenantRow> row = Encode(t);
+  if (!row) return row.error();
+  Result<Statement> stmt = Statement::Prepare(
+      db_.get(),
+      "UPDATE tenants SET display_name = ?2, memory_high = ?3, memory_max = ?4, cpu_weight = ?5,"
+      " cpu_quota_percent = ?6, tasks_max = ?7, agent_exec = ?8, agent_args = ?9, agent_env = ?10,"
+      " health_path = ?11, port = ?12, uid = ?13, desired = ?14, quarantined = ?15, updated_at = ?17"
+      " WHERE id = ?1");
+  if (!stmt) return stmt.error();
+  if (Status s = BindTenant(*stmt, t, *row); !s) return s;
+  if (Status s = stmt->Run(); !s) {
+    if (s.error().code == ErrorCode::kConflict) return TenantClash(db_.get(), t, /*inserting=*/false, s.error());
+    return s;
+  }
+  if (sqlite3_changes64(db_.get()) == 0) return Error::NotFound("no tenant '" + t.id + "'");
+  return Status::Ok();
+}
+
+Status Store::DeleteTenant(const std::string& id) {
+  // Its incidents go with it through ON DELETE CASCADE (foreign_keys is on for this connection).
+  Result<Statement> stmt = Statement::Prepare(db_.get(), "DELETE FROM tenants WHERE id = ?1");
+  if (!stmt) return stmt.error();
+  if (Status s = stmt->BindText(1, id); !s) return s;
+  if (Status s = stmt->Run(); !s) return s;
+  if (sqlite3_changes64(db_.get()) == 0) return Error::NotFound("no tenant '" + id + "'");
+  return Status::Ok();
+}
+
+Result<uint32_t> Store::FreeUid(uint32_t lo, uint32_t hi) {
+  if (lo > hi) return Error::Invalid("uid range " + std::to_string(lo) + "-" + std::to_string(hi) + " is empty");
+  // lo itself if free; otherwise the first used uid in [lo, hi) whose successor is free, plus one. Each
+  // probe is a lookup in the UNIQUE index on uid, so this is one query of O(n log n) at worst.
+  Result<Statement> stmt = Statement::Prepare(
+      db_.get(),
+      "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM tenants WHERE uid = ?1) THEN ?1"
+      " ELSE (SELECT min(t.uid) + 1 FROM tenants t WHERE t.uid >= ?1 AND t.uid < ?2"
+      " AND NOT EXISTS (SELECT 1 FROM tenants u WHERE u.uid = t.uid + 1)) END");
+  if (!stmt) return stmt.error();
+  if (Status s = Binder(*stmt).Int(lo).Int(hi).status(); !s) return s.error();
+  Result<bool> row = stmt->Step();
+  if (!row) return row.error();
+  if (!*row || stmt->IsNull(0))
+    return Error::Unavailable("no free uid left in " + std::to_string(lo) + "-" + std::to_string(hi));
+  return static_cast<uint32_t>(stmt->ColumnInt64(0));
+}
+
+Result<uint16_t> Store::FreePort(uint16_t base, uint16_t step) {
+  if (base == 0) return Error::Invalid("port base must be 1-65535");
+  if (step == 0) return Error::Invalid("port step must be at least 1");
+  // As FreeUid, on the lattice base + k*step: base if free, else the first used slot whose next slot
+  // is free and still a valid port.
+  Result<Statement> stmt = Statement::Prepare(
+      db_.get(),
+      "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM tenants WHERE port = ?1) THEN ?1"
+      " ELSE (SELECT min(t.port) + ?2 FROM tenants t WHERE t.port >= ?1 AND (t.port - ?1) % ?2 = 0"
+      " AND t.port + ?2 <= 65535 AND NOT EXISTS (SELECT 1 FROM tenants u WHERE u.port = t.port + ?2)) END");
+  if (!stmt) return stmt.error();
+  if (Status s = Binder(*stmt).Int(base).Int(step).status(); !s) return s.error();
+  Result<bool> row = stmt->Step();
+  if (!row) return row.error();
+  if (!*row || stmt->IsNull(0))
+    return Error::Unavailable("no free port left at " + std::to_string(base) + " + k*" + std::to_string(step));
+  return static_cast<uint16_t>(stmt->ColumnInt64(0));
+}
+
+Result<int64_t> Store::AddIncident(const Incident& incident) {
+  if (incident.healthy_after_s) {
+    if (Status s = CheckSeconds(*incident.healthy_after_s); !s) return s.error();
+  }
+  Result<Statement> stmt = Statement::Prepare(
+      db_.get(),
+      "INSERT INTO incidents (tenant, at_ms, cause, detail, action, healthy_after_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  if (!stmt) return stmt.error();
+  Status bound = Binder(*stmt)
+                     .Text(incident.tenant)
+                     .Int(incident.at_ms)
+                     .Text(incident.cause)
+                     .Text(incident.detail)
+                     .Text(incident.action)
+                     .status();
+  if (!bound) return bound.error();
+  bound = incident.healthy_after_s ? stmt->BindDouble(6, *incident.healthy_after_s) : stmt->BindNull(6);
+  if (!bound) return bound.error();
+  if (Status s = stmt->Run(); !s) {
+    // The only constraint an incident can break is the reference to its tenant.
+    if (s.error().code == ErrorCode::kConflict) {
+      Result<std::optional<Tenant>> t = GetTenant(incident.tenant);
+      if (t && !t->has_value()) return Error::NotFound("no tenant '" + incident.tenant + "'");
+    }
+    return s.error();
+  }
+  return static_cast<int64_t>(sqlite3_last_insert_rowid(db_.get()));
+}
+
+Status Store::SetIncidentHealthy(int64_t incident_id, double healthy_after_s) {
+  if (Status s = CheckSeconds(healthy_after_s); !s) return s;
+  Result<Statement> stmt = Statement::Prepare(db_.get(), "UPDATE incidents SET healthy_after_s = ?2 WHERE id = ?1");
+  if (!stmt) return stmt.error();
+  if (Status s = stmt->BindInt64(1, incident_id); !s) return s;
+  if (Status s = stmt->BindDouble(2, healthy_after_s); !s) return s;
+  if (Status s = stmt->Run(); !s) return s;
+  if (sqlite3_changes64(db_.get()) == 0) return Error::NotFound("no incident " + std::to_string(incident_id));
+  return Status::Ok();
+}
+
+Result<std::vector<Incident>> Store::ListIncidents(const std::string& tenant, size_t limit) {
+  // Two statements rather than "?1 = '' OR tenant = ?1", which would keep the planner off the index.
+  std::string sql = std::string("SELECT ") + kIncidentColumns + " FROM incidents" +
+                    (tenant.empty() ? "" : " WHERE tenant = ?1") + " ORDER BY at_ms DESC, id DESC LIMIT ?2";
+  Result<Statement> stmt = Statement::Prepare(db_.get(), sql);
+  if (!stmt) return stmt.error();
+  if (!tenant.empty()) {
+    if (Status s = stmt->BindText(1, tenant); !s) return s.error();
+  }
+  // A limit beyond what SQLite counts to is no limit, not a wrapped negative one.
+  int64_t max_rows = limit > static_cast<size_t>(kInt64Max) ? kInt64Max : static_cast<int64_t>(limit);
+  if (Status s = stmt->BindInt64(2, max_rows); !s) return s.error();
+  std::vector<Incident> incidents;
+  for (;;) {
+    Result<bool> row = stmt->Step();
+    if (!row) return row.error();
+    if (!*row) return incidents;
+    incidents.push_back(ReadIncident(*stmt));
+  }
+}
+
+}  // namespace clawhive

@@ -1,0 +1,259 @@
+// clawhive-bench: benchmarks of the supervisor against a real systemd in the sandbox.
+//   clawhive-bench crash-restart | provision | scale [--tenants N]
+// Prints `name value unit` lines. Where a baseline exists it is measured in the same run (these
+// machines are shared and noisy) and a ratio is printed: crash-restart and provision compare with
+// systemd's own Restart=always / systemd-run on the same test agent.
+#include <dirent.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "integration/harness.h"
+
+using namespace clawhive::testing;
+using namespace std::chrono;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr uint16_t kApiPort = 18571;
+
+std::string Config(int port_step) {
+  return "api:\n  listen: 127.0.0.1:18571\n"
+         "tenant_defaults:\n  memory_max: 128M\n  memory_high: 100M\n  tasks_max: 32\n"
+         "  port_base: 41000\n  port_step: " + std::to_string(port_step) + "\n"
+         "crash_policy:\n  immediate_restarts: 100\n  quarantine_after: 0\n  window: 10m\n";
+}
+
+double NowS() { return duration<double>(steady_clock::now().time_since_epoch()).count(); }
+int64_t WallMs() { return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count(); }
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t i = static_cast<size_t>(p * (v.size() - 1) + 0.5);
+  return v[std::min(i, v.size() - 1)];
+}
+
+void Print(const std::string& name, double value, const std::string& unit) {
+  std::printf("%s %.4f %s\n", name.c_str(), value, unit.c_str());
+  std::fflush(stdout);
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The host pid of a process known inside the sandbox's PID namespace as ns_pid.
+pid_t HostPid(pid_t sandbox_init, pid_t ns_pid) {
+  char target[64] = {}, link[64];
+  snprintf(link, sizeof link, "/proc/%d/ns/pid", sandbox_init);
+  if (readlink(link, target, sizeof target - 1) < 0) return -1;
+  DIR* d = opendir("/proc");
+  pid_t found = -1;
+  while (dirent* e = readdir(d)) {
+    if (!isdigit(static_cast<unsigned char>(e->d_name[0]))) continue;
+    std::string status = ReadFile(std::string("/proc/") + e->d_name + "/status");
+    size_t at = status.find("NSpid:");
+    if (at == std::string::npos) continue;
+    std::istringstream line(status.substr(at + 6, status.find('\n', at) - at - 6));
+    std::vector<pid_t> ids;
+    for (pid_t x; line >> x;) ids.push_back(x);
+    if (ids.size() < 2 || ids.back() != ns_pid) continue;
+    char other[64] = {};
+    snprintf(link, sizeof link, "/proc/%s/ns/pid", e->d_name);
+    if (readlink(link, other, sizeof other - 1) < 0 || strcmp(other, target) != 0) continue;
+    found = ids.front();
+    break;
+  }
+  closedir(d);
+  return found;
+}
+
+pid_t SandboxInit(Sandbox& sb) { return std::stoi(ReadFile(sb.dir() + "/sb/pid")); }
+
+// The agent's own pid inside the sandbox, from its /selftest/whoami; 0 when it does not answer.
+pid_t AgentPid(uint16_t port) {
+  std::string body = HttpBody(port, "/selftest/whoami", 200);
+  size_t at = body.find("\"pid\":");
+  return at == std::string::npos ? 0 : std::atoi(body.c_str() + at + 6);
+}
+
+// Kills the agent on `port` with SIGKILL `n` times; returns kill -> answering-again times (s) and the
+// wall-clock kill times (ms) for matching with incidents.
+std::vector<double> KillLoop(Sandbox& sb, uint16_t port, int n, std::vector<int64_t>* kill_wall) {
+  std::vector<double> out;
+  pid_t init = SandboxInit(sb);
+  for (int i = 0; i < n; ++i) {
+    pid_t ns_pid = 0;
+    Eventually([&] { return (ns_pid = AgentPid(port)) > 0; }, 10s, 5ms);
+    pid_t host = HostPid(init, ns_pid);
+    if (host <= 0) { std::cerr << "no host pid for " << ns_pid << "\n"; continue; }
+    std::this_thread::sleep_for(200ms);
+    double t0 = NowS();
+    if (kill_wall) kill_wall->push_back(WallMs());
+    kill(host, SIGKILL);
+    bool back = Eventually([&] { pid_t p = AgentPid(port); return p > 0 && p != ns_pid; }, 10s, 1ms);
+    if (back) out.push_back(NowS() - t0);
+  }
+  return out;
+}
+
+int CrashRestart() {
+  Sandbox sb(Config(120), kApiPort);
+  Api api(kApiPort, sb.token());
+  auto r = api.Post("/v1/tenants", R"({"id":"bench-crash"})");
+  if (r.status != 201 && r.status != 200) { std::cerr << r.body << "\n"; return 1; }
+  uint16_t port = static_cast<uint16_t>(r.json->getValue<int>("port"));
+  Eventually([&] { return HttpStatus(port, "/healthz", 200) == 200; }, 15s);
+
+  std::vector<int64_t> kills;
+  auto ours = KillLoop(sb, port, 20, &kills);
+  // Supervisor detection: the incident's timestamp minus the kill's (same wall clock).
+  std::this_thread::sleep_for(500ms);
+  auto inc = api.Get("/v1/tenants/bench-crash/incidents?limit=100");
+  Poco::JSON::Array::Ptr arr = inc.array ? inc.array : (inc.json ? inc.json->getArray("incidents") : nullptr);
+  std::vector<double> detect, healthy;
+  if (arr) {
+    std::vector<int64_t> at;
+    for (size_t i = 0; i < arr->size(); ++i) {
+      at.push_back(arr->getObject(i)->getValue<int64_t>("at_ms"));
+      if (!arr->getObject(i)->isNull("healthy_after_s"))
+        healthy.push_back(arr->getObject(i)->getValue<double>("healthy_after_s"));
+    }
+    std::sort(at.begin(), at.end());
+    for (size_t i = 0; i < std::min(at.size(), kills.size()); ++i) detect.push_back((at[i] - kills[i]) / 1000.0);
+  }
+
+  // Baseline in the same run: systemd's own Restart=always, RestartSec=0, same agent, same kill loop.
+  uint16_t bport = 40000;
+  sb.Exec("systemd-run --unit=bench-baseline -p Restart=always -p RestartSec=0 -E PORT=" +
+          std::to_string(bport) + " /usr/lib/clawhive/clawhive-test-agent >/dev/null 2>&1");
+  Eventually([&] { return HttpStatus(bport, "/healthz", 200) == 200; }, 10s);
+  auto base = KillLoop(sb, bport, 20, nullptr);
+  sb.Exec("systemctl stop bench-baseline");
+
+  Print("crash_kills", static_cast<double>(ours.size()), "count");
+  Print("crash_to_healthy_p50", Percentile(ours, 0.5), "s");
+  Print("crash_to_healthy_p99", Percentile(ours, 0.99), "s");
+  Print("crash_detect_p50", Percentile(detect, 0.5), "s");
+  Print("crash_detect_p99", Percentile(detect, 0.99), "s");
+  Print("incident_healthy_after_p50", Percentile(healthy, 0.5), "s");
+  Print("baseline_systemd_restart_p50", Percentile(base, 0.5), "s");
+  Print("baseline_systemd_restart_p99", Percentile(base, 0.99), "s");
+  Print("crash_to_healthy_p50_vs_systemd", Percentile(ours, 0.5) / std::max(1e-6, Percentile(base, 0.5)), "ratio");
+  return ours.size() == 20 ? 0 : 1;
+}
+
+int Provision() {
+  Sandbox sb(Config(120), kApiPort);
+  Api api(kApiPort, sb.token());
+  std::vector<double> ours, api_only, base;
+  for (int i = 0; i < 20; ++i) {
+    std::string id = "prov-" + std::to_string(i);
+    double t0 = NowS();
+    auto r = api.Post("/v1/tenants", "{\"id\":\"" + id + "\"}");
+    double t1 = NowS();
+    if (r.status != 201 && r.status != 200) { std::cerr << r.body << "\n"; return 1; }
+    uint16_t port = static_cast<uint16_t>(r.json->getValue<int>("port"));
+    if (Eventually([&] { return HttpStatus(port, "/healthz", 200) == 200; }, 10s, 1ms)) {
+      ours.push_back(NowS() - t0);
+      api_only.push_back(t1 - t0);
+    }
+  }
+  // Baseline: a bare transient unit of the same agent through systemd-run (what systemd alone costs).
+  for (int i = 0; i < 20; ++i) {
+    uint16_t port = static_cast<uint16_t>(40000 + i);
+    double t0 = NowS();
+    sb.Exec("systemd-run --unit=bench-base-" + std::to_string(i) + " -E PORT=" + std::to_string(port) +
+            " /usr/lib/clawhive/clawhive-test-agent >/dev/null 2>&1");
+    if (Eventually([&] { return HttpStatus(port, "/healthz", 200) == 200; }, 10s, 1ms)) base.push_back(NowS() - t0);
+  }
+  Print("provision_count", static_cast<double>(ours.size()), "count");
+  Print("provision_p50", Percentile(ours, 0.5), "s");
+  Print("provision_p99", Percentile(ours, 0.99), "s");
+  Print("provision_api_call_p50", Percentile(api_only, 0.5), "s");
+  Print("baseline_systemd_run_p50", Percentile(base, 0.5), "s");
+  Print("provision_p50_vs_systemd_run", Percentile(ours, 0.5) / std::max(1e-6, Percentile(base, 0.5)), "ratio");
+  return ours.size() == 20 ? 0 : 1;
+}
+
+uint64_t ProcRssBytes(pid_t host_pid) {
+  std::string status = ReadFile("/proc/" + std::to_string(host_pid) + "/status");
+  size_t at = status.find("VmRSS:");
+  return at == std::string::npos ? 0 : std::stoull(status.substr(at + 6)) * 1024;
+}
+
+double ProcCpuSeconds(pid_t host_pid) {
+  std::string stat = ReadFile("/proc/" + std::to_string(host_pid) + "/stat");
+  std::istringstream in(stat.substr(stat.rfind(')') + 2));
+  std::string field;
+  uint64_t utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && in >> field; ++i) {
+    if (i == 14) utime = std::stoull(field);
+    if (i == 15) stime = std::stoull(field);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+int Scale(int n) {
+  Sandbox sb(Config(2), kApiPort);
+  Api api(kApiPort, sb.token());
+  pid_t sup = HostPid(SandboxInit(sb), std::stoi(sb.Show("clawhive-supervisor.service", "MainPID")));
+  std::this_thread::sleep_for(1s);
+  uint64_t rss0 = ProcRssBytes(sup);
+  double t0 = NowS();
+  for (int i = 0; i < n; ++i) {
+    auto r = api.Post("/v1/tenants", "{\"id\":\"s-" + std::to_string(i) + "\"}");
+    if (r.status != 201 && r.status != 200) { std::cerr << i << ": " << r.body << "\n"; return 1; }
+    if ((i + 1) % 100 == 0) std::cerr << "scale: " << i + 1 << " tenants created\n";
+  }
+  bool all = Eventually([&] {
+    auto m = api.Get("/metrics").body;
+    size_t up = 0;
+    for (size_t at = 0; (at = m.find("clawhive_tenant_up{", at)) != std::string::npos; ++at)
+      if (m.compare(m.find('}', at) + 1, 3, " 1\n") == 0) ++up;
+    return up == static_cast<size_t>(n);
+  }, 300s, 1s);
+  double total = NowS() - t0;
+  std::this_thread::sleep_for(5s);
+  uint64_t rss1 = ProcRssBytes(sup);
+  double cpu0 = ProcCpuSeconds(sup);
+  std::this_thread::sleep_for(30s);
+  double cpu1 = ProcCpuSeconds(sup);
+  Print("scale_tenants", n, "count");
+  Print("scale_all_healthy", all ? 1 : 0, "bool");
+  Print("scale_total_time", total, "s");
+  Print("supervisor_rss", static_cast<double>(rss1), "bytes");
+  Print("supervisor_rss_empty", static_cast<double>(rss0), "bytes");
+  Print("supervisor_rss_per_tenant", static_cast<double>(rss1 > rss0 ? rss1 - rss0 : 0) / n, "bytes");
+  Print("supervisor_idle_cpu", (cpu1 - cpu0) / 30.0, "cpu_fraction");
+  return all ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string name = argc > 1 ? argv[1] : "";
+  try {
+    if (name == "crash-restart") return CrashRestart();
+    if (name == "provision") return Provision();
+    if (name == "scale") return Scale(argc > 3 && std::string(argv[2]) == "--tenants" ? std::atoi(argv[3]) : 500);
+  } catch (const std::exception& e) {
+    std::cerr << "clawhive-bench: " << e.what() << "\n";
+    return 1;
+  }
+  std::cerr << "usage: clawhive-bench crash-restart|provision|scale [--tenants N]\n";
+  return 2;
+}

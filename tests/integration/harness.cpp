@@ -1,0 +1,144 @@
+#include "integration/harness.h"
+
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+
+#include <cstdio>
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+
+namespace clawhive::testing {
+
+std::string Quote(const std::string& word) {
+  std::string out = "'";
+  for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+CommandResult Sh(const std::string& command) {
+  CommandResult r;
+  FILE* p = popen(command.c_str(), "r");
+  if (!p) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  int st = pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+static const std::string kSandbox = std::string(CLAWHIVE_SOURCE_DIR) + "/tests/sandbox/sandbox";
+
+Sandbox::Sandbox(const std::string& config_yaml, uint16_t api_port) : api_port_(api_port) {
+  char tmpl[] = "/var/tmp/clawhive-it-XXXXXX";
+  if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
+  dir_ = tmpl;
+  std::ofstream(dir_ + "/clawhive.yaml") << config_yaml;
+  auto boot = Sh(kSandbox + " start " + Quote(dir_ + "/sb") + " >&2");
+  if (boot.status != 0) throw std::runtime_error("sandbox did not boot; see " + dir_ + "/sb/console.log");
+  auto inst = Exec(std::string(CLAWHIVE_SOURCE_DIR) + "/scripts/install-system " +
+                   Quote(CLAWHIVE_BINARY_DIR) + " " + Quote(dir_ + "/clawhive.yaml") + " >&2");
+  if (inst.status != 0) throw std::runtime_error("install-system failed in the sandbox");
+  WaitForApi(std::chrono::seconds(20));
+  token_ = Exec("cat /var/lib/clawhive/api-token").out;
+  while (!token_.empty() && (token_.back() == '\n' || token_.back() == ' ')) token_.pop_back();
+}
+
+Sandbox::~Sandbox() {
+  Sh(kSandbox + " stop " + Quote(dir_ + "/sb") + " >&2");
+  Sh("rm -rf " + Quote(dir_));
+}
+
+CommandResult Sandbox::Exec(const std::string& command) {
+  return Sh(kSandbox + " exec " + Quote(dir_ + "/sb") + " /bin/sh -c " + Quote(command));
+}
+
+std::string Sandbox::Show(const std::string& unit, const std::string& property) {
+  auto r = Exec("systemctl show -P " + property + " " + Quote(unit));
+  while (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();
+  return r.out;
+}
+
+void Sandbox::WaitForApi(std::chrono::seconds timeout) {
+  bool up = Eventually([&] { return HttpStatus(api_port_, "/v1/health", 500) == 200; }, timeout,
+                       std::chrono::milliseconds(100));
+  if (!up) {
+    Exec("journalctl -u clawhive-supervisor --no-pager -n 50 >&2");
+    throw std::runtime_error("the supervisor API did not come up");
+  }
+}
+
+Response Api::Call(const std::string& method, const std::string& path, const std::string& body,
+                   const std::string& content_type, bool auth) {
+  Response out;
+  try {
+    Poco::Net::HTTPClientSession s("127.0.0.1", port_);
+    s.setTimeout(Poco::Timespan(30, 0));
+    Poco::Net::HTTPRequest req(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+    if (auth) req.set("Authorization", "Bearer " + token_);
+    if (!body.empty() || method == "POST" || method == "PATCH") {
+      req.setContentType(content_type);
+      req.setContentLength(static_cast<std::streamsize>(body.size()));
+    }
+    s.sendRequest(req) << body;
+    Poco::Net::HTTPResponse resp;
+    std::istream& in = s.receiveResponse(resp);
+    Poco::StreamCopier::copyToString(in, out.body);
+    out.status = resp.getStatus();
+    try {
+      Poco::JSON::Parser parser;
+      auto v = parser.parse(out.body);
+      if (v.type() == typeid(Poco::JSON::Object::Ptr)) out.json = v.extract<Poco::JSON::Object::Ptr>();
+      if (v.type() == typeid(Poco::JSON::Array::Ptr)) out.array = v.extract<Poco::JSON::Array::Ptr>();
+    } catch (...) {
+    }
+  } catch (const std::exception& e) {
+    out.status = -1;
+    out.body = e.what();
+  }
+  return out;
+}
+
+int HttpStatus(uint16_t port, const std::string& path, int timeout_ms) {
+  try {
+    Poco::Net::HTTPClientSession s("127.0.0.1", port);
+    s.setTimeout(Poco::Timespan(0, timeout_ms * 1000));
+    Poco::Net::HTTPRequest req("GET", path, Poco::Net::HTTPMessage::HTTP_1_1);
+    s.sendRequest(req);
+    Poco::Net::HTTPResponse resp;
+    std::string sink;
+    Poco::StreamCopier::copyToString(s.receiveResponse(resp), sink);
+    return resp.getStatus();
+  } catch (...) {
+    return -1;
+  }
+}
+
+std::string HttpBody(uint16_t port, const std::string& path, int timeout_ms) {
+  try {
+    Poco::Net::HTTPClientSession s("127.0.0.1", port);
+    s.setTimeout(Poco::Timespan(0, timeout_ms * 1000));
+    Poco::Net::HTTPRequest req("GET", path, Poco::Net::HTTPMessage::HTTP_1_1);
+    s.sendRequest(req);
+    Poco::Net::HTTPResponse resp;
+    std::string body;
+    Poco::StreamCopier::copyToString(s.receiveResponse(resp), body);
+    return body;
+  } catch (...) {
+    return "";
+  }
+}
+
+bool Eventually(std::function<bool()> cond, std::chrono::milliseconds timeout, std::chrono::milliseconds every) {
+  auto end = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (cond()) return true;
+    if (std::chrono::steady_clock::now() > end) return false;
+    std::this_thread::sleep_for(every);
+  }
+}
+
+}  // namespace clawhive::testing

@@ -1,0 +1,70 @@
+// Integration harness: a real systemd booted in a private namespace (tests/sandbox/sandbox), Clawhive
+// installed into it with scripts/install-system, and a client for its REST API on loopback.
+#pragma once
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace clawhive::testing {
+
+struct CommandResult {
+  int status = -1;
+  std::string out;  // stdout (stderr goes to the test log)
+};
+
+// Runs a command line through /bin/sh on the host.
+CommandResult Sh(const std::string& command);
+std::string Quote(const std::string& word);
+
+class Sandbox {
+ public:
+  // Boots a sandbox in a fresh directory; installs the build with `config_yaml` and waits for the API.
+  Sandbox(const std::string& config_yaml, uint16_t api_port);
+  ~Sandbox();
+  CommandResult Exec(const std::string& command);  // sh -c inside the sandbox
+  std::string Show(const std::string& unit, const std::string& property);  // systemctl show -P
+  uint16_t api_port() const { return api_port_; }
+  const std::string& token() const { return token_; }
+  const std::string& dir() const { return dir_; }
+  void WaitForApi(std::chrono::seconds timeout);
+
+ private:
+  std::string dir_;
+  uint16_t api_port_;
+  std::string token_;
+};
+
+struct Response {
+  int status = 0;
+  std::string body;
+  Poco::JSON::Object::Ptr json;  // null unless the body is a JSON object
+  Poco::JSON::Array::Ptr array;  // set when the body is a JSON array
+};
+
+class Api {
+ public:
+  Api(uint16_t port, std::string token) : port_(port), token_(std::move(token)) {}
+  Response Call(const std::string& method, const std::string& path, const std::string& body = "",
+                const std::string& content_type = "application/json", bool auth = true);
+  Response Get(const std::string& path) { return Call("GET", path); }
+  Response Post(const std::string& path, const std::string& body = "{}") { return Call("POST", path, body); }
+
+ private:
+  uint16_t port_;
+  std::string token_;
+};
+
+// GET http://127.0.0.1:port/path straight to an agent; status or -1 when it did not answer in time.
+int HttpStatus(uint16_t port, const std::string& path, int timeout_ms = 1000);
+std::string HttpBody(uint16_t port, const std::string& path, int timeout_ms = 2000);
+
+// Polls `cond` every `every` until it holds or `timeout` passes. Returns whether it held.
+bool Eventually(std::function<bool()> cond, std::chrono::milliseconds timeout,
+                std::chrono::milliseconds every = std::chrono::milliseconds(50));
+
+}  // namespace clawhive::testing

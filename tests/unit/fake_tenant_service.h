@@ -1,0 +1,228 @@
+// FakeTenantService: an in-memory TenantService for API tests.
+//
+// Behaves like the real one where the API depends on it: ids are checked with ValidateTenantId (400),
+// a second Create of an id is 409, an unknown id is 404, Start lifts a quarantine, Incidents are newest
+// first and an empty tenant means all. Test hooks make the next call fail or throw, and record the last
+// patch received. Thread-safe (the API server calls it from several threads).
+#pragma once
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "supervisor/core/tenant_service.h"
+#include "supervisor/tenant/tenant.h"
+
+namespace clawhive::testing {
+
+class FakeTenantService : public TenantService {
+ public:
+  Result<TenantStatus> Create(const std::string& id, const TenantPatch& patch) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto e = Hook("Create", patch)) return *e;
+    if (Status s = ValidateTenantId(id); !s) return s.error();
+    if (tenants_.count(id)) return Error::Exists("tenant '" + id + "' already exists");
+    TenantStatus st;
+    st.tenant.id = id;
+    st.tenant.display_name = id;
+    st.tenant.port = static_cast<uint16_t>(20000 + 120 * tenants_.size());
+    st.tenant.uid = static_cast<uint32_t>(300000 + tenants_.size());
+    st.tenant.agent.exec = "/usr/lib/clawhive/clawhive-test-agent";
+    st.tenant.created_at = st.tenant.updated_at = ++clock_;
+    Apply(patch, &st);
+    Refresh(&st);
+    tenants_[id] = st;
+    return st;
+  }
+
+  Result<std::vector<TenantStatus>> List() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto e = Hook("List", std::nullopt)) return *e;
+    std::vector<TenantStatus> out;
+    for (const auto& [id, st] : tenants_) out.push_back(st);
+    return out;
+  }
+
+  Result<TenantStatus> Get(const std::string& id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto e = Hook("Get", std::nullopt)) return *e;
+    return Find(id);
+  }
+
+  Result<TenantStatus> Update(const std::string& id, const TenantPatch& patch) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto e = Hook("Update", patch)) return *e;
+    Result<TenantStatus*> st = FindMutable(id);
+    if (!st) return st.error();
+    Apply(patch, *st);
+    (*st)->tenant.updated_at = ++clock_;
+    Refresh(*st);
+    return **st;
+  }
+
+  Status Delete(const std::string& id, bool remove_workspace) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto e = Hook("Delete", std::nullopt)) return *e;
+    Result<TenantStatus*> st = FindMutable(id);
+    if (!st) return st.error();
+    tenants_.erase(id);
+    last_remove_workspace_ = remove_workspace;
+    return Status::Ok();
+  }
+
+  Result<TenantStatus> Start(const std::string& id) override { return SetDesired("Start", id, DesiredState::kRunning); }
+  Result<TenantStatus> Stop(const std::string& id) override { return SetDesired("Stop", id, DesiredState::kStopped); }
+  Result<TenantStatus> Restart(const std::string& id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto e = Hook("Restart", std::nullopt)) return *e;
+    Result<TenantStatus*> st = FindMutable(id);
+    if (!st) return st.error();
+    ++(*st)->restarts;
+    (*st)->tenant.desired = DesiredState::kRunning;
+    Refresh(*st);
+    return **st;
+  }
+
+  Result<std::vector<Incident>> Incidents(const std::string& tenant, size_t limit) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto e = Hook("Incidents", std::nullopt)) return *e;
+    last_incident_tenant_ = tenant;
+    last_incident_limit_ = limit;
+    std::vector<Incident> out;
+    for (auto it = incidents_.rbegin(); it != incidents_.rend() && out.size() < limit; ++it)
+      if (tenant.empty() || it->tenant == tenant) out.push_back(*it);
+    return out;
+  }
+
+  // ---- test hooks ---------------------------------------------------------------------------------
+
+  void FailNext(Error e) {
+    std::lock_guard<std::mutex> lock(mu_);
+    fail_next_ = std::move(e);
+  }
+  // The next call throws std::runtime_error(what).
+  void ThrowNext(std::string what) {
+    std::lock_guard<std::mutex> lock(mu_);
+    throw_next_ = std::move(what);
+  }
+  void AddIncident(Incident in) {
+    std::lock_guard<std::mutex> lock(mu_);
+    incidents_.push_back(std::move(in));  // oldest first; Incidents() returns newest first
+  }
+  // Direct access to a stored tenant, e.g. to set live figures for metrics.
+  template <typename F>
+  void Edit(const std::string& id, F&& edit) {
+    std::lock_guard<std::mutex> lock(mu_);
+    edit(tenants_.at(id));
+  }
+  std::optional<TenantPatch> last_patch() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return last_patch_;
+  }
+  std::string last_call() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return last_call_;
+  }
+  int calls() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return calls_;
+  }
+  std::optional<bool> last_remove_workspace() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return last_remove_workspace_;
+  }
+  std::string last_incident_tenant() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return last_incident_tenant_;
+  }
+  size_t last_incident_limit() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return last_incident_limit_;
+  }
+
+ private:
+  std::optional<Error> Hook(const char* call, const std::optional<TenantPatch>& patch) {
+    ++calls_;
+    last_call_ = call;
+    if (patch) last_patch_ = patch;
+    if (throw_next_) {
+      std::string what = std::move(*throw_next_);
+      throw_next_.reset();
+      throw std::runtime_error(what);
+    }
+    if (fail_next_) {
+      Error e = std::move(*fail_next_);
+      fail_next_.reset();
+      return e;
+    }
+    return std::nullopt;
+  }
+
+  Result<TenantStatus> Find(const std::string& id) {
+    Result<TenantStatus*> st = FindMutable(id);
+    if (!st) return st.error();
+    return **st;
+  }
+
+  Result<TenantStatus*> FindMutable(const std::string& id) {
+    if (Status s = ValidateTenantId(id); !s) return s.error();
+    auto it = tenants_.find(id);
+    if (it == tenants_.end()) return Error::NotFound("no tenant '" + id + "'");
+    return &it->second;
+  }
+
+  Result<TenantStatus> SetDesired(const char* call, const std::string& id, DesiredState d) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto e = Hook(call, std::nullopt)) return *e;
+    Result<TenantStatus*> st = FindMutable(id);
+    if (!st) return st.error();
+    (*st)->tenant.desired = d;
+    if (d == DesiredState::kRunning) (*st)->tenant.quarantined = false;
+    Refresh(*st);
+    return **st;
+  }
+
+  static void Refresh(TenantStatus* st) {
+    bool running = st->tenant.desired == DesiredState::kRunning && !st->tenant.quarantined;
+    st->phase = st->tenant.quarantined ? "quarantined" : running ? "running" : "stopped";
+    st->active_state = running ? "active" : "inactive";
+    st->sub_state = running ? "running" : "dead";
+    st->healthy = running;
+  }
+
+  static void Apply(const TenantPatch& p, TenantStatus* st) {
+    Tenant& t = st->tenant;
+    if (p.display_name) t.display_name = *p.display_name;
+    if (p.memory_high) t.resources.memory_high = *p.memory_high;
+    if (p.memory_max) t.resources.memory_max = *p.memory_max;
+    if (p.cpu_weight) t.resources.cpu_weight = *p.cpu_weight;
+    if (p.cpu_quota_percent) t.resources.cpu_quota_percent = *p.cpu_quota_percent;
+    if (p.tasks_max) t.resources.tasks_max = *p.tasks_max;
+    if (p.agent_exec) t.agent.exec = *p.agent_exec;
+    if (p.agent_args) t.agent.args = *p.agent_args;
+    if (p.agent_env) t.agent.env = *p.agent_env;
+    if (p.health_path) t.agent.health_path = *p.health_path;
+    if (p.port) t.port = *p.port;
+    if (p.desired) t.desired = *p.desired;
+  }
+
+  mutable std::mutex mu_;
+  std::map<std::string, TenantStatus> tenants_;
+  std::vector<Incident> incidents_;
+  int64_t clock_ = 1700000000;
+  int calls_ = 0;
+  std::string last_call_;
+  std::optional<TenantPatch> last_patch_;
+  std::optional<bool> last_remove_workspace_;
+  std::string last_incident_tenant_;
+  size_t last_incident_limit_ = 0;
+  std::optional<Error> fail_next_;
+  std::optional<std::string> throw_next_;
+};
+
+}  // namespace clawhive::testing
