@@ -30,9 +30,9 @@ class Host {
 
   virtual int64_t WallMs() = 0;  // unix time in ms
 
-  // How many processes the kernel's OOM killer has killed in the cgroup (path as systemd's ControlGroup
-  // property gives it). Used only where systemd cannot report "oom-kill" itself (cgroup v1 memory
-  // controller); nullopt where unknown.
+  // A counter that rises when the cgroup (path as systemd's ControlGroup property gives it) runs out of
+  // memory: OOM kills on cgroup v2, limit hits (memory.failcnt) on a v1 memory controller. Used only
+  // where systemd cannot report "oom-kill" itself, together with a SIGKILL death; nullopt if unknown.
   virtual std::optional<uint64_t> OomKills(const std::string& control_group) = 0;
 };
 

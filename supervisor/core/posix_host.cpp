@@ -145,11 +145,14 @@ int64_t PosixHost::WallMs() {
 
 std::optional<uint64_t> PosixHost::OomKills(const std::string& control_group) {
   if (control_group.empty()) return std::nullopt;
-  // cgroup v2 (unified): memory.events; v1 memory controller: memory.oom_control. Only consulted
-  // where systemd cannot tell "oom-kill" itself, i.e. when the memory controller is on v1.
-  if (auto v = ReadCounter("/sys/fs/cgroup/memory" + control_group + "/memory.oom_control", "oom_kill"))
-    return v;
-  return ReadCounter("/sys/fs/cgroup" + control_group + "/memory.events", "oom_kill");
+  // cgroup v2: memory.events counts OOM kills below the cgroup. cgroup v1 keeps its oom_kill counter in
+  // the victim's own memcg, which systemd removes with the dead unit, so there we count how often the
+  // tenant slice hit its limit (memory.failcnt); the caller requires a SIGKILL death as well.
+  if (auto v = ReadCounter("/sys/fs/cgroup" + control_group + "/memory.events", "oom_kill")) return v;
+  std::ifstream in("/sys/fs/cgroup/memory" + control_group + "/memory.failcnt");
+  uint64_t failcnt;
+  if (in >> failcnt) return failcnt;
+  return std::nullopt;
 }
 
 }  // namespace clawhive

@@ -55,8 +55,12 @@ std::string Supervisor::PhaseOf(const std::string& id) const {
   return it == rt_.end() ? "" : PhaseName(it->second.phase);
 }
 
-std::string Supervisor::SliceCgroup(const std::string& id) const {
-  return std::string("/") + TenantNames::kParentSlice + "/" + TenantNames::Slice(id);
+std::optional<uint64_t> Supervisor::OomKills(const std::string& id) {
+  // The cgroup path as systemd reports it: under a container or a delegated subtree it is not simply
+  // /clawhive.slice/<slice>.
+  auto st = units_.GetState(TenantNames::Slice(id));
+  if (!st || st->control_group.empty()) return std::nullopt;
+  return host_.OomKills(st->control_group);
 }
 
 // ---- start-up and reconciliation ---------------------------------------------------------------
@@ -97,7 +101,7 @@ void Supervisor::Reconcile(const Tenant& t, Runtime& rt) {
     // Adopt: the agent kept running while the supervisor was away. Probe it; never restart it.
     rt.phase = Phase::kStarting;
     rt.start_mono = loop_.NowMs();
-    rt.oom_baseline = host_.OomKills(SliceCgroup(t.id));
+    rt.oom_baseline = OomKills(t.id);
     Log(LOG_INFO, t.id, "adopted running agent, pid " + std::to_string(rt.main_pid));
     SchedulePoke(t.id, 0, /*startup=*/true);
   } else if (active == "failed") {
@@ -168,12 +172,15 @@ void Supervisor::HandleCrash(const Tenant& t, Runtime& rt) {
   Incident inc;
   inc.tenant = t.id;
   inc.at_ms = host_.WallMs();
-  std::optional<uint64_t> ooms = host_.OomKills(SliceCgroup(t.id));
+  std::optional<uint64_t> ooms = OomKills(t.id);
+  Log(LOG_DEBUG, t.id, "memory limit counter " + (rt.oom_baseline ? std::to_string(*rt.oom_baseline) : "-") +
+                           " -> " + (ooms ? std::to_string(*ooms) : "-") + ", result " + rt.result);
   if (!rt.pending_cause.empty()) {
     inc.cause = rt.pending_cause;
     inc.detail = rt.pending_detail;
   } else if (rt.result == "oom-kill" ||
-             (ooms && rt.oom_baseline && *ooms > *rt.oom_baseline && rt.exit_kind == ExitKind::kKilled)) {
+             (ooms && *ooms > rt.oom_baseline.value_or(0) && rt.exit_kind == ExitKind::kKilled)) {
+    // (No baseline: the slice's cgroup did not exist yet at start, so it began at 0.)
     inc.cause = "oom";
     inc.detail = "killed by the kernel OOM killer at the tenant's memory limit";
   } else if (rt.exit_kind == ExitKind::kExited) {
@@ -233,7 +240,7 @@ void Supervisor::StartAgent(const std::string& id) {
   rt.healthy = false;
   rt.probe_failures = 0;
   rt.start_mono = loop_.NowMs();
-  rt.oom_baseline = host_.OomKills(SliceCgroup(id));
+  rt.oom_baseline = OomKills(id);
   // A failed unit keeps its Result until reset; clear it so the next crash is read fresh.
   rt.result.clear();
   rt.exit_kind = ExitKind::kNone;

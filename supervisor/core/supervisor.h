@@ -95,7 +95,7 @@ class Supervisor : public TenantService {
   void SweepOrphans();
   Result<TenantStatus> StatusOf(const Tenant& t);
   Result<Tenant> Load(const std::string& id);
-  std::string SliceCgroup(const std::string& id) const;
+  std::optional<uint64_t> OomKills(const std::string& id);  // kernel counter of the tenant slice
   void Log(int priority, const std::string& tenant, const std::string& msg) { log_.Write(priority, tenant, msg); }
 
   const Config& config_;

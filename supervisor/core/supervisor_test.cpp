@@ -146,7 +146,7 @@ BOOST_AUTO_TEST_CASE(exit_codes_and_oom_kills_are_told_apart) {
 
 BOOST_AUTO_TEST_CASE(an_oom_kill_on_cgroup_v1_is_recognised_by_the_kernel_counter) {
   World w;
-  const std::string cg = "/clawhive.slice/clawhive-acme\\x2dcorp.slice";
+  const std::string cg = "/clawhive.slice/clawhive-acme\\x2dcorp.slice";  // FakeUnitManager's path
   w.host.oom[cg] = 0;
   w.Create("acme-corp");
   w.host.oom[cg] = 1;

@@ -30,7 +30,7 @@ std::string Config(int port_step) {
   return "api:\n  listen: 127.0.0.1:18571\n"
          "tenant_defaults:\n  memory_max: 128M\n  memory_high: 100M\n  tasks_max: 32\n"
          "  port_base: 41000\n  port_step: " + std::to_string(port_step) + "\n"
-         "crash_policy:\n  immediate_restarts: 100\n  quarantine_after: 0\n  window: 10m\n";
+         "crash_policy:\n  immediate_restarts: 100\n  quarantine_after: 1000\n  window: 10m\n";
 }
 
 double NowS() { return duration<double>(steady_clock::now().time_since_epoch()).count(); }

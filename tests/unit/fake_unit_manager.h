@@ -88,6 +88,7 @@ class FakeUnitManager : public UnitManager {
     st.result = it->second.result;
     if (it->second.limits && it->second.limits->memory_max) st.memory_max = it->second.limits->memory_max;
     st.memory_current = 1 << 20;
+    if (u.ends_with(".slice")) st.control_group = "/clawhive.slice/" + u;
     return st;
   }
   Result<std::vector<std::string>> ListUnits(const std::string& glob) override {

@@ -1,0 +1,469 @@
+#include "supervisor/api/api_server.h"
+
+#include <Poco/Exception.h>
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
+#include <Poco/ThreadPool.h>
+#include <Poco/Timespan.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <istream>
+#include <mutex>
+#include <optional>
+#include <string_view>
+
+#include "supervisor/api/auth.h"
+#include "supervisor/api/metrics.h"
+#include "supervisor/api/router.h"
+#include "supervisor/api/tenant_json.h"
+#include "supervisor/core/tenant_service.h"
+#include "supervisor/tenant/tenant.h"
+
+namespace clawhive {
+
+using api::Access;
+using api::ApiCall;
+using api::ApiReply;
+using api::BodyKind;
+using api::JsonValue;
+
+namespace {
+
+constexpr size_t kDefaultIncidentLimit = 100;
+constexpr size_t kMaxIncidentLimit = 1000;
+// After answering without reading a request body (401, 413, ...), up to this much of it is read and
+// discarded before closing, so the client, still sending, gets to read the answer instead of a reset.
+constexpr size_t kDrainLimit = 4 << 20;
+constexpr auto kDrainTime = std::chrono::seconds(2);
+const Poco::Timespan kIoTimeout(30, 0);      // per read/write on a connection
+const Poco::Timespan kKeepAliveIdle(10, 0);  // idle keep-alive connections are closed after this
+
+std::string ToLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+std::string Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return std::string(s);
+}
+
+ApiReply TenantReply(int status, const Result<TenantStatus>& r) {
+  if (!r) return ApiReply::Fail(r.error());
+  return ApiReply::Json(status, api::TenantToJson(*r));
+}
+
+Result<size_t> ParseLimit(const std::string* text) {
+  if (text == nullptr) return kDefaultIncidentLimit;
+  const std::string msg = "query parameter 'limit' must be an integer from 1 to " + std::to_string(kMaxIncidentLimit);
+  if (text->empty() || text->size() > 6) return Error::Invalid(msg);
+  size_t n = 0;
+  for (char c : *text) {
+    if (c < '0' || c > '9') return Error::Invalid(msg);
+    n = n * 10 + static_cast<size_t>(c - '0');
+  }
+  if (n < 1 || n > kMaxIncidentLimit) return Error::Invalid(msg);
+  return n;
+}
+
+ApiReply IncidentsReply(const Result<std::vector<Incident>>& r) {
+  if (!r) return ApiReply::Fail(r.error());
+  JsonValue list = JsonValue::Array();
+  for (const Incident& in : *r) list.Push(api::IncidentToJson(in));
+  JsonValue doc = JsonValue::Object();
+  doc.Set("incidents", std::move(list));
+  return ApiReply::Json(200, doc);
+}
+
+// The route table. Each route says who may call it, whether it takes a JSON body and which query
+// parameters it accepts; the dispatcher enforces all three before the handler runs.
+void AddRoutes(api::Router& r, TenantService& svc) {
+  r.Add({"GET", "/v1/health", Access::kPublic, BodyKind::kNone, {}, [](const ApiCall&) {
+           JsonValue doc = JsonValue::Object();
+           doc.Set("ok", JsonValue::Bool(true));
+           return ApiReply::Json(200, doc);
+         }});
+  r.Add({"GET", "/v1/tenants", Access::kOperator, BodyKind::kNone, {}, [&svc](const ApiCall&) {
+           Result<std::vector<TenantStatus>> list = svc.List();
+           if (!list) return ApiReply::Fail(list.error());
+           JsonValue tenants = JsonValue::Array();
+           for (const TenantStatus& t : *list) tenants.Push(api::TenantToJson(t));
+           JsonValue doc = JsonValue::Object();
+           doc.Set("tenants", std::move(tenants));
+           return ApiReply::Json(200, doc);
+         }});
+  r.Add({"POST", "/v1/tenants", Access::kOperator, BodyKind::kJson, {}, [&svc](const ApiCall& c) {
+           Result<api::TenantRequest> req = api::ParseTenantRequest(*c.body, api::TenantRequestKind::kCreate);
+           if (!req) return ApiReply::Fail(req.error());
+           Result<TenantStatus> created = svc.Create(req->id, req->patch);
+           ApiReply reply = TenantReply(201, created);
+           if (created) reply.headers.emplace_back("Location", "/v1/tenants/" + created->tenant.id);
+           return reply;
+         }});
+  auto get = [&svc](const ApiCall& c) { return TenantReply(200, svc.Get(c.params[0])); };
+  r.Add({"GET", "/v1/tenants/{id}", Access::kOperator, BodyKind::kNone, {}, get});
+  r.Add({"GET", "/v1/tenants/{id}/status", Access::kOperator, BodyKind::kNone, {}, get});
+  r.Add({"PATCH", "/v1/tenants/{id}", Access::kOperator, BodyKind::kJson, {}, [&svc](const ApiCall& c) {
+           Result<api::TenantRequest> req = api::ParseTenantRequest(*c.body, api::TenantRequestKind::kUpdate);
+           if (!req) return ApiReply::Fail(req.error());
+           return TenantReply(200, svc.Update(c.params[0], req->patch));
+         }});
+  r.Add({"DELETE", "/v1/tenants/{id}", Access::kOperator, BodyKind::kNone, {"workspace"}, [&svc](const ApiCall& c) {
+           const std::string* ws = c.Query("workspace");
+           if (ws != nullptr && *ws != "keep" && *ws != "remove")
+             return ApiReply::Fail(Error::Invalid("query parameter 'workspace' must be 'keep' or 'remove'"));
+           bool remove = ws != nullptr && *ws == "remove";
+           if (Status s = svc.Delete(c.params[0], remove); !s) return ApiReply::Fail(s.error());
+           JsonValue doc = JsonValue::Object();
+           doc.Set("id", JsonValue::String(c.params[0]))
+               .Set("deleted", JsonValue::Bool(true))
+               .Set("workspace", JsonValue::String(remove ? "removed" : "kept"));
+           return ApiReply::Json(200, doc);
+         }});
+  r.Add({"POST", "/v1/tenants/{id}/start", Access::kOperator, BodyKind::kNone, {},
+         [&svc](const ApiCall& c) { return TenantReply(200, svc.Start(c.params[0])); }});
+  r.Add({"POST", "/v1/tenants/{id}/stop", Access::kOperator, BodyKind::kNone, {},
+         [&svc](const ApiCall& c) { return TenantReply(200, svc.Stop(c.params[0])); }});
+  r.Add({"POST", "/v1/tenants/{id}/restart", Access::kOperator, BodyKind::kNone, {},
+         [&svc](const ApiCall& c) { return TenantReply(200, svc.Restart(c.params[0])); }});
+  r.Add({"GET", "/v1/tenants/{id}/incidents", Access::kOperator, BodyKind::kNone, {"limit"},
+         [&svc](const ApiCall& c) {
+           // TenantService::Incidents reads an empty tenant as "all tenants"; here it must be one.
+           if (Status s = ValidateTenantId(c.params[0]); !s) return ApiReply::Fail(s.error());
+           Result<size_t> limit = ParseLimit(c.Query("limit"));
+           if (!limit) return ApiReply::Fail(limit.error());
+           return IncidentsReply(svc.Incidents(c.params[0], *limit));
+         }});
+  r.Add({"GET", "/v1/incidents", Access::kOperator, BodyKind::kNone, {"limit"}, [&svc](const ApiCall& c) {
+           Result<size_t> limit = ParseLimit(c.Query("limit"));
+           if (!limit) return ApiReply::Fail(limit.error());
+           return IncidentsReply(svc.Incidents("", *limit));
+         }});
+  r.Add({"GET", "/metrics", Access::kOperator, BodyKind::kNone, {}, [&svc](const ApiCall&) {
+           Result<std::vector<TenantStatus>> list = svc.List();
+           if (!list) return ApiReply::Fail(list.error());
+           ApiReply reply;
+           reply.content_type = api::kMetricsContentType;
+           reply.body = api::RenderMetrics(*list);
+           return reply;
+         }});
+}
+
+ApiReply Unauthorized(bool credentials_presented) {
+  ApiReply r = ApiReply::Fail(
+      {ErrorCode::kUnauthorized, credentials_presented ? "invalid bearer token"
+                                                       : "missing bearer token (send 'Authorization: Bearer <token>')"});
+  if (credentials_presented) {
+    for (auto& [name, value] : r.headers)
+      if (name == "WWW-Authenticate") value = "Bearer realm=\"clawhive\", error=\"invalid_token\"";
+  }
+  return r;
+}
+
+ApiReply InternalError() { return ApiReply::Fail(Error::Internal("internal error")); }
+
+// What the dispatcher learned about the request body, for deciding how to end the connection.
+struct BodyState {
+  bool present = false;   // the request declared a body (Content-Length > 0 or chunked)
+  bool consumed = false;  // and it was read to its end
+};
+
+}  // namespace
+
+struct ApiServer::Impl {
+  Impl(TenantService& svc, ApiServerOptions opts) : service(svc), options(std::move(opts)) {
+    AddRoutes(router, service);
+  }
+
+  // ---- per request --------------------------------------------------------------------------------
+
+  void Serve(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
+    BodyState body;
+    ApiReply reply;
+    try {
+      reply = Process(req, &body);
+    } catch (...) {  // Poco::Exception, std::exception or anything else: never leak what it said
+      reply = InternalError();
+    }
+    try {
+      if (body.present && !body.consumed) resp.setKeepAlive(false);
+      Send(resp, reply);
+      if (body.present && !body.consumed) Drain(req);
+    } catch (...) {
+      // The client went away or the socket failed; nothing left to tell it.
+    }
+  }
+
+  // What the request head decided: the route and the call so far, and the declared body length.
+  struct Prepared {
+    const api::Route* route = nullptr;
+    ApiCall call;
+    int64_t content_length = -1;  // -1: none declared
+  };
+
+  // Everything that can be decided from the request head, in order: body framing, path, route,
+  // authorization (the one place it happens), 404/405, query parameters, content type, declared size.
+  // Returns the answer when the request must be refused before its body is read.
+  std::optional<ApiReply> Precheck(const Poco::Net::HTTPServerRequest& req, BodyState* body, Prepared* out) const {
+    const std::string& uri = req.getURI();
+    size_t qmark = uri.find('?');
+    std::string_view raw_path = std::string_view(uri).substr(0, qmark);
+    std::string_view raw_query = qmark == std::string::npos ? std::string_view() : std::string_view(uri).substr(qmark + 1);
+
+    // Body framing first: it decides how the connection ends, whatever the answer.
+    if (req.getChunkedTransferEncoding()) {
+      body->present = true;
+    } else if (req.hasContentLength()) {
+      out->content_length = req.getContentLength64();
+      if (out->content_length < 0) {
+        body->present = true;
+        return ApiReply::Fail(Error::Invalid("malformed Content-Length"));
+      }
+      body->present = out->content_length > 0;
+    }
+    body->consumed = !body->present;
+
+    Result<std::vector<std::string>> segments = api::SplitPath(raw_path);
+    if (!segments) return ApiReply::Fail(segments.error());
+    api::Router::Resolution res = router.Resolve(req.getMethod(), *segments);
+
+    // The one authorization point. Anything but an exact match of a public route needs credentials,
+    // so anonymous callers cannot even map which paths exist.
+    const std::string* authorization = req.has("Authorization") ? &req.get("Authorization") : nullptr;
+    api::Authorizer::Grant grant = authorizer->Authenticate(authorization);
+    Access required =
+        res.outcome == api::Router::Resolution::Outcome::kFound ? res.route->access : Access::kOperator;
+    if (!api::Authorizer::Permits(grant.access, required)) return Unauthorized(grant.credentials_presented);
+
+    if (res.outcome == api::Router::Resolution::Outcome::kNotFound)
+      return ApiReply::Fail(404, "not_found", "no such endpoint");
+    if (res.outcome == api::Router::Resolution::Outcome::kMethodNotAllowed) {
+      std::string allow;
+      for (const std::string& m : res.allowed) allow += (allow.empty() ? "" : ", ") + m;
+      ApiReply r = ApiReply::Fail(405, "method_not_allowed",
+                                  "method " + api::Printable(req.getMethod(), 16) + " is not allowed here; allowed: " + allow);
+      r.headers.emplace_back("Allow", allow);
+      return r;
+    }
+    out->route = res.route;
+    out->call.params = std::move(res.params);
+
+    Result<api::QueryParams> query = api::ParseQuery(raw_query);
+    if (!query) return ApiReply::Fail(query.error());
+    for (auto& [name, value] : *query) {
+      if (std::find(out->route->query.begin(), out->route->query.end(), name) == out->route->query.end())
+        return ApiReply::Fail(Error::Invalid("unknown query parameter '" + api::Printable(name) + "'"));
+      if (out->call.Query(name) != nullptr)
+        return ApiReply::Fail(Error::Invalid("query parameter '" + api::Printable(name) + "' given more than once"));
+      out->call.query.emplace_back(std::move(name), std::move(value));
+    }
+
+    if (out->route->body == BodyKind::kJson) {
+      const std::string& type = req.getContentType();
+      std::string media_type = ToLower(Trim(std::string_view(type).substr(0, type.find(';'))));
+      if (media_type != "application/json")
+        return ApiReply::Fail(415, "unsupported_media_type", "request body must be JSON (Content-Type: application/json)");
+    }
+    if (out->content_length > 0 && static_cast<uint64_t>(out->content_length) > options.max_body) return TooLarge();
+    return std::nullopt;
+  }
+
+  ApiReply Process(Poco::Net::HTTPServerRequest& req, BodyState* body) {
+    Prepared p;
+    if (std::optional<ApiReply> refused = Precheck(req, body, &p)) return std::move(*refused);
+    std::string text;
+    if (body->present) {
+      Result<std::string> read = ReadBody(req.stream(), p.content_length);
+      if (!read) return ApiReply::Fail(read.error());
+      body->consumed = true;
+      text = std::move(*read);
+    }
+    std::optional<JsonValue> json;
+    if (p.route->body == BodyKind::kJson) {
+      if (text.empty()) return ApiReply::Fail(Error::Invalid("request body is empty; expected a JSON object"));
+      Result<JsonValue> parsed = api::ParseJson(text);
+      if (!parsed) return ApiReply::Fail(parsed.error());
+      json = std::move(*parsed);
+      p.call.body = &*json;
+    }
+    return p.route->handler(p.call);
+  }
+
+  ApiReply TooLarge() const {
+    return ApiReply::Fail(
+        {ErrorCode::kTooLarge, "request body is larger than " + std::to_string(options.max_body) + " bytes"});
+  }
+
+  // Reads at most max_body bytes; more is a 413 (chunked bodies have no length to check up front).
+  Result<std::string> ReadBody(std::istream& in, int64_t content_length) const {
+    std::string text;
+    char buf[16384];
+    while (true) {
+      in.read(buf, sizeof buf);
+      size_t n = static_cast<size_t>(in.gcount());
+      if (text.size() + n > options.max_body)
+        return Error{ErrorCode::kTooLarge, "request body is larger than " + std::to_string(options.max_body) + " bytes"};
+      text.append(buf, n);
+      if (!in) break;
+    }
+    // Poco's streams turn socket errors and bad chunk framing into badbit.
+    if (in.bad()) return Error::Invalid("could not read the request body (bad framing or connection error)");
+    if (content_length >= 0 && text.size() != static_cast<uint64_t>(content_length))
+      return Error::Invalid("request body is shorter than its Content-Length");
+    return text;
+  }
+
+  static void Send(Poco::Net::HTTPServerResponse& resp, const ApiReply& reply) {
+    resp.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));
+    resp.setContentType(reply.content_type);
+    resp.set("Cache-Control", "no-store");
+    resp.set("X-Content-Type-Options", "nosniff");
+    for (const auto& [name, value] : reply.headers) resp.set(name, value);
+    resp.setContentLength64(static_cast<Poco::Int64>(reply.body.size()));
+    resp.sendBuffer(reply.body.data(), reply.body.size());
+  }
+
+  // Lingering close: the answer is out, the connection will be closed; read and drop what the client
+  // is still sending (bounded in bytes and time) so it sees the answer rather than a connection reset.
+  static void Drain(Poco::Net::HTTPServerRequest& req) {
+    if (auto* impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&req))
+      impl->socket().setReceiveTimeout(Poco::Timespan(0, 500000));
+    std::istream& in = req.stream();
+    auto deadline = std::chrono::steady_clock::now() + kDrainTime;
+    size_t total = 0;
+    char buf[16384];
+    while (total < kDrainLimit && std::chrono::steady_clock::now() < deadline) {
+      in.read(buf, sizeof buf);
+      total += static_cast<size_t>(in.gcount());
+      if (!in) break;
+    }
+  }
+
+  // ---- Poco glue ----------------------------------------------------------------------------------
+
+  class Handler : public Poco::Net::HTTPRequestHandler {
+   public:
+    explicit Handler(Impl& impl) : impl_(impl) {}
+    void handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) override {
+      impl_.Serve(req, resp);
+    }
+
+   private:
+    Impl& impl_;
+  };
+
+  class Factory : public Poco::Net::HTTPRequestHandlerFactory {
+   public:
+    explicit Factory(Impl& impl) : impl_(impl) {}
+    Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& req) override {
+      // Poco answers "Expect: 100-continue" right after this returns, unless the response status is
+      // no longer 200. A request that will be refused (401, 413, ...) must not invite its body.
+      if (req.getExpectContinue()) {
+        try {
+          BodyState body;
+          Prepared prepared;
+          if (std::optional<ApiReply> refused = impl_.Precheck(req, &body, &prepared))
+            req.response().setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(refused->status));
+        } catch (...) {
+          req.response().setStatus(Poco::Net::HTTPResponse::HTTP_INTERNAL_SERVER_ERROR);
+        }
+      }
+      return new Handler(impl_);
+    }
+
+   private:
+    Impl& impl_;
+  };
+
+  TenantService& service;
+  const ApiServerOptions options;
+  api::Router router;
+  std::unique_ptr<api::Authorizer> authorizer;
+
+  std::mutex mu;  // Start/Stop
+  std::unique_ptr<Poco::ThreadPool> pool;         // outlives `server`, which runs connections on it
+  std::unique_ptr<Poco::Net::HTTPServer> server;
+  std::atomic<uint16_t> bound_port{0};
+};
+
+ApiServer::ApiServer(TenantService& service, ApiServerOptions options)
+    : impl_(std::make_unique<Impl>(service, std::move(options))) {}
+
+ApiServer::~ApiServer() { Stop(); }
+
+Status ApiServer::Start() {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  const ApiServerOptions& o = impl_->options;
+  if (impl_->server) return Error::Conflict("API server is already running");
+  if (o.token.empty()) return Error::Invalid("API token must not be empty");
+  if (o.threads < 1) return Error::Invalid("API threads must be at least 1");
+  if (!impl_->authorizer) impl_->authorizer = std::make_unique<api::Authorizer>(o.token);
+
+  std::string host = o.address;
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  const std::string where = o.address + " port " + std::to_string(o.port);
+  Poco::Net::SocketAddress address;
+  try {
+    address = Poco::Net::SocketAddress(host, o.port);
+  } catch (const Poco::Exception& e) {
+    return Error::Invalid("bad API listen address " + o.address + ": " + e.displayText());
+  }
+  Poco::Net::ServerSocket socket;
+  try {
+    // SO_REUSEADDR but not SO_REUSEPORT: a second supervisor on the same port must fail, not share it.
+    if (address.family() == Poco::Net::SocketAddress::IPv6) socket.bind6(address, true, false, false);
+    else socket.bind(address, true, false);
+    socket.listen(128);
+  } catch (const Poco::Exception& e) {
+    return Error::Unavailable("cannot listen on " + where + ": " + e.displayText());
+  }
+
+  try {
+    auto* params = new Poco::Net::HTTPServerParams;
+    params->setKeepAlive(true);
+    params->setKeepAliveTimeout(kKeepAliveIdle);
+    params->setTimeout(kIoTimeout);
+    params->setMaxThreads(o.threads);
+    params->setMaxQueued(256);
+    auto pool = std::make_unique<Poco::ThreadPool>("clawhive-api", 1, o.threads);
+    auto server = std::make_unique<Poco::Net::HTTPServer>(new Impl::Factory(*impl_), *pool, socket, params);
+    server->start();
+    impl_->bound_port = socket.address().port();
+    impl_->pool = std::move(pool);
+    impl_->server = std::move(server);
+  } catch (const Poco::Exception& e) {
+    return Error::Unavailable("cannot start the API server on " + where + ": " + e.displayText());
+  }
+  return Status::Ok();
+}
+
+void ApiServer::Stop() {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (!impl_->server) return;
+  try {
+    impl_->server->stopAll(true);
+    impl_->pool->joinAll();
+  } catch (...) {
+    // Stopping is best effort; the objects below are destroyed either way.
+  }
+  impl_->server.reset();
+  impl_->pool.reset();
+  impl_->bound_port = 0;
+}
+
+uint16_t ApiServer::port() const { return impl_->bound_port; }
+
+}  // namespace clawhive

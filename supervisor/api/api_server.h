@@ -1,0 +1,52 @@
+// ApiServer: the supervisor's REST API (docs/api.md) over Poco::Net::HTTPServer.
+//
+// Every request goes through one path: resolve the route (supervisor/api/router.h), authorize the
+// caller against what the route declares (supervisor/api/auth.h), check query, content type and body
+// size, parse the JSON body, then run the route's handler, which calls TenantService. Handlers run on
+// Poco's connection threads, several at once; TenantService is safe for that. Any exception below the
+// dispatcher becomes a 500 with a generic message; no input makes the server crash. Nothing is logged,
+// and the token never appears in a response.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "supervisor/common/result.h"
+
+namespace clawhive {
+
+class TenantService;
+
+struct ApiServerOptions {
+  std::string address = "127.0.0.1";  // IPv4 or IPv6 literal (or a resolvable host name)
+  uint16_t port = 8470;               // 0 = an ephemeral port; see ApiServer::port()
+  std::string token;                  // bearer token for every route but /v1/health; must not be empty
+  size_t max_body = 1 << 20;          // larger request bodies get 413
+  int threads = 8;                    // connection threads (max queued connections: 256)
+};
+
+class ApiServer {
+ public:
+  // `service` must outlive the server.
+  ApiServer(TenantService& service, ApiServerOptions options);
+  ~ApiServer();  // Stop()s
+  ApiServer(const ApiServer&) = delete;
+  ApiServer& operator=(const ApiServer&) = delete;
+
+  // Binds (SO_REUSEADDR) and starts serving on Poco threads. Errors: kInvalidArgument for bad options
+  // (empty token, threads < 1, an unparsable address), kUnavailable when the address cannot be bound.
+  // Calling Start() on a running server is an error (kConflict).
+  Status Start();
+  // Stops accepting, aborts open connections and waits for running handlers. Idempotent.
+  void Stop();
+  // The bound port (the actual one when 0 was asked); 0 before Start().
+  uint16_t port() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace clawhive

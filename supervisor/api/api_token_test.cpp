@@ -1,0 +1,170 @@
+#include "supervisor/api/api_token.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/test/unit_test.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace clawhive {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct TempDir {
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "clawhive-token-test-XXXXXX").string();
+    BOOST_REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
+    path = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  fs::path path;
+};
+
+mode_t Mode(const fs::path& p) {
+  struct stat st;
+  BOOST_REQUIRE(::lstat(p.c_str(), &st) == 0);
+  return st.st_mode & 07777;
+}
+
+void WriteFile(const fs::path& p, const std::string& text, mode_t mode) {
+  std::ofstream(p) << text;
+  BOOST_REQUIRE(::chmod(p.c_str(), mode) == 0);
+}
+
+bool IsHex(const std::string& s) {
+  return s.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(api)
+BOOST_AUTO_TEST_SUITE(token)
+
+BOOST_AUTO_TEST_CASE(a_missing_token_is_created_as_64_hex_chars_mode_0600_in_a_new_0700_directory) {
+  TempDir tmp;
+  fs::path file = tmp.path / "state" / "sub" / "api.token";
+  Result<std::string> token = LoadOrCreateToken(file.string());
+  BOOST_REQUIRE_MESSAGE(token.ok(), (token.ok() ? "" : token.error().message));
+  BOOST_TEST(token->size() == 64u);
+  BOOST_TEST(IsHex(*token));
+  BOOST_TEST(Mode(file) == 0600u);
+  BOOST_TEST(Mode(tmp.path / "state") == 0700u);
+  BOOST_TEST(Mode(tmp.path / "state" / "sub") == 0700u);
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(file.parent_path())) names.push_back(e.path().filename().string());
+  BOOST_TEST(names == std::vector<std::string>{"api.token"}, boost::test_tools::per_element());  // no temp left
+}
+
+BOOST_AUTO_TEST_CASE(an_existing_token_is_read_back_unchanged) {
+  TempDir tmp;
+  fs::path file = tmp.path / "api.token";
+  std::string first = LoadOrCreateToken(file.string()).value();
+  BOOST_TEST(LoadOrCreateToken(file.string()).value() == first);
+}
+
+BOOST_AUTO_TEST_CASE(two_tokens_are_never_the_same) {
+  TempDir tmp;
+  BOOST_TEST(LoadOrCreateToken((tmp.path / "a").string()).value() != LoadOrCreateToken((tmp.path / "b").string()).value());
+}
+
+BOOST_AUTO_TEST_CASE(a_hand_written_token_is_accepted_without_its_trailing_newline) {
+  TempDir tmp;
+  fs::path file = tmp.path / "api.token";
+  WriteFile(file, "operator-chosen-token-1234\n", 0600);
+  BOOST_TEST(LoadOrCreateToken(file.string()).value() == "operator-chosen-token-1234");
+}
+
+BOOST_AUTO_TEST_CASE(a_token_file_readable_by_others_is_refused_not_repaired) {
+  TempDir tmp;
+  fs::path file = tmp.path / "api.token";
+  WriteFile(file, "operator-chosen-token-1234\n", 0644);
+  Result<std::string> r = LoadOrCreateToken(file.string());
+  BOOST_REQUIRE(!r.ok());
+  BOOST_TEST(r.error().message.find("mode 0600") != std::string::npos);
+  BOOST_TEST(r.error().message.find("operator-chosen") == std::string::npos);  // never echo the token
+  BOOST_TEST(Mode(file) == 0644u);
+  WriteFile(file, "operator-chosen-token-1234\n", 0400);
+  BOOST_TEST(!LoadOrCreateToken(file.string()).ok());
+}
+
+BOOST_AUTO_TEST_CASE(a_token_file_owned_by_someone_else_is_refused) {
+  if (::geteuid() != 0) {
+    BOOST_TEST_MESSAGE("needs root to chown; skipped");
+    return;
+  }
+  TempDir tmp;
+  fs::path file = tmp.path / "api.token";
+  WriteFile(file, "operator-chosen-token-1234\n", 0600);
+  BOOST_REQUIRE(::chown(file.c_str(), 65534, 65534) == 0);
+  Result<std::string> r = LoadOrCreateToken(file.string());
+  BOOST_REQUIRE(!r.ok());
+  BOOST_TEST(r.error().message.find("must be owned by uid 0") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_symlink_is_refused_even_to_a_good_file) {
+  TempDir tmp;
+  fs::path real = tmp.path / "real.token";
+  WriteFile(real, "operator-chosen-token-1234\n", 0600);
+  fs::path link = tmp.path / "api.token";
+  fs::create_symlink(real, link);
+  Result<std::string> r = LoadOrCreateToken(link.string());
+  BOOST_REQUIRE(!r.ok());
+  BOOST_TEST(r.error().message.find("symbolic link") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(empty_short_or_binary_token_files_are_refused) {
+  TempDir tmp;
+  fs::path file = tmp.path / "api.token";
+  for (const std::string& bad : {std::string(""), std::string("\n"), std::string("short"),
+                                 std::string("has a space in the middle"), std::string("binary\x01token-0123456789")}) {
+    WriteFile(file, bad, 0600);
+    BOOST_TEST(!LoadOrCreateToken(file.string()).ok(), bad);
+  }
+  fs::remove(file);
+  fs::create_directory(file);
+  BOOST_TEST(!LoadOrCreateToken(file.string()).ok());
+}
+
+BOOST_AUTO_TEST_CASE(a_token_is_not_created_in_a_directory_others_may_write) {
+  TempDir tmp;
+  fs::path dir = tmp.path / "open";
+  fs::create_directory(dir);
+  BOOST_REQUIRE(::chmod(dir.c_str(), 0777) == 0);
+  Result<std::string> r = LoadOrCreateToken((dir / "api.token").string());
+  BOOST_REQUIRE(!r.ok());
+  BOOST_TEST(r.error().message.find("must not be writable by group or others") != std::string::npos);
+  BOOST_TEST(!fs::exists(dir / "api.token"));
+}
+
+BOOST_AUTO_TEST_CASE(racing_creators_all_end_up_with_the_same_token) {
+  TempDir tmp;
+  fs::path file = tmp.path / "api.token";
+  std::vector<std::string> seen(8);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < seen.size(); ++i)
+    threads.emplace_back([&, i] { seen[i] = LoadOrCreateToken(file.string()).value(); });
+  for (std::thread& t : threads) t.join();
+  for (const std::string& s : seen) BOOST_TEST(s == seen[0]);
+  BOOST_TEST(seen[0].size() == 64u);
+}
+
+BOOST_AUTO_TEST_CASE(a_path_naming_a_directory_is_an_error) {
+  BOOST_TEST(!LoadOrCreateToken("").ok());
+  BOOST_TEST(!LoadOrCreateToken("/tmp/").ok());
+}
+
+BOOST_AUTO_TEST_SUITE_END()  // token
+BOOST_AUTO_TEST_SUITE_END()  // api
+
+}  // namespace clawhive

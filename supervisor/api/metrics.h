@@ -1,0 +1,23 @@
+// Prometheus text exposition (format 0.0.4) of the tenants' live figures, for GET /metrics.
+// Pure functions; no I/O.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "supervisor/core/tenant_service.h"
+
+namespace clawhive::api {
+
+inline constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+// All metric families, each with # HELP and # TYPE, tenants in id order. A figure systemd did not report
+// (an unset optional) is left out rather than shown as 0.
+std::string RenderMetrics(const std::vector<TenantStatus>& tenants);
+
+// Label value escaping per the format: backslash, double quote and newline are escaped; invalid UTF-8
+// becomes U+FFFD (the format requires UTF-8).
+std::string EscapeLabelValue(std::string_view value);
+
+}  // namespace clawhive::api

@@ -1,0 +1,99 @@
+// The API's route table: method + path pattern ("/v1/tenants/{id}/start") -> handler, with what each
+// route needs declared next to it (who may call it, whether it takes a JSON body, which query
+// parameters it accepts). The server resolves, authorizes and validates from these declarations in one
+// place before a handler runs; handlers never check auth themselves.
+//
+// Transport-neutral (no Poco): handlers take an ApiCall and give back an ApiReply.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "supervisor/api/json.h"
+#include "supervisor/common/result.h"
+
+namespace clawhive::api {
+
+// Who may call a route. Ordered: a caller granted a level may call routes that require it or less.
+// Roles (read-only viewer, per-tenant operator) will extend this.
+enum class Access {
+  kPublic,    // anyone, no credentials (health check)
+  kOperator,  // holder of the API bearer token: full control
+};
+
+enum class BodyKind {
+  kNone,  // any body sent is read (within max_body) and ignored
+  kJson,  // Content-Type application/json required; parsed before the handler runs
+};
+
+using QueryParams = std::vector<std::pair<std::string, std::string>>;
+
+struct ApiCall {
+  std::vector<std::string> params;  // the pattern's {name} segments in order, percent-decoded
+  QueryParams query;                // only names the route declared, each at most once, decoded
+  const JsonValue* body = nullptr;  // set for BodyKind::kJson routes
+
+  const std::string* Query(std::string_view name) const;
+};
+
+struct ApiReply {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  static ApiReply Json(int status, const JsonValue& value);
+  // {"error":{"code":"...","message":"..."}} with the HTTP status for the code; 401 also gets
+  // WWW-Authenticate.
+  static ApiReply Fail(const Error& error);
+  // For errors that have no ErrorCode (405, 415, unknown route).
+  static ApiReply Fail(int status, const std::string& code, const std::string& message);
+};
+
+int HttpStatusFor(ErrorCode code);
+const char* ErrorCodeName(ErrorCode code);  // "invalid_argument", "not_found", ...
+
+struct Route {
+  std::string method;   // "GET", "POST", ...
+  std::string pattern;  // literal segments and {name} placeholders; no trailing slash
+  Access access = Access::kOperator;
+  BodyKind body = BodyKind::kNone;
+  std::vector<std::string> query;  // accepted query parameter names; others are a 400
+  std::function<ApiReply(const ApiCall&)> handler;
+};
+
+class Router {
+ public:
+  // Throws std::invalid_argument for a malformed pattern: route tables are code, not input.
+  void Add(Route route);
+
+  struct Resolution {
+    enum class Outcome { kFound, kNotFound, kMethodNotAllowed };
+    Outcome outcome = Outcome::kNotFound;
+    const Route* route = nullptr;      // kFound
+    std::vector<std::string> params;   // kFound
+    std::vector<std::string> allowed;  // kMethodNotAllowed: methods the path does have
+  };
+  // `segments` as SplitPath gives them. Routes are tried in the order added.
+  Resolution Resolve(std::string_view method, const std::vector<std::string>& segments) const;
+
+ private:
+  struct Entry {
+    Route route;
+    std::vector<std::string> segments;  // "{}" marks a placeholder
+  };
+  std::vector<Entry> entries_;
+};
+
+// "%41b" -> "Ab". '+' is kept as is. A '%' not followed by two hex digits is an error.
+Result<std::string> PercentDecode(std::string_view text);
+// "/v1/tenants/a%2Fb" -> {"v1", "tenants", "a/b"}: split on '/' first, then decode each segment, so an
+// encoded slash stays inside its segment. Must start with '/'. "/" -> {}; "/a/" -> {"a", ""}.
+Result<std::vector<std::string>> SplitPath(std::string_view raw_path);
+// "a=1&b=&c" -> {a:1, b:"", c:""}, decoded; empty pieces are skipped.
+Result<QueryParams> ParseQuery(std::string_view raw_query);
+
+}  // namespace clawhive::api
