@@ -13,7 +13,14 @@ namespace clawhive {
 namespace {
 
 constexpr uint64_t kFirstStartupProbeMs = 5;
-constexpr uint64_t kMaxStartupProbeMs = 200;
+
+// Startup probes: dense while a fast agent is expected to come up (so "healthy again" is measured to
+// ~10 ms), sparser for slow starters such as OpenClaw (7-15 s).
+uint64_t NextStartupProbeDelay(uint64_t since_start_ms) {
+  if (since_start_ms < 1000) return 10;
+  if (since_start_ms < 5000) return 100;
+  return 500;
+}
 
 bool IsDown(const std::string& s) { return s == "inactive" || s == "failed"; }
 bool IsUp(const std::string& s) { return s == "active" || s == "activating" || s == "reloading"; }
@@ -262,7 +269,6 @@ void Supervisor::SchedulePoke(const std::string& id, uint64_t delay_ms, bool sta
   if (it == rt_.end()) return;
   Runtime& rt = it->second;
   loop_.Cancel(rt.timer);
-  if (startup) rt.startup_delay_ms = delay_ms;
   rt.timer = loop_.After(delay_ms, [this, id, startup] {
     auto i = rt_.find(id);
     if (i == rt_.end()) return;
@@ -298,7 +304,7 @@ void Supervisor::OnProbe(const std::string& id, bool startup, bool ok) {
                              " s of start");
       return;
     }
-    SchedulePoke(id, std::min(rt.startup_delay_ms * 2 + 1, kMaxStartupProbeMs), /*startup=*/true);
+    SchedulePoke(id, NextStartupProbeDelay(loop_.NowMs() - rt.start_mono), /*startup=*/true);
     return;
   }
   rt.healthy = false;

@@ -64,7 +64,6 @@ class Supervisor : public TenantService {
     int64_t open_incident = 0;       // incident waiting for "healthy again"
     uint64_t incident_mono = 0;
     uint64_t start_mono = 0;
-    uint64_t startup_delay_ms = 0;
     uint64_t restarts = 0;
     uint32_t probe_failures = 0;
     bool healthy = false;
