@@ -30,6 +30,11 @@ class Host {
 
   virtual int64_t WallMs() = 0;  // unix time in ms
 
+  // Whether the kernel may hand out `port` as a client socket's local port (inside
+  // net.ipv4.ip_local_port_range and not in ip_local_reserved_ports). An agent listening there can
+  // fail with "address in use" whenever a client took it first.
+  virtual bool IsEphemeralPort(uint16_t port) = 0;
+
   // A counter that rises when the cgroup (path as systemd's ControlGroup property gives it) runs out of
   // memory: OOM kills on cgroup v2, limit hits (memory.failcnt) on a v1 memory controller. Used only
   // where systemd cannot report "oom-kill" itself, together with a SIGKILL death; nullopt if unknown.

@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -141,6 +142,24 @@ bool PosixHost::Exists(const std::string& path) {
 int64_t PosixHost::WallMs() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+bool PosixHost::IsEphemeralPort(uint16_t port) {
+  unsigned lo = 32768, hi = 60999;
+  if (std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range"); range) range >> lo >> hi;
+  if (port < lo || port > hi) return false;
+  // Reserved ports: "8080,9000-9100".
+  std::ifstream reserved("/proc/sys/net/ipv4/ip_local_reserved_ports");
+  std::string list;
+  std::getline(reserved, list);
+  std::stringstream items(list);
+  for (std::string item; std::getline(items, item, ',');) {
+    unsigned a = 0, b = 0;
+    int n = std::sscanf(item.c_str(), "%u-%u", &a, &b);
+    if (n == 1) b = a;
+    if (n >= 1 && port >= a && port <= b) return false;
+  }
+  return true;
 }
 
 std::optional<uint64_t> PosixHost::OomKills(const std::string& control_group) {

@@ -18,6 +18,7 @@ class PosixHost : public Host {
   Status RemoveTree(const std::string& path) override;
   bool Exists(const std::string& path) override;
   int64_t WallMs() override;
+  bool IsEphemeralPort(uint16_t port) override;
   std::optional<uint64_t> OomKills(const std::string& control_group) override;
 };
 

@@ -417,6 +417,10 @@ Result<TenantStatus> Supervisor::Create(const std::string& id, const TenantPatch
   Runtime& rt = rt_[id];
   rt.active_state = "inactive";
   Log(LOG_INFO, id, "created (port " + std::to_string(t.port) + ", uid " + std::to_string(t.uid) + ")");
+  if (host_.IsEphemeralPort(t.port))
+    Log(LOG_WARNING, id, "port " + std::to_string(t.port) + " is in the kernel's ephemeral port range: the agent "
+        "may fail with 'address in use'; reserve the tenant port range in net.ipv4.ip_local_reserved_ports "
+        "or lower tenant_defaults.port_base");
   if (t.desired == DesiredState::kRunning) {
     StartAgent(id);
     rt.restarts = 0;  // the first start is not a restart

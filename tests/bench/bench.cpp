@@ -26,10 +26,12 @@ namespace {
 
 constexpr uint16_t kApiPort = 18571;
 
-std::string Config(int port_step) {
+// Tenant ports stay below the kernel's ephemeral range (32768+): an agent cannot bind a port a client
+// socket already took as its local port.
+std::string Config(int port_step, int port_base = 21000) {
   return "api:\n  listen: 127.0.0.1:18571\n"
          "tenant_defaults:\n  memory_max: 128M\n  memory_high: 100M\n  tasks_max: 32\n"
-         "  port_base: 41000\n  port_step: " + std::to_string(port_step) + "\n"
+         "  port_base: " + std::to_string(port_base) + "\n  port_step: " + std::to_string(port_step) + "\n"
          "crash_policy:\n  immediate_restarts: 100\n  quarantine_after: 1000\n  window: 10m\n";
 }
 
@@ -151,7 +153,7 @@ int CrashRestart() {
   auto same = KillLoop(sb, same_port, 20, nullptr);
   sb.Exec("systemctl stop 'clawhive-agent@bench\\x2dbase.service'");
 
-  uint16_t bport = 40000;
+  uint16_t bport = 6000;
   sb.Exec("systemd-run --unit=bench-bare -p Restart=always -p RestartSec=0 -p StartLimitIntervalSec=0 -E PORT=" +
           std::to_string(bport) + " /usr/lib/clawhive/clawhive-test-agent >/dev/null 2>&1");
   Eventually([&] { return HttpStatus(bport, "/healthz", 200) == 200; }, 10s);
@@ -191,7 +193,7 @@ int Provision() {
   }
   // Baseline: a bare transient unit of the same agent through systemd-run (what systemd alone costs).
   for (int i = 0; i < 20; ++i) {
-    uint16_t port = static_cast<uint16_t>(40000 + i);
+    uint16_t port = static_cast<uint16_t>(6000 + i);
     double t0 = NowS();
     sb.Exec("systemd-run --unit=bench-base-" + std::to_string(i) + " -E PORT=" + std::to_string(port) +
             " /usr/lib/clawhive/clawhive-test-agent >/dev/null 2>&1");
@@ -225,7 +227,7 @@ double ProcCpuSeconds(pid_t host_pid) {
 }
 
 int Scale(int n) {
-  Sandbox sb(Config(2), kApiPort);
+  Sandbox sb(Config(2, 2000), kApiPort);
   Api api(kApiPort, sb.token());
   pid_t sup = HostPid(SandboxInit(sb), std::stoi(sb.Show("clawhive-supervisor.service", "MainPID")));
   std::this_thread::sleep_for(1s);

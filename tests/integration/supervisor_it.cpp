@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
+#include <map>
 #include <memory>
 #include <thread>
 
@@ -26,7 +27,7 @@ tenant_defaults:
   memory_max: 256M
   cpu_quota: 50%
   tasks_max: 64
-  port_base: 31000
+  port_base: 24000
   port_step: 120
 crash_policy:
   immediate_restarts: 3
@@ -64,11 +65,13 @@ BOOST_TEST_GLOBAL_FIXTURE(GlobalWorld);
 Api& api() { return *world->api; }
 Sandbox& sb() { return *world->sandbox; }
 
-std::string Svc(const std::string& id) {
+std::string Esc(const std::string& id) {
   std::string esc;
   for (char c : id) esc += c == '-' ? std::string("\\x2d") : std::string(1, c);
-  return "clawhive-agent@" + esc + ".service";
+  return esc;
 }
+std::string Svc(const std::string& id) { return "clawhive-agent@" + Esc(id) + ".service"; }
+std::string SliceName(const std::string& id) { return "clawhive-" + Esc(id) + ".slice"; }
 
 Poco::JSON::Object::Ptr Tenant(const std::string& id) {
   auto r = api().Get("/v1/tenants/" + id);
@@ -256,6 +259,31 @@ BOOST_AUTO_TEST_CASE(kill_9_of_the_supervisor_leaves_agents_running_and_state_co
     BOOST_TEST(sb().Show(Svc(id), "MainPID") == std::to_string(pid));
   }
   BOOST_REQUIRE(Eventually([&] { return Healthy("iso-a") && Healthy("iso-b"); }, 5s));
+  BOOST_TEST(Phase("loopy") == "quarantined");
+}
+
+// A host reboot, emulated inside the sandbox's systemd: everything stopped, unit files re-read from disk
+// (daemon-reload), then what boot starts: clawhive-tenants.target, which multi-user.target wants on a
+// host. The supervisor stays down meanwhile: tenants must come back on systemd alone, limits included.
+BOOST_AUTO_TEST_CASE(after_a_reboot_enabled_tenants_come_back_before_the_supervisor_starts) {
+  BOOST_REQUIRE(sb().Exec("systemctl stop clawhive-supervisor.service && systemctl stop clawhive.slice && "
+                          "systemctl daemon-reload").status == 0);
+  BOOST_REQUIRE(sb().Show(Svc("iso-a"), "ActiveState") != "active");
+  BOOST_REQUIRE(sb().Show("clawhive-iso\\x2da.slice", "ActiveState") != "active");
+  BOOST_REQUIRE(sb().Exec("systemctl start clawhive-tenants.target").status == 0);
+  for (const std::string id : {"iso-a", "iso-b", "hangs"}) {
+    BOOST_TEST(Eventually([&] { return sb().Show(Svc(id), "ActiveState") == "active"; }, 10s), id);
+    BOOST_TEST(sb().Show(SliceName(id), "MemoryMax") == std::to_string(256ull << 20), id);
+  }
+  BOOST_TEST(sb().Show(Svc("loopy"), "ActiveState") != "active");  // quarantined: not started at boot
+  BOOST_TEST(sb().Show("clawhive-supervisor.service", "ActiveState") != "active");
+  std::map<std::string, std::string> pids;
+  for (const std::string id : {"iso-a", "iso-b", "hangs"}) pids[id] = sb().Show(Svc(id), "MainPID");
+
+  BOOST_REQUIRE(sb().Exec("systemctl start clawhive-supervisor.service").status == 0);
+  sb().WaitForApi(15s);
+  BOOST_REQUIRE(Eventually([&] { return Healthy("iso-a") && Healthy("iso-b") && Healthy("hangs"); }, 10s));
+  for (auto& [id, pid] : pids) BOOST_TEST(sb().Show(Svc(id), "MainPID") == pid, id << " was restarted");
   BOOST_TEST(Phase("loopy") == "quarantined");
 }
 

@@ -35,6 +35,7 @@ class FakeHost : public Host {
   }
   bool Exists(const std::string& path) override { return files.count(path) > 0; }
   int64_t WallMs() override { return 1700000000000; }
+  bool IsEphemeralPort(uint16_t port) override { return port >= 32768; }
   std::optional<uint64_t> OomKills(const std::string& cg) override {
     auto it = oom.find(cg);
     if (it == oom.end()) return std::nullopt;
