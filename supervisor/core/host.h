@@ -34,6 +34,8 @@ class Host {
   // net.ipv4.ip_local_port_range and not in ip_local_reserved_ports). An agent listening there can
   // fail with "address in use" whenever a client took it first.
   virtual bool IsEphemeralPort(uint16_t port) = 0;
+  // Whether something on this host already listens on 127.0.0.1:port (a bind would fail).
+  virtual bool PortInUse(uint16_t port) = 0;
 
   // A counter that rises when the cgroup (path as systemd's ControlGroup property gives it) runs out of
   // memory: OOM kills on cgroup v2, limit hits (memory.failcnt) on a v1 memory controller. Used only

@@ -1,6 +1,9 @@
 #include "supervisor/core/posix_host.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <pwd.h>
 #include <spawn.h>
 #include <sys/stat.h>
@@ -142,6 +145,21 @@ bool PosixHost::Exists(const std::string& path) {
 int64_t PosixHost::WallMs() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+bool PosixHost::PortInUse(uint16_t port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  // SO_REUSEADDR as the agents set it: a TIME_WAIT leftover does not count as in use.
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool busy = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 && errno == EADDRINUSE;
+  close(fd);
+  return busy;
 }
 
 bool PosixHost::IsEphemeralPort(uint16_t port) {

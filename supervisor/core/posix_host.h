@@ -19,6 +19,7 @@ class PosixHost : public Host {
   bool Exists(const std::string& path) override;
   int64_t WallMs() override;
   bool IsEphemeralPort(uint16_t port) override;
+  bool PortInUse(uint16_t port) override;
   std::optional<uint64_t> OomKills(const std::string& control_group) override;
 };
 

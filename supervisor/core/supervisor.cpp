@@ -90,6 +90,8 @@ void Supervisor::Reconcile(const Tenant& t, Runtime& rt) {
   auto st = units_.GetState(TenantNames::Service(t.id));
   std::string active = st ? st->active_state : "inactive";
   rt.active_state = active;
+  rt.port = t.port;
+  rt.health_path = t.agent.health_path;
   if (st) {
     rt.main_pid = st->main_pid;
     rt.result = st->result;
@@ -243,6 +245,10 @@ void Supervisor::StartAgent(const std::string& id) {
   if (it == rt_.end()) return;
   Runtime& rt = it->second;
   CancelWork(rt);
+  if (auto t = Load(id)) {  // the probe target, cached so probes never touch the database
+    rt.port = t->port;
+    rt.health_path = t->agent.health_path;
+  }
   rt.phase = Phase::kStarting;
   rt.healthy = false;
   rt.probe_failures = 0;
@@ -278,11 +284,11 @@ void Supervisor::SchedulePoke(const std::string& id, uint64_t delay_ms, bool sta
 }
 
 void Supervisor::ProbeNow(const std::string& id, bool startup) {
-  auto t = Load(id);
-  if (!t) return;
-  Runtime& rt = rt_[id];
+  auto it = rt_.find(id);
+  if (it == rt_.end()) return;
+  Runtime& rt = it->second;
   uint64_t timeout = startup ? std::min<uint64_t>(config_.probe_timeout_ms, 1000) : config_.probe_timeout_ms;
-  rt.probe = prober_.Probe(t->port, t->agent.health_path, timeout,
+  rt.probe = prober_.Probe(rt.port, rt.health_path, timeout,
                            [this, id, startup](bool ok) { OnProbe(id, startup, ok); });
 }
 
@@ -309,9 +315,7 @@ void Supervisor::OnProbe(const std::string& id, bool startup, bool ok) {
   }
   rt.healthy = false;
   if (++rt.probe_failures >= config_.probe_failures) {
-    auto t = Load(id);
-    KillAsHung(id, rt, std::to_string(rt.probe_failures) + " failed probes of " +
-                           (t ? t->agent.health_path : std::string("the health path")));
+    KillAsHung(id, rt, std::to_string(rt.probe_failures) + " failed probes of " + rt.health_path);
     return;
   }
   SchedulePoke(id, config_.probe_interval_ms, /*startup=*/false);
@@ -392,9 +396,17 @@ Result<TenantStatus> Supervisor::Create(const std::string& id, const TenantPatch
   if (!built) return built.error();
   Tenant t = std::move(*built);
   if (t.port == 0) {
-    auto port = store_.FreePort(config_.port_base, config_.port_step);
-    if (!port) return port.error();
-    t.port = *port;
+    // The lowest free slot of base + k*step that no other program on the host listens on already.
+    uint32_t from = config_.port_base;
+    while (t.port == 0) {
+      auto port = store_.FreePort(static_cast<uint16_t>(from), config_.port_step);
+      if (!port) return port.error();
+      if (!host_.PortInUse(*port)) t.port = *port;
+      else if ((from = uint32_t{*port} + config_.port_step) > 65535)
+        return Error::Unavailable("no free tenant port left");
+    }
+  } else if (host_.PortInUse(t.port)) {
+    return Error::Conflict("port " + std::to_string(t.port) + " is already in use on this host");
   }
   auto uid = store_.FreeUid(config_.uid_min, config_.uid_max);
   if (!uid) return uid.error();

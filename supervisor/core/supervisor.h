@@ -70,6 +70,8 @@ class Supervisor : public TenantService {
     TimerId timer = 0;               // next probe or backoff restart
     ProbeId probe = 0;
     std::optional<uint64_t> oom_baseline;
+    uint16_t port = 0;               // probe target, refreshed at every start
+    std::string health_path;
     // Last values systemd announced for the unit.
     std::string active_state, result;
     ExitKind exit_kind = ExitKind::kNone;

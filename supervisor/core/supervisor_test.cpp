@@ -86,6 +86,18 @@ BOOST_AUTO_TEST_CASE(second_tenant_gets_the_next_port_slot_and_uid) {
   BOOST_TEST(b.tenant.uid == w.config.uid_min + 1);
 }
 
+BOOST_AUTO_TEST_CASE(ports_other_programs_listen_on_are_skipped) {
+  World w;
+  w.host.busy_ports.insert(w.config.port_base);
+  TenantStatus a = w.Create("a1");
+  BOOST_TEST(a.tenant.port == w.config.port_base + w.config.port_step);
+  TenantPatch p;
+  p.port = w.config.port_base;
+  auto b = w.sup->Create("b2", p);
+  BOOST_TEST(!b.ok());
+  BOOST_TEST((b.error().code == ErrorCode::kConflict));
+}
+
 BOOST_AUTO_TEST_CASE(a_failed_create_leaves_no_row_user_or_files) {
   World w;
   w.units.fail_limits = true;

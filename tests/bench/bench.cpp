@@ -233,8 +233,11 @@ int Scale(int n) {
   std::this_thread::sleep_for(1s);
   uint64_t rss0 = ProcRssBytes(sup);
   double t0 = NowS();
+  std::vector<double> creates;
   for (int i = 0; i < n; ++i) {
+    double c0 = NowS();
     auto r = api.Post("/v1/tenants", "{\"id\":\"s-" + std::to_string(i) + "\"}");
+    creates.push_back(NowS() - c0);
     if (r.status != 201 && r.status != 200) { std::cerr << i << ": " << r.body << "\n"; return 1; }
     if ((i + 1) % 100 == 0) std::cerr << "scale: " << i + 1 << " tenants created\n";
   }
@@ -244,7 +247,7 @@ int Scale(int n) {
     for (size_t at = 0; (at = m.find("clawhive_tenant_up{", at)) != std::string::npos; ++at)
       if (m.compare(m.find('}', at) + 1, 3, " 1\n") == 0) ++up;
     return up == static_cast<size_t>(n);
-  }, 300s, 1s);
+  }, 120s, 1s);
   double total = NowS() - t0;
   std::this_thread::sleep_for(5s);
   uint64_t rss1 = ProcRssBytes(sup);
@@ -254,6 +257,10 @@ int Scale(int n) {
   Print("scale_tenants", n, "count");
   Print("scale_all_healthy", all ? 1 : 0, "bool");
   Print("scale_total_time", total, "s");
+  Print("scale_create_call_p50", Percentile(creates, 0.5), "s");
+  Print("scale_create_call_p99", Percentile(creates, 0.99), "s");
+  Print("scale_create_call_first50_p50", Percentile({creates.begin(), creates.begin() + std::min(n, 50)}, 0.5), "s");
+  Print("scale_create_call_last50_p50", Percentile({creates.end() - std::min(n, 50), creates.end()}, 0.5), "s");
   Print("supervisor_rss", static_cast<double>(rss1), "bytes");
   Print("supervisor_rss_empty", static_cast<double>(rss0), "bytes");
   Print("supervisor_rss_per_tenant", static_cast<double>(rss1 > rss0 ? rss1 - rss0 : 0) / n, "bytes");

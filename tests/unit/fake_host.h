@@ -36,6 +36,7 @@ class FakeHost : public Host {
   bool Exists(const std::string& path) override { return files.count(path) > 0; }
   int64_t WallMs() override { return 1700000000000; }
   bool IsEphemeralPort(uint16_t port) override { return port >= 32768; }
+  bool PortInUse(uint16_t port) override { return busy_ports.count(port) > 0; }
   std::optional<uint64_t> OomKills(const std::string& cg) override {
     auto it = oom.find(cg);
     if (it == oom.end()) return std::nullopt;
@@ -47,6 +48,7 @@ class FakeHost : public Host {
   std::map<std::string, std::string> files;
   std::set<std::string> removed_trees;
   std::map<std::string, uint64_t> oom;
+  std::set<uint16_t> busy_ports;
 };
 
 }  // namespace clawhive
