@@ -15,11 +15,13 @@
 #include "supervisor/core/event_log.h"
 #include "supervisor/core/loop_tenant_service.h"
 #include "supervisor/core/posix_host.h"
+#include "supervisor/core/secret_manager.h"
 #include "supervisor/core/supervisor.h"
 #include "supervisor/store/store.h"
 #include "supervisor/systemd/http_prober.h"
 #include "supervisor/systemd/sd_bus_unit_manager.h"
 #include "supervisor/systemd/sd_event_loop.h"
+#include "supervisor/vault/vault.h"
 
 namespace {
 
@@ -72,6 +74,11 @@ int main(int argc, char** argv) {
   if (!store) return Fail(log, 1, "state database: " + store.error().message);
   auto token = LoadOrCreateToken(config->state_dir + "/api-token");
   if (!token) return Fail(log, 1, "API token: " + token.error().message);
+  VaultOptions vault_options;
+  vault_options.db_path = config->state_dir + "/vault.db";
+  vault_options.key_dir = config->state_dir + "/keys";
+  auto vault = Vault::Open(vault_options);  // also finishes a rotation a crash interrupted
+  if (!vault) return Fail(log, 1, "vault: " + vault.error().message);
 
   auto loop = SdEventLoop::Create();
   if (!loop) return Fail(log, 1, loop.error().message);
@@ -80,14 +87,18 @@ int main(int argc, char** argv) {
   PosixHost host;
   HttpProber prober(**loop);
   Supervisor supervisor(*config, **store, **units, host, **loop, prober, log);
+  SecretManager secrets(**vault, supervisor, **store, host, log);
+  supervisor.OnDeleted([&secrets](const std::string& id) { secrets.OnTenantDeleted(id); });
   if (Status s = supervisor.Init(); !s) return Fail(log, 1, "start-up: " + s.error().message);
+  secrets.Init();
 
   LoopTenantService service(**loop, supervisor);
+  LoopSecretService secret_service(**loop, secrets);
   ApiServerOptions api_options;
   api_options.address = config->listen_address;
   api_options.port = config->listen_port;
   api_options.token = *token;
-  ApiServer api(service, api_options);
+  ApiServer api(service, &secret_service, api_options);
   if (Status s = api.Start(); !s) return Fail(log, 1, "API: " + s.error().message);
 
   std::string ready = "API on " + config->listen_address + ":" + std::to_string(api.port());

@@ -14,6 +14,8 @@
 #include <Poco/ThreadPool.h>
 #include <Poco/Timespan.h>
 
+#include <openssl/crypto.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -25,7 +27,9 @@
 #include "supervisor/api/auth.h"
 #include "supervisor/api/metrics.h"
 #include "supervisor/api/router.h"
+#include "supervisor/api/secret_routes.h"
 #include "supervisor/api/tenant_json.h"
+#include "supervisor/core/secret_service.h"
 #include "supervisor/core/tenant_service.h"
 #include "supervisor/tenant/tenant.h"
 
@@ -64,19 +68,6 @@ std::string Trim(std::string_view s) {
 ApiReply TenantReply(int status, const Result<TenantStatus>& r) {
   if (!r) return ApiReply::Fail(r.error());
   return ApiReply::Json(status, api::TenantToJson(*r));
-}
-
-Result<size_t> ParseLimit(const std::string* text) {
-  if (text == nullptr) return kDefaultIncidentLimit;
-  const std::string msg = "query parameter 'limit' must be an integer from 1 to " + std::to_string(kMaxIncidentLimit);
-  if (text->empty() || text->size() > 6) return Error::Invalid(msg);
-  size_t n = 0;
-  for (char c : *text) {
-    if (c < '0' || c > '9') return Error::Invalid(msg);
-    n = n * 10 + static_cast<size_t>(c - '0');
-  }
-  if (n < 1 || n > kMaxIncidentLimit) return Error::Invalid(msg);
-  return n;
 }
 
 ApiReply IncidentsReply(const Result<std::vector<Incident>>& r) {
@@ -143,12 +134,12 @@ void AddRoutes(api::Router& r, TenantService& svc) {
          [&svc](const ApiCall& c) {
            // TenantService::Incidents reads an empty tenant as "all tenants"; here it must be one.
            if (Status s = ValidateTenantId(c.params[0]); !s) return ApiReply::Fail(s.error());
-           Result<size_t> limit = ParseLimit(c.Query("limit"));
+           Result<size_t> limit = api::ParseLimit(c.Query("limit"), kDefaultIncidentLimit, kMaxIncidentLimit);
            if (!limit) return ApiReply::Fail(limit.error());
            return IncidentsReply(svc.Incidents(c.params[0], *limit));
          }});
   r.Add({"GET", "/v1/incidents", Access::kOperator, BodyKind::kNone, {"limit"}, [&svc](const ApiCall& c) {
-           Result<size_t> limit = ParseLimit(c.Query("limit"));
+           Result<size_t> limit = api::ParseLimit(c.Query("limit"), kDefaultIncidentLimit, kMaxIncidentLimit);
            if (!limit) return ApiReply::Fail(limit.error());
            return IncidentsReply(svc.Incidents("", *limit));
          }});
@@ -181,11 +172,30 @@ struct BodyState {
   bool consumed = false;  // and it was read to its end
 };
 
+// Overwrites a buffer that held a request body (which may carry a secret), up to its capacity.
+void WipeBuffer(std::string* s) {
+  s->resize(s->capacity());  // never reallocates
+  OPENSSL_cleanse(s->data(), s->size());
+  s->clear();
+}
+
+// Wipes the raw body and the parsed document of a request when the request is done with, however it
+// ends (answer, error, exception).
+struct BodyWiper {
+  std::string* text;
+  std::optional<JsonValue>* json;
+  ~BodyWiper() {
+    if (json->has_value()) (*json)->Wipe();
+    WipeBuffer(text);
+  }
+};
+
 }  // namespace
 
 struct ApiServer::Impl {
-  Impl(TenantService& svc, ApiServerOptions opts) : service(svc), options(std::move(opts)) {
+  Impl(TenantService& svc, SecretService* secrets, ApiServerOptions opts) : service(svc), options(std::move(opts)) {
     AddRoutes(router, service);
+    api::AddSecretRoutes(router, secrets);
   }
 
   // ---- per request --------------------------------------------------------------------------------
@@ -284,14 +294,15 @@ struct ApiServer::Impl {
   ApiReply Process(Poco::Net::HTTPServerRequest& req, BodyState* body) {
     Prepared p;
     if (std::optional<ApiReply> refused = Precheck(req, body, &p)) return std::move(*refused);
+    // Any body may hold a secret (PUT .../secrets/{name}): both its raw text and its parsed document
+    // are wiped when this returns.
     std::string text;
-    if (body->present) {
-      Result<std::string> read = ReadBody(req.stream(), p.content_length);
-      if (!read) return ApiReply::Fail(read.error());
-      body->consumed = true;
-      text = std::move(*read);
-    }
     std::optional<JsonValue> json;
+    BodyWiper wiper{&text, &json};
+    if (body->present) {
+      if (Status read = ReadBody(req.stream(), p.content_length, &text); !read) return ApiReply::Fail(read.error());
+      body->consumed = true;
+    }
     if (p.route->body == BodyKind::kJson) {
       if (text.empty()) return ApiReply::Fail(Error::Invalid("request body is empty; expected a JSON object"));
       Result<JsonValue> parsed = api::ParseJson(text);
@@ -307,23 +318,37 @@ struct ApiServer::Impl {
         {ErrorCode::kTooLarge, "request body is larger than " + std::to_string(options.max_body) + " bytes"});
   }
 
-  // Reads at most max_body bytes; more is a 413 (chunked bodies have no length to check up front).
-  Result<std::string> ReadBody(std::istream& in, int64_t content_length) const {
-    std::string text;
+  // Reads at most max_body bytes into *text; more is a 413 (chunked bodies have no length to check up
+  // front). The body may be a secret: *text never reallocates without wiping the old buffer, and the
+  // read buffer is wiped before returning, so the only copy left is *text (the caller wipes it).
+  Status ReadBody(std::istream& in, int64_t content_length, std::string* text) const {
+    if (content_length > 0) text->reserve(static_cast<size_t>(content_length));  // <= max_body: checked
     char buf[16384];
+    Status status;
     while (true) {
       in.read(buf, sizeof buf);
       size_t n = static_cast<size_t>(in.gcount());
-      if (text.size() + n > options.max_body)
-        return Error{ErrorCode::kTooLarge, "request body is larger than " + std::to_string(options.max_body) + " bytes"};
-      text.append(buf, n);
+      if (text->size() + n > options.max_body) {
+        status = Error{ErrorCode::kTooLarge, "request body is larger than " + std::to_string(options.max_body) + " bytes"};
+        break;
+      }
+      if (text->size() + n > text->capacity()) {
+        std::string bigger;
+        bigger.reserve(std::min(options.max_body, std::max(2 * text->capacity(), text->size() + n)));
+        bigger.append(*text);
+        WipeBuffer(text);
+        text->swap(bigger);
+      }
+      text->append(buf, n);
       if (!in) break;
     }
+    OPENSSL_cleanse(buf, sizeof buf);
+    if (!status) return status;
     // Poco's streams turn socket errors and bad chunk framing into badbit.
     if (in.bad()) return Error::Invalid("could not read the request body (bad framing or connection error)");
-    if (content_length >= 0 && text.size() != static_cast<uint64_t>(content_length))
+    if (content_length >= 0 && text->size() != static_cast<uint64_t>(content_length))
       return Error::Invalid("request body is shorter than its Content-Length");
-    return text;
+    return Status::Ok();
   }
 
   static void Send(Poco::Net::HTTPServerResponse& resp, const ApiReply& reply) {
@@ -400,7 +425,10 @@ struct ApiServer::Impl {
 };
 
 ApiServer::ApiServer(TenantService& service, ApiServerOptions options)
-    : impl_(std::make_unique<Impl>(service, std::move(options))) {}
+    : ApiServer(service, nullptr, std::move(options)) {}
+
+ApiServer::ApiServer(TenantService& service, SecretService* secrets, ApiServerOptions options)
+    : impl_(std::make_unique<Impl>(service, secrets, std::move(options))) {}
 
 ApiServer::~ApiServer() { Stop(); }
 

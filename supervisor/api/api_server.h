@@ -2,10 +2,17 @@
 //
 // Every request goes through one path: resolve the route (supervisor/api/router.h), authorize the
 // caller against what the route declares (supervisor/api/auth.h), check query, content type and body
-// size, parse the JSON body, then run the route's handler, which calls TenantService. Handlers run on
-// Poco's connection threads, several at once; TenantService is safe for that. Any exception below the
+// size, parse the JSON body, then run the route's handler, which calls TenantService or SecretService.
+// Handlers run on Poco's connection threads, several at once; both services are safe for that (they
+// are implemented on the supervisor's loop thread). Any exception below the
 // dispatcher becomes a 500 with a generic message; no input makes the server crash. Nothing is logged,
 // and the token never appears in a response.
+//
+// Secrets (supervisor/api/secret_routes.h) go in and never come out. Every request body is treated as
+// possibly secret: the raw text and the parsed document are wiped (OPENSSL_cleanse) when the request is
+// done, and neither is reallocated without wiping the old buffer. Not wiped: Poco's own socket and
+// stream buffers (pooled by Poco, outside our reach), and strings of at most 15 bytes copied by moves
+// while the JSON tree is built (std::string keeps those inline; see supervisor/api/json.h).
 #pragma once
 
 #include <cstddef>
@@ -17,6 +24,7 @@
 
 namespace clawhive {
 
+class SecretService;
 class TenantService;
 
 struct ApiServerOptions {
@@ -29,8 +37,11 @@ struct ApiServerOptions {
 
 class ApiServer {
  public:
-  // `service` must outlive the server.
+  // `service` must outlive the server. Without a SecretService the secret and vault routes answer 503
+  // "secrets are not available".
   ApiServer(TenantService& service, ApiServerOptions options);
+  // `secrets` (may be nullptr) must outlive the server too.
+  ApiServer(TenantService& service, SecretService* secrets, ApiServerOptions options);
   ~ApiServer();  // Stop()s
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;

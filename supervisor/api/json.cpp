@@ -1,5 +1,8 @@
 #include "supervisor/api/json.h"
 
+#include <openssl/crypto.h>
+
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -89,6 +92,12 @@ const JsonValue* JsonValue::Find(std::string_view key) const {
   return nullptr;
 }
 
+JsonValue* JsonValue::Find(std::string_view key) {
+  for (Member& m : members_)
+    if (m.first == key) return &m.second;
+  return nullptr;
+}
+
 JsonValue& JsonValue::Push(JsonValue v) {
   items_.push_back(std::move(v));
   return *this;
@@ -97,6 +106,29 @@ JsonValue& JsonValue::Push(JsonValue v) {
 JsonValue& JsonValue::Set(std::string key, JsonValue v) {
   members_.emplace_back(std::move(key), std::move(v));
   return *this;
+}
+
+std::string JsonValue::TakeString() {
+  std::string out = std::move(string_);
+  string_.clear();
+  return out;
+}
+
+namespace {
+void WipeString(std::string* s) {
+  s->resize(s->capacity());  // never reallocates; makes bytes past the old size addressable
+  OPENSSL_cleanse(s->data(), s->size());
+  s->clear();
+}
+}  // namespace
+
+void JsonValue::Wipe() {
+  WipeString(&string_);
+  for (JsonValue& item : items_) item.Wipe();
+  for (Member& m : members_) {
+    WipeString(&m.first);
+    m.second.Wipe();
+  }
 }
 
 std::string JsonValue::Serialize() const {
@@ -241,6 +273,30 @@ std::string Printable(std::string_view s, size_t max_chars) {
 
 namespace {
 
+// Wipes what a parse step built once the step is over: on success its content has been moved on (the
+// moved-from husk may still hold a short string's characters), on failure it is thrown away. Either way
+// it may have held part of a secret.
+void Scrub(std::string* s) { WipeString(s); }
+void Scrub(JsonValue* v) { v->Wipe(); }
+void Scrub(std::unordered_set<std::string>* keys) {
+  while (!keys->empty()) {
+    auto node = keys->extract(keys->begin());
+    WipeString(&node.value());
+  }
+}
+
+template <typename T>
+class ScrubOnExit {
+ public:
+  explicit ScrubOnExit(T* p) : p_(p) {}
+  ~ScrubOnExit() { Scrub(p_); }
+  ScrubOnExit(const ScrubOnExit&) = delete;
+  ScrubOnExit& operator=(const ScrubOnExit&) = delete;
+
+ private:
+  T* p_;
+};
+
 class Reader {
  public:
   Reader(std::string_view text, const JsonLimits& limits) : t_(text), limits_(limits) {}
@@ -307,6 +363,7 @@ class Reader {
       case '[': return ParseArray(out, depth + 1);
       case '"': {
         std::string s;
+        ScrubOnExit<std::string> scrub_s(&s);
         if (!ParseString(&s)) return false;
         *out = JsonValue::String(std::move(s));
         return true;
@@ -338,6 +395,8 @@ class Reader {
     ++pos_;  // '{'
     JsonValue obj = JsonValue::Object();
     std::unordered_set<std::string> seen;
+    ScrubOnExit<JsonValue> scrub_obj(&obj);
+    ScrubOnExit<std::unordered_set<std::string>> scrub_seen(&seen);
     SkipSpace();
     if (!AtEnd() && Peek() == '}') {
       ++pos_;
@@ -349,6 +408,7 @@ class Reader {
       if (AtEnd() || Peek() != '"') return Fail("expected a string key, found " + Found());
       size_t key_pos = pos_;
       std::string key;
+      ScrubOnExit<std::string> scrub_key(&key);
       if (!ParseString(&key)) return false;
       if (!seen.insert(key).second) {
         pos_ = key_pos;
@@ -359,6 +419,7 @@ class Reader {
       ++pos_;
       SkipSpace();
       JsonValue value;
+      ScrubOnExit<JsonValue> scrub_value(&value);
       if (!ParseValue(&value, depth)) return false;
       obj.Set(std::move(key), std::move(value));
       SkipSpace();
@@ -380,6 +441,7 @@ class Reader {
     if (!EnterContainer(depth)) return false;
     ++pos_;  // '['
     JsonValue arr = JsonValue::Array();
+    ScrubOnExit<JsonValue> scrub_arr(&arr);
     SkipSpace();
     if (!AtEnd() && Peek() == ']') {
       ++pos_;
@@ -389,6 +451,7 @@ class Reader {
     while (true) {
       SkipSpace();
       JsonValue item;
+      ScrubOnExit<JsonValue> scrub_item(&item);
       if (!ParseValue(&item, depth)) return false;
       arr.Push(std::move(item));
       SkipSpace();
@@ -443,6 +506,11 @@ class Reader {
 
   bool ParseString(std::string* out) {
     ++pos_;  // opening quote
+    // The raw text up to the closing quote bounds the decoded size (escapes only shrink): reserving it
+    // means the string is never reallocated, so no partial copy of it is left in freed memory.
+    size_t end = pos_;
+    while (end < t_.size() && t_[end] != '"') end += t_[end] == '\\' ? 2 : 1;
+    out->reserve(std::min(end, t_.size()) - pos_);
     while (true) {
       if (AtEnd()) return Fail("unterminated string");
       unsigned char c = static_cast<unsigned char>(Peek());

@@ -6,6 +6,12 @@
 // reader also rejects duplicate object keys, raw control characters in strings, invalid UTF-8 and lone
 // surrogates, and stops at max_depth nested containers, so recursion is bounded whatever the input.
 //
+// Secrets in request bodies: the reader reserves each string's final size before decoding it, so a
+// string is never reallocated (which would leave a copy in freed memory); it wipes what it built when a
+// document turns out malformed, and the moved-from husks as it goes; Wipe() erases a whole document.
+// Not covered: strings of up to 15 bytes live inside std::string itself (small-string optimisation), so
+// moving them copies them, and copies left in temporaries or in a vector's old buffer are not wiped.
+//
 // Plain values; thread-compatible.
 #pragma once
 
@@ -64,10 +70,16 @@ class JsonValue {
   const std::vector<JsonValue>& items() const { return items_; }
   const std::vector<Member>& members() const { return members_; }  // document order
   const JsonValue* Find(std::string_view key) const;
+  JsonValue* Find(std::string_view key);
 
   // Builders. Set() appends; callers building output use each key once.
   JsonValue& Push(JsonValue v);
   JsonValue& Set(std::string key, JsonValue v);
+
+  // For secrets: moves a string value out (leaving "" behind) without copying its characters, and
+  // overwrites (OPENSSL_cleanse) every string and key in the tree, up to each string's capacity.
+  std::string TakeString();
+  void Wipe();
 
   std::string Serialize() const;
 

@@ -159,4 +159,17 @@ Result<QueryParams> ParseQuery(std::string_view raw_query) {
   return out;
 }
 
+Result<size_t> ParseLimit(const std::string* text, size_t default_limit, size_t max_limit) {
+  if (text == nullptr) return default_limit;
+  const std::string msg = "query parameter 'limit' must be an integer from 1 to " + std::to_string(max_limit);
+  if (text->empty() || text->size() > 9) return Error::Invalid(msg);
+  size_t n = 0;
+  for (char c : *text) {
+    if (c < '0' || c > '9') return Error::Invalid(msg);
+    n = n * 10 + static_cast<size_t>(c - '0');
+  }
+  if (n < 1 || n > max_limit) return Error::Invalid(msg);
+  return n;
+}
+
 }  // namespace clawhive::api

@@ -34,7 +34,9 @@ using QueryParams = std::vector<std::pair<std::string, std::string>>;
 struct ApiCall {
   std::vector<std::string> params;  // the pattern's {name} segments in order, percent-decoded
   QueryParams query;                // only names the route declared, each at most once, decoded
-  const JsonValue* body = nullptr;  // set for BodyKind::kJson routes
+  // Set for BodyKind::kJson routes. Mutable so a handler can move a secret out of it (TakeString);
+  // the dispatcher wipes the whole document, and the raw body, after the handler returns.
+  JsonValue* body = nullptr;
 
   const std::string* Query(std::string_view name) const;
 };
@@ -95,5 +97,7 @@ Result<std::string> PercentDecode(std::string_view text);
 Result<std::vector<std::string>> SplitPath(std::string_view raw_path);
 // "a=1&b=&c" -> {a:1, b:"", c:""}, decoded; empty pieces are skipped.
 Result<QueryParams> ParseQuery(std::string_view raw_query);
+// The `limit` query parameter: nullptr (absent) -> default_limit, else an integer from 1 to max_limit.
+Result<size_t> ParseLimit(const std::string* text, size_t default_limit, size_t max_limit);
 
 }  // namespace clawhive::api

@@ -666,6 +666,7 @@ bool Loader::Load(const YAML::Node& root, Config* c) {
            {"timeout", [=, this](N k, N v, S p) { return Duration(k, v, p, &c->probe_timeout_ms); }},
            {"failures", [=, this](N k, N v, S p) { return Integer(k, v, p, 1, k32, &c->probe_failures); }},
            {"start_timeout", [=, this](N k, N v, S p) { return Duration(k, v, p, &c->start_timeout_ms); }},
+           {"trial_soak", [=, this](N k, N v, S p) { return Duration(k, v, p, &c->trial_soak_ms); }},
        })},
   };
   return Map(root, root.Mark(), "", top) && CrossCheck(*c);

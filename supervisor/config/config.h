@@ -46,6 +46,7 @@ struct Config {
   uint64_t probe_timeout_ms = 2000;
   uint32_t probe_failures = 3;         // consecutive failures -> restart as hung
   uint64_t start_timeout_ms = 30000;   // time allowed from start to first healthy probe
+  uint64_t trial_soak_ms = 10000;      // a health-gated restart (secret rotation) must stay up this long
   // watchdog (systemd WatchdogSec is in the unit; this is only read from the environment)
 };
 

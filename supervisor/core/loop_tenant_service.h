@@ -1,6 +1,6 @@
-// LoopTenantService: TenantService for any thread. Each call is handed to the event-loop thread, where
-// the Supervisor runs it, and the caller blocks until the answer (or a timeout: the loop is stuck or
-// shutting down, reported as kUnavailable).
+// LoopTenantService / LoopSecretService: TenantService and SecretService for any thread. Each call is
+// handed to the event-loop thread, where the Supervisor / SecretManager runs it, and the caller blocks
+// until the answer (or a timeout: the loop is stuck or shutting down, reported as kUnavailable).
 #pragma once
 
 #include <chrono>
@@ -8,9 +8,21 @@
 #include <memory>
 
 #include "supervisor/core/loop.h"
+#include "supervisor/core/secret_manager.h"
 #include "supervisor/core/supervisor.h"
 
 namespace clawhive {
+
+// Runs fn on the loop thread and waits for its result.
+template <typename R, typename F>
+R CallOnLoop(Loop& loop, std::chrono::milliseconds timeout, F fn) {
+  auto promise = std::make_shared<std::promise<R>>();
+  auto future = promise->get_future();
+  loop.Post([promise, fn = std::move(fn)]() mutable { promise->set_value(fn()); });
+  if (future.wait_for(timeout) != std::future_status::ready)
+    return R(Error::Unavailable("the supervisor did not answer in time"));
+  return future.get();
+}
 
 class LoopTenantService : public TenantService {
  public:
@@ -52,17 +64,44 @@ class LoopTenantService : public TenantService {
 
  private:
   template <typename R, typename F>
-  R Call(F fn) {
-    auto promise = std::make_shared<std::promise<R>>();
-    auto future = promise->get_future();
-    loop_.Post([promise, fn = std::move(fn)]() mutable { promise->set_value(fn()); });
-    if (future.wait_for(timeout_) != std::future_status::ready)
-      return R(Error::Unavailable("the supervisor did not answer in time"));
-    return future.get();
-  }
+  R Call(F fn) { return CallOnLoop<R>(loop_, timeout_, std::move(fn)); }
 
   Loop& loop_;
   Supervisor& sup_;
+  std::chrono::milliseconds timeout_;
+};
+
+class LoopSecretService : public SecretService {
+ public:
+  LoopSecretService(Loop& loop, SecretManager& secrets, std::chrono::milliseconds timeout = std::chrono::seconds(60))
+      : loop_(loop), secrets_(secrets), timeout_(timeout) {}
+
+  Result<SecretInfo> PutSecret(const std::string& tenant, const std::string& name, SecretValue value) override {
+    auto v = std::make_shared<SecretValue>(std::move(value));  // move-only: shared into the closure
+    return CallOnLoop<Result<SecretInfo>>(loop_, timeout_, [=, this] { return secrets_.PutSecret(tenant, name, std::move(*v)); });
+  }
+  Result<SecretInfo> GetSecret(const std::string& tenant, const std::string& name) override {
+    return CallOnLoop<Result<SecretInfo>>(loop_, timeout_, [=, this] { return secrets_.GetSecret(tenant, name); });
+  }
+  Result<std::vector<SecretInfo>> ListSecrets(const std::string& tenant) override {
+    return CallOnLoop<Result<std::vector<SecretInfo>>>(loop_, timeout_, [=, this] { return secrets_.ListSecrets(tenant); });
+  }
+  Status DeleteSecret(const std::string& tenant, const std::string& name) override {
+    return CallOnLoop<Status>(loop_, timeout_, [=, this] { return secrets_.DeleteSecret(tenant, name); });
+  }
+  Result<RotationInfo> RotateKek() override {
+    return CallOnLoop<Result<RotationInfo>>(loop_, timeout_, [this] { return secrets_.RotateKek(); });
+  }
+  Result<RotationInfo> RotateDataKey(const std::string& tenant) override {
+    return CallOnLoop<Result<RotationInfo>>(loop_, timeout_, [=, this] { return secrets_.RotateDataKey(tenant); });
+  }
+  Result<std::vector<RotationInfo>> Rotations(size_t limit) override {
+    return CallOnLoop<Result<std::vector<RotationInfo>>>(loop_, timeout_, [=, this] { return secrets_.Rotations(limit); });
+  }
+
+ private:
+  Loop& loop_;
+  SecretManager& secrets_;
   std::chrono::milliseconds timeout_;
 };
 

@@ -42,7 +42,10 @@ Supervisor::Supervisor(const Config& config, Store& store, UnitManager& units, H
 Supervisor::~Supervisor() {
   // The subscription must not outlive us: unit events after this point go nowhere.
   (void)units_.Watch("clawhive-agent@", nullptr);
-  for (auto& [id, rt] : rt_) CancelWork(rt);
+  for (auto& [id, rt] : rt_) {
+    CancelWork(rt);
+    loop_.Cancel(rt.trial_timer);
+  }
 }
 
 const char* Supervisor::PhaseName(Phase p) {
@@ -205,6 +208,21 @@ void Supervisor::HandleCrash(const Tenant& t, Runtime& rt) {
   rt.pending_cause.clear();
   rt.pending_detail.clear();
 
+  if (rt.trial_done) {
+    // A trial (new secret versions) failed: the owner rolls back and restarts; no ladder step.
+    inc.action = "rolled back";
+    auto id = store_.AddIncident(inc);
+    rt.open_incident = id ? *id : 0;
+    rt.incident_mono = now;
+    auto done = std::move(rt.trial_done);
+    rt.trial_done = nullptr;
+    loop_.Cancel(rt.trial_timer);
+    rt.trial_timer = 0;
+    rt.phase = Phase::kStopped;
+    done(false, inc.cause + " (" + inc.detail + ")");
+    return;
+  }
+
   CrashDecision d = policy_.OnCrash(rt.crashes, now);
   switch (d.kind) {
     case CrashDecision::kRestartNow: inc.action = "restarted"; break;
@@ -324,6 +342,19 @@ void Supervisor::OnProbe(const std::string& id, bool startup, bool ok) {
 void Supervisor::MarkHealthy(const std::string& id, Runtime& rt) {
   rt.phase = Phase::kRunning;
   rt.healthy = true;
+  if (rt.trial_done && rt.trial_timer == 0) {
+    // Healthy is not enough: it must stay up through the soak window (a crash in it rolls back).
+    rt.trial_timer = loop_.After(config_.trial_soak_ms, [this, id] {
+      auto it = rt_.find(id);
+      if (it == rt_.end()) return;
+      Runtime& r = it->second;
+      r.trial_timer = 0;
+      if (!r.trial_done || r.phase != Phase::kRunning) return;
+      auto done = std::move(r.trial_done);
+      r.trial_done = nullptr;
+      done(true, "");
+    });
+  }
   if (rt.open_incident != 0) {
     double secs = static_cast<double>(loop_.NowMs() - rt.incident_mono) / 1000.0;
     if (Status s = store_.SetIncidentHealthy(rt.open_incident, secs); !s) Log(LOG_ERR, id, s.error().message);
@@ -605,6 +636,7 @@ void Supervisor::DeleteAsync(const std::string& id, bool remove_workspace, std::
       rt_.erase(it);
     }
     Log(LOG_INFO, id, std::string("deleted, workspace ") + (remove_workspace ? "removed" : "kept"));
+    if (on_deleted_) on_deleted_(id);
     done(s);
   };
   StopAgent(id, rt);
@@ -614,6 +646,21 @@ Status Supervisor::Delete(const std::string& id, bool remove_workspace) {
   auto result = std::make_shared<Status>(Error::Unavailable("delete of '" + id + "' is in progress"));
   DeleteAsync(id, remove_workspace, [result](Status s) { *result = std::move(s); });
   return *result;
+}
+
+bool Supervisor::IsRunning(const std::string& id) {
+  auto t = Load(id);
+  return t && t->desired == DesiredState::kRunning && !t->quarantined;
+}
+
+Status Supervisor::BeginTrial(const std::string& id, std::function<void(bool, const std::string&)> done) {
+  if (!IsRunning(id)) return Error::Conflict("tenant '" + id + "' is not running");
+  Runtime& rt = rt_[id];
+  rt.trial_done = std::move(done);
+  rt.start_after_stop = true;
+  StopAgent(id, rt);
+  Log(LOG_INFO, id, "restarting on staged secrets (health-gated)");
+  return Status::Ok();
 }
 
 Result<std::vector<Incident>> Supervisor::Incidents(const std::string& tenant, size_t limit) {

@@ -50,6 +50,18 @@ class Supervisor : public TenantService {
   // For tests: the phase the supervisor believes a tenant is in.
   std::string PhaseOf(const std::string& id) const;
 
+  // Hooks for the vault side (SecretManager):
+  // whether the tenant should be running (desired running, not quarantined);
+  bool IsRunning(const std::string& id);
+  // restarts the agent as a trial: `done(true)` once it has been healthy through the soak window
+  // (config trial_soak), `done(false, why)` if it
+  // crashes, hangs or does not get healthy in time — then no restart happens (the crash ladder is
+  // skipped) and the caller restarts it with StartNow() after rolling back;
+  Status BeginTrial(const std::string& id, std::function<void(bool, const std::string&)> done);
+  void StartNow(const std::string& id) { StartAgent(id); }
+  // called with the id once a tenant has been deleted.
+  void OnDeleted(std::function<void(const std::string&)> hook) { on_deleted_ = std::move(hook); }
+
  private:
   enum class Phase { kStopped, kStarting, kRunning, kBackoff, kQuarantined, kStopping };
   static const char* PhaseName(Phase p);
@@ -59,6 +71,8 @@ class Supervisor : public TenantService {
     bool expect_stop = false;        // we asked systemd to stop it: inactive/failed is not a crash
     bool start_after_stop = false;   // a restart: start again once stopped
     std::function<void()> on_stopped;  // a delete waiting for the agent to be gone
+    std::function<void(bool, const std::string&)> trial_done;  // a health-gated restart in progress
+    TimerId trial_timer = 0;         // its soak window, once healthy
     std::string pending_cause, pending_detail;  // set before we kill a hung agent
     std::deque<uint64_t> crashes;    // monotonic ms, for the ladder
     int64_t open_incident = 0;       // incident waiting for "healthy again"
@@ -108,6 +122,7 @@ class Supervisor : public TenantService {
   EventLog& log_;
   CrashPolicy policy_;
   std::map<std::string, Runtime> rt_;  // loop thread only
+  std::function<void(const std::string&)> on_deleted_;
 };
 
 }  // namespace clawhive

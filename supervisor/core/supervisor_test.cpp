@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <boost/test/unit_test.hpp>
+#include <optional>
 
 #include "supervisor/core/tenant_rules.h"
 #include "unit/fake_host.h"
@@ -330,6 +331,49 @@ BOOST_AUTO_TEST_CASE(an_update_of_the_agent_restarts_it) {
   w.loop.Advance(50);
   BOOST_TEST(w.units.units[kSvc].pid != pid);
   BOOST_TEST(w.host.files[EnvFilePath(w.config, "acme-corp")].find("--verbose") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_trial_succeeds_only_after_the_agent_stayed_healthy_through_the_soak) {
+  World w;
+  w.config.trial_soak_ms = 2000;
+  w.Boot();
+  w.Create("acme-corp");
+  uint32_t pid = w.units.units[kSvc].pid;
+  std::optional<bool> result;
+  BOOST_REQUIRE(w.sup->BeginTrial("acme-corp", [&](bool ok, const std::string&) { result = ok; }).ok());
+  w.loop.Advance(100);
+  BOOST_TEST(w.units.units[kSvc].pid != pid);  // restarted on the staged values
+  BOOST_TEST(!result.has_value());             // healthy, but still soaking
+  w.loop.Advance(2000);
+  BOOST_REQUIRE(result.has_value());
+  BOOST_TEST(*result);
+}
+
+BOOST_AUTO_TEST_CASE(a_crash_during_a_trial_rolls_back_instead_of_climbing_the_ladder) {
+  World w;
+  w.config.trial_soak_ms = 2000;
+  w.Boot();
+  w.Create("acme-corp");
+  std::optional<bool> result;
+  std::string why;
+  BOOST_REQUIRE(w.sup->BeginTrial("acme-corp", [&](bool ok, const std::string& y) {
+    result = ok;
+    why = y;
+    w.sup->StartNow("acme-corp");  // what the owner does after rolling back
+  }).ok());
+  w.loop.Advance(100);
+  w.units.Crash(kSvc, ExitKind::kExited, 3, "exit-code");
+  w.loop.Advance(100);
+  BOOST_REQUIRE(result.has_value());
+  BOOST_TEST(!*result);
+  BOOST_TEST(why == "exit-code (status=3)");
+  auto inc = w.Incidents("acme-corp");
+  BOOST_REQUIRE(inc.size() == 1u);
+  BOOST_TEST(inc[0].action == "rolled back");
+  BOOST_TEST(w.sup->PhaseOf("acme-corp") == "running");
+  BOOST_TEST(inc[0].healthy_after_s.has_value());  // closed when the rolled-back agent was healthy
+  w.loop.Advance(3000);  // the soak timer of the failed trial must not fire a second answer
+  BOOST_TEST(*result == false);
 }
 
 BOOST_AUTO_TEST_CASE(orphan_units_without_a_row_are_removed_at_start) {

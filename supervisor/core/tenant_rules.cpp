@@ -35,16 +35,19 @@ bool Reserved(const std::string& name) {
          name.rfind("LD_", 0) == 0 || name == "NODE_OPTIONS";
 }
 
-std::string Quote(const std::string& v) {
-  std::string out = "\"";
+}  // namespace
+
+std::string QuoteEnvValue(std::string_view v) {
+  std::string out;
+  out.reserve(2 * v.size() + 2);  // worst case: every byte escaped; no reallocation leaves copies behind
+  out += '"';
   for (char c : v) {
     if (c == '"' || c == '\\' || c == '$' || c == '`') out += '\\';
     out += c;
   }
-  return out + "\"";
+  out += '"';
+  return out;
 }
-
-}  // namespace
 
 Tenant DefaultTenant(const std::string& id, const Config& config) {
   Tenant t;
@@ -116,7 +119,7 @@ std::string RenderEnvFile(const Tenant& t) {
   std::string args;
   for (const auto& a : t.agent.args) args += (args.empty() ? "" : " ") + a;
   out += "CLAWHIVE_AGENT_ARGS=" + args + "\n";
-  for (const auto& [name, value] : t.agent.env) out += name + "=" + Quote(value) + "\n";
+  for (const auto& [name, value] : t.agent.env) out += name + "=" + QuoteEnvValue(value) + "\n";
   return out;
 }
 

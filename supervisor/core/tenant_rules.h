@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "supervisor/common/result.h"
 #include "supervisor/config/config.h"
@@ -23,6 +24,10 @@ std::string RenderEnvFile(const Tenant& t);
 // The per-tenant drop-in: the static user the agent runs as. Written before the unit is first loaded,
 // so no daemon-reload is needed; its content depends on the id only, so it never goes stale.
 std::string RenderDropIn(const Tenant& t);
+
+// A value for a systemd EnvironmentFile=, double-quoted with ", \, $ and ` escaped. The value must be
+// free of newlines and NUL (callers validate). The returned buffer is the caller's to wipe if secret.
+std::string QuoteEnvValue(std::string_view value);
 
 // Paths of those files.
 std::string EnvFilePath(const Config& c, const std::string& id);

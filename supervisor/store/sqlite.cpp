@@ -81,6 +81,14 @@ Status Statement::BindNull(int index) {
   return Status::Ok();
 }
 
+Status Statement::BindBlob(int index, std::string_view bytes) {
+  // As in BindText: a null data() would bind NULL instead of an empty BLOB.
+  const char* data = bytes.empty() ? "" : bytes.data();
+  int rc = sqlite3_bind_blob64(stmt_.get(), index, data, bytes.size(), SQLITE_TRANSIENT);
+  if (rc != SQLITE_OK) return ErrorFrom(db_, rc, "sqlite: bind");
+  return Status::Ok();
+}
+
 Result<bool> Statement::Step() {
   int rc = sqlite3_step(stmt_.get());
   if (rc == SQLITE_ROW) return true;
@@ -110,6 +118,14 @@ std::string Statement::ColumnText(int column) const {
   int size = sqlite3_column_bytes(stmt_.get(), column);
   if (text == nullptr || size <= 0) return {};
   return std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(size));
+}
+
+std::string Statement::ColumnBlob(int column) const {
+  // Blob first, then its length (as for text).
+  const void* blob = sqlite3_column_blob(stmt_.get(), column);
+  int size = sqlite3_column_bytes(stmt_.get(), column);
+  if (blob == nullptr || size <= 0) return {};
+  return std::string(static_cast<const char*>(blob), static_cast<size_t>(size));
 }
 
 namespace {

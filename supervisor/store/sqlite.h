@@ -1,7 +1,7 @@
 // Thin RAII layer over the SQLite3 C API: each C handle is owned once by a std::unique_ptr with a
 // stateless deleter, and every failure comes back as an Error carrying sqlite3_errmsg.
 //
-// Only the store uses this. Not thread-safe (same rules as the connection it wraps).
+// The store and the vault use this. Not thread-safe (same rules as the connection it wraps).
 #pragma once
 
 #include <cstdint>
@@ -41,6 +41,7 @@ class Statement {
   Status BindDouble(int index, double value);
   Status BindText(int index, std::string_view value);  // copied; may contain any bytes
   Status BindNull(int index);
+  Status BindBlob(int index, std::string_view bytes);  // copied; an empty view binds a zero-length BLOB
 
   // Advances: true when a row is available, false when the statement is done.
   Result<bool> Step();
@@ -53,6 +54,7 @@ class Statement {
   int64_t ColumnInt64(int column) const;
   double ColumnDouble(int column) const;
   std::string ColumnText(int column) const;  // "" for NULL
+  std::string ColumnBlob(int column) const;  // the bytes as stored; "" for NULL (check IsNull)
 
   sqlite3* db() const { return db_; }
 

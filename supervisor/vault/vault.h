@@ -77,6 +77,8 @@ struct VaultOptions {
   std::string key_dir;           // e.g. /var/lib/clawhive/keys
   size_t rotation_batch = 256;   // items per transaction during rotations
   bool check_modes = true;       // refuse KEK files / DB / key dir looser than 0600/0700 or not ours
+  bool resume_rotations = true;  // false for read-only users (the delivery helper): never write
+  bool create = true;            // false: a missing DB or KEK is an error instead of being created
 };
 
 class Vault {

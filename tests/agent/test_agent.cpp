@@ -6,6 +6,7 @@
 //   runtime triggers:        POST /control/hang  /control/crash?code=N  /control/leak?mb_per_s=R  /control/spin
 //   Self-tests "from inside" a sandboxed unit:
 //                            GET /selftest/read?path=  /selftest/connect?addr=&port=&timeout_ms=  /selftest/whoami
+//                            GET /selftest/env?name=  (an environment variable: the secrets it was handed)
 //
 // Deliberately written in C style: it references nothing from libstdc++ (no std::string/vector, no
 // operator new, no exceptions, no objects with destructors), so with the toolchain's --as-needed the
@@ -539,6 +540,17 @@ void selftest_read(Conn& c, const char* path, bool head) {
   respond(c, 200, b.p, head);
 }
 
+// The value of one environment variable: how tests see what secrets the agent was handed. Test agent
+// only: a real agent never echoes its secrets.
+void selftest_env(Conn& c, const char* name, bool head) {
+  const char* v = getenv(name);
+  Buf b(g_body, sizeof g_body);
+  b.addf("{\"set\":%s,\"value\":", v ? "true" : "false");
+  b.json_str(v ? v : "");
+  b.add("}");
+  respond(c, 200, b.p, head);
+}
+
 void selftest_whoami(Conn& c, bool head) {
   char cwd[4096];
   const char* wd = getcwd(cwd, sizeof cwd) ? cwd : "";
@@ -648,6 +660,11 @@ void handle_request(Conn& c, Str method, Str target) {
       return selftest_read(c, p, head);
     }
     if (!strcmp(path, "/selftest/connect")) return start_probe(c, query);
+    if (!strcmp(path, "/selftest/env")) {
+      char n[256];
+      if (!query_param(query, "name", n, sizeof n) || !n[0]) return respond_error(c, 400, "name is required");
+      return selftest_env(c, n, head);
+    }
   }
   Buf b(g_body, sizeof g_body);
   b.add("{\"error\":\"not found\"}");

@@ -1,0 +1,94 @@
+// SqliteVault: the Vault on one SQLite file (vault_db.h) plus KEK files in a key directory (key_file.h).
+//
+// Rotation protocol (crash-safe because every row names the key that encrypts it):
+//   KEK:      new KEK file written durably -> keks row + job row (one transaction) -> data keys re-wrapped
+//             in transactions of `rotation_batch` rows (each row's kek_version says which KEK wraps it)
+//             -> current KEK version and job state 'done' (one transaction) -> KEK files no row
+//             references are deleted.
+//   data key: new data key row + job row (one transaction) -> the tenant's secret versions that still
+//             have ciphertext re-encrypted in batches (each row's dk_version says which data key) ->
+//             old data keys no ciphertext references deleted, job 'done' (one transaction).
+// A row that cannot be decrypted (damaged) is skipped, not lost: it stays under its old key, which is
+// therefore kept; the rotation finishes for everything else and reports the skipped rows.
+//
+// Not thread-safe (see vault.h). Several processes may open the same vault: writes serialize on
+// SQLite's write lock, and each batch re-reads its rows under that lock.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "supervisor/store/sqlite.h"
+#include "supervisor/vault/crypto.h"
+#include "supervisor/vault/vault.h"
+
+namespace clawhive::vault {
+
+class SqliteVault final : public Vault {
+ public:
+  static Result<std::unique_ptr<Vault>> Open(const VaultOptions& options);
+  ~SqliteVault() override;
+
+  Result<SecretInfo> Put(const std::string& tenant, const std::string& name, SecretValue value) override;
+  Status Promote(const std::string& tenant, const std::string& name, uint32_t version) override;
+  Status Discard(const std::string& tenant, const std::string& name, uint32_t version) override;
+  Status RetirePrevious(const std::string& tenant, const std::string& name) override;
+  Status Delete(const std::string& tenant, const std::string& name) override;
+  Status DeleteTenant(const std::string& tenant) override;
+  Result<SecretInfo> Get(const std::string& tenant, const std::string& name) override;
+  Result<std::vector<SecretInfo>> List(const std::string& tenant) override;
+  Result<std::vector<std::pair<std::string, SecretValue>>> Deliverable(const std::string& tenant,
+                                                                       bool staged) override;
+  Result<SecretValue> ProviderKey(const std::string& name) override;
+  Result<RotationInfo> RotateKek() override;
+  Result<RotationInfo> RotateDataKey(const std::string& tenant) override;
+  Result<std::vector<RotationInfo>> Rotations(size_t limit) override;
+  uint32_t kek_version() const override { return kek_version_; }
+
+ private:
+  class Tx;
+  class Query;
+  // Unwrapped data keys of one call, by (tenant, data-key version); wiped when the call returns.
+  using DataKeyCache = std::map<std::pair<std::string, uint32_t>, Key>;
+  // Outcome of running a rotation job: rows that could not be processed (damaged) and why.
+  struct JobOutcome {
+    uint64_t skipped = 0;
+    std::string first_problem;
+  };
+
+  SqliteVault(VaultOptions options, sqlite::DbHandle db);
+
+  Result<Query> Prepared(const char* sql);
+  Result<Tx> Begin(bool write);
+
+  Status Bootstrap();
+  Result<uint32_t> StoredKekVersion();
+  Result<const Key*> Kek(uint32_t version);
+  Result<const Key*> DataKey(const std::string& tenant, uint32_t version, DataKeyCache& cache);
+  Result<Key> UnwrapDataKey(const std::string& tenant, uint32_t version, uint32_t kek_version,
+                            const std::string& wrapped);
+  Result<std::pair<uint32_t, const Key*>> NewestDataKey(const std::string& tenant, DataKeyCache& cache);
+  Result<SecretValue> DecryptRow(const std::string& tenant, const std::string& name, uint32_t version,
+                                 const Query& row, int first_column, DataKeyCache& cache);
+  Result<std::optional<SecretInfo>> ReadInfo(const std::string& tenant, const std::string& name);
+
+  Result<JobOutcome> ResumeJobs();
+  Result<JobOutcome> RunKekJob(int64_t id, uint32_t to);
+  Result<JobOutcome> RunDataKeyJob(int64_t id, const std::string& tenant, uint32_t to);
+  Result<RotationInfo> Rotation(int64_t id);
+  Result<RotationInfo> Finished(int64_t id, const JobOutcome& outcome);
+  Status RemoveUnusedKeks();
+
+  VaultOptions options_;
+  sqlite::DbHandle db_;
+  uint32_t kek_version_ = 0;
+  std::map<uint32_t, Key> keks_;  // loaded and verified KEKs
+  std::unordered_map<const char*, sqlite::Statement> statements_;  // by SQL text literal
+};
+
+}  // namespace clawhive::vault

@@ -1,0 +1,28 @@
+// The vault's SQLite file: schema (numbered migrations, PRAGMA user_version, as the store does) and
+// opening with the settings the vault relies on (WAL, synchronous=FULL, secure_delete).
+//
+// synchronous=FULL: a KEK file is deleted once the commit that moved every data key off it has
+// returned, so that commit must be durable — under NORMAL a power cut could roll the database back to
+// rows that still need the deleted key. It also makes every Put durable when it returns.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "supervisor/common/result.h"
+#include "supervisor/store/migrations.h"
+#include "supervisor/store/sqlite.h"
+
+namespace clawhive::vault {
+
+// PRAGMA application_id of a vault file ("CHVL"), written by migration 1.
+inline constexpr int32_t kVaultApplicationId = 0x4348564C;
+
+std::span<const schema::Migration> VaultMigrations();
+
+// Creates the file 0600 if it is new, checks (with check_modes) that it is ours and not open to
+// group/other, refuses files that are not a vault or are from a newer schema, and migrates.
+Result<sqlite::DbHandle> OpenVaultDatabase(const std::string& path, bool check_modes);
+
+}  // namespace clawhive::vault

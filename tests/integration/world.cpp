@@ -1,0 +1,107 @@
+// The one sandbox every integration test shares (booted once per test run), and helpers over its API.
+#include "integration/world.h"
+
+#include <boost/test/unit_test.hpp>
+#include <memory>
+
+using namespace std::chrono_literals;
+
+namespace clawhive::testing {
+namespace {
+
+constexpr uint16_t kApiPort = 18471;
+
+const char* kConfig = R"(api:
+  listen: 127.0.0.1:18471
+parent_slice:
+  memory_max: 6G
+tenant_defaults:
+  memory_high: 200M
+  memory_max: 256M
+  cpu_quota: 50%
+  tasks_max: 64
+  port_base: 24000
+  port_step: 120
+crash_policy:
+  immediate_restarts: 3
+  backoff_initial: 300ms
+  backoff_max: 1s
+  quarantine_after: 6
+  window: 60s
+probe:
+  interval: 500ms
+  timeout: 300ms
+  failures: 3
+  start_timeout: 10s
+  trial_soak: 1s
+)";
+
+struct World {
+  std::unique_ptr<Sandbox> sandbox;
+  std::unique_ptr<Api> api;
+  World() {
+    sandbox = std::make_unique<Sandbox>(kConfig, kApiPort);
+    api = std::make_unique<Api>(kApiPort, sandbox->token());
+  }
+};
+World* world = nullptr;
+
+struct GlobalWorld {
+  std::unique_ptr<World> w;
+  GlobalWorld() {
+    w = std::make_unique<World>();
+    world = w.get();
+  }
+  ~GlobalWorld() { world = nullptr; }
+};
+BOOST_TEST_GLOBAL_FIXTURE(GlobalWorld);
+
+
+}  // namespace
+
+Api& api() { return *world->api; }
+Sandbox& sb() { return *world->sandbox; }
+
+std::string Esc(const std::string& id) {
+  std::string esc;
+  for (char c : id) esc += c == '-' ? std::string("\\x2d") : std::string(1, c);
+  return esc;
+}
+std::string Svc(const std::string& id) { return "clawhive-agent@" + Esc(id) + ".service"; }
+std::string SliceName(const std::string& id) { return "clawhive-" + Esc(id) + ".slice"; }
+
+Poco::JSON::Object::Ptr Tenant(const std::string& id) {
+  auto r = api().Get("/v1/tenants/" + id);
+  return r.status == 200 ? r.json : nullptr;
+}
+int64_t MainPid(const std::string& id) {
+  auto t = Tenant(id);
+  if (!t) return 0;
+  return t->getObject("status")->optValue<int64_t>("main_pid", 0);
+}
+uint16_t PortOf(const std::string& id) { return static_cast<uint16_t>(Tenant(id)->getValue<int>("port")); }
+bool Healthy(const std::string& id) {
+  auto t = Tenant(id);
+  return t && t->getObject("status")->optValue<bool>("healthy", false);
+}
+std::string Phase(const std::string& id) {
+  auto t = Tenant(id);
+  return t ? t->optValue<std::string>("phase", "") : "";
+}
+
+Poco::JSON::Array::Ptr Incidents(const std::string& id) {
+  auto r = api().Get("/v1/tenants/" + id + "/incidents?limit=100");
+  if (r.array) return r.array;
+  if (r.json && r.json->has("incidents")) return r.json->getArray("incidents");
+  return new Poco::JSON::Array();
+}
+
+void CreateTenant(const std::string& id, const std::string& extra) {
+  std::string body = "{\"id\":\"" + id + "\"" + (extra.empty() ? "" : "," + extra) + "}";
+  auto r = api().Post("/v1/tenants", body);
+  BOOST_REQUIRE_MESSAGE(r.status == 201 || r.status == 200, "create " << id << ": " << r.status << " " << r.body);
+  BOOST_REQUIRE_MESSAGE(Eventually([&] { return Healthy(id); }, 15s), id << " never became healthy");
+}
+
+
+}  // namespace clawhive::testing
