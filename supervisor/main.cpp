@@ -89,6 +89,7 @@ int main(int argc, char** argv) {
   Supervisor supervisor(*config, **store, **units, host, **loop, prober, log);
   SecretManager secrets(**vault, supervisor, **store, host, log);
   supervisor.OnDeleted([&secrets](const std::string& id) { secrets.OnTenantDeleted(id); });
+  supervisor.BeforeStart([&secrets](const std::string& id) { secrets.Deliver(id); });
   if (Status s = supervisor.Init(); !s) return Fail(log, 1, "start-up: " + s.error().message);
   secrets.Init();
 

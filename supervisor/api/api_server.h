@@ -4,9 +4,9 @@
 // caller against what the route declares (supervisor/api/auth.h), check query, content type and body
 // size, parse the JSON body, then run the route's handler, which calls TenantService or SecretService.
 // Handlers run on Poco's connection threads, several at once; both services are safe for that (they
-// are implemented on the supervisor's loop thread). Any exception below the
-// dispatcher becomes a 500 with a generic message; no input makes the server crash. Nothing is logged,
-// and the token never appears in a response.
+// are implemented on the supervisor's loop thread). Any exception below the dispatcher becomes a 500
+// with a generic message; no input makes the server crash. Nothing is logged, and the token never
+// appears in a response.
 //
 // Secrets (supervisor/api/secret_routes.h) go in and never come out. Every request body is treated as
 // possibly secret: the raw text and the parsed document are wiped (OPENSSL_cleanse) when the request is

@@ -24,6 +24,8 @@ class Host {
   // Writes a file atomically (temp file + fsync + rename), creating parent directories (0755).
   virtual Status WriteFile(const std::string& path, const std::string& content, uint32_t mode) = 0;
   virtual Status RemoveFile(const std::string& path) = 0;  // ok if absent
+  // Creates a directory (and missing parents) and sets its mode; ok if it exists.
+  virtual Status MakeDir(const std::string& path, uint32_t mode) = 0;
   // Removes a directory tree; ok if absent. Refuses paths that are not absolute or contain "..".
   virtual Status RemoveTree(const std::string& path) = 0;
   virtual bool Exists(const std::string& path) = 0;

@@ -128,6 +128,14 @@ Status PosixHost::RemoveFile(const std::string& path) {
   return Status::Ok();
 }
 
+Status PosixHost::MakeDir(const std::string& path, uint32_t mode) {
+  std::error_code ec;
+  std::filesystem::create_directories(path, ec);
+  if (ec) return Error::Unavailable("creating " + path + ": " + ec.message());
+  if (chmod(path.c_str(), mode) != 0) return Errno("chmod " + path);
+  return Status::Ok();
+}
+
 Status PosixHost::RemoveTree(const std::string& path) {
   if (path.empty() || path[0] != '/' || path.find("..") != std::string::npos || path == "/")
     return Error::Invalid("refusing to remove " + path);

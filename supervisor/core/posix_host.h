@@ -15,6 +15,7 @@ class PosixHost : public Host {
   Status RemoveUser(const std::string& name) override;
   Status WriteFile(const std::string& path, const std::string& content, uint32_t mode) override;
   Status RemoveFile(const std::string& path) override;
+  Status MakeDir(const std::string& path, uint32_t mode) override;
   Status RemoveTree(const std::string& path) override;
   bool Exists(const std::string& path) override;
   int64_t WallMs() override;

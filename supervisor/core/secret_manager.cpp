@@ -2,6 +2,10 @@
 
 #include <syslog.h>
 
+#include <openssl/crypto.h>
+
+#include "supervisor/core/tenant_rules.h"
+
 namespace clawhive {
 
 SecretManager::SecretManager(Vault& vault, Supervisor& supervisor, Store& store, Host& host, EventLog& log,
@@ -25,6 +29,30 @@ void SecretManager::Init() {
     log_.Write(LOG_WARNING, t.id, "resuming a secret rotation interrupted by a supervisor restart");
     StartTrial(t.id);
   }
+}
+
+void SecretManager::Deliver(const std::string& tenant) {
+  std::string path = DeliveredSecretsPath(tenant);
+  auto secrets = vault_.Deliverable(tenant, host_.Exists(TrialMarker(tenant)));
+  if (!secrets) {
+    // Leave it to clawhive-deliver at ExecStartPre, which fails the start with this error in the journal.
+    (void)host_.RemoveFile(path);
+    log_.Write(LOG_ERR, tenant, "cannot deliver secrets: " + secrets.error().message);
+    return;
+  }
+  std::string content;
+  size_t size = 0;
+  for (const auto& [name, value] : *secrets) size += name.size() + 2 * value.size() + 4;
+  content.reserve(size + 1);  // no reallocation: no stray copies of the values
+  for (const auto& [name, value] : *secrets) {
+    std::string quoted = QuoteEnvValue(value.view());
+    content.append(name).append("=").append(quoted).append("\n");
+    OPENSSL_cleanse(quoted.data(), quoted.size());
+  }
+  Status s = host_.MakeDir(run_dir_ + "/secrets", 0700);
+  if (s) s = host_.WriteFile(path, content, 0600);
+  OPENSSL_cleanse(content.data(), content.size());
+  if (!s) log_.Write(LOG_ERR, tenant, "cannot deliver secrets: " + s.error().message);
 }
 
 void SecretManager::OnTenantDeleted(const std::string& tenant) {

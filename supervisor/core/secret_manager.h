@@ -31,6 +31,11 @@ class SecretManager : public SecretService {
   void Init();
   // The tenant is gone: its secrets and data keys go too.
   void OnTenantDeleted(const std::string& tenant);
+  // Writes the tenant's values for the coming exec (staged ones during a trial) to the root-only tmpfs
+  // file the agent unit reads; called right before the supervisor starts an agent. In-process, so a
+  // crash restart does not pay for spawning clawhive-deliver (which remains the fallback for starts
+  // the supervisor does not make: boot, a manual systemctl start).
+  void Deliver(const std::string& tenant);
 
   Result<SecretInfo> PutSecret(const std::string& tenant, const std::string& name, SecretValue value) override;
   Result<SecretInfo> GetSecret(const std::string& tenant, const std::string& name) override;

@@ -101,6 +101,7 @@ void Supervisor::Reconcile(const Tenant& t, Runtime& rt) {
     rt.exit_kind = st->exit_kind;
     rt.exit_status = st->exit_status;
   }
+  if (!IsUp(active)) (void)host_.RemoveFile(DeliveredSecretsPath(t.id));
   if (t.quarantined || t.desired == DesiredState::kStopped) {
     rt.phase = t.quarantined ? Phase::kQuarantined : Phase::kStopped;
     if (IsUp(active)) {
@@ -159,6 +160,7 @@ void Supervisor::OnUnitEvent(const UnitEvent& ev) {
 void Supervisor::OnAgentGone(const Tenant& t, Runtime& rt) {
   CancelWork(rt);
   rt.healthy = false;
+  (void)host_.RemoveFile(DeliveredSecretsPath(t.id));  // in case the start died before its own wipe
   if (rt.expect_stop) {
     rt.expect_stop = false;
     if (rt.on_stopped) {
@@ -275,6 +277,7 @@ void Supervisor::StartAgent(const std::string& id) {
   // A failed unit keeps its Result until reset; clear it so the next crash is read fresh.
   rt.result.clear();
   rt.exit_kind = ExitKind::kNone;
+  if (before_start_) before_start_(id);
   if (Status s = units_.Start(TenantNames::Service(id)); !s) {
     Log(LOG_ERR, id, "start failed: " + s.error().message);
     rt.pending_cause = "start-failed";

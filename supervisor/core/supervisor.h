@@ -59,8 +59,10 @@ class Supervisor : public TenantService {
   // skipped) and the caller restarts it with StartNow() after rolling back;
   Status BeginTrial(const std::string& id, std::function<void(bool, const std::string&)> done);
   void StartNow(const std::string& id) { StartAgent(id); }
-  // called with the id once a tenant has been deleted.
+  // called with the id once a tenant has been deleted;
   void OnDeleted(std::function<void(const std::string&)> hook) { on_deleted_ = std::move(hook); }
+  // called with the id right before every start of its agent (delivers its secrets).
+  void BeforeStart(std::function<void(const std::string&)> hook) { before_start_ = std::move(hook); }
 
  private:
   enum class Phase { kStopped, kStarting, kRunning, kBackoff, kQuarantined, kStopping };
@@ -123,6 +125,7 @@ class Supervisor : public TenantService {
   CrashPolicy policy_;
   std::map<std::string, Runtime> rt_;  // loop thread only
   std::function<void(const std::string&)> on_deleted_;
+  std::function<void(const std::string&)> before_start_;
 };
 
 }  // namespace clawhive

@@ -134,5 +134,6 @@ std::string DropInDir(const Config& c, const std::string& id) {
   return c.unit_dir + "/" + TenantNames::Service(id) + ".d";
 }
 std::string WorkspacePath(const Config& c, const std::string& id) { return c.tenants_dir + "/" + id; }
+std::string DeliveredSecretsPath(const std::string& id) { return "/run/clawhive/secrets/" + id + ".env"; }
 
 }  // namespace clawhive

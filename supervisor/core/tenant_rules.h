@@ -33,5 +33,7 @@ std::string QuoteEnvValue(std::string_view value);
 std::string EnvFilePath(const Config& c, const std::string& id);
 std::string DropInDir(const Config& c, const std::string& id);
 std::string WorkspacePath(const Config& c, const std::string& id);
+// Where clawhive-deliver puts a tenant's decrypted secrets for one exec (tmpfs, root only).
+std::string DeliveredSecretsPath(const std::string& id);
 
 }  // namespace clawhive

@@ -110,9 +110,12 @@ std::string KekPath(const std::string& key_dir, uint32_t version) {
   return key_dir + "/kek-" + std::to_string(version) + ".key";
 }
 
-Status PrepareKeyDir(const std::string& key_dir, bool check_modes) {
+Status PrepareKeyDir(const std::string& key_dir, bool check_modes, bool create) {
   if (key_dir.empty()) return Error::Invalid("key directory is empty");
-  if (::mkdir(key_dir.c_str(), 0700) == 0) {
+  if (!create) {
+    if (::access(key_dir.c_str(), F_OK) != 0 && errno == ENOENT)
+      return Error::NotFound("key directory " + key_dir + " does not exist");
+  } else if (::mkdir(key_dir.c_str(), 0700) == 0) {
     // The umask may have taken bits off 0700; it can never have added any, but set it exactly anyway.
     if (::chmod(key_dir.c_str(), 0700) != 0)
       return Error::Unavailable("cannot set mode 0700 on key directory " + key_dir + ": " + ErrnoText(errno));

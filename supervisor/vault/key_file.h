@@ -18,9 +18,10 @@ namespace clawhive::vault {
 
 std::string KekPath(const std::string& key_dir, uint32_t version);
 
-// Creates the directory (0700) if it does not exist; its parent must. With check_modes, refuses a
-// directory (existing or not) that is not ours or has any group/other permission bit set.
-Status PrepareKeyDir(const std::string& key_dir, bool check_modes);
+// Creates the directory (0700) if it does not exist and `create` is set (its parent must exist; without
+// `create` a missing directory is kNotFound). With check_modes, refuses a directory that is not ours or
+// has any group/other permission bit set.
+Status PrepareKeyDir(const std::string& key_dir, bool check_modes, bool create = true);
 
 // With check_modes, refuses a file (any kind: KEK, database) not owned by us or open to group/other.
 // `what` starts the message, e.g. "KEK file" or "vault database".

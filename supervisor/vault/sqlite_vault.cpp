@@ -231,22 +231,41 @@ SqliteVault::~SqliteVault() { statements_.clear(); }
 Result<std::unique_ptr<Vault>> SqliteVault::Open(const VaultOptions& options) {
   if (options.rotation_batch == 0) return Error::Invalid("vault rotation_batch must be at least 1");
   if (options.key_dir.empty()) return Error::Invalid("vault key directory is empty");
-  if (Status s = PrepareKeyDir(options.key_dir, options.check_modes); !s) return s.error();
-  Result<sqlite::DbHandle> db = OpenVaultDatabase(options.db_path, options.check_modes);
+  // A reader (resume_rotations = false) writes nothing at all: no file, no row, no migration.
+  const bool writer = options.resume_rotations;
+  const bool create = options.create && writer;
+  if (Status s = PrepareKeyDir(options.key_dir, options.check_modes, create); !s) return s.error();
+  Result<sqlite::DbHandle> db = OpenVaultDatabase(options.db_path, options.check_modes, create, writer);
   if (!db) return db.error();
   std::unique_ptr<SqliteVault> vault(new SqliteVault(options, std::move(*db)));
 
-  if (Status s = vault->Bootstrap(); !s) return s.error();
-  Result<uint32_t> current = vault->StoredKekVersion();
-  if (!current) return current.error();
-  vault->kek_version_ = *current;
-  if (Result<const Key*> kek = vault->Kek(*current); !kek) return kek.error();
+  if (create) {
+    if (Status s = vault->Bootstrap(); !s) return s.error();
+  }
+  // A reader may race a rotation that just retired the KEK it read as current: then read again.
+  for (int attempt = 0;; ++attempt) {
+    Result<uint32_t> current = vault->StoredKekVersion();
+    if (!current) return current.error();
+    vault->kek_version_ = *current;
+    Result<const Key*> kek = vault->Kek(*current);
+    if (kek) break;
+    if (attempt > 0 || kek.error().code != ErrorCode::kNotFound) return kek.error();
+    Result<uint32_t> again = vault->StoredKekVersion();
+    if (!again || *again == *current) return kek.error();
+  }
+  if (!writer) return std::unique_ptr<Vault>(std::move(vault));
+
   if (Status s = RemoveStaleTemporaries(options.key_dir, 60); !s) return s.error();
   // Damaged rows a resumed rotation had to skip stay under their old key; they are reported by every
   // read of those secrets and in the job's done/total, and must not keep the rest of the vault closed.
   if (Result<JobOutcome> resumed = vault->ResumeJobs(); !resumed) return resumed.error();
   if (Status s = vault->RemoveUnusedKeks(); !s) return s.error();
   return std::unique_ptr<Vault>(std::move(vault));
+}
+
+Status SqliteVault::Writable() const {
+  if (options_.resume_rotations) return Status::Ok();
+  return Error::Conflict("the vault is open read-only (resume_rotations = false); it cannot change anything");
 }
 
 // First use: KEK version 1 (or the next free number when a crash left files behind) and the meta row,
@@ -289,7 +308,8 @@ Result<uint32_t> SqliteVault::StoredKekVersion() {
   if (!q) return q.error();
   Result<bool> row = (*q)->Step();
   if (!row) return row.error();
-  if (!*row) return Error::Internal("vault database has no current KEK version (meta row missing)");
+  if (!*row)
+    return Error::NotFound("vault database " + options_.db_path + " has no KEK yet (it was never opened to write)");
   uint32_t v = VersionAt(**q, 0);
   if (v == 0) return Error::Internal("vault database has an invalid current KEK version");
   return v;
@@ -412,6 +432,7 @@ Result<SecretValue> SqliteVault::DecryptRow(const std::string& tenant, const std
 // ---- secrets --------------------------------------------------------------------------------------------
 
 Result<SecretInfo> SqliteVault::Put(const std::string& tenant, const std::string& name, SecretValue value) {
+  if (Status s = Writable(); !s) return s.error();
   if (Status s = ValidateScope(tenant); !s) return s.error();
   if (Status s = ValidateName(name); !s) return s.error();
   if (Status s = ValidateValue(value.view()); !s) return Prefixed(s.error(), SecretName(tenant, name) + ": ");
@@ -472,6 +493,7 @@ Result<SecretInfo> SqliteVault::Put(const std::string& tenant, const std::string
 }
 
 Status SqliteVault::Promote(const std::string& tenant, const std::string& name, uint32_t version) {
+  if (Status s = Writable(); !s) return s;
   if (Status s = ValidateScope(tenant); !s) return s;
   if (Status s = ValidateName(name); !s) return s;
   Result<Tx> tx = Begin(true);
@@ -508,6 +530,7 @@ Status SqliteVault::Promote(const std::string& tenant, const std::string& name, 
 }
 
 Status SqliteVault::Discard(const std::string& tenant, const std::string& name, uint32_t version) {
+  if (Status s = Writable(); !s) return s;
   if (Status s = ValidateScope(tenant); !s) return s;
   if (Status s = ValidateName(name); !s) return s;
   Result<Tx> tx = Begin(true);
@@ -534,6 +557,7 @@ Status SqliteVault::Discard(const std::string& tenant, const std::string& name, 
 }
 
 Status SqliteVault::RetirePrevious(const std::string& tenant, const std::string& name) {
+  if (Status s = Writable(); !s) return s;
   if (Status s = ValidateScope(tenant); !s) return s;
   if (Status s = ValidateName(name); !s) return s;
   Result<Tx> tx = Begin(true);
@@ -556,6 +580,7 @@ Status SqliteVault::RetirePrevious(const std::string& tenant, const std::string&
 }
 
 Status SqliteVault::Delete(const std::string& tenant, const std::string& name) {
+  if (Status s = Writable(); !s) return s;
   if (Status s = ValidateScope(tenant); !s) return s;
   if (Status s = ValidateName(name); !s) return s;
   Result<Query> q = Prepared("DELETE FROM secrets WHERE tenant = ?1 AND name = ?2");
@@ -568,6 +593,7 @@ Status SqliteVault::Delete(const std::string& tenant, const std::string& name) {
 
 // Succeeds for a tenant without secrets too: deleting a tenant must not depend on whether it had any.
 Status SqliteVault::DeleteTenant(const std::string& tenant) {
+  if (Status s = Writable(); !s) return s;
   if (Status s = ValidateScope(tenant); !s) return s;
   Result<Tx> tx = Begin(true);
   if (!tx) return tx.error();
@@ -653,10 +679,27 @@ Result<std::vector<SecretInfo>> SqliteVault::List(const std::string& tenant) {
   }
 }
 
+// A reader in another process than the one rotating can lose a race: its snapshot names a KEK whose file
+// the rotation deleted just after its last data key moved off it. A missing file (kNotFound; a missing
+// row is kInternal) gets one more try, on a fresh snapshot that names the new KEK.
 Result<std::vector<std::pair<std::string, SecretValue>>> SqliteVault::Deliverable(const std::string& tenant,
                                                                                   bool staged) {
   if (tenant == kPlatformScope) return Error::Invalid("platform secrets are never delivered to an agent");
   if (Status s = ValidateTenantId(tenant); !s) return s.error();
+  Result<std::vector<std::pair<std::string, SecretValue>>> got = DeliverableOnce(tenant, staged);
+  if (!got.ok() && got.error().code == ErrorCode::kNotFound) got = DeliverableOnce(tenant, staged);
+  return got;
+}
+
+Result<SecretValue> SqliteVault::ProviderKey(const std::string& name) {
+  if (Status s = ValidateName(name); !s) return s.error();
+  Result<SecretValue> got = ProviderKeyOnce(name);
+  if (!got.ok() && got.error().code == ErrorCode::kNotFound) got = ProviderKeyOnce(name);  // as above
+  return got;
+}
+
+Result<std::vector<std::pair<std::string, SecretValue>>> SqliteVault::DeliverableOnce(const std::string& tenant,
+                                                                                      bool staged) {
   // One read transaction: a snapshot, so a rotation committing in another process between our reads
   // cannot pull a data key away from under a row we already read.
   Result<Tx> tx = Begin(false);
@@ -687,8 +730,7 @@ Result<std::vector<std::pair<std::string, SecretValue>>> SqliteVault::Deliverabl
   return out;
 }
 
-Result<SecretValue> SqliteVault::ProviderKey(const std::string& name) {
-  if (Status s = ValidateName(name); !s) return s.error();
+Result<SecretValue> SqliteVault::ProviderKeyOnce(const std::string& name) {
   Result<Tx> tx = Begin(false);
   if (!tx) return tx.error();
   Result<Query> q = Prepared(
@@ -712,6 +754,7 @@ Result<SecretValue> SqliteVault::ProviderKey(const std::string& name) {
 // after the first or second leaves a known, unused version (and maybe its file) that a later cleanup
 // removes once the current KEK is past it; never a row that needs a file that is not on disk.
 Result<RotationInfo> SqliteVault::RotateKek() {
+  if (Status s = Writable(); !s) return s.error();
   if (Result<JobOutcome> earlier = ResumeJobs(); !earlier) return earlier.error();
   Result<Key> key = RandomKey();
   if (!key) return key.error();
@@ -771,6 +814,7 @@ Result<RotationInfo> SqliteVault::RotateKek() {
 }
 
 Result<RotationInfo> SqliteVault::RotateDataKey(const std::string& tenant) {
+  if (Status s = Writable(); !s) return s.error();
   if (Status s = ValidateScope(tenant); !s) return s.error();
   if (Result<JobOutcome> earlier = ResumeJobs(); !earlier) return earlier.error();
   int64_t id = 0;

@@ -1,18 +1,20 @@
 // SqliteVault: the Vault on one SQLite file (vault_db.h) plus KEK files in a key directory (key_file.h).
 //
 // Rotation protocol (crash-safe because every row names the key that encrypts it):
-//   KEK:      new KEK file written durably -> keks row + job row (one transaction) -> data keys re-wrapped
-//             in transactions of `rotation_batch` rows (each row's kek_version says which KEK wraps it)
-//             -> current KEK version and job state 'done' (one transaction) -> KEK files no row
-//             references are deleted.
-//   data key: new data key row + job row (one transaction) -> the tenant's secret versions that still
-//             have ciphertext re-encrypted in batches (each row's dk_version says which data key) ->
-//             old data keys no ciphertext references deleted, job 'done' (one transaction).
+//   KEK:      keks row reserving version k+1 (commit) -> KEK file written durably -> job row (commit)
+//             -> data keys re-wrapped in transactions of `rotation_batch` rows (each row's kek_version
+//             says which KEK wraps it) -> current KEK version and job state 'done' (one commit) -> KEK
+//             files of recorded versions no row references any more are deleted.
+//   data key: new data key row + job row (one commit) -> the tenant's secret versions that still have
+//             ciphertext re-encrypted in batches (each row's dk_version says which data key) -> old data
+//             keys no ciphertext references deleted, job 'done' (one commit).
 // A row that cannot be decrypted (damaged) is skipped, not lost: it stays under its old key, which is
 // therefore kept; the rotation finishes for everything else and reports the skipped rows.
 //
 // Not thread-safe (see vault.h). Several processes may open the same vault: writes serialize on
-// SQLite's write lock, and each batch re-reads its rows under that lock.
+// SQLite's write lock, each batch re-reads its rows under that lock, and reads run in one snapshot.
+// Opened with resume_rotations = false (the delivery helper) it writes nothing: no resume, no cleanup,
+// no migration, and every changing method fails with kConflict.
 #pragma once
 
 #include <map>
@@ -63,6 +65,7 @@ class SqliteVault final : public Vault {
 
   SqliteVault(VaultOptions options, sqlite::DbHandle db);
 
+  Status Writable() const;  // refuses changes when opened with resume_rotations = false
   Result<Query> Prepared(const char* sql);
   Result<Tx> Begin(bool write);
 
@@ -75,6 +78,8 @@ class SqliteVault final : public Vault {
   Result<std::pair<uint32_t, const Key*>> NewestDataKey(const std::string& tenant, DataKeyCache& cache);
   Result<SecretValue> DecryptRow(const std::string& tenant, const std::string& name, uint32_t version,
                                  const Query& row, int first_column, DataKeyCache& cache);
+  Result<std::vector<std::pair<std::string, SecretValue>>> DeliverableOnce(const std::string& tenant, bool staged);
+  Result<SecretValue> ProviderKeyOnce(const std::string& name);
   Result<std::optional<SecretInfo>> ReadInfo(const std::string& tenant, const std::string& name);
 
   Result<JobOutcome> ResumeJobs();

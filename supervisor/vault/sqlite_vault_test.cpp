@@ -570,4 +570,62 @@ BOOST_FIXTURE_TEST_CASE(a_fresh_database_beside_old_key_files_starts_past_them, 
   BOOST_CHECK(Plain(v->Deliverable("acme", false)) == (Pairs{{"KEY", "value"}}));
 }
 
+BOOST_FIXTURE_TEST_CASE(without_create_a_missing_vault_is_an_error_and_nothing_is_made, Fixture) {
+  VaultOptions no_create = options;
+  no_create.create = false;
+  CheckFails(Vault::Open(no_create), {options.key_dir, "does not exist"});
+  BOOST_CHECK(!std::filesystem::exists(options.key_dir));
+  BOOST_CHECK(!std::filesystem::exists(options.db_path));
+  BOOST_REQUIRE_EQUAL(::mkdir(options.key_dir.c_str(), 0700), 0);
+  CheckFails(Vault::Open(no_create), {options.db_path, "does not exist"});
+  BOOST_CHECK(!std::filesystem::exists(options.db_path));
+  { std::ofstream touch(options.db_path); }
+  BOOST_REQUIRE_EQUAL(::chmod(options.db_path.c_str(), 0600), 0);
+  CheckFails(Vault::Open(no_create), {options.db_path, "empty"});
+  BOOST_CHECK(std::filesystem::is_empty(options.key_dir));  // no KEK made either
+
+  { MustPut(*MustOpen(options), "acme", "KEY", "value"); }
+  auto v = MustOpen(no_create);
+  BOOST_CHECK(Plain(v->Deliverable("acme", false)) == (Pairs{{"KEY", "value"}}));
+}
+
+BOOST_FIXTURE_TEST_CASE(a_reader_writes_nothing_resumes_nothing_and_follows_rotations, Fixture) {
+  {
+    auto v = MustOpen(options);
+    MustPut(*v, "acme", "KEY", "v1");
+    MustPut(*v, "acme", "KEY", "v2");
+    BOOST_REQUIRE(v->RotateKek().ok());
+  }
+  {  // Pretend the rotation was cut short (its work is in fact done), and a crash left a temporary.
+    auto raw = RawOpen(options.db_path);
+    MustExec(raw.get(), "UPDATE rotations SET state = 'running'");
+    std::ofstream(options.key_dir + "/.kek-9.key.tmp") << "half";
+  }
+  std::filesystem::last_write_time(options.key_dir + "/.kek-9.key.tmp",
+                                   std::filesystem::file_time_type::clock::now() - std::chrono::minutes(5));
+  VaultOptions reader_options = options;
+  reader_options.resume_rotations = false;
+  reader_options.create = false;
+  auto reader = MustOpen(reader_options);
+  BOOST_CHECK_EQUAL(reader->Rotations(5)->at(0).state, "running");  // not resumed
+  BOOST_CHECK(std::filesystem::exists(options.key_dir + "/.kek-9.key.tmp"));
+  BOOST_CHECK(Plain(reader->Deliverable("acme", true)) == (Pairs{{"KEY", "v2"}}));
+  BOOST_CHECK(Code(reader->Put("acme", "KEY", SecretValue(std::string("x")))) == ErrorCode::kConflict);
+  BOOST_CHECK(Code(reader->Promote("acme", "KEY", 2)) == ErrorCode::kConflict);
+  BOOST_CHECK(Code(reader->Delete("acme", "KEY")) == ErrorCode::kConflict);
+  BOOST_CHECK(Code(reader->DeleteTenant("acme")) == ErrorCode::kConflict);
+  BOOST_CHECK(Code(reader->RotateKek()) == ErrorCode::kConflict);
+  BOOST_CHECK(Code(reader->RotateDataKey("acme")) == ErrorCode::kConflict);
+
+  // The writer (here: another connection) resumes and rotates on; the open reader keeps up.
+  auto writer = MustOpen(options);
+  BOOST_CHECK_EQUAL(writer->Rotations(5)->at(0).state, "done");
+  BOOST_REQUIRE(writer->RotateKek().ok());
+  BOOST_REQUIRE(writer->RotateDataKey("acme").ok());
+  BOOST_CHECK_EQUAL(writer->kek_version(), 3u);
+  BOOST_CHECK(!std::filesystem::exists(clawhive::vault::KekPath(options.key_dir, 2)));
+  BOOST_CHECK(Plain(reader->Deliverable("acme", false)) == (Pairs{{"KEY", "v1"}}));
+  BOOST_CHECK(Plain(reader->Deliverable("acme", true)) == (Pairs{{"KEY", "v2"}}));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -111,14 +111,16 @@ Status CreateOwnerOnly(const std::string& path) {
   return Status::Ok();
 }
 
-Status CheckIdentity(sqlite3* db, const std::string& where) {
+// Looks at the file without changing it; *fresh: a new, empty file.
+Status CheckIdentity(sqlite3* db, const std::string& where, bool* fresh) {
   Result<int64_t> app_id = sqlite::QueryInt64(db, "PRAGMA application_id");
   if (!app_id) return Prefixed(app_id.error(), "cannot read " + where + ": ");
   Result<int64_t> version = sqlite::QueryInt64(db, "PRAGMA user_version");
   if (!version) return Prefixed(version.error(), "cannot read " + where + ": ");
   Result<int64_t> objects = sqlite::QueryInt64(db, "SELECT count(*) FROM sqlite_schema");
   if (!objects) return Prefixed(objects.error(), "cannot read " + where + ": ");
-  if (*app_id == 0 && *version == 0 && *objects == 0) return Status::Ok();  // new, empty file
+  *fresh = *app_id == 0 && *version == 0 && *objects == 0;
+  if (*fresh) return Status::Ok();
   if (*app_id != kVaultApplicationId)
     return Error::Conflict(where + " is an SQLite database but not a Clawhive vault; refusing to use it");
   if (*version > LatestVersion())
@@ -138,10 +140,14 @@ Status CheckIdentity(sqlite3* db, const std::string& where) {
 
 std::span<const schema::Migration> VaultMigrations() { return kMigrations; }
 
-Result<sqlite::DbHandle> OpenVaultDatabase(const std::string& path, bool check_modes) {
+Result<sqlite::DbHandle> OpenVaultDatabase(const std::string& path, bool check_modes, bool create, bool write) {
   if (path.empty()) return Error::Invalid("vault database path is empty");
   const std::string where = "vault database " + path;
-  if (Status s = CreateOwnerOnly(path); !s) return s.error();
+  if (create) {
+    if (Status s = CreateOwnerOnly(path); !s) return s.error();
+  } else if (::access(path.c_str(), F_OK) != 0 && errno == ENOENT) {
+    return Error::NotFound(where + " does not exist");
+  }
   if (check_modes) {
     if (Status s = CheckOwnerOnly(path, "vault database"); !s) return s.error();
     for (const char* suffix : {"-wal", "-shm"}) {
@@ -161,7 +167,20 @@ Result<sqlite::DbHandle> OpenVaultDatabase(const std::string& path, bool check_m
   sqlite3_extended_result_codes(db.get(), 1);
   if (Status s = sqlite::Exec(db.get(), "PRAGMA busy_timeout = 5000; PRAGMA secure_delete = ON"); !s)
     return Prefixed(s.error(), "cannot open " + where + ": ");
-  if (Status s = CheckIdentity(db.get(), where); !s) return s.error();
+  bool fresh = false;
+  if (Status s = CheckIdentity(db.get(), where, &fresh); !s) return s.error();
+  if (fresh && !create) return Error::NotFound(where + " is empty: no vault was created there yet");
+  if (!write) {
+    // A reader leaves schema changes (and the journal mode of a new file) to the owner.
+    Result<int64_t> version = sqlite::QueryInt64(db.get(), "PRAGMA user_version");
+    if (!version) return Prefixed(version.error(), "cannot read " + where + ": ");
+    if (*version != LatestVersion())
+      return Error::Unavailable(where + " has schema " + std::to_string(*version) + ", not " +
+                                std::to_string(LatestVersion()) + "; the supervisor migrates it when it starts");
+    if (Status s = sqlite::Exec(db.get(), "PRAGMA synchronous = FULL"); !s)
+      return Prefixed(s.error(), "cannot open " + where + ": ");
+    return db;
+  }
 
   Result<std::string> mode = sqlite::QueryText(db.get(), "PRAGMA journal_mode = WAL");
   if (!mode) return Prefixed(mode.error(), "cannot switch " + where + " to WAL mode: ");

@@ -21,8 +21,10 @@ inline constexpr int32_t kVaultApplicationId = 0x4348564C;
 
 std::span<const schema::Migration> VaultMigrations();
 
-// Creates the file 0600 if it is new, checks (with check_modes) that it is ours and not open to
-// group/other, refuses files that are not a vault or are from a newer schema, and migrates.
-Result<sqlite::DbHandle> OpenVaultDatabase(const std::string& path, bool check_modes);
+// Checks (with check_modes) that the file is ours and not open to group/other; refuses files that are
+// not a vault or are from a newer schema. `create`: a missing or empty file becomes a new vault (0600);
+// otherwise it is kNotFound. `write`: pending migrations are applied; otherwise nothing is written and a
+// schema that is not the latest is an error.
+Result<sqlite::DbHandle> OpenVaultDatabase(const std::string& path, bool check_modes, bool create, bool write);
 
 }  // namespace clawhive::vault

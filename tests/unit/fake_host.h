@@ -27,6 +27,10 @@ class FakeHost : public Host {
     files.erase(path);
     return Status::Ok();
   }
+  Status MakeDir(const std::string& path, uint32_t) override {
+    dirs.insert(path);
+    return Status::Ok();
+  }
   Status RemoveTree(const std::string& path) override {
     for (auto it = files.begin(); it != files.end();)
       it = it->first.rfind(path, 0) == 0 ? files.erase(it) : std::next(it);
@@ -49,6 +53,7 @@ class FakeHost : public Host {
   std::set<std::string> removed_trees;
   std::map<std::string, uint64_t> oom;
   std::set<uint16_t> busy_ports;
+  std::set<std::string> dirs;
 };
 
 }  // namespace clawhive
