@@ -108,6 +108,21 @@ BOOST_AUTO_TEST_CASE(key_rotations_run_online_and_keep_every_value) {
   BOOST_TEST(sb().Exec("test -e /var/lib/clawhive/keys/kek-1.key").status != 0);  // old KEK gone
 }
 
+BOOST_AUTO_TEST_CASE(clawhivectl_sets_lists_and_deletes_secrets_without_showing_values) {
+  const std::string ctl = "clawhivectl --api http://127.0.0.1:18471 ";
+  auto put = sb().Exec("printf %s cli-value-6f1d2b | " + ctl + "secret put vault-a CLI_KEY");
+  BOOST_TEST(put.status == 0, put.out);
+  auto list = sb().Exec(ctl + "secret list vault-a");
+  BOOST_TEST(list.status == 0);
+  BOOST_TEST(list.out.find("CLI_KEY") != std::string::npos, list.out);
+  BOOST_TEST(list.out.find("cli-value-6f1d2b") == std::string::npos);
+  BOOST_TEST(sb().Exec(ctl + "secret put vault-a CLI_KEY cli-value-on-argv").status == 2);  // argv is visible in /proc
+  BOOST_TEST(sb().Exec(ctl + "secret delete vault-a CLI_KEY").status == 0);
+  BOOST_TEST(sb().Exec(ctl + "secret get vault-a CLI_KEY").status == 1);
+  BOOST_TEST(sb().Exec(ctl + "--json vault rotations").status == 0);
+  BOOST_REQUIRE(Eventually([] { return Healthy("vault-a"); }, 15s, 100ms));  // deleting restarted it
+}
+
 BOOST_AUTO_TEST_CASE(provider_keys_are_never_delivered_to_any_agent) {
   auto r = api().Call("PUT", "/v1/platform/secrets/OPENAI_API_KEY", "{\"value\":\"" + kProvider + "\"}");
   BOOST_REQUIRE_MESSAGE(r.status == 200 || r.status == 201, r.body);
@@ -119,7 +134,8 @@ BOOST_AUTO_TEST_CASE(provider_keys_are_never_delivered_to_any_agent) {
 
 BOOST_AUTO_TEST_CASE(no_secret_value_appears_in_journal_logs_database_or_api) {
   std::string all;
-  for (const std::string& v : {kValueA1, kValueA2, kValueB, kProvider}) all += " -e " + Quote(v);
+  for (const std::string& v : {kValueA1, kValueA2, kValueB, kProvider, std::string("cli-value-6f1d2b")})
+    all += " -e " + Quote(v);
   // Everything journald holds (all fields of all entries), the supervisor's files, /run and the API.
   BOOST_TEST(sb().Exec("journalctl -o export --no-pager | grep -a -c -F" + all).out == "0\n");
   BOOST_TEST(sb().Exec("grep -r -a -l -F" + all + " /var/lib/clawhive /etc/clawhive /run/clawhive /var/log 2>/dev/null | wc -l").out == "0\n");
