@@ -286,6 +286,7 @@ class Loader {
   bool Percent(const YAML::Node& key, const YAML::Node& value, const std::string& path, uint64_t* out);
   bool Duration(const YAML::Node& key, const YAML::Node& value, const std::string& path, uint64_t* out);
   bool Path(const YAML::Node& key, const YAML::Node& value, const std::string& path, std::string* out);
+  bool Bool(const YAML::Node& key, const YAML::Node& value, const std::string& path, bool* out);
   bool Listen(const YAML::Node& key, const YAML::Node& value, const std::string& path, Config* c);
   bool UidRange(const YAML::Node& key, const YAML::Node& value, const std::string& path, Config* c);
   bool Args(const YAML::Node& key, const YAML::Node& value, const std::string& path,
@@ -442,6 +443,19 @@ bool Loader::Path(const YAML::Node& key, const YAML::Node& value, const std::str
   if (!Text(key, value, path, "an absolute path", false, &s)) return false;
   if (s.front() != '/') return Fail(value.Mark(), path + ": must be an absolute path, got '" + Echo(s) + "'");
   *out = s;
+  return true;
+}
+
+bool Loader::Bool(const YAML::Node& key, const YAML::Node& value, const std::string& path, bool* out) {
+  std::string s;
+  if (!Text(key, value, path, "true or false", false, &s)) return false;
+  if (s == "true") {
+    *out = true;
+  } else if (s == "false") {
+    *out = false;
+  } else {
+    return Fail(value.Mark(), path + ": expected true or false, got '" + Echo(s) + "'");
+  }
   return true;
 }
 
@@ -668,6 +682,7 @@ bool Loader::Load(const YAML::Node& root, Config* c) {
            {"start_timeout", [=, this](N k, N v, S p) { return Duration(k, v, p, &c->start_timeout_ms); }},
            {"trial_soak", [=, this](N k, N v, S p) { return Duration(k, v, p, &c->trial_soak_ms); }},
        })},
+      {"vault", section({{"seal_kek", [=, this](N k, N v, S p) { return Bool(k, v, p, &c->vault_seal_kek); }}})},
   };
   return Map(root, root.Mark(), "", top) && CrossCheck(*c);
 }

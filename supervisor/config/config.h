@@ -47,6 +47,8 @@ struct Config {
   uint32_t probe_failures = 3;         // consecutive failures -> restart as hung
   uint64_t start_timeout_ms = 30000;   // time allowed from start to first healthy probe
   uint64_t trial_soak_ms = 10000;      // a health-gated restart (secret rotation) must stay up this long
+  // vault:
+  bool vault_seal_kek = false;  // vault.seal_kek: new KEK versions sealed with systemd-creds (kek-<n>.cred)
   // watchdog (systemd WatchdogSec is in the unit; this is only read from the environment)
 };
 

@@ -2,15 +2,23 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <openssl/crypto.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <memory>
 #include <system_error>
+
+extern char** environ;
 
 namespace clawhive::vault {
 namespace {
@@ -44,8 +52,26 @@ class Fd {
   int fd_;
 };
 
-std::string TempPath(const std::string& key_dir, uint32_t version) {
-  return key_dir + "/.kek-" + std::to_string(version) + ".key.tmp";
+std::string TempPath(const std::string& key_dir, uint32_t version, bool sealed = false) {
+  return key_dir + "/.kek-" + std::to_string(version) + (sealed ? ".cred.tmp" : ".key.tmp");
+}
+
+constexpr size_t kMaxCredBytes = 64 * 1024;  // a sealed 32-byte key is ~1-2 KiB of base64
+
+std::string CredName(uint32_t version) { return "--name=clawhive-kek-" + std::to_string(version); }
+
+CommandRunner& CredsRunner() {
+  static CommandRunner runner = RunCommand;
+  return runner;
+}
+
+// The tail of a program's stderr on one line, for an error message.
+std::string OneLine(const std::string& text) {
+  std::string out;
+  for (char c : text) out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? ' ' : c;
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  while (!out.empty() && out.front() == ' ') out.erase(0, 1);
+  return out.empty() ? "(no message)" : out;
 }
 
 Status SyncDir(const std::string& dir) {
@@ -68,9 +94,9 @@ Status CheckStat(const struct stat& st, const std::string& path, const char* wha
   return Status::Ok();
 }
 
-// Parses "kek-<n>.key" (n a canonical decimal 1..2^32-1); 0 when the name is something else.
-uint32_t VersionOf(const std::string& name) {
-  constexpr std::string_view kPrefix = "kek-", kSuffix = ".key";
+// Parses "kek-<n><suffix>" (n a canonical decimal 1..2^32-1); 0 when the name is something else.
+uint32_t VersionOf(const std::string& name, std::string_view kSuffix) {
+  constexpr std::string_view kPrefix = "kek-";
   if (name.size() <= kPrefix.size() + kSuffix.size() || name.compare(0, kPrefix.size(), kPrefix) != 0 ||
       name.compare(name.size() - kSuffix.size(), kSuffix.size(), kSuffix) != 0)
     return 0;
@@ -104,7 +130,232 @@ Status ForEachEntry(const std::string& dir, Fn fn) {
   }
 }
 
+// Makes a complete, fsynced temporary the KEK file `path` (link: never replaces one) and syncs the dir.
+Status Publish(const std::string& key_dir, const std::string& temp, const std::string& path) {
+  if (::link(temp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    ::unlink(temp.c_str());
+    if (err == EEXIST) return Error::Exists("KEK file " + path + " already exists");
+    return Error::Unavailable("cannot create KEK file " + path + ": " + ErrnoText(err));
+  }
+  ::unlink(temp.c_str());
+  return SyncDir(key_dir);
+}
+
+std::string RunnerFailure(const Error& e) {
+  if (e.code == ErrorCode::kNotFound)
+    return e.message + "; install systemd-creds (systemd >= 250) or set vault.seal_kek: false";
+  return e.message;
+}
+
+Status CreateSealedKekFile(const std::string& key_dir, uint32_t version, const Key& key) {
+  const std::string path = SealedKekPath(key_dir, version);
+  const std::string plain = KekPath(key_dir, version);
+  struct stat st {};
+  if (::lstat(plain.c_str(), &st) == 0)
+    return Error::Exists("KEK version " + std::to_string(version) + " already has the KEK file " + plain);
+  const std::string temp = TempPath(key_dir, version, true);
+  if (::unlink(temp.c_str()) != 0 && errno != ENOENT)
+    return Error::Unavailable("cannot remove stale " + temp + ": " + ErrnoText(errno));
+  // The key goes on stdin; argv holds only names and paths.
+  std::string out;
+  Status ran = CredsRunner()(
+      {"systemd-creds", "encrypt", CredName(version), "--with-key=auto", "-", temp},
+      std::string_view(reinterpret_cast<const char*>(key.data()), Key::size()), out);
+  OPENSSL_cleanse(out.data(), out.size());
+  auto fail = [&](const std::string& message) -> Status {
+    ::unlink(temp.c_str());
+    return Error::Unavailable(message);
+  };
+  if (!ran) return fail("cannot seal KEK file " + path + " with systemd-creds: " + RunnerFailure(ran.error()));
+  Fd fd(::open(temp.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (fd.get() < 0)
+    return fail("systemd-creds did not write " + temp + " for KEK file " + path + ": " + ErrnoText(errno));
+  if (::fstat(fd.get(), &st) != 0) return fail("cannot stat " + temp + ": " + ErrnoText(errno));
+  if (!S_ISREG(st.st_mode) || st.st_size <= 0 || static_cast<size_t>(st.st_size) > kMaxCredBytes)
+    return fail("systemd-creds wrote no usable credential to " + temp + " for KEK file " + path);
+  if (::fchmod(fd.get(), 0600) != 0) return fail("cannot set mode 0600 on " + temp + ": " + ErrnoText(errno));
+  if (::fsync(fd.get()) != 0) return fail("cannot fsync " + temp + ": " + ErrnoText(errno));
+  if (fd.Close() != 0) return fail("cannot close " + temp + ": " + ErrnoText(errno));
+  return Publish(key_dir, temp, path);
+}
+
+// Reads the sealed file (open: ENOENT is reported to the caller) and decrypts it via systemd-creds, the
+// credential on stdin so what is decrypted is exactly the file whose owner and mode were checked.
+Result<Key> LoadSealedKekFile(int fd, const std::string& path, uint32_t version, bool check_modes) {
+  const std::string what = "sealed KEK file " + path + " (KEK version " + std::to_string(version) + ")";
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return Error::Unavailable("cannot stat " + what + ": " + ErrnoText(errno));
+  if (!S_ISREG(st.st_mode)) return Error::Unavailable(what + " is not a regular file");
+  if (check_modes) {
+    if (Status s = CheckStat(st, path, "KEK file", "0600"); !s) return s.error();
+  }
+  if (st.st_size <= 0 || static_cast<size_t>(st.st_size) > kMaxCredBytes)
+    return Error::Unavailable(what + " is " + std::to_string(st.st_size) + " bytes, not a sealed key");
+  std::string cred(static_cast<size_t>(st.st_size), '\0');
+  size_t got = 0;
+  while (got < cred.size()) {
+    ssize_t n = ::read(fd, cred.data() + got, cred.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Error::Unavailable("cannot read " + what + ": " + ErrnoText(errno));
+    if (n == 0) return Error::Unavailable(what + " shrank while being read");
+    got += static_cast<size_t>(n);
+  }
+  std::string out;
+  Status ran = CredsRunner()({"systemd-creds", "decrypt", CredName(version), "-", "-"}, cred, out);
+  if (!ran) {
+    OPENSSL_cleanse(out.data(), out.size());
+    return Error::Unavailable("cannot unseal " + what + " with systemd-creds: " + RunnerFailure(ran.error()));
+  }
+  if (out.size() != Key::size()) {
+    const size_t size = out.size();
+    OPENSSL_cleanse(out.data(), out.size());
+    return Error::Unavailable(what + " unseals to " + std::to_string(size) + " bytes, expected " +
+                              std::to_string(Key::size()));
+  }
+  Key key;
+  std::copy(out.begin(), out.end(), key.data());
+  OPENSSL_cleanse(out.data(), out.size());
+  return key;
+}
+
 }  // namespace
+
+Status RunCommand(const std::vector<std::string>& argv, std::string_view input, std::string& output) {
+  constexpr size_t kMaxOutput = 64 * 1024, kMaxStderr = 4096;
+  constexpr auto kTimeout = std::chrono::seconds(60);
+  output.clear();
+  if (argv.empty()) return Error::Invalid("no command to run");
+  const std::string& program = argv[0];
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC) != 0) return Error::Unavailable("cannot create a pipe: " + ErrnoText(errno));
+  Fd in_r(p[0]), in_w(p[1]);
+  if (::pipe2(p, O_CLOEXEC) != 0) return Error::Unavailable("cannot create a pipe: " + ErrnoText(errno));
+  Fd out_r(p[0]), out_w(p[1]);
+  if (::pipe2(p, O_CLOEXEC) != 0) return Error::Unavailable("cannot create a pipe: " + ErrnoText(errno));
+  Fd err_r(p[0]), err_w(p[1]);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  ::posix_spawn_file_actions_init(&actions);
+  ::posix_spawnattr_init(&attr);
+  ::posix_spawn_file_actions_adddup2(&actions, in_r.get(), 0);
+  ::posix_spawn_file_actions_adddup2(&actions, out_w.get(), 1);
+  ::posix_spawn_file_actions_adddup2(&actions, err_w.get(), 2);
+  sigset_t none, defaults;
+  sigemptyset(&none);
+  sigemptyset(&defaults);
+  for (int sig : {SIGPIPE, SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGCHLD}) sigaddset(&defaults, sig);
+  ::posix_spawnattr_setsigmask(&attr, &none);
+  ::posix_spawnattr_setsigdefault(&attr, &defaults);
+  ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = -1;
+  int rc = ::posix_spawnp(&pid, program.c_str(), &actions, &attr, args.data(), environ);
+  ::posix_spawn_file_actions_destroy(&actions);
+  ::posix_spawnattr_destroy(&attr);
+  in_r.Close();
+  out_w.Close();
+  err_w.Close();
+  if (rc == ENOENT) return Error::NotFound(program + " is not installed (not found on PATH)");
+  if (rc != 0) return Error::Unavailable("cannot run " + program + ": " + ErrnoText(rc));
+
+  // A child that exits without reading its stdin must not kill us with SIGPIPE: block it on this thread
+  // while writing and swallow the one our write raised.
+  sigset_t pipe_set, old_mask, pending;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  ::pthread_sigmask(SIG_BLOCK, &pipe_set, &old_mask);
+  sigemptyset(&pending);
+  ::sigpending(&pending);
+  const bool pipe_was_pending = sigismember(&pending, SIGPIPE) == 1;
+  bool broke_pipe = false;
+
+  ::fcntl(in_w.get(), F_SETFL, O_NONBLOCK);
+  if (input.empty()) in_w.Close();
+  output.resize(kMaxOutput);
+  size_t got = 0, written = 0;
+  bool too_much = false, timed_out = false;
+  std::string err;
+  const auto deadline = std::chrono::steady_clock::now() + kTimeout;
+  while (out_r.get() >= 0 || err_r.get() >= 0) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      timed_out = true;
+      break;
+    }
+    struct pollfd fds[3] = {{in_w.get(), POLLOUT, 0}, {out_r.get(), POLLIN, 0}, {err_r.get(), POLLIN, 0}};
+    int n = ::poll(fds, 3, static_cast<int>(left.count()));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      timed_out = true;  // cannot wait properly: give up on the child
+      break;
+    }
+    if (in_w.get() >= 0 && fds[0].revents != 0) {
+      ssize_t w = ::write(in_w.get(), input.data() + written, input.size() - written);
+      if (w > 0) written += static_cast<size_t>(w);
+      if (w < 0 && errno == EPIPE) broke_pipe = true;
+      if ((w < 0 && errno != EAGAIN && errno != EINTR) || written == input.size()) in_w.Close();
+    }
+    if (out_r.get() >= 0 && fds[1].revents != 0) {
+      unsigned char sink[512];
+      ssize_t r = got < kMaxOutput ? ::read(out_r.get(), output.data() + got, kMaxOutput - got)
+                                   : ::read(out_r.get(), sink, sizeof sink);
+      if (r > 0 && got < kMaxOutput) got += static_cast<size_t>(r);
+      else if (r > 0) too_much = true;
+      OPENSSL_cleanse(sink, sizeof sink);
+      if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN)) out_r.Close();
+    }
+    if (err_r.get() >= 0 && fds[2].revents != 0) {
+      char buf[512];
+      ssize_t r = ::read(err_r.get(), buf, sizeof buf);
+      if (r > 0 && err.size() < kMaxStderr) err.append(buf, std::min(static_cast<size_t>(r), kMaxStderr - err.size()));
+      if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN)) err_r.Close();
+    }
+  }
+  in_w.Close();
+  output.resize(got);  // shrinking never reallocates: no copy of the bytes is left behind
+  if (broke_pipe && !pipe_was_pending) {
+    struct timespec zero {};
+    ::sigtimedwait(&pipe_set, nullptr, &zero);
+  }
+  ::pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+
+  if (timed_out) ::kill(pid, SIGKILL);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  const std::string name = program + (argv.size() > 1 ? " " + argv[1] : std::string());
+  auto failed = [&](const std::string& why) -> Status {
+    OPENSSL_cleanse(output.data(), output.size());
+    output.clear();
+    return Error::Unavailable(why);
+  };
+  if (timed_out) return failed(name + " did not finish within 60 s and was killed");
+  if (WIFSIGNALED(status)) return failed(name + " was killed by signal " + std::to_string(WTERMSIG(status)));
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return failed(name + " failed (exit status " + std::to_string(WEXITSTATUS(status)) + "): " + OneLine(err));
+  if (too_much) return failed(name + " wrote more than " + std::to_string(kMaxOutput) + " bytes");
+  return Status::Ok();
+}
+
+CommandRunner SetCredsRunnerForTesting(CommandRunner runner) {
+  CommandRunner previous = std::move(CredsRunner());
+  CredsRunner() = std::move(runner);
+  return previous;
+}
+
+std::string SealedKekPath(const std::string& key_dir, uint32_t version) {
+  return key_dir + "/kek-" + std::to_string(version) + ".cred";
+}
+
+std::string ExistingKekPath(const std::string& key_dir, uint32_t version) {
+  std::string sealed = SealedKekPath(key_dir, version);
+  struct stat st {};
+  return ::lstat(sealed.c_str(), &st) == 0 ? sealed : KekPath(key_dir, version);
+}
 
 std::string KekPath(const std::string& key_dir, uint32_t version) {
   return key_dir + "/kek-" + std::to_string(version) + ".key";
@@ -141,8 +392,15 @@ Status CheckOwnerOnly(const std::string& path, const char* what) {
   return CheckStat(st, path, what, "0600");
 }
 
-Status CreateKekFile(const std::string& key_dir, uint32_t version, const Key& key) {
+Status CreateKekFile(const std::string& key_dir, uint32_t version, const Key& key, bool sealed) {
+  if (sealed) return CreateSealedKekFile(key_dir, version, key);
   const std::string path = KekPath(key_dir, version);
+  {
+    const std::string other = SealedKekPath(key_dir, version);
+    struct stat st {};
+    if (::lstat(other.c_str(), &st) == 0)
+      return Error::Exists("KEK version " + std::to_string(version) + " already has the KEK file " + other);
+  }
   const std::string temp = TempPath(key_dir, version);
   // A temporary of this name is debris from a crash in this very function: never referenced.
   if (::unlink(temp.c_str()) != 0 && errno != ENOENT)
@@ -164,17 +422,19 @@ Status CreateKekFile(const std::string& key_dir, uint32_t version, const Key& ke
   if (::fsync(fd.get()) != 0) return fail("cannot fsync " + temp + ": " + ErrnoText(errno));
   if (fd.Close() != 0) return fail("cannot close " + temp + ": " + ErrnoText(errno));
   // link() rather than rename(): it refuses to replace an existing key file.
-  if (::link(temp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    ::unlink(temp.c_str());
-    if (err == EEXIST) return Error::Exists("KEK file " + path + " already exists");
-    return Error::Unavailable("cannot create KEK file " + path + ": " + ErrnoText(err));
-  }
-  ::unlink(temp.c_str());
-  return SyncDir(key_dir);
+  return Publish(key_dir, temp, path);
 }
 
 Result<Key> LoadKekFile(const std::string& key_dir, uint32_t version, bool check_modes) {
+  {
+    const std::string sealed = SealedKekPath(key_dir, version);
+    Fd fd(::open(sealed.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (fd.get() >= 0) return LoadSealedKekFile(fd.get(), sealed, version, check_modes);
+    if (errno == ELOOP)
+      return Error::Unavailable("sealed KEK file " + sealed + " is a symbolic link; refusing to follow it");
+    if (errno != ENOENT)
+      return Error::Unavailable("cannot open sealed KEK file " + sealed + ": " + ErrnoText(errno));
+  }
   const std::string path = KekPath(key_dir, version);
   const std::string what = "KEK file " + path + " (KEK version " + std::to_string(version) + ")";
   Fd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
@@ -208,31 +468,38 @@ Result<Key> LoadKekFile(const std::string& key_dir, uint32_t version, bool check
 Result<std::vector<uint32_t>> ListKekFiles(const std::string& key_dir) {
   std::vector<uint32_t> versions;
   Status s = ForEachEntry(key_dir, [&](const std::string& name) -> Status {
-    if (uint32_t v = VersionOf(name); v != 0) versions.push_back(v);
+    if (uint32_t v = VersionOf(name, ".key"); v != 0) versions.push_back(v);
+    if (uint32_t v = VersionOf(name, ".cred"); v != 0) versions.push_back(v);
     return Status::Ok();
   });
   if (!s) return s.error();
   std::sort(versions.begin(), versions.end());
+  versions.erase(std::unique(versions.begin(), versions.end()), versions.end());
   return versions;
 }
 
 Status RemoveKekFile(const std::string& key_dir, uint32_t version) {
-  const std::string path = KekPath(key_dir, version);
-  if (::unlink(path.c_str()) != 0) {
-    if (errno == ENOENT) return Status::Ok();
-    return Error::Unavailable("cannot remove KEK file " + path + ": " + ErrnoText(errno));
+  bool removed = false;
+  for (const std::string& path : {SealedKekPath(key_dir, version), KekPath(key_dir, version)}) {
+    if (::unlink(path.c_str()) == 0) {
+      removed = true;
+    } else if (errno != ENOENT) {
+      return Error::Unavailable("cannot remove KEK file " + path + ": " + ErrnoText(errno));
+    }
   }
-  return SyncDir(key_dir);
+  return removed ? SyncDir(key_dir) : Status::Ok();
 }
 
 Status RemoveStaleTemporaries(const std::string& key_dir, int64_t min_age_seconds) {
   std::vector<std::string> stale;
   const int64_t now = static_cast<int64_t>(::time(nullptr));
   Status s = ForEachEntry(key_dir, [&](const std::string& name) -> Status {
-    constexpr std::string_view kPrefix = ".kek-", kSuffix = ".key.tmp";
-    if (name.size() > kPrefix.size() + kSuffix.size() && name.compare(0, kPrefix.size(), kPrefix) == 0 &&
-        name.compare(name.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0)
-      stale.push_back(key_dir + "/" + name);
+    constexpr std::string_view kPrefix = ".kek-";
+    for (std::string_view kSuffix : {std::string_view(".key.tmp"), std::string_view(".cred.tmp")}) {
+      if (name.size() > kPrefix.size() + kSuffix.size() && name.compare(0, kPrefix.size(), kPrefix) == 0 &&
+          name.compare(name.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0)
+        stale.push_back(key_dir + "/" + name);
+    }
     return Status::Ok();
   });
   if (!s) return s;

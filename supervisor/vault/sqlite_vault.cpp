@@ -288,7 +288,7 @@ Status SqliteVault::Bootstrap() {
   if (!key) return key.error();
   Result<std::string> check = Seal(*key, "", KekCheckAad(version));
   if (!check) return check.error();
-  if (Status s = CreateKekFile(options_.key_dir, version, *key); !s) return s;
+  if (Status s = CreateKekFile(options_.key_dir, version, *key, options_.seal_kek); !s) return s;
 
   Result<Query> meta = Prepared("INSERT INTO meta (id, kek_version) VALUES (1, ?1)");
   if (!meta) return meta.error();
@@ -330,7 +330,7 @@ Result<const Key*> SqliteVault::Kek(uint32_t version) {
   if (!key) return key.error();
   unsigned char none[1];
   if (Status s = Unseal(*key, check, KekCheckAad(version), none, 0); !s) {
-    const std::string path = KekPath(options_.key_dir, version);
+    const std::string path = ExistingKekPath(options_.key_dir, version);
     if (s.error().code == ErrorCode::kInternal)
       return Error::Internal("KEK file " + path + " does not hold KEK version " + std::to_string(version) +
                              " of this vault (its check value does not authenticate): wrong or replaced key file");
@@ -785,7 +785,7 @@ Result<RotationInfo> SqliteVault::RotateKek() {
     if (Status s = tx->Commit(); !s) return s.error();
   }
   // Durable before any row can refer to it.
-  if (Status s = CreateKekFile(options_.key_dir, to, *key); !s) return s.error();
+  if (Status s = CreateKekFile(options_.key_dir, to, *key, options_.seal_kek); !s) return s.error();
   keks_.insert_or_assign(to, std::move(*key));
   int64_t id = 0;
   {

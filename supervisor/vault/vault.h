@@ -79,6 +79,7 @@ struct VaultOptions {
   bool check_modes = true;       // refuse KEK files / DB / key dir looser than 0600/0700 or not ours
   bool resume_rotations = true;  // false for read-only users (the delivery helper): never write
   bool create = true;            // false: a missing DB or KEK is an error instead of being created
+  bool seal_kek = false;         // new KEK versions sealed with systemd-creds (kek-<n>.cred); either kind loads
 };
 
 class Vault {

@@ -66,6 +66,10 @@ BOOST_AUTO_TEST_CASE(the_agent_cannot_read_the_kek_the_vault_or_delivered_files)
                                  "/var/lib/clawhive/api-token", "/run/clawhive/secrets",
                                  "/run/clawhive/secrets/vault-b.env", "/etc/clawhive/clawhive.yaml"})
     BOOST_TEST(!Readable("vault-a", path), path);
+  // Nor the other tenant's environment through /proc (same PID namespace, other uid).
+  std::string environ = "/proc/" + std::to_string(MainPid("vault-b")) + "/environ";
+  BOOST_TEST(!Readable("vault-a", environ), environ);
+  BOOST_TEST(Readable("vault-b", environ), environ);  // its own: yes
   // Delivery leaves nothing behind: the env file is wiped once the agent has started.
   BOOST_TEST(sb().Exec("ls /run/clawhive/secrets/ 2>/dev/null").out == "");
   BOOST_TEST(sb().Exec("stat -c %a /var/lib/clawhive/keys/kek-1.key /var/lib/clawhive/vault.db").out == "600\n600\n");
