@@ -59,7 +59,7 @@ Tenant DefaultTenant(const std::string& id, const Config& config) {
   return t;
 }
 
-Result<Tenant> ApplyPatch(const Tenant& base, const TenantPatch& p) {
+Tenant MergePatch(const Tenant& base, const TenantPatch& p) {
   Tenant t = base;
   if (p.display_name) t.display_name = *p.display_name;
   if (p.memory_high) t.resources.memory_high = *p.memory_high;
@@ -73,6 +73,11 @@ Result<Tenant> ApplyPatch(const Tenant& base, const TenantPatch& p) {
   if (p.health_path) t.agent.health_path = *p.health_path;
   if (p.port) t.port = *p.port;
   if (p.desired) t.desired = *p.desired;
+  return t;
+}
+
+Result<Tenant> ApplyPatch(const Tenant& base, const TenantPatch& p) {
+  Tenant t = MergePatch(base, p);
 
   if (t.display_name.empty() || t.display_name.size() > 200 || HasControl(t.display_name))
     return Error::Invalid("display_name must be 1 to 200 characters without control characters");

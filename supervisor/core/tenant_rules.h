@@ -14,6 +14,8 @@ namespace clawhive {
 // Applies `patch` onto `base` (defaults for a create, the stored tenant for an update) and validates
 // the result: display name, agent exec/args/env/health path, resource ranges.
 Result<Tenant> ApplyPatch(const Tenant& base, const TenantPatch& patch);
+// The merge step alone, unvalidated.
+Tenant MergePatch(const Tenant& base, const TenantPatch& patch);
 
 // A new tenant's starting point from the configured defaults.
 Tenant DefaultTenant(const std::string& id, const Config& config);

@@ -68,4 +68,25 @@ class Statement {
 Result<int64_t> QueryInt64(sqlite3* db, std::string_view sql);
 Result<std::string> QueryText(sqlite3* db, std::string_view sql);
 
+// Binds parameters ?1, ?2, ... in order, keeping the first failure:
+//   Binder(stmt).Text(id).Int(port).status()
+class Binder {
+ public:
+  explicit Binder(Statement& stmt) : stmt_(stmt) {}
+  Binder& Int(int64_t v) { return Add(stmt_.BindInt64(next_, v)); }
+  Binder& Text(std::string_view v) { return Add(stmt_.BindText(next_, v)); }
+  Binder& Blob(std::string_view v) { return Add(stmt_.BindBlob(next_, v)); }
+  Status status() const { return status_; }
+
+ private:
+  Binder& Add(Status s) {
+    if (status_ && !s) status_ = std::move(s);
+    ++next_;
+    return *this;
+  }
+  Statement& stmt_;
+  int next_ = 1;
+  Status status_;
+};
+
 }  // namespace clawhive::sqlite

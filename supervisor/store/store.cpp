@@ -21,6 +21,7 @@
 
 namespace clawhive {
 
+using sqlite::Binder;
 using sqlite::Statement;
 
 namespace {
@@ -169,25 +170,6 @@ Result<TenantRow> Encode(const Tenant& t) {
   row.env_json = std::move(*env);
   return row;
 }
-
-// Binds parameters ?1, ?2, ... in order, keeping the first failure.
-class Binder {
- public:
-  explicit Binder(Statement& stmt) : stmt_(stmt) {}
-  Binder& Int(int64_t v) { return Add(stmt_.BindInt64(next_, v)); }
-  Binder& Text(std::string_view v) { return Add(stmt_.BindText(next_, v)); }
-  Status status() const { return status_; }
-
- private:
-  Binder& Add(Status s) {
-    if (status_ && !s) status_ = std::move(s);
-    ++next_;
-    return *this;
-  }
-  Statement& stmt_;
-  int next_ = 1;
-  Status status_;
-};
 
 Status BindTenant(Statement& stmt, const Tenant& t, const TenantRow& row) {
   return Binder(stmt)

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "supervisor/core/tenant_rules.h"
 #include "supervisor/core/tenant_service.h"
 #include "supervisor/tenant/tenant.h"
 
@@ -195,21 +196,7 @@ class FakeTenantService : public TenantService {
     st->healthy = running;
   }
 
-  static void Apply(const TenantPatch& p, TenantStatus* st) {
-    Tenant& t = st->tenant;
-    if (p.display_name) t.display_name = *p.display_name;
-    if (p.memory_high) t.resources.memory_high = *p.memory_high;
-    if (p.memory_max) t.resources.memory_max = *p.memory_max;
-    if (p.cpu_weight) t.resources.cpu_weight = *p.cpu_weight;
-    if (p.cpu_quota_percent) t.resources.cpu_quota_percent = *p.cpu_quota_percent;
-    if (p.tasks_max) t.resources.tasks_max = *p.tasks_max;
-    if (p.agent_exec) t.agent.exec = *p.agent_exec;
-    if (p.agent_args) t.agent.args = *p.agent_args;
-    if (p.agent_env) t.agent.env = *p.agent_env;
-    if (p.health_path) t.agent.health_path = *p.health_path;
-    if (p.port) t.port = *p.port;
-    if (p.desired) t.desired = *p.desired;
-  }
+  static void Apply(const TenantPatch& p, TenantStatus* st) { st->tenant = MergePatch(st->tenant, p); }
 
   mutable std::mutex mu_;
   std::map<std::string, TenantStatus> tenants_;
