@@ -77,6 +77,7 @@ int main(int argc, char** argv) {
   VaultOptions vault_options;
   vault_options.db_path = config->state_dir + "/vault.db";
   vault_options.key_dir = config->state_dir + "/keys";
+  vault_options.seal_kek = config->vault_seal_kek;  // new KEKs sealed with systemd-creds (TPM2 / host key)
   auto vault = Vault::Open(vault_options);  // also finishes a rotation a crash interrupted
   if (!vault) return Fail(log, 1, "vault: " + vault.error().message);
 

@@ -16,6 +16,7 @@ Result<std::unique_ptr<Vault>> Vault::Open(const VaultOptions& options) { return
 
 namespace vault {
 
+using sqlite::Binder;
 using sqlite::Statement;
 
 namespace {
@@ -104,25 +105,6 @@ Status ValidateValue(std::string_view value) {
   return Status::Ok();
 }
 
-// Binds ?1, ?2, ... in order, keeping the first failure (as the store's Binder).
-class Binder {
- public:
-  explicit Binder(Statement& stmt) : stmt_(stmt) {}
-  Binder& Int(int64_t v) { return Add(stmt_.BindInt64(next_, v)); }
-  Binder& Text(std::string_view v) { return Add(stmt_.BindText(next_, v)); }
-  Binder& Blob(std::string_view v) { return Add(stmt_.BindBlob(next_, v)); }
-  Status status() const { return status_; }
-
- private:
-  Binder& Add(Status s) {
-    if (status_ && !s) status_ = std::move(s);
-    ++next_;
-    return *this;
-  }
-  Statement& stmt_;
-  int next_ = 1;
-  Status status_;
-};
 
 // A stored version number, or 0 when it is NULL or outside 1..2^32-1 (the CHECKs make that impossible
 // unless the file was edited).

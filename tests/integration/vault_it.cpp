@@ -61,7 +61,7 @@ BOOST_AUTO_TEST_CASE(a_secret_reaches_its_own_agent_and_no_other) {
 }
 
 BOOST_AUTO_TEST_CASE(the_agent_cannot_read_the_kek_the_vault_or_delivered_files) {
-  for (const std::string path : {"/var/lib/clawhive/keys", "/var/lib/clawhive/keys/kek-1.key",
+  for (const std::string path : {"/var/lib/clawhive/keys", "/var/lib/clawhive/keys/kek-1.cred",
                                  "/var/lib/clawhive/vault.db", "/var/lib/clawhive/clawhive.db",
                                  "/var/lib/clawhive/api-token", "/run/clawhive/secrets",
                                  "/run/clawhive/secrets/vault-b.env", "/etc/clawhive/clawhive.yaml"})
@@ -72,7 +72,9 @@ BOOST_AUTO_TEST_CASE(the_agent_cannot_read_the_kek_the_vault_or_delivered_files)
   BOOST_TEST(Readable("vault-b", environ), environ);  // its own: yes
   // Delivery leaves nothing behind: the env file is wiped once the agent has started.
   BOOST_TEST(sb().Exec("ls /run/clawhive/secrets/ 2>/dev/null").out == "");
-  BOOST_TEST(sb().Exec("stat -c %a /var/lib/clawhive/keys/kek-1.key /var/lib/clawhive/vault.db").out == "600\n600\n");
+  // The world runs with vault.seal_kek: the KEK on disk is sealed by systemd-creds (host key here).
+  BOOST_TEST(sb().Exec("stat -c %a /var/lib/clawhive/keys/kek-1.cred /var/lib/clawhive/vault.db").out == "600\n600\n");
+  BOOST_TEST(sb().Exec("test -e /var/lib/clawhive/keys/kek-1.key").status != 0);
 }
 
 BOOST_AUTO_TEST_CASE(a_new_value_is_promoted_once_the_agent_is_healthy_on_it) {
@@ -109,7 +111,8 @@ BOOST_AUTO_TEST_CASE(key_rotations_run_online_and_keep_every_value) {
   BOOST_REQUIRE(api().Post("/v1/tenants/vault-a/restart").status == 200);
   BOOST_REQUIRE(Eventually([&] { return MainPid("vault-a") != pids["vault-a"] && Healthy("vault-a"); }, 15s, 100ms));
   BOOST_TEST(AgentEnv("vault-a", "API_KEY") == kValueA2);
-  BOOST_TEST(sb().Exec("test -e /var/lib/clawhive/keys/kek-1.key").status != 0);  // old KEK gone
+  BOOST_TEST(sb().Exec("test -e /var/lib/clawhive/keys/kek-1.cred").status != 0);  // old KEK gone
+  BOOST_TEST(sb().Exec("test -e /var/lib/clawhive/keys/kek-2.cred").status == 0);
 }
 
 BOOST_AUTO_TEST_CASE(clawhivectl_sets_lists_and_deletes_secrets_without_showing_values) {

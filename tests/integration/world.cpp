@@ -34,6 +34,8 @@ probe:
   failures: 3
   start_timeout: 10s
   trial_soak: 1s
+vault:
+  seal_kek: true
 )";
 
 struct World {
