@@ -153,4 +153,17 @@ Result<std::string> QueryText(sqlite3* db, std::string_view sql) {
   return stmt->ColumnText(0);
 }
 
+Result<Identity> ReadIdentity(sqlite3* db, const std::string& where) {
+  Identity id;
+  const std::pair<const char*, int64_t*> reads[] = {{"PRAGMA application_id", &id.application_id},
+                                                    {"PRAGMA user_version", &id.user_version},
+                                                    {"SELECT count(*) FROM sqlite_schema", &id.objects}};
+  for (const auto& [sql, out] : reads) {
+    Result<int64_t> v = QueryInt64(db, sql);
+    if (!v) return Error{v.error().code, "cannot read " + where + ": " + v.error().message};
+    *out = *v;
+  }
+  return id;
+}
+
 }  // namespace clawhive::sqlite

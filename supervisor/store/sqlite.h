@@ -68,6 +68,15 @@ class Statement {
 Result<int64_t> QueryInt64(sqlite3* db, std::string_view sql);
 Result<std::string> QueryText(sqlite3* db, std::string_view sql);
 
+// What a database file says about itself, read without changing it. `where` names it in errors.
+struct Identity {
+  int64_t application_id = 0;
+  int64_t user_version = 0;
+  int64_t objects = 0;  // rows of sqlite_schema
+  bool fresh() const { return application_id == 0 && user_version == 0 && objects == 0; }
+};
+Result<Identity> ReadIdentity(sqlite3* db, const std::string& where);
+
 // Binds parameters ?1, ?2, ... in order, keeping the first failure:
 //   Binder(stmt).Text(id).Int(port).status()
 class Binder {

@@ -287,14 +287,12 @@ Status CheckSeconds(double seconds) {
 
 // Looks at a file without changing it: is it empty, or ours at a schema version we can handle?
 Status CheckIdentity(sqlite3* db, const std::string& where, bool* fresh) {
-  Result<int64_t> app_id = sqlite::QueryInt64(db, "PRAGMA application_id");
-  if (!app_id) return Prefixed(app_id.error(), "cannot read " + where + ": ");
-  Result<int64_t> version = sqlite::QueryInt64(db, "PRAGMA user_version");
-  if (!version) return Prefixed(version.error(), "cannot read " + where + ": ");
-  Result<int64_t> objects = sqlite::QueryInt64(db, "SELECT count(*) FROM sqlite_schema");
-  if (!objects) return Prefixed(objects.error(), "cannot read " + where + ": ");
+  Result<sqlite::Identity> ident = sqlite::ReadIdentity(db, where);
+  if (!ident) return ident.error();
+  const int64_t* app_id = &ident->application_id;
+  const int64_t* version = &ident->user_version;
 
-  *fresh = *app_id == 0 && *version == 0 && *objects == 0;
+  *fresh = ident->fresh();
   if (*fresh) return Status::Ok();
   if (*app_id != schema::kApplicationId)
     return Error::Conflict(where + " is an SQLite database but not a Clawhive one; refusing to use it");

@@ -474,24 +474,28 @@ Result<SecretInfo> SqliteVault::Put(const std::string& tenant, const std::string
   return std::move(**info);
 }
 
+// Inside a write transaction: the version exists and is staged; `verb` says what was refused.
+Status SqliteVault::RequireStaged(const std::string& tenant, const std::string& name, uint32_t version,
+                                  const char* verb) {
+  Result<Query> q = Prepared("SELECT state FROM secrets WHERE tenant = ?1 AND name = ?2 AND version = ?3");
+  if (!q) return q.error();
+  if (Status s = Binder(**q).Text(tenant).Text(name).Int(version).status(); !s) return s;
+  Result<bool> row = (*q)->Step();
+  if (!row) return row.error();
+  if (!*row) return Error::NotFound(SecretName(tenant, name) + " has no version " + std::to_string(version));
+  const std::string state = (*q)->ColumnText(0);
+  if (state != "staged")
+    return Error::Conflict(SecretVersion(tenant, name, version) + " is " + state + "; only a staged version can be " + verb);
+  return Status::Ok();
+}
+
 Status SqliteVault::Promote(const std::string& tenant, const std::string& name, uint32_t version) {
   if (Status s = Writable(); !s) return s;
   if (Status s = ValidateScope(tenant); !s) return s;
   if (Status s = ValidateName(name); !s) return s;
   Result<Tx> tx = Begin(true);
   if (!tx) return tx.error();
-  {
-    Result<Query> q = Prepared("SELECT state FROM secrets WHERE tenant = ?1 AND name = ?2 AND version = ?3");
-    if (!q) return q.error();
-    if (Status s = Binder(**q).Text(tenant).Text(name).Int(version).status(); !s) return s;
-    Result<bool> row = (*q)->Step();
-    if (!row) return row.error();
-    if (!*row) return Error::NotFound(SecretName(tenant, name) + " has no version " + std::to_string(version));
-    const std::string state = (*q)->ColumnText(0);
-    if (state != "staged")
-      return Error::Conflict(SecretVersion(tenant, name, version) + " is " + state +
-                             "; only a staged version can be promoted");
-  }
+  if (Status s = RequireStaged(tenant, name, version, "promoted"); !s) return s;
   // In this order, for the one-current / one-staged unique indexes.
   const char* demote[] = {
       "UPDATE secrets SET state = 'retired', ciphertext = NULL, dk_version = NULL"
@@ -517,18 +521,7 @@ Status SqliteVault::Discard(const std::string& tenant, const std::string& name, 
   if (Status s = ValidateName(name); !s) return s;
   Result<Tx> tx = Begin(true);
   if (!tx) return tx.error();
-  {
-    Result<Query> q = Prepared("SELECT state FROM secrets WHERE tenant = ?1 AND name = ?2 AND version = ?3");
-    if (!q) return q.error();
-    if (Status s = Binder(**q).Text(tenant).Text(name).Int(version).status(); !s) return s;
-    Result<bool> row = (*q)->Step();
-    if (!row) return row.error();
-    if (!*row) return Error::NotFound(SecretName(tenant, name) + " has no version " + std::to_string(version));
-    const std::string state = (*q)->ColumnText(0);
-    if (state != "staged")
-      return Error::Conflict(SecretVersion(tenant, name, version) + " is " + state +
-                             "; only a staged version can be discarded");
-  }
+  if (Status s = RequireStaged(tenant, name, version, "discarded"); !s) return s;
   Result<Query> q = Prepared(
       "UPDATE secrets SET state = 'failed', ciphertext = NULL, dk_version = NULL"
       " WHERE tenant = ?1 AND name = ?2 AND version = ?3");

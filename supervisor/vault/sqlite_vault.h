@@ -67,6 +67,7 @@ class SqliteVault final : public Vault {
 
   Status Writable() const;  // refuses changes when opened with resume_rotations = false
   Result<Query> Prepared(const char* sql);
+  Status RequireStaged(const std::string& tenant, const std::string& name, uint32_t version, const char* verb);
   Result<Tx> Begin(bool write);
 
   Status Bootstrap();

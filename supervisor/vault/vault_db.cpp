@@ -113,13 +113,11 @@ Status CreateOwnerOnly(const std::string& path) {
 
 // Looks at the file without changing it; *fresh: a new, empty file.
 Status CheckIdentity(sqlite3* db, const std::string& where, bool* fresh) {
-  Result<int64_t> app_id = sqlite::QueryInt64(db, "PRAGMA application_id");
-  if (!app_id) return Prefixed(app_id.error(), "cannot read " + where + ": ");
-  Result<int64_t> version = sqlite::QueryInt64(db, "PRAGMA user_version");
-  if (!version) return Prefixed(version.error(), "cannot read " + where + ": ");
-  Result<int64_t> objects = sqlite::QueryInt64(db, "SELECT count(*) FROM sqlite_schema");
-  if (!objects) return Prefixed(objects.error(), "cannot read " + where + ": ");
-  *fresh = *app_id == 0 && *version == 0 && *objects == 0;
+  Result<sqlite::Identity> ident = sqlite::ReadIdentity(db, where);
+  if (!ident) return ident.error();
+  const int64_t* app_id = &ident->application_id;
+  const int64_t* version = &ident->user_version;
+  *fresh = ident->fresh();
   if (*fresh) return Status::Ok();
   if (*app_id != kVaultApplicationId)
     return Error::Conflict(where + " is an SQLite database but not a Clawhive vault; refusing to use it");
