@@ -7,7 +7,10 @@
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerRequestImpl.h>
+#include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/SSLManager.h>
+#include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
@@ -422,6 +425,7 @@ struct ApiServer::Impl {
   std::unique_ptr<Poco::ThreadPool> pool;         // outlives `server`, which runs connections on it
   std::unique_ptr<Poco::Net::HTTPServer> server;
   std::atomic<uint16_t> bound_port{0};
+  bool ssl_initialized = false;  // Poco::Net::initializeSSL() called by Start(), undone by Stop()
 };
 
 ApiServer::ApiServer(TenantService& service, ApiServerOptions options)
@@ -450,6 +454,27 @@ Status ApiServer::Start() {
     return Error::Invalid("bad API listen address " + o.address + ": " + e.displayText());
   }
   Poco::Net::ServerSocket socket;
+  if (!o.tls.cert_file.empty()) {
+    if (o.tls.key_file.empty()) return Error::Invalid("API TLS certificate given without a key file");
+    if (!impl_->ssl_initialized) {
+      Poco::Net::initializeSSL();
+      impl_->ssl_initialized = true;
+    }
+    try {
+      Poco::Net::Context::Params tp;
+      tp.certificateFile = o.tls.cert_file;
+      tp.privateKeyFile = o.tls.key_file;
+      tp.verificationMode = Poco::Net::Context::VERIFY_NONE;  // no client certificates
+      tp.loadDefaultCAs = false;
+      tp.cipherList = "ECDHE+AESGCM:ECDHE+CHACHA20";  // TLS 1.2; TLS 1.3 uses OpenSSL's defaults
+      Poco::Net::Context::Ptr context = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, tp);
+      context->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
+      socket = Poco::Net::SecureServerSocket(context);
+    } catch (const Poco::Exception& e) {
+      return Error::Invalid("cannot load API TLS certificate " + o.tls.cert_file + " / key " + o.tls.key_file +
+                            ": " + e.displayText());
+    }
+  }
   try {
     // SO_REUSEADDR but not SO_REUSEPORT: a second supervisor on the same port must fail, not share it.
     if (address.family() == Poco::Net::SocketAddress::IPv6) socket.bind6(address, true, false, false);
@@ -480,7 +505,13 @@ Status ApiServer::Start() {
 
 void ApiServer::Stop() {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  if (!impl_->server) return;
+  if (!impl_->server) {
+    if (impl_->ssl_initialized) {  // a TLS Start() that failed
+      Poco::Net::uninitializeSSL();
+      impl_->ssl_initialized = false;
+    }
+    return;
+  }
   try {
     impl_->server->stopAll(true);
     impl_->pool->joinAll();
@@ -490,6 +521,10 @@ void ApiServer::Stop() {
   impl_->server.reset();
   impl_->pool.reset();
   impl_->bound_port = 0;
+  if (impl_->ssl_initialized) {
+    Poco::Net::uninitializeSSL();
+    impl_->ssl_initialized = false;
+  }
 }
 
 uint16_t ApiServer::port() const { return impl_->bound_port; }

@@ -33,6 +33,12 @@ struct ApiServerOptions {
   std::string token;                  // bearer token for every route but /v1/health; must not be empty
   size_t max_body = 1 << 20;          // larger request bodies get 413
   int threads = 8;                    // connection threads (max queued connections: 256)
+  // HTTPS when cert_file is set (PEM certificate, chain may follow; key_file: unencrypted PEM key), TLS
+  // 1.2+ only, no client certificates. Empty (the default): plain HTTP. See supervisor/tls/certificate.h.
+  struct {
+    std::string cert_file;
+    std::string key_file;
+  } tls;
 };
 
 class ApiServer {

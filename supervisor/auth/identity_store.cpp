@@ -1,0 +1,463 @@
+#include "supervisor/auth/identity_store.h"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+
+#include "supervisor/auth/encoding.h"
+#include "supervisor/store/migrations.h"
+
+namespace clawhive::auth {
+
+using sqlite::Binder;
+using sqlite::Statement;
+
+namespace {
+
+constexpr schema::Migration kMigrations[] = {
+    {1, R"sql(
+PRAGMA application_id = 1128810820;
+
+CREATE TABLE users (
+  id                  INTEGER PRIMARY KEY,
+  name                TEXT NOT NULL UNIQUE,
+  role                TEXT NOT NULL CHECK (role IN ('operator', 'tenant-admin', 'tenant-viewer')),
+  tenant              TEXT,
+  password_hash       TEXT NOT NULL,
+  created_ms          INTEGER NOT NULL,
+  password_changed_ms INTEGER NOT NULL,
+  CHECK ((role = 'operator') = (tenant IS NULL))
+) STRICT;
+
+-- id_hash and csrf_hash: SHA-256 of the values handed to the client.
+CREATE TABLE sessions (
+  id_hash      BLOB PRIMARY KEY CHECK (length(id_hash) = 32),
+  user_id      INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  created_ms   INTEGER NOT NULL,
+  last_seen_ms INTEGER NOT NULL,
+  csrf_hash    BLOB NOT NULL CHECK (length(csrf_hash) = 32)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX sessions_by_user ON sessions (user_id);
+
+CREATE TABLE api_tokens (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  hash         BLOB NOT NULL UNIQUE CHECK (length(hash) = 32),
+  name         TEXT NOT NULL,
+  role         TEXT NOT NULL CHECK (role IN ('operator', 'tenant-admin', 'tenant-viewer')),
+  tenant       TEXT,
+  created_ms   INTEGER NOT NULL,
+  expires_ms   INTEGER,  -- NULL: never (the imported bootstrap token)
+  revoked_ms   INTEGER,
+  last_used_ms INTEGER,
+  CHECK ((role = 'operator') = (tenant IS NULL))
+) STRICT;
+)sql"},
+};
+
+constexpr int kLatest = 1;
+static_assert(std::size(kMigrations) == kLatest && kMigrations[0].number == 1);
+
+constexpr size_t kMaxUserName = 64;
+constexpr size_t kMaxTokenName = 64;
+const char kGenericLoginError[] = "invalid user name or password";
+
+Error Prefixed(const Error& e, const std::string& prefix) { return {e.code, prefix + e.message}; }
+Error Unauthorized(std::string m) { return {ErrorCode::kUnauthorized, std::move(m)}; }
+std::string ErrnoText(int err) { return std::error_code(err, std::generic_category()).message(); }
+
+Status CreateOwnerOnly(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) return Status::Ok();
+    return Error::Unavailable("cannot create identity database " + path + ": " + ErrnoText(errno));
+  }
+  int rc = ::fchmod(fd, 0600);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) return Error::Unavailable("cannot set mode 0600 on " + path + ": " + ErrnoText(err));
+  return Status::Ok();
+}
+
+Status CheckOwnerOnly(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return Status::Ok();
+    return Error::Unavailable("cannot stat " + path + ": " + ErrnoText(errno));
+  }
+  if (!S_ISREG(st.st_mode)) return Error::Conflict(path + " is not a regular file; refusing to use it");
+  if (st.st_uid != ::geteuid()) return Error::Conflict(path + " is owned by another user; refusing to use it");
+  if ((st.st_mode & 077) != 0)
+    return Error::Conflict(path + " is accessible to group or others (must be 0600); refusing to use it");
+  return Status::Ok();
+}
+
+Result<sqlite::DbHandle> OpenDatabase(const std::string& path, bool check_modes) {
+  if (path.empty()) return Error::Invalid("identity database path is empty");
+  const std::string where = "identity database " + path;
+  if (Status s = CreateOwnerOnly(path); !s) return s.error();
+  if (check_modes) {
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      if (Status s = CheckOwnerOnly(path + suffix); !s) return s.error();
+    }
+  }
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE | SQLITE_OPEN_NOFOLLOW,
+                           nullptr);
+  sqlite::DbHandle db(raw);
+  if (rc != SQLITE_OK) return sqlite::ErrorFrom(db.get(), rc, "cannot open " + where);
+  sqlite3_extended_result_codes(db.get(), 1);
+  if (Status s = sqlite::Exec(db.get(), "PRAGMA busy_timeout = 5000; PRAGMA secure_delete = ON; "
+                                        "PRAGMA foreign_keys = ON");
+      !s)
+    return Prefixed(s.error(), "cannot open " + where + ": ");
+  Result<sqlite::Identity> ident = sqlite::ReadIdentity(db.get(), where);
+  if (!ident) return ident.error();
+  if (!ident->fresh()) {
+    if (ident->application_id != kIdentityApplicationId)
+      return Error::Conflict(where + " is an SQLite database but not a Clawhive identity store; refusing to use it");
+    if (ident->user_version > kLatest)
+      return Error::Conflict(where + " has schema " + std::to_string(ident->user_version) +
+                             ", newer than this supervisor; upgrade the supervisor");
+  }
+  Result<std::string> mode = sqlite::QueryText(db.get(), "PRAGMA journal_mode = WAL");
+  if (!mode) return Prefixed(mode.error(), "cannot switch " + where + " to WAL mode: ");
+  if (*mode != "wal") return Error::Unavailable("cannot switch " + where + " to WAL mode");
+  if (Status s = sqlite::Exec(db.get(), "PRAGMA synchronous = FULL"); !s)
+    return Prefixed(s.error(), "cannot open " + where + ": ");
+  Result<int> version = schema::ApplyMigrations(db.get(), kMigrations);
+  if (!version) return Prefixed(version.error(), "cannot migrate " + where + ": ");
+  if (*version != kLatest) return Error::Conflict(where + " has an unexpected schema version");
+  return db;
+}
+
+// A role read back from the file; the CHECK constraints make anything else impossible short of editing.
+Role RoleAt(const Statement& s, int column) { return ParseRole(s.ColumnText(column)).value_or(Role::kTenantViewer); }
+
+// Binds a tenant: NULL for the operator (empty string).
+Status BindTenant(Statement& s, int index, const std::string& tenant) {
+  return tenant.empty() ? s.BindNull(index) : s.BindText(index, tenant);
+}
+
+}  // namespace
+
+Status ValidateUserName(std::string_view name) {
+  if (name.empty()) return Error::Invalid("user name is empty");
+  if (name.size() > kMaxUserName) return Error::Invalid("user name is longer than 64 characters");
+  for (size_t i = 0; i < name.size(); ++i) {
+    const auto c = static_cast<unsigned char>(name[i]);
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    if (!(alnum || (i > 0 && (c == '.' || c == '_' || c == '@' || c == '-'))))
+      return Error::Invalid("user name must match [a-z0-9][a-z0-9._@-]{0,63}; character " + std::to_string(i + 1) +
+                            " is not allowed");
+  }
+  return Status::Ok();
+}
+
+Status ValidateTokenName(std::string_view name) {
+  if (name.empty()) return Error::Invalid("token name is empty");
+  if (name.size() > kMaxTokenName) return Error::Invalid("token name is longer than 64 characters");
+  for (char ch : name) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c >= 0x7f) return Error::Invalid("token name must be printable ASCII");
+  }
+  return Status::Ok();
+}
+
+IdentityStore::IdentityStore(IdentityStoreOptions options, sqlite::DbHandle db)
+    : options_(std::move(options)), db_(std::move(db)), throttle_(options_.throttle) {}
+
+IdentityStore::~IdentityStore() = default;
+
+Result<std::unique_ptr<IdentityStore>> IdentityStore::Open(const IdentityStoreOptions& options) {
+  if (Status s = CheckScryptParams(options.scrypt); !s) return s.error();
+  if (options.session_idle_ms <= 0 || options.session_absolute_ms <= 0 || options.max_token_ttl_ms <= 0)
+    return Error::Invalid("session and token lifetimes must be positive");
+  Result<sqlite::DbHandle> db = OpenDatabase(options.db_path, options.check_modes);
+  if (!db) return db.error();
+  std::unique_ptr<IdentityStore> store(new IdentityStore(options, std::move(*db)));
+  Result<std::string> dummy = HashPassword("clawhive-dummy-password", options.scrypt);
+  if (!dummy) return dummy.error();
+  store->dummy_hash_ = std::move(*dummy);
+  return store;
+}
+
+Status IdentityStore::Transaction(const std::function<Status()>& body) {
+  if (Status s = sqlite::Exec(db_.get(), "BEGIN IMMEDIATE"); !s) return s;
+  Status s = body();
+  if (s) s = sqlite::Exec(db_.get(), "COMMIT");
+  if (!s && sqlite3_get_autocommit(db_.get()) == 0) (void)sqlite::Exec(db_.get(), "ROLLBACK");
+  return s;
+}
+
+// ---- users ----------------------------------------------------------------------------------------------
+
+Status IdentityStore::CreateUser(const std::string& name, Role role, const std::string& tenant,
+                                 std::string_view password, int64_t now_ms) {
+  if (Status s = ValidateUserName(name); !s) return s;
+  if (Status s = ValidateRoleScope(role, tenant); !s) return s;
+  if (Status s = CheckPasswordPolicy(password); !s) return s;
+  Result<std::string> hash = HashPassword(password, options_.scrypt);
+  if (!hash) return hash.error();
+  Result<Statement> st = Statement::Prepare(
+      db_.get(),
+      "INSERT INTO users (name, role, tenant, password_hash, created_ms, password_changed_ms) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (name) DO NOTHING");
+  if (!st) return st.error();
+  if (Status s = Binder(*st).Text(name).Text(ToString(role)).status(); !s) return s;
+  if (Status s = BindTenant(*st, 3, tenant); !s) return s;
+  if (Status s = st->BindText(4, *hash); !s) return s;
+  if (Status s = st->BindInt64(5, now_ms); !s) return s;
+  if (Status s = st->Run(); !s) return s;
+  if (sqlite3_changes(db_.get()) == 0) return Error::Exists("user '" + name + "' already exists");
+  return Status::Ok();
+}
+
+Status IdentityStore::SetPassword(const std::string& name, std::string_view password, int64_t now_ms) {
+  if (Status s = ValidateUserName(name); !s) return s;
+  if (Status s = CheckPasswordPolicy(password); !s) return s;
+  Result<std::string> hash = HashPassword(password, options_.scrypt);
+  if (!hash) return hash.error();
+  return Transaction([&]() -> Status {
+    Result<Statement> up = Statement::Prepare(
+        db_.get(), "UPDATE users SET password_hash = ?1, password_changed_ms = ?2 WHERE name = ?3");
+    if (!up) return up.error();
+    if (Status s = Binder(*up).Text(*hash).Int(now_ms).Text(name).status(); !s) return s;
+    if (Status s = up->Run(); !s) return s;
+    if (sqlite3_changes(db_.get()) == 0) return Error::NotFound("no user '" + name + "'");
+    Result<Statement> del = Statement::Prepare(
+        db_.get(), "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = ?1)");
+    if (!del) return del.error();
+    if (Status s = del->BindText(1, name); !s) return s;
+    return del->Run();
+  });
+}
+
+Status IdentityStore::DeleteUser(const std::string& name) {
+  if (Status s = ValidateUserName(name); !s) return s;
+  return Transaction([&]() -> Status {
+    Result<Statement> del = Statement::Prepare(
+        db_.get(), "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = ?1)");
+    if (!del) return del.error();
+    if (Status s = del->BindText(1, name); !s) return s;
+    if (Status s = del->Run(); !s) return s;
+    Result<Statement> st = Statement::Prepare(db_.get(), "DELETE FROM users WHERE name = ?1");
+    if (!st) return st.error();
+    if (Status s = st->BindText(1, name); !s) return s;
+    if (Status s = st->Run(); !s) return s;
+    if (sqlite3_changes(db_.get()) == 0) return Error::NotFound("no user '" + name + "'");
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<UserInfo>> IdentityStore::ListUsers() {
+  Result<Statement> st = Statement::Prepare(
+      db_.get(), "SELECT name, role, tenant, created_ms, password_changed_ms FROM users ORDER BY name");
+  if (!st) return st.error();
+  std::vector<UserInfo> out;
+  for (;;) {
+    Result<bool> row = st->Step();
+    if (!row) return row.error();
+    if (!*row) break;
+    out.push_back({st->ColumnText(0), RoleAt(*st, 1), st->ColumnText(2), st->ColumnInt64(3), st->ColumnInt64(4)});
+  }
+  return out;
+}
+
+// ---- sessions -------------------------------------------------------------------------------------------
+
+Result<NewSession> IdentityStore::Login(std::string_view name, std::string_view password, std::string_view address,
+                                        int64_t now_ms) {
+  ThrottleDecision d = throttle_.Check(name, address, now_ms);
+  if (!d.allowed) {
+    int64_t secs = (d.retry_after_ms + 999) / 1000;
+    return Unauthorized("too many failed logins; retry after " + std::to_string(secs) + " seconds");
+  }
+  int64_t user_id = 0;
+  Principal principal;
+  std::string stored = dummy_hash_;
+  if (ValidateUserName(name) && password.size() <= kMaxPasswordBytes) {
+    Result<Statement> st =
+        Statement::Prepare(db_.get(), "SELECT id, role, tenant, password_hash FROM users WHERE name = ?1");
+    if (!st) return st.error();
+    if (Status s = st->BindText(1, name); !s) return s.error();
+    Result<bool> row = st->Step();
+    if (!row) return row.error();
+    if (*row) {
+      user_id = st->ColumnInt64(0);
+      principal = {std::string(name), RoleAt(*st, 1), st->ColumnText(2), 0};
+      stored = st->ColumnText(3);
+    }
+  }
+  // Always one scrypt run, so an unknown user costs as much as a wrong password.
+  Result<bool> match = VerifyPassword(password, stored);
+  if (!match) return match.error();
+  if (user_id == 0 || !*match) {
+    throttle_.RecordFailure(name, address, now_ms);
+    return Unauthorized(kGenericLoginError);
+  }
+  throttle_.RecordSuccess(name, address, now_ms);
+
+  Result<std::string> sid = NewSecret();
+  if (!sid) return sid.error();
+  Result<std::string> csrf = NewSecret();
+  if (!csrf) return csrf.error();
+  Result<Statement> ins = Statement::Prepare(
+      db_.get(), "INSERT INTO sessions (id_hash, user_id, created_ms, last_seen_ms, csrf_hash) VALUES (?1, ?2, ?3, ?3, ?4)");
+  if (!ins) return ins.error();
+  if (Status s = Binder(*ins).Blob(Sha256(*sid)).Int(user_id).Int(now_ms).Blob(Sha256(*csrf)).status(); !s)
+    return s.error();
+  if (Status s = ins->Run(); !s) return s.error();
+  return NewSession{std::move(*sid), std::move(*csrf), std::move(principal), now_ms + options_.session_absolute_ms};
+}
+
+Result<Principal> IdentityStore::Authenticate(std::string_view session_id, int64_t now_ms) {
+  if (!LooksLikeSecret(session_id)) return Unauthorized("invalid or expired session");
+  const std::string hash = Sha256(session_id);
+  Result<Statement> st = Statement::Prepare(
+      db_.get(),
+      "SELECT s.created_ms, s.last_seen_ms, u.name, u.role, u.tenant FROM sessions s JOIN users u ON u.id = s.user_id "
+      "WHERE s.id_hash = ?1");
+  if (!st) return st.error();
+  if (Status s = st->BindBlob(1, hash); !s) return s.error();
+  Result<bool> row = st->Step();
+  if (!row) return row.error();
+  if (!*row) return Unauthorized("invalid or expired session");
+  const int64_t created = st->ColumnInt64(0);
+  const int64_t last_seen = st->ColumnInt64(1);
+  Principal p{st->ColumnText(2), RoleAt(*st, 3), st->ColumnText(4), 0};
+  st->Reset();
+  if (now_ms - last_seen >= options_.session_idle_ms || now_ms - created >= options_.session_absolute_ms ||
+      now_ms < created) {
+    (void)Logout(session_id);
+    return Unauthorized("invalid or expired session");
+  }
+  if (now_ms > last_seen) {
+    Result<Statement> up = Statement::Prepare(db_.get(), "UPDATE sessions SET last_seen_ms = ?1 WHERE id_hash = ?2");
+    if (!up) return up.error();
+    if (Status s = Binder(*up).Int(now_ms).Blob(hash).status(); !s) return s.error();
+    if (Status s = up->Run(); !s) return s.error();
+  }
+  return p;
+}
+
+Status IdentityStore::CheckCsrf(std::string_view session_id, std::string_view csrf_token, int64_t now_ms) {
+  Result<Principal> p = Authenticate(session_id, now_ms);
+  if (!p) return p.error();
+  Result<Statement> st = Statement::Prepare(db_.get(), "SELECT csrf_hash FROM sessions WHERE id_hash = ?1");
+  if (!st) return st.error();
+  if (Status s = st->BindBlob(1, Sha256(session_id)); !s) return s;
+  Result<bool> row = st->Step();
+  if (!row) return row.error();
+  if (!*row || !SecureEquals(st->ColumnBlob(0), Sha256(csrf_token))) return Unauthorized("CSRF token mismatch");
+  return Status::Ok();
+}
+
+Status IdentityStore::Logout(std::string_view session_id) {
+  Result<Statement> st = Statement::Prepare(db_.get(), "DELETE FROM sessions WHERE id_hash = ?1");
+  if (!st) return st.error();
+  if (Status s = st->BindBlob(1, Sha256(session_id)); !s) return s;
+  return st->Run();
+}
+
+// ---- API tokens -----------------------------------------------------------------------------------------
+
+Result<NewToken> IdentityStore::CreateToken(Role role, const std::string& tenant, const std::string& name,
+                                            int64_t ttl_ms, int64_t now_ms) {
+  if (Status s = ValidateRoleScope(role, tenant); !s) return s.error();
+  if (Status s = ValidateTokenName(name); !s) return s.error();
+  if (ttl_ms <= 0 || ttl_ms > options_.max_token_ttl_ms)
+    return Error::Invalid("token lifetime must be positive and at most " +
+                          std::to_string(options_.max_token_ttl_ms / 1000) + " seconds");
+  Result<std::string> token = NewSecret();
+  if (!token) return token.error();
+  Result<Statement> st = Statement::Prepare(
+      db_.get(), "INSERT INTO api_tokens (hash, name, role, tenant, created_ms, expires_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  if (!st) return st.error();
+  if (Status s = Binder(*st).Blob(Sha256(*token)).Text(name).Text(ToString(role)).status(); !s) return s.error();
+  if (Status s = BindTenant(*st, 4, tenant); !s) return s.error();
+  if (Status s = st->BindInt64(5, now_ms); !s) return s.error();
+  if (Status s = st->BindInt64(6, now_ms + ttl_ms); !s) return s.error();
+  if (Status s = st->Run(); !s) return s.error();
+  return NewToken{sqlite3_last_insert_rowid(db_.get()), std::move(*token)};
+}
+
+Result<Principal> IdentityStore::AuthenticateToken(std::string_view token, int64_t now_ms) {
+  if (token.empty() || token.size() > 256) return Unauthorized("invalid, expired or revoked token");
+  const std::string hash = Sha256(token);
+  Result<Statement> st = Statement::Prepare(
+      db_.get(), "SELECT id, name, role, tenant, expires_ms, revoked_ms FROM api_tokens WHERE hash = ?1");
+  if (!st) return st.error();
+  if (Status s = st->BindBlob(1, hash); !s) return s.error();
+  Result<bool> row = st->Step();
+  if (!row) return row.error();
+  if (!*row) return Unauthorized("invalid, expired or revoked token");
+  const int64_t id = st->ColumnInt64(0);
+  Principal p{"token:" + st->ColumnText(1), RoleAt(*st, 2), st->ColumnText(3), id};
+  const bool expired = !st->IsNull(4) && now_ms >= st->ColumnInt64(4);
+  const bool revoked = !st->IsNull(5);
+  st->Reset();
+  if (expired || revoked) return Unauthorized("invalid, expired or revoked token");
+  Result<Statement> up = Statement::Prepare(db_.get(), "UPDATE api_tokens SET last_used_ms = ?1 WHERE id = ?2");
+  if (!up) return up.error();
+  if (Status s = Binder(*up).Int(now_ms).Int(id).status(); !s) return s.error();
+  if (Status s = up->Run(); !s) return s.error();
+  return p;
+}
+
+Status IdentityStore::RevokeToken(int64_t id, int64_t now_ms) {
+  Result<Statement> st = Statement::Prepare(
+      db_.get(), "UPDATE api_tokens SET revoked_ms = coalesce(revoked_ms, ?1) WHERE id = ?2");
+  if (!st) return st.error();
+  if (Status s = Binder(*st).Int(now_ms).Int(id).status(); !s) return s;
+  if (Status s = st->Run(); !s) return s;
+  if (sqlite3_changes(db_.get()) == 0) return Error::NotFound("no API token " + std::to_string(id));
+  return Status::Ok();
+}
+
+Result<std::vector<TokenInfo>> IdentityStore::ListTokens() {
+  Result<Statement> st = Statement::Prepare(
+      db_.get(),
+      "SELECT id, name, role, tenant, created_ms, expires_ms, revoked_ms, last_used_ms FROM api_tokens ORDER BY id");
+  if (!st) return st.error();
+  std::vector<TokenInfo> out;
+  for (;;) {
+    Result<bool> row = st->Step();
+    if (!row) return row.error();
+    if (!*row) break;
+    out.push_back({st->ColumnInt64(0), st->ColumnText(1), RoleAt(*st, 2), st->ColumnText(3), st->ColumnInt64(4),
+                   st->ColumnInt64(5), st->ColumnInt64(6), st->ColumnInt64(7)});
+  }
+  return out;
+}
+
+Result<int64_t> IdentityStore::ImportBootstrapToken(std::string_view token_text, int64_t now_ms) {
+  if (token_text.size() < 32 || token_text.size() > 256)
+    return Error::Invalid("bootstrap token must be 32 to 256 characters");
+  for (char ch : token_text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c <= 0x20 || c >= 0x7f) return Error::Invalid("bootstrap token must be printable ASCII without spaces");
+  }
+  const std::string hash = Sha256(token_text);
+  Result<Statement> ins = Statement::Prepare(
+      db_.get(),
+      "INSERT INTO api_tokens (hash, name, role, tenant, created_ms, expires_ms) "
+      "VALUES (?1, 'bootstrap', 'operator', NULL, ?2, NULL) ON CONFLICT (hash) DO NOTHING");
+  if (!ins) return ins.error();
+  if (Status s = Binder(*ins).Blob(hash).Int(now_ms).status(); !s) return s.error();
+  if (Status s = ins->Run(); !s) return s.error();
+  Result<Statement> st = Statement::Prepare(db_.get(), "SELECT id, role FROM api_tokens WHERE hash = ?1");
+  if (!st) return st.error();
+  if (Status s = st->BindBlob(1, hash); !s) return s.error();
+  Result<bool> row = st->Step();
+  if (!row) return row.error();
+  if (!*row) return Error::Internal("bootstrap token row vanished");
+  if (st->ColumnText(1) != "operator") return Error::Conflict("that token is already registered with another role");
+  return st->ColumnInt64(0);
+}
+
+}  // namespace clawhive::auth

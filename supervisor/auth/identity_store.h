@@ -1,0 +1,125 @@
+// Users, sessions and API tokens of the admin console/API, in their own SQLite file.
+//
+// The file is created 0600, runs in WAL mode with secure_delete, carries PRAGMA application_id "CHID"
+// and numbered migrations (schema::ApplyMigrations). Session ids, CSRF tokens and API tokens are 32
+// random bytes shown once as "chv_<base64url>"; only their SHA-256 is stored. Passwords are scrypt
+// hashes (password.h). Times are unix milliseconds, passed in by the caller.
+//
+// Login is throttled per account name and per address (throttle.h, in memory). Errors of Login never
+// tell whether the user exists: a missing user costs the same scrypt work and gets the same message.
+//
+// Not thread-safe: one connection, used by one thread (the supervisor's loop).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "supervisor/auth/password.h"
+#include "supervisor/auth/principal.h"
+#include "supervisor/auth/throttle.h"
+#include "supervisor/common/result.h"
+#include "supervisor/store/sqlite.h"
+
+namespace clawhive::auth {
+
+// PRAGMA application_id of an identity file ("CHID"), written by migration 1.
+inline constexpr int32_t kIdentityApplicationId = 0x43484944;
+
+struct IdentityStoreOptions {
+  std::string db_path;
+  bool check_modes = true;  // refuse a file (or -wal/-shm) open to group/other or owned by someone else
+  ScryptParams scrypt;      // for new hashes; tests lower N
+  int64_t session_idle_ms = 30 * 60 * 1000;
+  int64_t session_absolute_ms = 12 * 60 * 60 * 1000;
+  int64_t max_token_ttl_ms = int64_t{366} * 24 * 60 * 60 * 1000;
+  ThrottleOptions throttle;
+};
+
+struct UserInfo {
+  std::string name;
+  Role role = Role::kTenantViewer;
+  std::string tenant;  // empty for an operator
+  int64_t created_ms = 0;
+  int64_t password_changed_ms = 0;
+};
+
+struct NewSession {
+  std::string session_id;  // "chv_..."; shown once, only its hash is kept
+  std::string csrf_token;  // "chv_..."; shown once
+  Principal principal;
+  int64_t expires_ms = 0;  // absolute expiry (idle expiry comes earlier without use)
+};
+
+struct TokenInfo {
+  int64_t id = 0;
+  std::string name;
+  Role role = Role::kTenantViewer;
+  std::string tenant;
+  int64_t created_ms = 0;
+  int64_t expires_ms = 0;     // 0 = never (the imported bootstrap token only)
+  int64_t revoked_ms = 0;     // 0 = not revoked
+  int64_t last_used_ms = 0;   // 0 = never used
+};
+
+struct NewToken {
+  int64_t id = 0;
+  std::string token;  // "chv_..."; shown once, only its hash is kept
+};
+
+class IdentityStore {
+ public:
+  // Creates the file (0600) if missing, checks it is ours, applies migrations.
+  static Result<std::unique_ptr<IdentityStore>> Open(const IdentityStoreOptions& options);
+  ~IdentityStore();
+  IdentityStore(const IdentityStore&) = delete;
+  IdentityStore& operator=(const IdentityStore&) = delete;
+
+  // ---- users ----
+  // Names: 1..64 chars of [a-z0-9._@-], starting with a letter or digit. Password: CheckPasswordPolicy.
+  Status CreateUser(const std::string& name, Role role, const std::string& tenant, std::string_view password,
+                    int64_t now_ms);
+  // Sets a new password and revokes every session of the user.
+  Status SetPassword(const std::string& name, std::string_view password, int64_t now_ms);
+  Status DeleteUser(const std::string& name);  // and its sessions
+  Result<std::vector<UserInfo>> ListUsers();
+
+  // ---- sessions ----
+  // kUnauthorized for a wrong name/password or when throttled (the message then says when to retry).
+  Result<NewSession> Login(std::string_view name, std::string_view password, std::string_view address,
+                           int64_t now_ms);
+  // kUnauthorized for an unknown, idle-expired or absolute-expired session; refreshes last_seen.
+  Result<Principal> Authenticate(std::string_view session_id, int64_t now_ms);
+  // kUnauthorized unless `csrf_token` is the one issued with this (valid) session.
+  Status CheckCsrf(std::string_view session_id, std::string_view csrf_token, int64_t now_ms);
+  Status Logout(std::string_view session_id);  // Ok even if the session is unknown
+
+  // ---- API tokens ----
+  Result<NewToken> CreateToken(Role role, const std::string& tenant, const std::string& name, int64_t ttl_ms,
+                               int64_t now_ms);
+  // kUnauthorized for an unknown, expired or revoked token; records last_used.
+  Result<Principal> AuthenticateToken(std::string_view token, int64_t now_ms);
+  Status RevokeToken(int64_t id, int64_t now_ms);  // kNotFound for an unknown id; idempotent otherwise
+  Result<std::vector<TokenInfo>> ListTokens();     // metadata only
+  // Registers the existing root-only API token (any 32..256 printable, non-space bytes) as a
+  // non-expiring operator token named "bootstrap". Idempotent: returns the existing id if already there.
+  Result<int64_t> ImportBootstrapToken(std::string_view token_text, int64_t now_ms);
+
+ private:
+  IdentityStore(IdentityStoreOptions options, sqlite::DbHandle db);
+  Status Transaction(const std::function<Status()>& body);
+
+  IdentityStoreOptions options_;
+  sqlite::DbHandle db_;
+  LoginThrottle throttle_;
+  std::string dummy_hash_;  // verified against for unknown users, so they cost the same
+};
+
+// Exposed for tests and the API layer.
+Status ValidateUserName(std::string_view name);
+Status ValidateTokenName(std::string_view name);
+
+}  // namespace clawhive::auth
