@@ -69,19 +69,6 @@ Error Prefixed(const Error& e, const std::string& prefix) { return {e.code, pref
 Error Unauthorized(std::string m) { return {ErrorCode::kUnauthorized, std::move(m)}; }
 std::string ErrnoText(int err) { return std::error_code(err, std::generic_category()).message(); }
 
-Status CreateOwnerOnly(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) {
-    if (errno == EEXIST) return Status::Ok();
-    return Error::Unavailable("cannot create identity database " + path + ": " + ErrnoText(errno));
-  }
-  int rc = ::fchmod(fd, 0600);
-  int err = errno;
-  ::close(fd);
-  if (rc != 0) return Error::Unavailable("cannot set mode 0600 on " + path + ": " + ErrnoText(err));
-  return Status::Ok();
-}
-
 Status CheckOwnerOnly(const std::string& path) {
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) {
@@ -98,7 +85,7 @@ Status CheckOwnerOnly(const std::string& path) {
 Result<sqlite::DbHandle> OpenDatabase(const std::string& path, bool check_modes) {
   if (path.empty()) return Error::Invalid("identity database path is empty");
   const std::string where = "identity database " + path;
-  if (Status s = CreateOwnerOnly(path); !s) return s.error();
+  if (Status s = sqlite::CreateOwnerOnly(path); !s) return s.error();
   if (check_modes) {
     for (const char* suffix : {"", "-wal", "-shm"}) {
       if (Status s = CheckOwnerOnly(path + suffix); !s) return s.error();

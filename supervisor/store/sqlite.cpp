@@ -1,5 +1,12 @@
 #include "supervisor/store/sqlite.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+
 #include <sqlite3.h>
 
 #include <climits>
@@ -164,6 +171,22 @@ Result<Identity> ReadIdentity(sqlite3* db, const std::string& where) {
     *out = *v;
   }
   return id;
+}
+
+Status CreateOwnerOnly(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) return Status::Ok();
+    return Error::Unavailable("cannot create database file " + path + ": " +
+                              std::error_code(errno, std::generic_category()).message());
+  }
+  int rc = ::fchmod(fd, 0600);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0)
+    return Error::Unavailable("cannot set mode 0600 on " + path + ": " +
+                              std::error_code(err, std::generic_category()).message());
+  return Status::Ok();
 }
 
 }  // namespace clawhive::sqlite

@@ -77,6 +77,11 @@ struct Identity {
 };
 Result<Identity> ReadIdentity(sqlite3* db, const std::string& where);
 
+// Creates `path` owner-only (0600, whatever the umask) before SQLite opens it: SQLite would create it
+// 0644 minus the umask, and the -wal/-shm files it adds later copy the database file's mode. An existing
+// file is left as it is (callers check modes where they must). Symlinks are refused.
+Status CreateOwnerOnly(const std::string& path);
+
 // Binds parameters ?1, ?2, ... in order, keeping the first failure:
 //   Binder(stmt).Text(id).Int(port).status()
 class Binder {

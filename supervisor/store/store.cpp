@@ -30,23 +30,6 @@ constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
 
 Error Prefixed(const Error& e, const std::string& prefix) { return {e.code, prefix + e.message}; }
 
-std::string ErrnoText(int err) { return std::error_code(err, std::generic_category()).message(); }
-
-// Creates the database file owner-only before SQLite sees it (SQLite would use 0644 minus the umask).
-// The -wal and -shm files SQLite adds later copy the mode of the database file.
-Status CreateOwnerOnly(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    if (errno == EEXIST) return Status::Ok();  // an existing file keeps its mode
-    return Error::Unavailable("cannot create database file " + path + ": " + ErrnoText(errno));
-  }
-  // The umask may have cleared bits of 0600 (umask 0277 leaves 0400): set the mode explicitly.
-  int rc = ::fchmod(fd, 0600);
-  int err = errno;
-  ::close(fd);
-  if (rc != 0) return Error::Unavailable("cannot set mode 0600 on " + path + ": " + ErrnoText(err));
-  return Status::Ok();
-}
 
 // ---- JSON columns (agent_args, agent_env) ---------------------------------------------------------
 
@@ -338,7 +321,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   const bool in_memory = path == ":memory:";
   const std::string where = "database " + path;
   if (!in_memory) {
-    if (Status s = CreateOwnerOnly(path); !s) return s.error();
+    if (Status s = sqlite::CreateOwnerOnly(path); !s) return s.error();
   }
 
   sqlite3* raw = nullptr;

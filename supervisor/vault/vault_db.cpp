@@ -94,22 +94,6 @@ constexpr int LatestVersion() { return kMigrations[std::size(kMigrations) - 1].n
 
 Error Prefixed(const Error& e, const std::string& prefix) { return {e.code, prefix + e.message}; }
 
-std::string ErrnoText(int err) { return std::error_code(err, std::generic_category()).message(); }
-
-// As the store: the file is created owner-only before SQLite sees it (SQLite would use 0644 minus the
-// umask); the -wal and -shm files SQLite adds later copy its mode.
-Status CreateOwnerOnly(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) {
-    if (errno == EEXIST) return Status::Ok();
-    return Error::Unavailable("cannot create vault database " + path + ": " + ErrnoText(errno));
-  }
-  int rc = ::fchmod(fd, 0600);
-  int err = errno;
-  ::close(fd);
-  if (rc != 0) return Error::Unavailable("cannot set mode 0600 on " + path + ": " + ErrnoText(err));
-  return Status::Ok();
-}
 
 // Looks at the file without changing it; *fresh: a new, empty file.
 Status CheckIdentity(sqlite3* db, const std::string& where, bool* fresh) {
@@ -142,7 +126,7 @@ Result<sqlite::DbHandle> OpenVaultDatabase(const std::string& path, bool check_m
   if (path.empty()) return Error::Invalid("vault database path is empty");
   const std::string where = "vault database " + path;
   if (create) {
-    if (Status s = CreateOwnerOnly(path); !s) return s.error();
+    if (Status s = sqlite::CreateOwnerOnly(path); !s) return s.error();
   } else if (::access(path.c_str(), F_OK) != 0 && errno == ENOENT) {
     return Error::NotFound(where + " does not exist");
   }
