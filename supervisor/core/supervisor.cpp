@@ -13,6 +13,8 @@ namespace clawhive {
 namespace {
 
 constexpr uint64_t kFirstStartupProbeMs = 5;
+// After a stop that cancelled a start job not yet run: signals in flight arrive well within this.
+constexpr uint64_t kStopSettleMs = 2000;
 
 // Startup probes: dense while a fast agent is expected to come up (so "healthy again" is measured to
 // ~10 ms), sparser for slow starters such as OpenClaw (7-15 s).
@@ -151,6 +153,7 @@ void Supervisor::OnUnitEvent(const UnitEvent& ev) {
   if (!ev.active_state) return;
   std::string before = rt.active_state;
   rt.active_state = *ev.active_state;
+  if (!IsDown(rt.active_state)) rt.start_pending = false;
   if (!IsDown(rt.active_state) || IsDown(before)) return;
   auto t = Load(*id);
   if (!t) return;
@@ -285,6 +288,9 @@ void Supervisor::StartAgent(const std::string& id) {
     if (auto t = Load(id)) HandleCrash(*t, rt);
     return;
   }
+  // systemd reports the start later; until then a stop must still reach it (the stale "failed" in
+  // active_state would make StopAgent think there is nothing to stop, and the agent would come up).
+  rt.start_pending = true;
   ++rt.restarts;
   SchedulePoke(id, kFirstStartupProbeMs, /*startup=*/true);
 }
@@ -404,6 +410,9 @@ void Supervisor::Deprovision(const std::string& id, bool remove_workspace) {
     if (!s && s.error().code != ErrorCode::kNotFound) Log(LOG_WARNING, id, "cleanup: " + s.error().message);
   };
   note(units_.Stop(slice));  // stops the agent too, if it still runs
+  // A start cut short by that stop never reached its ExecStartPost wipe, and no unit event will reach
+  // us once the tenant is gone: wipe its delivered secrets here.
+  note(host_.RemoveFile(DeliveredSecretsPath(id)));
   note(units_.Disable(service));
   note(units_.Revert(service));
   note(units_.Revert(slice));
@@ -575,23 +584,41 @@ Result<TenantStatus> Supervisor::Start(const std::string& id) {
 void Supervisor::StopAgent(const std::string& id, Runtime& rt) {
   CancelWork(rt);
   rt.healthy = false;
-  if (IsDown(rt.active_state)) {
-    rt.phase = Phase::kStopped;
-    if (rt.on_stopped) {
-      auto fn = std::move(rt.on_stopped);
-      rt.on_stopped = nullptr;
-      fn();
-    } else if (rt.start_after_stop) {
-      rt.start_after_stop = false;
-      StartAgent(id);
-    }
-    return;
-  }
+  if (IsDown(rt.active_state) && !rt.start_pending) return FinishStop(id, rt);
   rt.phase = Phase::kStopping;
   rt.expect_stop = true;
   if (Status s = units_.Stop(TenantNames::Service(id)); !s) {
     Log(LOG_ERR, id, "stop failed: " + s.error().message);
     rt.expect_stop = false;
+  }
+  if (!rt.start_pending) return;
+  // A start job that had not run yet is simply cancelled by the stop: the unit never changes state, so
+  // no signal will come. Settle by asking systemd once the signals in flight have surely arrived.
+  rt.timer = loop_.After(kStopSettleMs, [this, id] {
+    auto it = rt_.find(id);
+    if (it == rt_.end()) return;
+    Runtime& r = it->second;
+    r.timer = 0;
+    auto st = units_.GetState(TenantNames::Service(id));
+    if (!r.expect_stop || !st || !IsDown(st->active_state)) return;  // its down event will finish it
+    r.expect_stop = false;
+    r.start_pending = false;
+    r.active_state = st->active_state;
+    FinishStop(id, r);
+  });
+}
+
+// The agent is down and we meant it: run what waited for that (a delete, the start of a restart).
+void Supervisor::FinishStop(const std::string& id, Runtime& rt) {
+  rt.phase = Phase::kStopped;
+  (void)host_.RemoveFile(DeliveredSecretsPath(id));
+  if (rt.on_stopped) {
+    auto fn = std::move(rt.on_stopped);
+    rt.on_stopped = nullptr;
+    fn();  // may erase rt
+  } else if (rt.start_after_stop) {
+    rt.start_after_stop = false;
+    StartAgent(id);
   }
 }
 

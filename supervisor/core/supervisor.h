@@ -72,6 +72,7 @@ class Supervisor : public TenantService {
     Phase phase = Phase::kStopped;
     bool expect_stop = false;        // we asked systemd to stop it: inactive/failed is not a crash
     bool start_after_stop = false;   // a restart: start again once stopped
+    bool start_pending = false;      // we asked systemd to start it and have not yet seen it come up
     std::function<void()> on_stopped;  // a delete waiting for the agent to be gone
     std::function<void(bool, const std::string&)> trial_done;  // a health-gated restart in progress
     TimerId trial_timer = 0;         // its soak window, once healthy
@@ -106,6 +107,7 @@ class Supervisor : public TenantService {
   void KillAsHung(const std::string& id, Runtime& rt, const std::string& detail);
   void CancelWork(Runtime& rt);
   void StopAgent(const std::string& id, Runtime& rt);
+  void FinishStop(const std::string& id, Runtime& rt);
   Status Provision(const Tenant& t, bool fresh);
   void Deprovision(const std::string& id, bool remove_workspace);
   void Reconcile(const Tenant& t, Runtime& rt);

@@ -300,6 +300,33 @@ BOOST_AUTO_TEST_CASE(delete_removes_units_slice_dropins_user_and_row_keeping_the
   BOOST_TEST(w.sup->PhaseOf("acme-corp") == "");
 }
 
+BOOST_AUTO_TEST_CASE(a_delete_racing_a_restart_leaves_no_delivered_secrets_behind) {
+  // CI saw this: a crash restart had written the secrets file and asked systemd to start; the delete
+  // arrived before systemd reported the start, stopped the slice mid-start (so ExecStartPost never ran).
+  World w;
+  w.sup->BeforeStart([&](const std::string& id) { (void)w.host.WriteFile(DeliveredSecretsPath(id), "K=v\n", 0600); });
+  w.Create("acme-corp");
+  w.units.Crash(kSvc, ExitKind::kKilled, SIGKILL, "signal");
+  BOOST_REQUIRE(w.loop.RunOne());  // the crash: restarted at once, file written, start reported later
+  BOOST_REQUIRE(w.host.files.count(DeliveredSecretsPath("acme-corp")) == 1u);
+  bool done = false;
+  w.sup->DeleteAsync("acme-corp", false, [&](Status s) { done = s.ok(); });
+  w.loop.Advance(50);
+  BOOST_TEST(done);
+  BOOST_TEST(w.host.files.count(DeliveredSecretsPath("acme-corp")) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_stop_before_systemd_reports_a_restart_still_stops_the_agent) {
+  World w;
+  w.Create("acme-corp");
+  w.units.Crash(kSvc, ExitKind::kKilled, SIGKILL, "signal");
+  BOOST_REQUIRE(w.loop.RunOne());  // restarted at once; systemd has not said so yet
+  BOOST_REQUIRE(w.sup->Stop("acme-corp").ok());
+  w.loop.Advance(50);
+  BOOST_TEST(w.units.units[kSvc].active == "inactive");
+  BOOST_TEST(w.sup->PhaseOf("acme-corp") == "stopped");
+}
+
 BOOST_AUTO_TEST_CASE(delete_can_remove_the_workspace) {
   World w;
   w.Create("acme-corp");

@@ -28,6 +28,14 @@ class FakeLoop : public Loop {
       fn();
     }
   }
+  // Runs the oldest posted item only (to interleave a call between two events); false if none.
+  bool RunOne() {
+    if (posted_.empty()) return false;
+    auto fn = std::move(posted_.front());
+    posted_.pop_front();
+    fn();
+    return true;
+  }
   // Moves the clock forward, firing due timers in time order, draining posted work around each.
   void Advance(uint64_t ms) {
     uint64_t end = now_ + ms;
