@@ -287,7 +287,11 @@ class Loader {
   bool Duration(const YAML::Node& key, const YAML::Node& value, const std::string& path, uint64_t* out);
   bool Path(const YAML::Node& key, const YAML::Node& value, const std::string& path, std::string* out);
   bool Bool(const YAML::Node& key, const YAML::Node& value, const std::string& path, bool* out);
-  bool Listen(const YAML::Node& key, const YAML::Node& value, const std::string& path, Config* c);
+  bool Listen(const YAML::Node& key, const YAML::Node& value, const std::string& path, std::string* address,
+              uint16_t* port);
+  bool PlainHttp(const YAML::Node& key, const YAML::Node& value, const std::string& path, Config* c);
+  bool Color(const YAML::Node& key, const YAML::Node& value, const std::string& path, std::string* out);
+  bool Name(const YAML::Node& key, const YAML::Node& value, const std::string& path, std::string* out);
   bool UidRange(const YAML::Node& key, const YAML::Node& value, const std::string& path, Config* c);
   bool Args(const YAML::Node& key, const YAML::Node& value, const std::string& path,
             std::vector<std::string>* out);
@@ -459,7 +463,8 @@ bool Loader::Bool(const YAML::Node& key, const YAML::Node& value, const std::str
   return true;
 }
 
-bool Loader::Listen(const YAML::Node& key, const YAML::Node& value, const std::string& path, Config* c) {
+bool Loader::Listen(const YAML::Node& key, const YAML::Node& value, const std::string& path, std::string* address,
+                    uint16_t* port_out) {
   const std::string what = "host:port such as 127.0.0.1:8470 or [::1]:8470";
   if (value.IsSequence())  // unquoted [::1]:8470 is YAML flow-list syntax
     return Fail(value.Mark(),
@@ -501,8 +506,41 @@ bool Loader::Listen(const YAML::Node& key, const YAML::Node& value, const std::s
   if (!ParseDecimal(port, &p) || p < 1 || p > 65535)
     return Fail(value.Mark(),
                 path + ": port must be a whole number between 1 and 65535, got '" + Echo(port) + "'");
-  c->listen_address = host;
-  c->listen_port = static_cast<uint16_t>(p);
+  *address = host;
+  *port_out = static_cast<uint16_t>(p);
+  return true;
+}
+
+// Plain HTTP carries passwords, cookies and tokens in the clear: loopback literals only.
+bool Loader::PlainHttp(const YAML::Node& key, const YAML::Node& value, const std::string& path, Config* c) {
+  std::string host;
+  uint16_t port = 0;
+  if (!Listen(key, value, path, &host, &port)) return false;
+  in_addr a4{};
+  bool loopback = host == "::1" || (inet_pton(AF_INET, host.c_str(), &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127);
+  if (!loopback)
+    return Fail(value.Mark(), path + ": plain HTTP is only allowed on a loopback address (127.0.0.1 or [::1]), got '" +
+                                  Echo(host) + "'; use api.listen (HTTPS) for other addresses");
+  c->plain_http_address = host;
+  c->plain_http_port = port;
+  return true;
+}
+
+bool Loader::Color(const YAML::Node& key, const YAML::Node& value, const std::string& path, std::string* out) {
+  std::string s;
+  if (!Text(key, value, path, "a colour such as #1f6feb", false, &s)) return false;
+  bool ok = s.size() == 7 && s[0] == '#' &&
+            std::all_of(s.begin() + 1, s.end(), [](char ch) { return std::isxdigit(static_cast<unsigned char>(ch)); });
+  if (!ok) return Fail(value.Mark(), path + ": expected a colour such as #1f6feb, got '" + Echo(s) + "'");
+  *out = s;
+  return true;
+}
+
+bool Loader::Name(const YAML::Node& key, const YAML::Node& value, const std::string& path, std::string* out) {
+  std::string s;
+  if (!Text(key, value, path, "a name of 1 to 64 characters", false, &s)) return false;
+  if (s.size() > 64) return Fail(value.Mark(), path + ": at most 64 characters, got " + std::to_string(s.size()));
+  *out = s;
   return true;
 }
 
@@ -632,11 +670,27 @@ bool Loader::Load(const YAML::Node& root, Config* c) {
   Resources& r = c->default_resources;
   AgentSpec& a = c->default_agent;
   std::vector<Field> top = {
-      {"api", section({{"listen", [=, this](N k, N v, S p) { return Listen(k, v, p, c); }}})},
+      {"api", section({
+                  {"listen", [=, this](N k, N v, S p) { return Listen(k, v, p, &c->listen_address, &c->listen_port); }},
+                  {"plain_http", [=, this](N k, N v, S p) { return PlainHttp(k, v, p, c); }},
+                  {"tls", section({
+                              {"cert", [=, this](N k, N v, S p) { return Path(k, v, p, &c->tls_cert_file); }},
+                              {"key", [=, this](N k, N v, S p) { return Path(k, v, p, &c->tls_key_file); }},
+                          })},
+              })},
+      {"branding", section({
+                       {"product_name", [=, this](N k, N v, S p) { return Name(k, v, p, &c->product_name); }},
+                       {"primary_color", [=, this](N k, N v, S p) { return Color(k, v, p, &c->primary_color); }},
+                   })},
+      {"usage", section({
+                    {"interval", [=, this](N k, N v, S p) { return Duration(k, v, p, &c->usage_interval_ms); }},
+                    {"history", [=, this](N k, N v, S p) { return Integer(k, v, p, 2, 100000, &c->usage_history); }},
+                })},
       {"paths", section({
                     {"state_dir", [=, this](N k, N v, S p) { return Path(k, v, p, &c->state_dir); }},
                     {"tenants_dir", [=, this](N k, N v, S p) { return Path(k, v, p, &c->tenants_dir); }},
                     {"unit_dir", [=, this](N k, N v, S p) { return Path(k, v, p, &c->unit_dir); }},
+                    {"console_dir", [=, this](N k, N v, S p) { return Path(k, v, p, &c->console_dir); }},
                 })},
       {"parent_slice",
        section({

@@ -17,10 +17,19 @@ struct Config {
   // api:
   std::string listen_address = "127.0.0.1";  // api.listen: "host:port"
   uint16_t listen_port = 8470;
+  // api.tls: the HTTPS certificate (PEM, chain may follow) and its unencrypted PEM key. Both empty: a
+  // self-signed one is made on first start in <state_dir>/tls/ and its fingerprint logged. The API is
+  // always HTTPS on api.listen.
+  std::string tls_cert_file, tls_key_file;
+  // api.plain_http: "host:port" of an extra plain-HTTP listener, loopback only; empty = none. API tokens
+  // presented over it are revoked (they crossed a channel without TLS).
+  std::string plain_http_address;
+  uint16_t plain_http_port = 0;
   // paths:
   std::string state_dir = "/var/lib/clawhive";            // supervisor DB, API token (root only)
   std::string tenants_dir = "/var/lib/clawhive-tenants";  // tenants' own state (one 0700 dir each)
   std::string unit_dir = "/etc/systemd/system";           // where per-tenant drop-ins are written
+  std::string console_dir = "/usr/share/clawhive/console"; // the web console's static files
   // parent_slice: caps all tenants together so the host and the supervisor keep headroom.
   uint64_t parent_memory_max = 0;          // bytes; 0 = infinity
   uint64_t parent_memory_high = 0;
@@ -49,6 +58,12 @@ struct Config {
   uint64_t trial_soak_ms = 10000;      // a health-gated restart (secret rotation) must stay up this long
   // vault:
   bool vault_seal_kek = false;  // vault.seal_kek: new KEK versions sealed with systemd-creds (kek-<n>.cred)
+  // usage: each tenant's memory/CPU/tasks sampled every interval, the last `history` samples kept
+  uint64_t usage_interval_ms = 10000;
+  uint64_t usage_history = 360;
+  // branding: defaults until an operator sets them through the API (PUT /v1/branding)
+  std::string product_name = "Clawhive";
+  std::string primary_color = "#1f6feb";
   // watchdog (systemd WatchdogSec is in the unit; this is only read from the environment)
 };
 

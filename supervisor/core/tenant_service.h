@@ -50,6 +50,32 @@ struct TenantStatus {
   bool healthy = false;      // last liveness probe answered 2xx
 };
 
+// One sample of a tenant's resource use (read from its slice's cgroup), for the console's charts.
+struct UsageSample {
+  int64_t at_ms = 0;                      // wall clock, unix ms
+  std::optional<uint64_t> memory_bytes;   // memory.current of the tenant slice
+  std::optional<double> cpu_cores;        // CPU used over the last interval, in cores (1.0 = one core busy)
+  std::optional<uint64_t> tasks;
+};
+
+struct UsageHistory {
+  uint64_t interval_ms = 0;
+  std::vector<UsageSample> samples;  // oldest first, at most Config::usage_history
+};
+
+// The host as the dashboard shows it: what tenants were promised against what the machine has.
+struct SystemStatus {
+  uint64_t memory_physical = 0;    // bytes (MemTotal)
+  uint64_t memory_available = 0;   // bytes (MemAvailable)
+  uint64_t memory_committed = 0;   // sum of tenants' memory_max (bytes; tenants without a cap count 0)
+  uint32_t cpu_cores = 0;          // online CPUs
+  double cpu_committed = 0;        // sum of tenants' cpu_quota_percent / 100, in cores
+  std::optional<double> cpu_used;  // host CPU in use over the last usage interval, in cores
+  std::vector<std::pair<std::string, size_t>> tenants_by_phase;  // phase -> count, phases with >0
+  size_t tenants = 0;
+  int64_t uptime_s = 0;            // of the supervisor
+};
+
 class TenantService {
  public:
   virtual ~TenantService() = default;
@@ -63,6 +89,12 @@ class TenantService {
   virtual Result<TenantStatus> Restart(const std::string& id) = 0;
   // Newest first; empty tenant = all.
   virtual Result<std::vector<Incident>> Incidents(const std::string& tenant, size_t limit) = 0;
+  // The tenant's sampled resource use (kNotFound for an unknown tenant).
+  virtual Result<UsageHistory> Usage(const std::string& id) {
+    (void)id;
+    return Error::Unavailable("usage history is not available");
+  }
+  virtual Result<SystemStatus> System() { return Error::Unavailable("system status is not available"); }
 };
 
 }  // namespace clawhive
