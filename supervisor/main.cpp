@@ -5,12 +5,19 @@
 #include <syslog.h>
 #include <systemd/sd-daemon.h>
 
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "supervisor/api/api_server.h"
 #include "supervisor/api/api_token.h"
+#include "supervisor/audit/audit_log.h"
+#include "supervisor/auth/identity.h"
+#include "supervisor/tls/certificate.h"
 #include "supervisor/config/config.h"
 #include "supervisor/core/event_log.h"
 #include "supervisor/core/loop_tenant_service.h"
@@ -24,6 +31,31 @@
 #include "supervisor/vault/vault.h"
 
 namespace {
+
+int64_t WallMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The API's certificate: the admin's (api.tls) or <state_dir>/tls/tls.{crt,key}, made self-signed on
+// first start for this host's names.
+clawhive::Result<clawhive::tls::CertPaths> ApiCertificate(const clawhive::Config& c) {
+  using namespace clawhive;
+  if (!c.tls_cert_file.empty() || !c.tls_key_file.empty()) {
+    if (c.tls_cert_file.empty() || c.tls_key_file.empty())
+      return Error::Invalid("api.tls needs both cert and key");
+    if (Status s = tls::ValidateCertificate(c.tls_cert_file, c.tls_key_file); !s) return s.error();
+    return tls::CertPaths{c.tls_cert_file, c.tls_key_file, false};
+  }
+  std::vector<std::string> names = {"localhost", "127.0.0.1", "::1"};
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) == 0 && host[0] != '\0' && std::string(host) != "localhost")
+    names.emplace_back(host);
+  if (c.listen_address != "0.0.0.0" && c.listen_address != "::" && c.listen_address != "127.0.0.1" &&
+      c.listen_address != "::1" && c.listen_address != "localhost")
+    names.push_back(c.listen_address);
+  return tls::EnsureCertificate(c.state_dir + "/tls", names);
+}
 
 constexpr int kExitConfig = 78;  // EX_CONFIG; the unit's RestartPreventExitStatus stops a restart loop
 
@@ -89,26 +121,66 @@ int main(int argc, char** argv) {
   HttpProber prober(**loop);
   Supervisor supervisor(*config, **store, **units, host, **loop, prober, log);
   SecretManager secrets(**vault, supervisor, **store, host, log);
-  supervisor.OnDeleted([&secrets](const std::string& id) { secrets.OnTenantDeleted(id); });
   supervisor.BeforeStart([&secrets](const std::string& id) { secrets.Deliver(id); });
   if (Status s = supervisor.Init(); !s) return Fail(log, 1, "start-up: " + s.error().message);
   secrets.Init();
+
+  // Users, sessions and API tokens; the bootstrap token becomes the first operator token.
+  auth::IdentityStoreOptions identity_options;
+  identity_options.db_path = config->state_dir + "/identity.db";
+  auto identity_store = auth::IdentityStore::Open(identity_options);
+  if (!identity_store) return Fail(log, 1, "identity store: " + identity_store.error().message);
+  if (auto id = (*identity_store)->ImportBootstrapToken(*token, WallMs()); !id)
+    return Fail(log, 1, "bootstrap token: " + id.error().message);
+  auth::Identity identity(std::move(*identity_store));
+  auto audit_log = audit::AuditLog::Open(config->state_dir + "/audit.db");
+  if (!audit_log) return Fail(log, 1, "audit log: " + audit_log.error().message);
+  supervisor.OnDeleted([&secrets, &identity, &log](const std::string& id) {
+    secrets.OnTenantDeleted(id);
+    if (Status s = identity.With([&](auto& store) { return store->DeleteTenant(id, WallMs()); }); !s)
+      log.Write(LOG_ERR, id, "removing the tenant's users and tokens: " + s.error().message);
+  });
+
+  auto cert = ApiCertificate(*config);
+  if (!cert) return Fail(log, kExitConfig, "API certificate: " + cert.error().message);
+  auto fingerprint = tls::Sha256Fingerprint(cert->cert_file);
+  if (!fingerprint) return Fail(log, 1, "API certificate: " + fingerprint.error().message);
 
   LoopTenantService service(**loop, supervisor);
   LoopSecretService secret_service(**loop, secrets);
   ApiServerOptions api_options;
   api_options.address = config->listen_address;
   api_options.port = config->listen_port;
-  api_options.token = *token;
+  api_options.identity = &identity;
+  api_options.audit = audit_log->get();
+  api_options.branding = {config->product_name, config->primary_color};
+  api_options.console_dir = config->console_dir;
+  api_options.tls.cert_file = cert->cert_file;
+  api_options.tls.key_file = cert->key_file;
   ApiServer api(service, &secret_service, api_options);
   if (Status s = api.Start(); !s) return Fail(log, 1, "API: " + s.error().message);
+  std::optional<ApiServer> plain;
+  if (config->plain_http_port != 0) {
+    ApiServerOptions o = api_options;
+    o.address = config->plain_http_address;
+    o.port = config->plain_http_port;
+    o.tls = {};
+    plain.emplace(service, &secret_service, o);
+    if (Status s = plain->Start(); !s) return Fail(log, 1, "plain HTTP API: " + s.error().message);
+  }
 
-  std::string ready = "API on " + config->listen_address + ":" + std::to_string(api.port());
-  log.Write(LOG_INFO, "", "ready; " + ready);
+  std::string where = config->listen_address.find(':') != std::string::npos ? "[" + config->listen_address + "]"
+                                                                         : config->listen_address;
+  std::string ready = "console and API on https://" + where + ":" + std::to_string(api.port()) + "/";
+  log.Write(LOG_INFO, "", ready + (cert->generated ? " (new self-signed certificate)" : "") +
+                              "; certificate SHA-256 fingerprint " + *fingerprint);
+  if (plain) log.Write(LOG_WARNING, "", "plain HTTP API on " + config->plain_http_address + ":" +
+                                            std::to_string(plain->port()) + " (loopback only; tokens sent to it are revoked)");
   sd_notifyf(0, "READY=1\nSTATUS=%s", ready.c_str());
   int rc = (*loop)->Run();
   sd_notify(0, "STOPPING=1\nSTATUS=stopping; tenants keep running");
   api.Stop();
+  if (plain) plain->Stop();
   log.Write(LOG_INFO, "", "stopped; tenants keep running");
   return rc < 0 ? 1 : 0;
 }

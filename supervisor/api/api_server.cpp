@@ -9,6 +9,7 @@
 #include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/NameValueCollection.h>
 #include <Poco/Net/SSLManager.h>
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
@@ -28,10 +29,10 @@
 #include <string_view>
 
 #include "supervisor/api/auth.h"
-#include "supervisor/api/metrics.h"
+#include "supervisor/api/authorize.h"
 #include "supervisor/api/router.h"
-#include "supervisor/api/secret_routes.h"
-#include "supervisor/api/tenant_json.h"
+#include "supervisor/api/routes.h"
+#include "supervisor/audit/audit_log.h"
 #include "supervisor/core/secret_service.h"
 #include "supervisor/core/tenant_service.h"
 #include "supervisor/tenant/tenant.h"
@@ -46,8 +47,6 @@ using api::JsonValue;
 
 namespace {
 
-constexpr size_t kDefaultIncidentLimit = 100;
-constexpr size_t kMaxIncidentLimit = 1000;
 // After answering without reading a request body (401, 413, ...), up to this much of it is read and
 // discarded before closing, so the client, still sending, gets to read the answer instead of a reset.
 constexpr size_t kDrainLimit = 4 << 20;
@@ -68,104 +67,21 @@ std::string Trim(std::string_view s) {
   return std::string(s);
 }
 
-ApiReply TenantReply(int status, const Result<TenantStatus>& r) {
-  if (!r) return ApiReply::Fail(r.error());
-  return ApiReply::Json(status, api::TenantToJson(*r));
-}
-
-ApiReply IncidentsReply(const Result<std::vector<Incident>>& r) {
-  if (!r) return ApiReply::Fail(r.error());
-  JsonValue list = JsonValue::Array();
-  for (const Incident& in : *r) list.Push(api::IncidentToJson(in));
-  JsonValue doc = JsonValue::Object();
-  doc.Set("incidents", std::move(list));
-  return ApiReply::Json(200, doc);
-}
-
-// The route table. Each route says who may call it, whether it takes a JSON body and which query
-// parameters it accepts; the dispatcher enforces all three before the handler runs.
-void AddRoutes(api::Router& r, TenantService& svc) {
-  r.Add({"GET", "/v1/health", Access::kPublic, BodyKind::kNone, {}, [](const ApiCall&) {
-           JsonValue doc = JsonValue::Object();
-           doc.Set("ok", JsonValue::Bool(true));
-           return ApiReply::Json(200, doc);
-         }});
-  r.Add({"GET", "/v1/tenants", Access::kOperator, BodyKind::kNone, {}, [&svc](const ApiCall&) {
-           Result<std::vector<TenantStatus>> list = svc.List();
-           if (!list) return ApiReply::Fail(list.error());
-           JsonValue tenants = JsonValue::Array();
-           for (const TenantStatus& t : *list) tenants.Push(api::TenantToJson(t));
-           JsonValue doc = JsonValue::Object();
-           doc.Set("tenants", std::move(tenants));
-           return ApiReply::Json(200, doc);
-         }});
-  r.Add({"POST", "/v1/tenants", Access::kOperator, BodyKind::kJson, {}, [&svc](const ApiCall& c) {
-           Result<api::TenantRequest> req = api::ParseTenantRequest(*c.body, api::TenantRequestKind::kCreate);
-           if (!req) return ApiReply::Fail(req.error());
-           Result<TenantStatus> created = svc.Create(req->id, req->patch);
-           ApiReply reply = TenantReply(201, created);
-           if (created) reply.headers.emplace_back("Location", "/v1/tenants/" + created->tenant.id);
-           return reply;
-         }});
-  auto get = [&svc](const ApiCall& c) { return TenantReply(200, svc.Get(c.params[0])); };
-  r.Add({"GET", "/v1/tenants/{id}", Access::kOperator, BodyKind::kNone, {}, get});
-  r.Add({"GET", "/v1/tenants/{id}/status", Access::kOperator, BodyKind::kNone, {}, get});
-  r.Add({"PATCH", "/v1/tenants/{id}", Access::kOperator, BodyKind::kJson, {}, [&svc](const ApiCall& c) {
-           Result<api::TenantRequest> req = api::ParseTenantRequest(*c.body, api::TenantRequestKind::kUpdate);
-           if (!req) return ApiReply::Fail(req.error());
-           return TenantReply(200, svc.Update(c.params[0], req->patch));
-         }});
-  r.Add({"DELETE", "/v1/tenants/{id}", Access::kOperator, BodyKind::kNone, {"workspace"}, [&svc](const ApiCall& c) {
-           const std::string* ws = c.Query("workspace");
-           if (ws != nullptr && *ws != "keep" && *ws != "remove")
-             return ApiReply::Fail(Error::Invalid("query parameter 'workspace' must be 'keep' or 'remove'"));
-           bool remove = ws != nullptr && *ws == "remove";
-           if (Status s = svc.Delete(c.params[0], remove); !s) return ApiReply::Fail(s.error());
-           JsonValue doc = JsonValue::Object();
-           doc.Set("id", JsonValue::String(c.params[0]))
-               .Set("deleted", JsonValue::Bool(true))
-               .Set("workspace", JsonValue::String(remove ? "removed" : "kept"));
-           return ApiReply::Json(200, doc);
-         }});
-  r.Add({"POST", "/v1/tenants/{id}/start", Access::kOperator, BodyKind::kNone, {},
-         [&svc](const ApiCall& c) { return TenantReply(200, svc.Start(c.params[0])); }});
-  r.Add({"POST", "/v1/tenants/{id}/stop", Access::kOperator, BodyKind::kNone, {},
-         [&svc](const ApiCall& c) { return TenantReply(200, svc.Stop(c.params[0])); }});
-  r.Add({"POST", "/v1/tenants/{id}/restart", Access::kOperator, BodyKind::kNone, {},
-         [&svc](const ApiCall& c) { return TenantReply(200, svc.Restart(c.params[0])); }});
-  r.Add({"GET", "/v1/tenants/{id}/incidents", Access::kOperator, BodyKind::kNone, {"limit"},
-         [&svc](const ApiCall& c) {
-           // TenantService::Incidents reads an empty tenant as "all tenants"; here it must be one.
-           if (Status s = ValidateTenantId(c.params[0]); !s) return ApiReply::Fail(s.error());
-           Result<size_t> limit = api::ParseLimit(c.Query("limit"), kDefaultIncidentLimit, kMaxIncidentLimit);
-           if (!limit) return ApiReply::Fail(limit.error());
-           return IncidentsReply(svc.Incidents(c.params[0], *limit));
-         }});
-  r.Add({"GET", "/v1/incidents", Access::kOperator, BodyKind::kNone, {"limit"}, [&svc](const ApiCall& c) {
-           Result<size_t> limit = api::ParseLimit(c.Query("limit"), kDefaultIncidentLimit, kMaxIncidentLimit);
-           if (!limit) return ApiReply::Fail(limit.error());
-           return IncidentsReply(svc.Incidents("", *limit));
-         }});
-  r.Add({"GET", "/metrics", Access::kOperator, BodyKind::kNone, {}, [&svc](const ApiCall&) {
-           Result<std::vector<TenantStatus>> list = svc.List();
-           if (!list) return ApiReply::Fail(list.error());
-           ApiReply reply;
-           reply.content_type = api::kMetricsContentType;
-           reply.body = api::RenderMetrics(*list);
-           return reply;
-         }});
-}
-
-ApiReply Unauthorized(bool credentials_presented) {
-  ApiReply r = ApiReply::Fail(
-      {ErrorCode::kUnauthorized, credentials_presented ? "invalid bearer token"
-                                                       : "missing bearer token (send 'Authorization: Bearer <token>')"});
-  if (credentials_presented) {
+ApiReply Unauthorized(const api::Authentication& a) {
+  ApiReply r = ApiReply::Fail({ErrorCode::kUnauthorized, a.problem});
+  if (a.presented) {
     for (auto& [name, value] : r.headers)
       if (name == "WWW-Authenticate") value = "Bearer realm=\"clawhive\", error=\"invalid_token\"";
   }
   return r;
 }
+
+int64_t WallMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool IsSafeMethod(const std::string& m) { return m == "GET" || m == "HEAD"; }
 
 ApiReply InternalError() { return ApiReply::Fail(Error::Internal("internal error")); }
 
@@ -196,9 +112,11 @@ struct BodyWiper {
 }  // namespace
 
 struct ApiServer::Impl {
-  Impl(TenantService& svc, SecretService* secrets, ApiServerOptions opts) : service(svc), options(std::move(opts)) {
-    AddRoutes(router, service);
-    api::AddSecretRoutes(router, secrets);
+  Impl(TenantService& svc, SecretService* secrets, ApiServerOptions opts)
+      : options(std::move(opts)),
+        context{svc, secrets, IdentityOrNone(), options.audit, options.branding, options.console_dir, WallMs},
+        authenticator(IdentityOrNone()) {
+    api::AddAllRoutes(router, context);
   }
 
   // ---- per request --------------------------------------------------------------------------------
@@ -206,10 +124,16 @@ struct ApiServer::Impl {
   void Serve(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
     BodyState body;
     ApiReply reply;
+    Prepared p;
     try {
-      reply = Process(req, &body);
+      reply = Process(req, &body, &p);
     } catch (...) {  // Poco::Exception, std::exception or anything else: never leak what it said
       reply = InternalError();
+    }
+    try {
+      Audit(req, p, reply);
+    } catch (...) {
+      // The audit log failing must not turn an answered request into a dropped connection.
     }
     try {
       if (body.present && !body.consumed) resp.setKeepAlive(false);
@@ -225,12 +149,40 @@ struct ApiServer::Impl {
     const api::Route* route = nullptr;
     ApiCall call;
     int64_t content_length = -1;  // -1: none declared
+    api::Authentication auth;
+    std::string path;             // the raw path, for the audit log
+    api::Decision decision = api::Decision::kAllow;
   };
+
+  // One row per state-changing request (anything but GET/HEAD), however it ended, including refusals.
+  // Unknown paths by anonymous callers are not recorded: that is scanning noise, not an action.
+  void Audit(const Poco::Net::HTTPServerRequest& req, const Prepared& p, const ApiReply& reply) {
+    if (options.audit == nullptr || IsSafeMethod(req.getMethod())) return;
+    if (p.route == nullptr && !p.auth.principal) return;
+    audit::AuditEntry e;
+    e.at_ms = WallMs();
+    if (p.auth.principal) {
+      e.actor = p.auth.principal->user;
+      e.role = auth::ToString(p.auth.principal->role);
+    }
+    if (!reply.audit_actor.empty() && e.actor.empty()) e.actor = reply.audit_actor;
+    if (!reply.audit_tenant.empty()) e.tenant = reply.audit_tenant;
+    else if (p.route && p.route->pattern.rfind("/v1/tenants/{id}", 0) == 0 && !p.call.params.empty())
+      e.tenant = p.call.params[0];
+    e.action = api::Printable(req.getMethod(), 16) + " " + (p.route ? p.route->pattern : std::string("(unknown route)"));
+    e.target = api::Printable(p.path, 256);
+    e.address = p.call.address;
+    e.status = reply.status;
+    e.result = reply.status < 400 ? "ok"
+               : (reply.status == 401 || reply.status == 403 || p.decision != api::Decision::kAllow) ? "denied"
+                                                                                                     : "failed";
+    (void)options.audit->Append(e);
+  }
 
   // Everything that can be decided from the request head, in order: body framing, path, route,
   // authorization (the one place it happens), 404/405, query parameters, content type, declared size.
   // Returns the answer when the request must be refused before its body is read.
-  std::optional<ApiReply> Precheck(const Poco::Net::HTTPServerRequest& req, BodyState* body, Prepared* out) const {
+  std::optional<ApiReply> Precheck(const Poco::Net::HTTPServerRequest& req, BodyState* body, Prepared* out) {
     const std::string& uri = req.getURI();
     size_t qmark = uri.find('?');
     std::string_view raw_path = std::string_view(uri).substr(0, qmark);
@@ -253,13 +205,57 @@ struct ApiServer::Impl {
     if (!segments) return ApiReply::Fail(segments.error());
     api::Router::Resolution res = router.Resolve(req.getMethod(), *segments);
 
-    // The one authorization point. Anything but an exact match of a public route needs credentials,
-    // so anonymous callers cannot even map which paths exist.
-    const std::string* authorization = req.has("Authorization") ? &req.get("Authorization") : nullptr;
-    api::Authorizer::Grant grant = authorizer->Authenticate(authorization);
-    Access required =
-        res.outcome == api::Router::Resolution::Outcome::kFound ? res.route->access : Access::kOperator;
-    if (!api::Authorizer::Permits(grant.access, required)) return Unauthorized(grant.credentials_presented);
+    out->path = std::string(raw_path);
+    try {
+      out->call.address = req.clientAddress().host().toString();
+    } catch (...) {
+    }
+    out->call.tls = !options.tls.cert_file.empty();
+
+    // Authentication, then the one authorization point (supervisor/api/authorize.h). Anything but an
+    // exact match of a public route needs valid credentials, so anonymous callers cannot even map which
+    // paths exist. Public routes ignore credentials entirely.
+    const bool found = res.outcome == api::Router::Resolution::Outcome::kFound;
+    if (found) {  // known before authorization, so refusals are audited with their route
+      out->route = res.route;
+      out->call.params = res.params;
+    }
+    if (!found || res.route->access != Access::kPublic) {
+      api::Credentials creds;
+      creds.authorization = req.has("Authorization") ? &req.get("Authorization") : nullptr;
+      creds.tls = out->call.tls || !options.plain_http_revokes_tokens;
+      Poco::Net::NameValueCollection cookies;
+      req.getCookies(cookies);
+      if (cookies.has(api::kSessionCookie)) creds.session_cookie = cookies.get(api::kSessionCookie);
+      out->auth = authenticator.Authenticate(creds, WallMs());
+      if (!out->auth.principal) {
+        out->decision = api::Decision::kUnauthenticated;
+        return Unauthorized(out->auth);
+      }
+      out->call.principal = &*out->auth.principal;
+      if (out->auth.by_session) out->call.session_id = out->auth.session_id;
+    }
+    if (found) {
+      out->decision = api::Authorize(out->call.principal, res.route->access, res.params);
+      switch (out->decision) {
+        case api::Decision::kAllow: break;
+        case api::Decision::kUnauthenticated: return Unauthorized(out->auth);
+        case api::Decision::kForbidden:
+          return ApiReply::Fail(403, "forbidden", "your role (" + std::string(auth::ToString(out->call.principal->role)) +
+                                                      ") may not do this");
+        case api::Decision::kHidden:
+          return ApiReply::Fail(Error::NotFound("no tenant '" + api::Printable(res.params[0]) + "'"));
+      }
+      // A browser session's state changes must carry its CSRF token (a cross-site form cannot read it).
+      if (out->auth.by_session && !IsSafeMethod(req.getMethod())) {
+        const std::string* csrf = req.has(api::kCsrfHeader) ? &req.get(api::kCsrfHeader) : nullptr;
+        if (Status s = authenticator.CheckCsrf(out->auth.session_id, csrf, WallMs()); !s) {
+          out->decision = api::Decision::kForbidden;
+          return ApiReply::Fail(403, "csrf_failed",
+                                std::string("missing or wrong ") + api::kCsrfHeader + " header for this session");
+        }
+      }
+    }
 
     if (res.outcome == api::Router::Resolution::Outcome::kNotFound)
       return ApiReply::Fail(404, "not_found", "no such endpoint");
@@ -294,8 +290,8 @@ struct ApiServer::Impl {
     return std::nullopt;
   }
 
-  ApiReply Process(Poco::Net::HTTPServerRequest& req, BodyState* body) {
-    Prepared p;
+  ApiReply Process(Poco::Net::HTTPServerRequest& req, BodyState* body, Prepared* prepared) {
+    Prepared& p = *prepared;
     if (std::optional<ApiReply> refused = Precheck(req, body, &p)) return std::move(*refused);
     // Any body may hold a secret (PUT .../secrets/{name}): both its raw text and its parsed document
     // are wiped when this returns.
@@ -313,6 +309,7 @@ struct ApiServer::Impl {
       json = std::move(*parsed);
       p.call.body = &*json;
     }
+    p.call.principal = p.auth.principal ? &*p.auth.principal : nullptr;  // Prepared may have moved
     return p.route->handler(p.call);
   }
 
@@ -359,6 +356,9 @@ struct ApiServer::Impl {
     resp.setContentType(reply.content_type);
     resp.set("Cache-Control", "no-store");
     resp.set("X-Content-Type-Options", "nosniff");
+    resp.set("X-Frame-Options", "DENY");
+    resp.set("Referrer-Policy", "no-referrer");
+    resp.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
     for (const auto& [name, value] : reply.headers) resp.set(name, value);
     resp.setContentLength64(static_cast<Poco::Int64>(reply.body.size()));
     resp.sendBuffer(reply.body.data(), reply.body.size());
@@ -416,10 +416,14 @@ struct ApiServer::Impl {
     Impl& impl_;
   };
 
-  TenantService& service;
+  // Without an identity store Start() refuses, so no request ever reaches `no_identity`.
+  auth::Identity& IdentityOrNone() { return options.identity ? *options.identity : no_identity; }
+
   const ApiServerOptions options;
+  auth::Identity no_identity{nullptr};
+  api::RouteContext context;
+  api::Authenticator authenticator;
   api::Router router;
-  std::unique_ptr<api::Authorizer> authorizer;
 
   std::mutex mu;  // Start/Stop
   std::unique_ptr<Poco::ThreadPool> pool;         // outlives `server`, which runs connections on it
@@ -440,9 +444,8 @@ Status ApiServer::Start() {
   std::lock_guard<std::mutex> lock(impl_->mu);
   const ApiServerOptions& o = impl_->options;
   if (impl_->server) return Error::Conflict("API server is already running");
-  if (o.token.empty()) return Error::Invalid("API token must not be empty");
   if (o.threads < 1) return Error::Invalid("API threads must be at least 1");
-  if (!impl_->authorizer) impl_->authorizer = std::make_unique<api::Authorizer>(o.token);
+  if (o.identity == nullptr) return Error::Invalid("API server needs an identity store");
 
   std::string host = o.address;
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);

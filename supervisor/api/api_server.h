@@ -20,25 +20,39 @@
 #include <memory>
 #include <string>
 
+#include "supervisor/api/routes.h"
+#include "supervisor/auth/identity.h"
 #include "supervisor/common/result.h"
 
 namespace clawhive {
 
 class SecretService;
 class TenantService;
+namespace audit {
+class AuditLog;
+}
 
 struct ApiServerOptions {
   std::string address = "127.0.0.1";  // IPv4 or IPv6 literal (or a resolvable host name)
   uint16_t port = 8470;               // 0 = an ephemeral port; see ApiServer::port()
-  std::string token;                  // bearer token for every route but /v1/health; must not be empty
+  // Users, sessions and API tokens (required; must outlive the server). The root-only bootstrap token
+  // is imported into it by the caller as the first operator token.
+  auth::Identity* identity = nullptr;
+  audit::AuditLog* audit = nullptr;   // every state change is recorded here when set
+  api::BrandingDefaults branding;
+  std::string console_dir;            // the console's static files; "" = no console
   size_t max_body = 1 << 20;          // larger request bodies get 413
   int threads = 8;                    // connection threads (max queued connections: 256)
   // HTTPS when cert_file is set (PEM certificate, chain may follow; key_file: unencrypted PEM key), TLS
-  // 1.2+ only, no client certificates. Empty (the default): plain HTTP. See supervisor/tls/certificate.h.
+  // 1.2+ only, no client certificates. Empty: plain HTTP, where API tokens presented are revoked and only
+  // loopback should be used (the config allows nothing else). See supervisor/tls/certificate.h.
   struct {
     std::string cert_file;
     std::string key_file;
   } tls;
+  // On plain HTTP, an API token presented is revoked (it crossed the wire in the clear). Only tests of the
+  // dispatcher over plain loopback HTTP turn this off.
+  bool plain_http_revokes_tokens = true;
 };
 
 class ApiServer {
@@ -53,7 +67,7 @@ class ApiServer {
   ApiServer& operator=(const ApiServer&) = delete;
 
   // Binds (SO_REUSEADDR) and starts serving on Poco threads. Errors: kInvalidArgument for bad options
-  // (empty token, threads < 1, an unparsable address), kUnavailable when the address cannot be bound.
+  // (no identity, threads < 1, an unparsable address), kUnavailable when the address cannot be bound.
   // Calling Start() on a running server is an error (kConflict).
   Status Start();
   // Stops accepting, aborts open connections and waits for running handlers. Idempotent.

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "unit/fake_tenant_service.h"
+#include "unit/temp_identity.h"
 #include "supervisor/api/json.h"
 
 namespace clawhive {
@@ -181,18 +182,20 @@ std::string JsonString(const std::string& s) {
 }
 
 struct ApiFixture {
-  ApiFixture() : server(service, Options()) {
+  ApiFixture() : ids(kToken), server(service, Options(ids)) {
     Status s = server.Start();
     BOOST_REQUIRE_MESSAGE(s.ok(), s.error().message);
     BOOST_REQUIRE_NE(server.port(), 0);
   }
 
-  static ApiServerOptions Options() {
+  static ApiServerOptions Options(testing::TempIdentity& ids) {
     ApiServerOptions o;
     o.address = "127.0.0.1";
     o.port = 0;
-    o.token = kToken;
+    o.identity = ids.identity.get();
+    o.audit = ids.audit.get();
     o.threads = 4;
+    o.plain_http_revokes_tokens = false;  // these tests speak plain HTTP to exercise the dispatcher
     return o;
   }
 
@@ -218,6 +221,7 @@ struct ApiFixture {
     return r;
   }
 
+  testing::TempIdentity ids;
   FakeTenantService service;
   ApiServer server;
 };
@@ -499,7 +503,8 @@ BOOST_AUTO_TEST_CASE(an_unauthenticated_body_is_not_parsed) {
 // ---- routing --------------------------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(unknown_paths_get_404_and_known_paths_with_the_wrong_method_get_405_with_allow) {
-  for (const char* uri : {"/", "/v1", "/v2/tenants", "/v1/tenants/acme/explode", "/v1/tenants/acme/start/now",
+  BOOST_TEST(Get("/").status == 302);  // to the console
+  for (const char* uri : {"/v1", "/v2/tenants", "/v1/tenants/acme/explode", "/v1/tenants/acme/start/now",
                           "/V1/TENANTS", "/metrics/"}) {
     Reply r = Get(uri);
     BOOST_TEST(r.status == 404, uri);
@@ -913,15 +918,16 @@ BOOST_AUTO_TEST_SUITE_END()  // server
 
 BOOST_AUTO_TEST_SUITE(server_lifecycle)
 
-BOOST_AUTO_TEST_CASE(start_refuses_an_empty_token_and_zero_threads) {
+BOOST_AUTO_TEST_CASE(start_refuses_no_identity_store_and_zero_threads) {
   FakeTenantService service;
+  testing::TempIdentity ids(kToken);
   ApiServerOptions o;
   o.port = 0;
-  ApiServer no_token(service, o);
-  Status s = no_token.Start();
+  ApiServer no_identity(service, o);
+  Status s = no_identity.Start();
   BOOST_TEST(!s.ok());
   BOOST_TEST((s.error().code == ErrorCode::kInvalidArgument));
-  o.token = kToken;
+  o.identity = ids.identity.get();
   o.threads = 0;
   ApiServer no_threads(service, o);
   BOOST_TEST(!no_threads.Start().ok());
@@ -929,9 +935,10 @@ BOOST_AUTO_TEST_CASE(start_refuses_an_empty_token_and_zero_threads) {
 
 BOOST_AUTO_TEST_CASE(start_fails_cleanly_when_the_port_is_taken) {
   FakeTenantService service;
+  testing::TempIdentity ids(kToken);
   ApiServerOptions o;
   o.port = 0;
-  o.token = kToken;
+  o.identity = ids.identity.get();
   ApiServer first(service, o);
   BOOST_REQUIRE(first.Start().ok());
   o.port = first.port();
@@ -944,19 +951,21 @@ BOOST_AUTO_TEST_CASE(start_fails_cleanly_when_the_port_is_taken) {
 
 BOOST_AUTO_TEST_CASE(start_refuses_an_unparsable_address) {
   FakeTenantService service;
+  testing::TempIdentity ids(kToken);
   ApiServerOptions o;
   o.address = "not an address!";
   o.port = 0;
-  o.token = kToken;
+  o.identity = ids.identity.get();
   ApiServer server(service, o);
   BOOST_TEST(!server.Start().ok());
 }
 
 BOOST_AUTO_TEST_CASE(a_stopped_server_can_be_started_again_and_stop_is_idempotent) {
   FakeTenantService service;
+  testing::TempIdentity ids(kToken);
   ApiServerOptions o;
   o.port = 0;
-  o.token = kToken;
+  o.identity = ids.identity.get();
   ApiServer server(service, o);
   BOOST_REQUIRE(server.Start().ok());
   BOOST_TEST(!server.Start().ok());  // already running
@@ -970,9 +979,10 @@ BOOST_AUTO_TEST_CASE(a_stopped_server_can_be_started_again_and_stop_is_idempoten
 
 BOOST_AUTO_TEST_CASE(stop_returns_while_a_client_holds_a_keep_alive_connection) {
   FakeTenantService service;
+  testing::TempIdentity ids(kToken);
   ApiServerOptions o;
   o.port = 0;
-  o.token = kToken;
+  o.identity = ids.identity.get();
   ApiServer server(service, o);
   BOOST_REQUIRE(server.Start().ok());
   Poco::Net::HTTPClientSession session("127.0.0.1", server.port());
@@ -985,10 +995,11 @@ BOOST_AUTO_TEST_CASE(stop_returns_while_a_client_holds_a_keep_alive_connection) 
 
 BOOST_AUTO_TEST_CASE(the_server_listens_on_ipv6_loopback) {
   FakeTenantService service;
+  testing::TempIdentity ids(kToken);
   ApiServerOptions o;
   o.address = "::1";
   o.port = 0;
-  o.token = kToken;
+  o.identity = ids.identity.get();
   ApiServer server(service, o);
   Status s = server.Start();
   if (!s.ok()) {

@@ -22,6 +22,7 @@
 #include "supervisor/api/api_server.h"
 #include "supervisor/tls/certificate.h"
 #include "unit/fake_tenant_service.h"
+#include "unit/temp_identity.h"
 
 namespace clawhive {
 namespace {
@@ -44,9 +45,10 @@ BOOST_AUTO_TEST_CASE(health_over_https) {
   BOOST_REQUIRE(pin.ok());
 
   testing::FakeTenantService service;
+  testing::TempIdentity ids("test-token-0123456789abcdef0123456789abcdef");
   ApiServerOptions o;
   o.port = 0;
-  o.token = "test-token-0123456789abcdef0123456789abcdef";
+  o.identity = ids.identity.get();
   o.threads = 2;
   o.tls.cert_file = paths->cert_file;
   o.tls.key_file = paths->key_file;
@@ -100,9 +102,10 @@ BOOST_AUTO_TEST_CASE(health_over_https) {
 
 BOOST_AUTO_TEST_CASE(tls_without_key_is_rejected) {
   testing::FakeTenantService service;
+  testing::TempIdentity ids("test-token-0123456789abcdef0123456789abcdef");
   ApiServerOptions o;
   o.port = 0;
-  o.token = "t";
+  o.identity = ids.identity.get();
   o.tls.cert_file = "/nonexistent/tls.crt";
   ApiServer no_key(service, o);
   BOOST_TEST(!no_key.Start().ok());

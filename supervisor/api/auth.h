@@ -1,34 +1,52 @@
-// Authentication of API callers: the one place that turns an Authorization header into an Access level.
+// Authentication of API callers: the one place that turns a request's credentials into a Principal.
 //
-// Today there is one credential, the operator bearer token. Only its SHA-256 is kept; a presented token
-// is hashed and compared with CRYPTO_memcmp, so neither the comparison time nor the token length leaks.
-// Nothing here logs, and no message contains a token. Immutable after construction; thread-safe.
+// Two kinds of credential: an API token ("Authorization: Bearer chv_...", for scripts and the CLI) or a
+// console session (cookie "clawhive_session", set by POST /v1/session). The identity store keeps only
+// hashes of both. A token that arrives over plain HTTP (the optional loopback listener) is revoked on
+// the spot, as TrueNAS does: it crossed the wire in the clear. Nothing here logs, and no message
+// contains a credential. Thread-safe (the store is behind its mutex).
 #pragma once
 
-#include <array>
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
-#include "supervisor/api/router.h"
+#include "supervisor/auth/identity.h"
+#include "supervisor/auth/principal.h"
 
 namespace clawhive::api {
 
-class Authorizer {
+inline constexpr char kSessionCookie[] = "clawhive_session";
+inline constexpr char kCsrfHeader[] = "X-CSRF-Token";
+
+struct Credentials {
+  const std::string* authorization = nullptr;  // the Authorization header, if any
+  std::string session_cookie;                  // the session cookie's value, "" if none
+  bool tls = true;                             // the request came over HTTPS
+};
+
+struct Authentication {
+  std::optional<auth::Principal> principal;  // set when the credentials were valid
+  bool presented = false;     // some credential came (valid or not)
+  bool by_session = false;    // principal came from the session cookie (CSRF applies)
+  std::string session_id;     // the cookie's value when by_session
+  std::string problem;        // why not, for the 401 message
+};
+
+// "Bearer <token>" (scheme in any case, surrounding blanks ignored) -> the token; nullopt otherwise.
+std::optional<std::string_view> BearerToken(std::string_view header);
+
+class Authenticator {
  public:
-  // `token` must not be empty (ApiServer::Start refuses an empty one).
-  explicit Authorizer(const std::string& token);
-
-  struct Grant {
-    Access access = Access::kPublic;
-    bool credentials_presented = false;  // an Authorization header was there (valid or not)
-  };
-  // `authorization`: the header's value, or nullptr when absent. Accepts "Bearer <token>" with the
-  // scheme in any case.
-  Grant Authenticate(const std::string* authorization) const;
-
-  static bool Permits(Access granted, Access required) { return granted >= required; }
+  explicit Authenticator(auth::Identity& identity) : identity_(identity) {}
+  // A bearer token wins over a cookie when both came.
+  Authentication Authenticate(const Credentials& credentials, int64_t now_ms);
+  // Ok when `csrf_header` (nullptr: absent) is the session's CSRF token.
+  Status CheckCsrf(const std::string& session_id, const std::string* csrf_header, int64_t now_ms);
 
  private:
-  std::array<unsigned char, 32> token_hash_{};
+  auth::Identity& identity_;
 };
 
 }  // namespace clawhive::api

@@ -19,6 +19,7 @@ int HttpStatusFor(ErrorCode code) {
     case ErrorCode::kConflict: return 409;
     case ErrorCode::kUnauthorized: return 401;
     case ErrorCode::kTooLarge: return 413;
+    case ErrorCode::kRateLimited: return 429;
     case ErrorCode::kUnavailable: return 503;
     case ErrorCode::kInternal: return 500;
   }
@@ -33,6 +34,7 @@ const char* ErrorCodeName(ErrorCode code) {
     case ErrorCode::kConflict: return "conflict";
     case ErrorCode::kUnauthorized: return "unauthorized";
     case ErrorCode::kTooLarge: return "too_large";
+    case ErrorCode::kRateLimited: return "rate_limited";
     case ErrorCode::kUnavailable: return "unavailable";
     case ErrorCode::kInternal: return "internal";
   }
@@ -70,7 +72,28 @@ void Router::Add(Route route) {
       s = "{}";
     }
   }
+  // Tenant-scoped routes name their tenant in the first placeholder, which the authorization point reads.
+  if ((route.access == Access::kTenantRead || route.access == Access::kTenantWrite) &&
+      (segments->size() < 3 || (*segments)[0] != "v1" || (*segments)[1] != "tenants" || (*segments)[2] != "{}"))
+    throw std::invalid_argument("tenant-scoped route must start with /v1/tenants/{id}: " + route.pattern);
   entries_.push_back({std::move(route), std::move(*segments)});
+}
+
+std::vector<const Route*> Router::routes() const {
+  std::vector<const Route*> out;
+  for (const Entry& e : entries_) out.push_back(&e.route);
+  return out;
+}
+
+const char* ToString(Access access) {
+  switch (access) {
+    case Access::kPublic: return "public";
+    case Access::kAuthenticated: return "authenticated";
+    case Access::kTenantRead: return "tenant-read";
+    case Access::kTenantWrite: return "tenant-write";
+    case Access::kOperator: return "operator";
+  }
+  return "operator";
 }
 
 Router::Resolution Router::Resolve(std::string_view method, const std::vector<std::string>& segments) const {

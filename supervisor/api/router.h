@@ -13,16 +13,22 @@
 #include <vector>
 
 #include "supervisor/api/json.h"
+#include "supervisor/auth/principal.h"
 #include "supervisor/common/result.h"
 
 namespace clawhive::api {
 
-// Who may call a route. Ordered: a caller granted a level may call routes that require it or less.
-// Roles (read-only viewer, per-tenant operator) will extend this.
+// Who may call a route (docs/security.md, "Roles"). The server's one authorization point
+// (supervisor/api/authorize.h) decides from this and the caller's principal before any handler runs.
 enum class Access {
-  kPublic,    // anyone, no credentials (health check)
-  kOperator,  // holder of the API bearer token: full control
+  kPublic,         // anyone, no credentials (health, login, branding, the console's files)
+  kAuthenticated,  // any signed-in caller; the handler only ever shows the caller's own scope
+  kTenantRead,     // the tenant in the path's first placeholder: its own viewers/admins, or an operator
+  kTenantWrite,    // that tenant's admins, or an operator
+  kOperator,       // operators only: the whole platform
 };
+const char* ToString(Access access);  // "public", "authenticated", "tenant-read", "tenant-write", "operator"
+
 
 enum class BodyKind {
   kNone,  // any body sent is read (within max_body) and ignored
@@ -37,6 +43,11 @@ struct ApiCall {
   // Set for BodyKind::kJson routes. Mutable so a handler can move a secret out of it (TakeString);
   // the dispatcher wipes the whole document, and the raw body, after the handler returns.
   JsonValue* body = nullptr;
+  // Who is calling (nullptr on public routes when no credentials came), from where, and how.
+  const auth::Principal* principal = nullptr;
+  std::string address;           // peer IP address
+  std::string session_id;        // the session cookie, when the caller signed in with one
+  bool tls = true;               // arrived over HTTPS
 
   const std::string* Query(std::string_view name) const;
 };
@@ -46,6 +57,10 @@ struct ApiReply {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // For the audit log, when the path does not say: the tenant acted on (POST /v1/tenants) and the
+  // actor (a sign-in attempt names its user before there is a principal).
+  std::string audit_tenant;
+  std::string audit_actor;
 
   static ApiReply Json(int status, const JsonValue& value);
   // {"error":{"code":"...","message":"..."}} with the HTTP status for the code; 401 also gets
@@ -69,7 +84,8 @@ struct Route {
 
 class Router {
  public:
-  // Throws std::invalid_argument for a malformed pattern: route tables are code, not input.
+  // Throws std::invalid_argument for a malformed pattern, or a tenant-scoped route whose pattern does not
+  // start with /v1/tenants/{id}: route tables are code, not input.
   void Add(Route route);
 
   struct Resolution {
@@ -81,6 +97,8 @@ class Router {
   };
   // `segments` as SplitPath gives them. Routes are tried in the order added.
   Resolution Resolve(std::string_view method, const std::vector<std::string>& segments) const;
+  // Every route, in the order added (the OpenAPI walker and the authorization matrix test read these).
+  std::vector<const Route*> routes() const;
 
  private:
   struct Entry {

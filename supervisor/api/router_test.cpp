@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "supervisor/api/auth.h"
+#include "supervisor/api/authorize.h"
 
 namespace clawhive::api {
 namespace {
@@ -113,34 +114,46 @@ BOOST_AUTO_TEST_CASE(error_codes_map_to_http_statuses_and_names) {
   BOOST_TEST(reply.body == R"({"error":{"code":"not_found","message":"no tenant 'x\"y'"}})");
 }
 
-// ---- authorizer ----
+// ---- authentication header and the authorization table ----
 
-BOOST_AUTO_TEST_CASE(only_the_exact_bearer_token_grants_operator_access) {
-  Authorizer auth("s3cret-token-value");
-  auto access = [&](const char* header) {
-    std::string h = header;
-    return auth.Authenticate(&h).access;
+BOOST_AUTO_TEST_CASE(only_a_well_formed_bearer_header_yields_a_token) {
+  auto token = [](const char* h) { auto t = BearerToken(h); return t ? std::string(*t) : std::string("<none>"); };
+  BOOST_TEST(token("Bearer s3cret") == "s3cret");
+  BOOST_TEST(token("bearer s3cret") == "s3cret");
+  BOOST_TEST(token("Bearer \t s3cret  ") == "s3cret");
+  for (const char* bad : {"Bearer", "Bearer ", "Bearers3cret", "Basic s3cret", "s3cret", ""})
+    BOOST_TEST(token(bad) == "<none>", bad);
+}
+
+BOOST_AUTO_TEST_CASE(the_authorization_table_holds_for_every_role_and_tenant) {
+  auth::Principal op{"root", auth::Role::kOperator, "", 0};
+  auth::Principal admin{"ann", auth::Role::kTenantAdmin, "acme", 0};
+  auth::Principal viewer{"vic", auth::Role::kTenantViewer, "acme", 0};
+  const std::vector<std::string> own = {"acme"}, other = {"globex"};
+  using D = Decision;
+  struct Row { Access access; const auth::Principal* who; std::vector<std::string> params; D want; };
+  const std::vector<Row> rows = {
+      {Access::kPublic, nullptr, {}, D::kAllow},          {Access::kAuthenticated, nullptr, {}, D::kUnauthenticated},
+      {Access::kOperator, nullptr, {}, D::kUnauthenticated}, {Access::kTenantRead, nullptr, own, D::kUnauthenticated},
+      {Access::kAuthenticated, &viewer, {}, D::kAllow},   {Access::kOperator, &op, {}, D::kAllow},
+      {Access::kOperator, &admin, {}, D::kForbidden},     {Access::kOperator, &viewer, {}, D::kForbidden},
+      {Access::kTenantRead, &op, other, D::kAllow},       {Access::kTenantWrite, &op, other, D::kAllow},
+      {Access::kTenantRead, &admin, own, D::kAllow},      {Access::kTenantWrite, &admin, own, D::kAllow},
+      {Access::kTenantRead, &admin, other, D::kHidden},   {Access::kTenantWrite, &admin, other, D::kHidden},
+      {Access::kTenantRead, &viewer, own, D::kAllow},     {Access::kTenantWrite, &viewer, own, D::kForbidden},
+      {Access::kTenantRead, &viewer, other, D::kHidden},  {Access::kTenantWrite, &viewer, other, D::kHidden},
+      {Access::kTenantRead, &admin, {}, D::kHidden},
   };
-  BOOST_TEST((access("Bearer s3cret-token-value") == Access::kOperator));
-  BOOST_TEST((access("bearer s3cret-token-value") == Access::kOperator));
-  BOOST_TEST((access("Bearer \t s3cret-token-value  ") == Access::kOperator));
-  for (const char* bad : {"Bearer s3cret-token-valu", "Bearer s3cret-token-value2", "Bearer", "Bearer ", "Bearers3cret-token-value",
-                          "Basic s3cret-token-value", "s3cret-token-value", "", "Bearer S3CRET-TOKEN-VALUE"})
-    BOOST_TEST((access(bad) == Access::kPublic), bad);
+  for (const Row& r : rows)
+    BOOST_TEST((Authorize(r.who, r.access, r.params) == r.want),
+               ToString(r.access) << " by " << (r.who ? r.who->user : "anonymous"));
 }
 
-BOOST_AUTO_TEST_CASE(a_missing_header_is_told_apart_from_a_wrong_one) {
-  Authorizer auth("s3cret-token-value");
-  BOOST_TEST(!auth.Authenticate(nullptr).credentials_presented);
-  std::string wrong = "Bearer nope";
-  BOOST_TEST(auth.Authenticate(&wrong).credentials_presented);
-}
-
-BOOST_AUTO_TEST_CASE(access_levels_are_ordered) {
-  BOOST_TEST(Authorizer::Permits(Access::kOperator, Access::kPublic));
-  BOOST_TEST(Authorizer::Permits(Access::kOperator, Access::kOperator));
-  BOOST_TEST(Authorizer::Permits(Access::kPublic, Access::kPublic));
-  BOOST_TEST(!Authorizer::Permits(Access::kPublic, Access::kOperator));
+BOOST_AUTO_TEST_CASE(tenant_scoped_routes_must_name_the_tenant_first) {
+  Router r;
+  auto h = [](const ApiCall&) { return ApiReply{}; };
+  BOOST_CHECK_THROW(r.Add({"GET", "/v1/users/{id}", Access::kTenantRead, BodyKind::kNone, {}, h}), std::invalid_argument);
+  BOOST_CHECK_NO_THROW(r.Add({"GET", "/v1/tenants/{id}/x", Access::kTenantRead, BodyKind::kNone, {}, h}));
 }
 
 BOOST_AUTO_TEST_SUITE_END()  // router

@@ -99,22 +99,22 @@ void AddSecretRoutes(Router& r, SecretService* svc) {
   const Scope platform = Scope::Platform();
 
   // Tenant scope. The literal rotate-data-key cannot clash with a secret name (those are upper case).
-  r.Add({"GET", "/v1/tenants/{id}/secrets", Access::kOperator, BodyKind::kNone, {},
+  r.Add({"GET", "/v1/tenants/{id}/secrets", Access::kTenantRead, BodyKind::kNone, {},
          With(svc, [](SecretService& s, const ApiCall& c) { return List(s, Scope::Tenant(c.params[0])); })});
-  r.Add({"POST", "/v1/tenants/{id}/secrets/rotate-data-key", Access::kOperator, BodyKind::kNone, {},
+  r.Add({"POST", "/v1/tenants/{id}/secrets/rotate-data-key", Access::kTenantWrite, BodyKind::kNone, {},
          With(svc, [](SecretService& s, const ApiCall& c) {
            Scope scope = Scope::Tenant(c.params[0]);
            if (Status st = scope.Check(); !st) return ApiReply::Fail(st.error());
            return RotationReply(s.RotateDataKey(scope.id));
          })});
-  r.Add({"PUT", "/v1/tenants/{id}/secrets/{name}", Access::kOperator, BodyKind::kJson, {},
+  r.Add({"PUT", "/v1/tenants/{id}/secrets/{name}", Access::kTenantWrite, BodyKind::kJson, {},
          With(svc, [](SecretService& s, const ApiCall& c) {
            const std::string location = "/v1/tenants/" + c.params[0] + "/secrets/" + c.params[1];
            return Put(s, c.body, Scope::Tenant(c.params[0]), c.params[1], location);
          })});
-  r.Add({"GET", "/v1/tenants/{id}/secrets/{name}", Access::kOperator, BodyKind::kNone, {},
+  r.Add({"GET", "/v1/tenants/{id}/secrets/{name}", Access::kTenantRead, BodyKind::kNone, {},
          With(svc, [](SecretService& s, const ApiCall& c) { return Get(s, Scope::Tenant(c.params[0]), c.params[1]); })});
-  r.Add({"DELETE", "/v1/tenants/{id}/secrets/{name}", Access::kOperator, BodyKind::kNone, {},
+  r.Add({"DELETE", "/v1/tenants/{id}/secrets/{name}", Access::kTenantWrite, BodyKind::kNone, {},
          With(svc, [](SecretService& s, const ApiCall& c) { return Delete(s, Scope::Tenant(c.params[0]), c.params[1]); })});
 
   // Platform scope: model provider keys, never delivered to agents.

@@ -2,7 +2,8 @@
 //
 // Values go in (PUT) and never come out: every answer is metadata. A tenant secret's scope comes from
 // the path's tenant id, checked with ValidateTenantId, so "_platform" (kPlatformScope) is reachable only
-// through /v1/platform/secrets. All routes need Access::kOperator. With no SecretService (nullptr) every
+// through /v1/platform/secrets. A tenant's own admins may write its secrets and its viewers read their
+// metadata; platform secrets and the vault's keys are the operator's. With no SecretService (nullptr) every
 // one of them answers 503 "secrets are not available".
 #pragma once
 

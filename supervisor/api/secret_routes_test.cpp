@@ -17,6 +17,7 @@
 #include "supervisor/api/json.h"
 #include "unit/fake_secret_service.h"
 #include "unit/fake_tenant_service.h"
+#include "unit/temp_identity.h"
 
 namespace clawhive {
 namespace {
@@ -60,7 +61,7 @@ std::string JsonString(const std::string& s) {
 std::string PutBody(const std::string& value) { return "{\"value\":" + JsonString(value) + "}"; }
 
 struct SecretsFixture {
-  SecretsFixture() : server(tenants, &secrets, Options()) {
+  SecretsFixture() : server(tenants, &secrets, Options(ids)) {
     Status s = server.Start();
     BOOST_REQUIRE_MESSAGE(s.ok(), s.error().message);
     BOOST_REQUIRE(tenants.Create("acme", {}).ok());
@@ -75,10 +76,11 @@ struct SecretsFixture {
       BOOST_CHECK_MESSAGE(body.find(kMarker) == std::string::npos, "a response contains a secret value: " << body);
   }
 
-  static ApiServerOptions Options() {
+  static ApiServerOptions Options(testing::TempIdentity& ids) {
     ApiServerOptions o;
     o.port = 0;
-    o.token = kToken;
+    o.identity = ids.identity.get();
+    o.plain_http_revokes_tokens = false;  // plain loopback HTTP, to test the routes and the CLI
     o.threads = 4;
     return o;
   }
@@ -119,6 +121,7 @@ struct SecretsFixture {
   Reply Post(const std::string& uri) { return Call("POST", uri); }
   Reply Put(const std::string& uri, const std::string& body) { return Call("PUT", uri, &body); }
 
+  testing::TempIdentity ids{kToken};
   FakeTenantService tenants;
   FakeSecretService secrets;
   ApiServer server;
@@ -350,8 +353,9 @@ BOOST_AUTO_TEST_CASE(every_secret_route_needs_the_token) {
 BOOST_AUTO_TEST_SUITE_END()  // secrets
 
 BOOST_AUTO_TEST_CASE(without_a_secret_service_the_secret_routes_answer_503) {
+  testing::TempIdentity ids{kToken};
   FakeTenantService tenants;
-  ApiServer server(tenants, SecretsFixture::Options());  // the constructor without secrets
+  ApiServer server(tenants, SecretsFixture::Options(ids));  // the constructor without secrets
   BOOST_REQUIRE(server.Start().ok());
   std::string body = PutBody(kValue);
   for (const auto& [method, uri] : std::vector<std::pair<std::string, std::string>>{

@@ -5,6 +5,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include <cerrno>
 #include <system_error>
 
@@ -56,10 +60,23 @@ CREATE TABLE api_tokens (
   CHECK ((role = 'operator') = (tenant IS NULL))
 ) STRICT;
 )sql"},
+    {2, R"sql(
+-- Small named values: the CSRF key, branding.
+CREATE TABLE settings (
+  key   TEXT PRIMARY KEY,
+  value BLOB NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX users_by_tenant ON users (tenant);
+)sql"},
 };
 
-constexpr int kLatest = 1;
-static_assert(std::size(kMigrations) == kLatest && kMigrations[0].number == 1);
+constexpr int kLatest = 2;
+static_assert(std::size(kMigrations) == kLatest && kMigrations[1].number == 2);
+
+// last_seen / last_used are rewritten at most this often: a write per API request would make every
+// read a disk write. Idle expiry is 30 minutes, so 15 s of slack is immaterial.
+constexpr int64_t kTouchGranularityMs = 15 * 1000;
+const char kCsrfKeySetting[] = "csrf_key";
 
 constexpr size_t kMaxUserName = 64;
 constexpr size_t kMaxTokenName = 64;
@@ -67,6 +84,19 @@ const char kGenericLoginError[] = "invalid user name or password";
 
 Error Prefixed(const Error& e, const std::string& prefix) { return {e.code, prefix + e.message}; }
 Error Unauthorized(std::string m) { return {ErrorCode::kUnauthorized, std::move(m)}; }
+
+// The CSRF token of a session: derived, not stored, so the console can fetch it again after a reload
+// (GET /v1/session) while only the session id's hash is on disk.
+std::string DeriveCsrf(const std::string& key, std::string_view session_id) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  const std::string id_hash = Sha256(session_id);
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(id_hash.data()),
+       id_hash.size(), mac, &len);
+  std::string out = "chv_" + Base64Encode(std::string_view(reinterpret_cast<char*>(mac), len), true);
+  OPENSSL_cleanse(mac, sizeof mac);
+  return out;
+}
 std::string ErrnoText(int err) { return std::error_code(err, std::generic_category()).message(); }
 
 Status CheckOwnerOnly(const std::string& path) {
@@ -170,6 +200,15 @@ Result<std::unique_ptr<IdentityStore>> IdentityStore::Open(const IdentityStoreOp
   Result<std::string> dummy = HashPassword("clawhive-dummy-password", options.scrypt);
   if (!dummy) return dummy.error();
   store->dummy_hash_ = std::move(*dummy);
+  Result<std::optional<std::string>> key = store->GetSetting(kCsrfKeySetting);
+  if (!key) return key.error();
+  if (!key->has_value()) {
+    Result<std::string> fresh = RandomBytes(32);
+    if (!fresh) return fresh.error();
+    if (Status s = store->SetSetting(kCsrfKeySetting, *fresh); !s) return s.error();
+    *key = std::move(*fresh);
+  }
+  store->csrf_key_ = std::move(**key);
   return store;
 }
 
@@ -262,7 +301,7 @@ Result<NewSession> IdentityStore::Login(std::string_view name, std::string_view 
   ThrottleDecision d = throttle_.Check(name, address, now_ms);
   if (!d.allowed) {
     int64_t secs = (d.retry_after_ms + 999) / 1000;
-    return Unauthorized("too many failed logins; retry after " + std::to_string(secs) + " seconds");
+    return Error{ErrorCode::kRateLimited, "too many failed logins; retry after " + std::to_string(secs) + " seconds"};
   }
   int64_t user_id = 0;
   Principal principal;
@@ -291,15 +330,14 @@ Result<NewSession> IdentityStore::Login(std::string_view name, std::string_view 
 
   Result<std::string> sid = NewSecret();
   if (!sid) return sid.error();
-  Result<std::string> csrf = NewSecret();
-  if (!csrf) return csrf.error();
+  std::string csrf = DeriveCsrf(csrf_key_, *sid);
   Result<Statement> ins = Statement::Prepare(
       db_.get(), "INSERT INTO sessions (id_hash, user_id, created_ms, last_seen_ms, csrf_hash) VALUES (?1, ?2, ?3, ?3, ?4)");
   if (!ins) return ins.error();
-  if (Status s = Binder(*ins).Blob(Sha256(*sid)).Int(user_id).Int(now_ms).Blob(Sha256(*csrf)).status(); !s)
+  if (Status s = Binder(*ins).Blob(Sha256(*sid)).Int(user_id).Int(now_ms).Blob(Sha256(csrf)).status(); !s)
     return s.error();
   if (Status s = ins->Run(); !s) return s.error();
-  return NewSession{std::move(*sid), std::move(*csrf), std::move(principal), now_ms + options_.session_absolute_ms};
+  return NewSession{std::move(*sid), std::move(csrf), std::move(principal), now_ms + options_.session_absolute_ms};
 }
 
 Result<Principal> IdentityStore::Authenticate(std::string_view session_id, int64_t now_ms) {
@@ -323,7 +361,7 @@ Result<Principal> IdentityStore::Authenticate(std::string_view session_id, int64
     (void)Logout(session_id);
     return Unauthorized("invalid or expired session");
   }
-  if (now_ms > last_seen) {
+  if (now_ms - last_seen >= kTouchGranularityMs) {
     Result<Statement> up = Statement::Prepare(db_.get(), "UPDATE sessions SET last_seen_ms = ?1 WHERE id_hash = ?2");
     if (!up) return up.error();
     if (Status s = Binder(*up).Int(now_ms).Blob(hash).status(); !s) return s.error();
@@ -335,13 +373,21 @@ Result<Principal> IdentityStore::Authenticate(std::string_view session_id, int64
 Status IdentityStore::CheckCsrf(std::string_view session_id, std::string_view csrf_token, int64_t now_ms) {
   Result<Principal> p = Authenticate(session_id, now_ms);
   if (!p) return p.error();
-  Result<Statement> st = Statement::Prepare(db_.get(), "SELECT csrf_hash FROM sessions WHERE id_hash = ?1");
+  if (!SecureEquals(Sha256(DeriveCsrf(csrf_key_, session_id)), Sha256(csrf_token)))
+    return Unauthorized("CSRF token mismatch");
+  return Status::Ok();
+}
+
+Result<SessionInfo> IdentityStore::Session(std::string_view session_id, int64_t now_ms) {
+  Result<Principal> p = Authenticate(session_id, now_ms);
+  if (!p) return p.error();
+  Result<Statement> st = Statement::Prepare(db_.get(), "SELECT created_ms FROM sessions WHERE id_hash = ?1");
   if (!st) return st.error();
-  if (Status s = st->BindBlob(1, Sha256(session_id)); !s) return s;
+  if (Status s = st->BindBlob(1, Sha256(session_id)); !s) return s.error();
   Result<bool> row = st->Step();
   if (!row) return row.error();
-  if (!*row || !SecureEquals(st->ColumnBlob(0), Sha256(csrf_token))) return Unauthorized("CSRF token mismatch");
-  return Status::Ok();
+  if (!*row) return Unauthorized("invalid or expired session");
+  return SessionInfo{std::move(*p), DeriveCsrf(csrf_key_, session_id), st->ColumnInt64(0) + options_.session_absolute_ms};
 }
 
 Status IdentityStore::Logout(std::string_view session_id) {
@@ -377,7 +423,7 @@ Result<Principal> IdentityStore::AuthenticateToken(std::string_view token, int64
   if (token.empty() || token.size() > 256) return Unauthorized("invalid, expired or revoked token");
   const std::string hash = Sha256(token);
   Result<Statement> st = Statement::Prepare(
-      db_.get(), "SELECT id, name, role, tenant, expires_ms, revoked_ms FROM api_tokens WHERE hash = ?1");
+      db_.get(), "SELECT id, name, role, tenant, expires_ms, revoked_ms, last_used_ms FROM api_tokens WHERE hash = ?1");
   if (!st) return st.error();
   if (Status s = st->BindBlob(1, hash); !s) return s.error();
   Result<bool> row = st->Step();
@@ -387,8 +433,10 @@ Result<Principal> IdentityStore::AuthenticateToken(std::string_view token, int64
   Principal p{"token:" + st->ColumnText(1), RoleAt(*st, 2), st->ColumnText(3), id};
   const bool expired = !st->IsNull(4) && now_ms >= st->ColumnInt64(4);
   const bool revoked = !st->IsNull(5);
+  const int64_t last_used = st->IsNull(6) ? 0 : st->ColumnInt64(6);
   st->Reset();
   if (expired || revoked) return Unauthorized("invalid, expired or revoked token");
+  if (now_ms - last_used < kTouchGranularityMs) return p;
   Result<Statement> up = Statement::Prepare(db_.get(), "UPDATE api_tokens SET last_used_ms = ?1 WHERE id = ?2");
   if (!up) return up.error();
   if (Status s = Binder(*up).Int(now_ms).Int(id).status(); !s) return s.error();
@@ -445,6 +493,73 @@ Result<int64_t> IdentityStore::ImportBootstrapToken(std::string_view token_text,
   if (!*row) return Error::Internal("bootstrap token row vanished");
   if (st->ColumnText(1) != "operator") return Error::Conflict("that token is already registered with another role");
   return st->ColumnInt64(0);
+}
+
+// ---- lookups, tenant cleanup, settings -------------------------------------------------------------
+
+Result<UserInfo> IdentityStore::GetUser(const std::string& name) {
+  if (Status s = ValidateUserName(name); !s) return s.error();
+  Result<Statement> st = Statement::Prepare(
+      db_.get(), "SELECT name, role, tenant, created_ms, password_changed_ms FROM users WHERE name = ?1");
+  if (!st) return st.error();
+  if (Status s = st->BindText(1, name); !s) return s.error();
+  Result<bool> row = st->Step();
+  if (!row) return row.error();
+  if (!*row) return Error::NotFound("no user '" + name + "'");
+  return UserInfo{st->ColumnText(0), RoleAt(*st, 1), st->ColumnText(2), st->ColumnInt64(3), st->ColumnInt64(4)};
+}
+
+Result<TokenInfo> IdentityStore::GetToken(int64_t id) {
+  Result<Statement> st = Statement::Prepare(
+      db_.get(),
+      "SELECT id, name, role, tenant, created_ms, expires_ms, revoked_ms, last_used_ms FROM api_tokens WHERE id = ?1");
+  if (!st) return st.error();
+  if (Status s = st->BindInt64(1, id); !s) return s.error();
+  Result<bool> row = st->Step();
+  if (!row) return row.error();
+  if (!*row) return Error::NotFound("no API token " + std::to_string(id));
+  return TokenInfo{st->ColumnInt64(0), st->ColumnText(1), RoleAt(*st, 2), st->ColumnText(3), st->ColumnInt64(4),
+                   st->ColumnInt64(5), st->ColumnInt64(6), st->ColumnInt64(7)};
+}
+
+Status IdentityStore::DeleteTenant(const std::string& tenant, int64_t now_ms) {
+  if (tenant.empty()) return Error::Invalid("tenant is empty");
+  return Transaction([&]() -> Status {
+    Result<Statement> del = Statement::Prepare(db_.get(), "DELETE FROM users WHERE tenant = ?1");  // sessions cascade
+    if (!del) return del.error();
+    if (Status s = del->BindText(1, tenant); !s) return s;
+    if (Status s = del->Run(); !s) return s;
+    Result<Statement> rev = Statement::Prepare(
+        db_.get(), "UPDATE api_tokens SET revoked_ms = coalesce(revoked_ms, ?1) WHERE tenant = ?2");
+    if (!rev) return rev.error();
+    if (Status s = Binder(*rev).Int(now_ms).Text(tenant).status(); !s) return s;
+    return rev->Run();
+  });
+}
+
+Result<std::optional<std::string>> IdentityStore::GetSetting(const std::string& key) {
+  Result<Statement> st = Statement::Prepare(db_.get(), "SELECT value FROM settings WHERE key = ?1");
+  if (!st) return st.error();
+  if (Status s = st->BindText(1, key); !s) return s.error();
+  Result<bool> row = st->Step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<std::string>();
+  return std::optional<std::string>(st->ColumnBlob(0));
+}
+
+Status IdentityStore::SetSetting(const std::string& key, std::string_view value) {
+  Result<Statement> st = Statement::Prepare(
+      db_.get(), "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = ?2");
+  if (!st) return st.error();
+  if (Status s = Binder(*st).Text(key).Blob(value).status(); !s) return s;
+  return st->Run();
+}
+
+Status IdentityStore::DeleteSetting(const std::string& key) {
+  Result<Statement> st = Statement::Prepare(db_.get(), "DELETE FROM settings WHERE key = ?1");
+  if (!st) return st.error();
+  if (Status s = st->BindText(1, key); !s) return s;
+  return st->Run();
 }
 
 }  // namespace clawhive::auth

@@ -1,8 +1,9 @@
-// Users, sessions and API tokens of the admin console/API, in their own SQLite file.
+// Users, sessions, API tokens and console settings of the admin console/API, in their own SQLite file.
 //
 // The file is created 0600, runs in WAL mode with secure_delete, carries PRAGMA application_id "CHID"
 // and numbered migrations (schema::ApplyMigrations). Session ids, CSRF tokens and API tokens are 32
-// random bytes shown once as "chv_<base64url>"; only their SHA-256 is stored. Passwords are scrypt
+// random bytes shown once as "chv_<base64url>"; only their SHA-256 is stored. A session's CSRF token is
+// an HMAC of its id under a random key kept in the file, so it can be handed out again but not forged. Passwords are scrypt
 // hashes (password.h). Times are unix milliseconds, passed in by the caller.
 //
 // Login is throttled per account name and per address (throttle.h, in memory). Errors of Login never
@@ -14,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,6 +56,12 @@ struct NewSession {
   int64_t expires_ms = 0;  // absolute expiry (idle expiry comes earlier without use)
 };
 
+struct SessionInfo {
+  Principal principal;
+  std::string csrf_token;  // the session's CSRF token (derived from the session id; same at every call)
+  int64_t expires_ms = 0;  // absolute expiry
+};
+
 struct TokenInfo {
   int64_t id = 0;
   std::string name;
@@ -86,13 +94,16 @@ class IdentityStore {
   Status SetPassword(const std::string& name, std::string_view password, int64_t now_ms);
   Status DeleteUser(const std::string& name);  // and its sessions
   Result<std::vector<UserInfo>> ListUsers();
+  Result<UserInfo> GetUser(const std::string& name);  // kNotFound
 
   // ---- sessions ----
-  // kUnauthorized for a wrong name/password or when throttled (the message then says when to retry).
+  // kUnauthorized for a wrong name/password; kRateLimited when throttled (the message says when to retry).
   Result<NewSession> Login(std::string_view name, std::string_view password, std::string_view address,
                            int64_t now_ms);
   // kUnauthorized for an unknown, idle-expired or absolute-expired session; refreshes last_seen.
   Result<Principal> Authenticate(std::string_view session_id, int64_t now_ms);
+  // The session's principal, CSRF token and absolute expiry (kUnauthorized as Authenticate).
+  Result<SessionInfo> Session(std::string_view session_id, int64_t now_ms);
   // kUnauthorized unless `csrf_token` is the one issued with this (valid) session.
   Status CheckCsrf(std::string_view session_id, std::string_view csrf_token, int64_t now_ms);
   Status Logout(std::string_view session_id);  // Ok even if the session is unknown
@@ -104,9 +115,19 @@ class IdentityStore {
   Result<Principal> AuthenticateToken(std::string_view token, int64_t now_ms);
   Status RevokeToken(int64_t id, int64_t now_ms);  // kNotFound for an unknown id; idempotent otherwise
   Result<std::vector<TokenInfo>> ListTokens();     // metadata only
+  Result<TokenInfo> GetToken(int64_t id);          // kNotFound
   // Registers the existing root-only API token (any 32..256 printable, non-space bytes) as a
   // non-expiring operator token named "bootstrap". Idempotent: returns the existing id if already there.
   Result<int64_t> ImportBootstrapToken(std::string_view token_text, int64_t now_ms);
+
+  // A tenant was deleted: its users (and their sessions) go, its tokens are revoked, so a later tenant
+  // with the same id inherits no access.
+  Status DeleteTenant(const std::string& tenant, int64_t now_ms);
+
+  // ---- settings (branding) ----
+  Result<std::optional<std::string>> GetSetting(const std::string& key);
+  Status SetSetting(const std::string& key, std::string_view value);
+  Status DeleteSetting(const std::string& key);
 
  private:
   IdentityStore(IdentityStoreOptions options, sqlite::DbHandle db);
@@ -116,6 +137,7 @@ class IdentityStore {
   sqlite::DbHandle db_;
   LoginThrottle throttle_;
   std::string dummy_hash_;  // verified against for unknown users, so they cost the same
+  std::string csrf_key_;    // HMAC key deriving each session's CSRF token (settings row "csrf_key")
 };
 
 // Exposed for tests and the API layer.

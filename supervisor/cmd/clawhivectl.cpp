@@ -6,6 +6,7 @@
 //
 // The work is in supervisor/cmd/ctl/ (parsing and rendering in ctl.h, HTTP and I/O in client.h).
 // Secret values are read from stdin or a file, never from argv (visible to every user in /proc).
+#include <Poco/Net/SSLManager.h>
 #include <sys/prctl.h>
 
 #include <csignal>
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
   // No core dumps and no same-uid ptrace: this process may hold a secret value or the API token.
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   std::signal(SIGPIPE, SIG_IGN);
+  Poco::Net::initializeSSL();  // the API is HTTPS
 
   clawhive::Result<Invocation> inv = ParseArgs(argc, argv);
   if (!inv) {

@@ -19,6 +19,7 @@ enum class ErrorCode {
   kConflict,         // valid request, wrong state (e.g. deleting a running unit's image)
   kUnauthorized,
   kTooLarge,
+  kRateLimited,      // too many attempts (login throttling); the message says when to retry
   kUnavailable,      // a dependency (systemd, disk) failed; retry may help
   kInternal,
 };

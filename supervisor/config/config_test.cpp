@@ -826,6 +826,33 @@ BOOST_AUTO_TEST_CASE(an_empty_file_on_disk_gives_defaults) {
   CheckDefaults(r.value());
 }
 
+BOOST_AUTO_TEST_CASE(tls_plain_http_usage_and_branding_are_read) {
+  Config c = MustParse(
+      "api:\n  listen: 0.0.0.0:443\n  tls:\n    cert: /etc/clawhive/tls.crt\n    key: /etc/clawhive/tls.key\n"
+      "  plain_http: 127.0.0.1:8471\npaths:\n  console_dir: /opt/console\nusage:\n  interval: 5s\n  history: 720\n"
+      "branding:\n  product_name: Acme Agents\n  primary_color: \"#AA3300\"\n");
+  BOOST_TEST(c.tls_cert_file == "/etc/clawhive/tls.crt");
+  BOOST_TEST(c.tls_key_file == "/etc/clawhive/tls.key");
+  BOOST_TEST(c.plain_http_address == "127.0.0.1");
+  BOOST_TEST(c.plain_http_port == 8471);
+  BOOST_TEST(c.console_dir == "/opt/console");
+  BOOST_TEST(c.usage_interval_ms == 5000u);
+  BOOST_TEST(c.usage_history == 720u);
+  BOOST_TEST(c.product_name == "Acme Agents");
+  BOOST_TEST(c.primary_color == "#AA3300");
+  BOOST_TEST(MustParse("api:\n  plain_http: \"[::1]:8471\"\n").plain_http_address == "::1");
+}
+
+BOOST_AUTO_TEST_CASE(plain_http_off_loopback_and_bad_branding_are_refused) {
+  for (const char* host : {"0.0.0.0:8471", "10.0.0.5:8471", "example.com:8471", "localhost:8471", "\"[::]:8471\""})
+    BOOST_TEST(Contains(ErrorOf(std::string("api:\n  plain_http: ") + host + "\n"), "only allowed on a loopback"), host);
+  BOOST_TEST(Contains(ErrorOf("branding:\n  primary_color: red\n"), "colour"));
+  BOOST_TEST(Contains(ErrorOf("branding:\n  primary_color: \"#12345\"\n"), "colour"));
+  BOOST_TEST(Contains(ErrorOf("branding:\n  product_name: " + std::string(65, 'x') + "\n"), "at most 64"));
+  BOOST_TEST(Contains(ErrorOf("api:\n  tls:\n    cert: relative.crt\n"), "absolute path"));
+  BOOST_TEST(Contains(ErrorOf("usage:\n  history: 1\n"), "history"));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace clawhive

@@ -3,7 +3,7 @@
 // pins the server's SHA-256 fingerprint.
 //
 // How the client verifies: its Context uses VERIFY_NONE (a self-signed certificate has no CA to chain
-// to) with Poco's extended (host name) verification off, and PinnedSession (an HTTPSClientSession)
+// to) with Poco's extended (host name) verification off, and PinnedSession (supervisor/tls/pinned_session.h)
 // overrides connect(): after the TLS handshake it compares the peer certificate's SHA-256 fingerprint
 // with the pinned one and, on mismatch, closes the socket and throws CertificateValidationException
 // BEFORE any HTTP byte is sent. This holds for every (re)connect of the session. (Handing an already
@@ -39,6 +39,7 @@
 #include <string>
 
 #include "supervisor/tls/certificate.h"
+#include "supervisor/tls/pinned_session.h"
 
 namespace clawhive::tls {
 namespace {
@@ -93,52 +94,7 @@ Context::Ptr ServerContext(const CertPaths& paths) {
   return ctx;
 }
 
-Context::Ptr ClientContext() {
-  Context::Params p;
-  p.verificationMode = Context::VERIFY_NONE;  // we pin the fingerprint instead, see the file comment
-  p.loadDefaultCAs = false;
-  Context::Ptr ctx = new Context(Context::TLS_CLIENT_USE, p);
-  ctx->requireMinimumProtocol(Context::PROTO_TLSV1_2);
-  ctx->enableExtendedCertificateVerification(false);
-  return ctx;
-}
-
-std::string Colons(const Poco::DigestEngine::Digest& d) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (size_t i = 0; i < d.size(); ++i) {
-    if (i) out += ':';
-    out += kHex[d[i] >> 4];
-    out += kHex[d[i] & 0xf];
-  }
-  return out;
-}
-
-class PinnedSession : public Poco::Net::HTTPSClientSession {
- public:
-  PinnedSession(uint16_t port, std::string pin)
-      : HTTPSClientSession("127.0.0.1", port, ClientContext()), pin_(std::move(pin)) {
-    setTimeout(Poco::Timespan(5, 0));
-  }
-  bool pin_checked = false;
-
- protected:
-  void connect(const Poco::Net::SocketAddress& address) override {
-    HTTPSClientSession::connect(address);
-    Poco::Net::SecureStreamSocket sss(socket());
-    sss.completeHandshake();  // normally already done by connect (no lazy handshake)
-    std::string got = Colons(Poco::Crypto::X509Certificate(sss.peerCertificate()).fingerprint("SHA256"));
-    if (got != pin_) {
-      abort();
-      throw Poco::Net::CertificateValidationException("server certificate fingerprint " + got +
-                                                      " is not the pinned " + pin_);
-    }
-    pin_checked = true;
-  }
-
- private:
-  std::string pin_;
-};
+Context::Ptr ClientContext() { return PinningClientContext(); }
 
 int Get(PinnedSession& session, std::string* body = nullptr) {
   Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_GET, "/", Poco::Net::HTTPMessage::HTTP_1_1);
@@ -177,7 +133,7 @@ BOOST_AUTO_TEST_CASE(https_with_pinned_fingerprint) {
   BOOST_REQUIRE(pin.ok());
   TlsServer srv(*paths);
 
-  PinnedSession session(srv.port, *pin);
+  PinnedSession session("127.0.0.1", srv.port, *pin);
   std::string body;
   BOOST_TEST(Get(session, &body) == 200);
   BOOST_TEST(session.pin_checked);
@@ -190,7 +146,7 @@ BOOST_AUTO_TEST_CASE(https_with_pinned_fingerprint) {
   BOOST_REQUIRE(other_paths.ok());
   Result<std::string> wrong = Sha256Fingerprint(other_paths->cert_file);
   BOOST_REQUIRE(wrong.ok());
-  PinnedSession bad(srv.port, *wrong);
+  PinnedSession bad("127.0.0.1", srv.port, *wrong);
   BOOST_CHECK_THROW(Get(bad), Poco::Net::CertificateValidationException);
   BOOST_TEST(!bad.pin_checked);
 }
@@ -215,7 +171,7 @@ BOOST_AUTO_TEST_CASE(plain_http_to_tls_port_fails) {
   // The server survived it: HTTPS still works.
   Result<std::string> pin = Sha256Fingerprint(paths->cert_file);
   BOOST_REQUIRE(pin.ok());
-  PinnedSession session(srv.port, *pin);
+  PinnedSession session("127.0.0.1", srv.port, *pin);
   BOOST_TEST(Get(session) == 200);
 }
 

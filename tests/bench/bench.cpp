@@ -114,7 +114,7 @@ std::vector<double> KillLoop(Sandbox& sb, uint16_t port, int n, std::vector<int6
 
 int CrashRestart() {
   Sandbox sb(Config(120), kApiPort);
-  Api api(kApiPort, sb.token());
+  Api api(kApiPort, sb.token(), sb.fingerprint());
   auto r = api.Post("/v1/tenants", R"({"id":"bench-crash"})");
   if (r.status != 201 && r.status != 200) { std::cerr << r.body << "\n"; return 1; }
   uint16_t port = static_cast<uint16_t>(r.json->getValue<int>("port"));
@@ -177,7 +177,7 @@ int CrashRestart() {
 
 int Provision() {
   Sandbox sb(Config(120), kApiPort);
-  Api api(kApiPort, sb.token());
+  Api api(kApiPort, sb.token(), sb.fingerprint());
   std::vector<double> ours, api_only, base;
   for (int i = 0; i < 20; ++i) {
     std::string id = "prov-" + std::to_string(i);
@@ -228,7 +228,7 @@ double ProcCpuSeconds(pid_t host_pid) {
 
 int Scale(int n) {
   Sandbox sb(Config(2, 2000), kApiPort);
-  Api api(kApiPort, sb.token());
+  Api api(kApiPort, sb.token(), sb.fingerprint());
   pid_t sup = HostPid(SandboxInit(sb), std::stoi(sb.Show("clawhive-supervisor.service", "MainPID")));
   std::this_thread::sleep_for(1s);
   uint64_t rss0 = ProcRssBytes(sup);

@@ -3,12 +3,17 @@
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/SSLManager.h>
 #include <Poco/StreamCopier.h>
 
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <stdexcept>
 #include <thread>
+
+#include "supervisor/tls/certificate.h"
+#include "supervisor/tls/pinned_session.h"
 
 namespace clawhive::testing {
 
@@ -42,12 +47,24 @@ Sandbox::Sandbox(const std::string& config_yaml, uint16_t api_port) : api_port_(
   auto inst = Exec(std::string(CLAWHIVE_SOURCE_DIR) + "/scripts/install-system " +
                    Quote(CLAWHIVE_BINARY_DIR) + " " + Quote(dir_ + "/clawhive.yaml") + " >&2");
   if (inst.status != 0) throw std::runtime_error("install-system failed in the sandbox");
+  Poco::Net::initializeSSL();
   WaitForApi(std::chrono::seconds(20));
   token_ = Exec("cat /var/lib/clawhive/api-token").out;
   while (!token_.empty() && (token_.back() == '\n' || token_.back() == ' ')) token_.pop_back();
 }
 
+// The API's self-signed certificate, made by the supervisor at first start, pinned by fingerprint.
+std::string Sandbox::Fingerprint() {
+  std::string pem = Exec("cat /var/lib/clawhive/tls/tls.crt 2>/dev/null").out;
+  if (pem.empty()) return "";
+  std::string path = dir_ + "/api.crt";
+  std::ofstream(path) << pem;
+  auto fp = tls::Sha256Fingerprint(path);
+  return fp ? *fp : "";
+}
+
 Sandbox::~Sandbox() {
+  Poco::Net::uninitializeSSL();
   Sh(kSandbox + " stop " + Quote(dir_ + "/sb") + " >&2");
   Sh("rm -rf " + Quote(dir_));
 }
@@ -63,8 +80,13 @@ std::string Sandbox::Show(const std::string& unit, const std::string& property) 
 }
 
 void Sandbox::WaitForApi(std::chrono::seconds timeout) {
-  bool up = Eventually([&] { return HttpStatus(api_port_, "/v1/health", 500) == 200; }, timeout,
-                       std::chrono::milliseconds(100));
+  // A restarted supervisor keeps its certificate; the first start makes it.
+  bool up = Eventually(
+      [&] {
+        if (fingerprint_.empty()) fingerprint_ = Fingerprint();
+        return !fingerprint_.empty() && Api(api_port_, "", fingerprint_).Call("GET", "/v1/health", "", "", false).status == 200;
+      },
+      timeout, std::chrono::milliseconds(100));
   if (!up) {
     Exec("journalctl -u clawhive-supervisor --no-pager -n 50 >&2");
     throw std::runtime_error("the supervisor API did not come up");
@@ -75,7 +97,10 @@ Response Api::Call(const std::string& method, const std::string& path, const std
                    const std::string& content_type, bool auth) {
   Response out;
   try {
-    Poco::Net::HTTPClientSession s("127.0.0.1", port_);
+    std::unique_ptr<Poco::Net::HTTPClientSession> session;
+    if (fingerprint_.empty()) session = std::make_unique<Poco::Net::HTTPClientSession>("127.0.0.1", port_);
+    else session = std::make_unique<tls::PinnedSession>("127.0.0.1", port_, fingerprint_);
+    Poco::Net::HTTPClientSession& s = *session;
     s.setTimeout(Poco::Timespan(30, 0));
     Poco::Net::HTTPRequest req(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
     if (auth) req.set("Authorization", "Bearer " + token_);

@@ -30,13 +30,16 @@ class Sandbox {
   std::string Show(const std::string& unit, const std::string& property);  // systemctl show -P
   uint16_t api_port() const { return api_port_; }
   const std::string& token() const { return token_; }
+  const std::string& fingerprint() const { return fingerprint_; }  // of the API's certificate
   const std::string& dir() const { return dir_; }
   void WaitForApi(std::chrono::seconds timeout);
 
  private:
+  std::string Fingerprint();
   std::string dir_;
   uint16_t api_port_;
   std::string token_;
+  std::string fingerprint_;
 };
 
 struct Response {
@@ -46,9 +49,12 @@ struct Response {
   Poco::JSON::Array::Ptr array;  // set when the body is a JSON array
 };
 
+// The supervisor's API over HTTPS, pinned to its certificate's SHA-256 fingerprint (an empty one: plain
+// HTTP, for talking to an agent).
 class Api {
  public:
-  Api(uint16_t port, std::string token) : port_(port), token_(std::move(token)) {}
+  Api(uint16_t port, std::string token, std::string fingerprint)
+      : port_(port), token_(std::move(token)), fingerprint_(std::move(fingerprint)) {}
   Response Call(const std::string& method, const std::string& path, const std::string& body = "",
                 const std::string& content_type = "application/json", bool auth = true);
   Response Get(const std::string& path) { return Call("GET", path); }
@@ -57,6 +63,7 @@ class Api {
  private:
   uint16_t port_;
   std::string token_;
+  std::string fingerprint_;
 };
 
 // GET http://127.0.0.1:port/path straight to an agent; status or -1 when it did not answer in time.

@@ -143,7 +143,7 @@ BOOST_AUTO_TEST_CASE(a_crash_loop_backs_off_and_ends_in_quarantine_sparing_the_n
 BOOST_AUTO_TEST_CASE(a_hung_agent_is_restarted_after_the_probe_threshold) {
   CreateTenant("hangs");
   int64_t pid = MainPid("hangs");
-  Api agent(PortOf("hangs"), "");
+  Api agent(PortOf("hangs"), "", "");
   agent.Call("POST", "/control/hang", "{}", "application/json", false);  // answers, then stops answering
   BOOST_REQUIRE(Eventually([&] {
     auto inc = Incidents("hangs");

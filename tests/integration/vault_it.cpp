@@ -116,7 +116,7 @@ BOOST_AUTO_TEST_CASE(key_rotations_run_online_and_keep_every_value) {
 }
 
 BOOST_AUTO_TEST_CASE(clawhivectl_sets_lists_and_deletes_secrets_without_showing_values) {
-  const std::string ctl = "clawhivectl --api http://127.0.0.1:18471 ";
+  const std::string ctl = "clawhivectl --api https://127.0.0.1:18471 ";
   auto put = sb().Exec("printf %s cli-value-6f1d2b | " + ctl + "secret put vault-a CLI_KEY");
   BOOST_TEST(put.status == 0, put.out);
   auto list = sb().Exec(ctl + "secret list vault-a");

@@ -43,7 +43,7 @@ struct World {
   std::unique_ptr<Api> api;
   World() {
     sandbox = std::make_unique<Sandbox>(kConfig, kApiPort);
-    api = std::make_unique<Api>(kApiPort, sandbox->token());
+    api = std::make_unique<Api>(kApiPort, sandbox->token(), sandbox->fingerprint());
   }
 };
 World* world = nullptr;

@@ -75,6 +75,7 @@ class FakeSecretService : public SecretService {
 
   Result<RotationInfo> RotateKek() override {
     std::lock_guard<std::mutex> lock(mu_);
+    touched_.insert("*");
     if (auto e = Hook("RotateKek")) return *e;
     uint64_t keys = tenants_.size() + 1;  // a data key per tenant and one for the platform scope
     return Record("kek", "", keys);
@@ -97,6 +98,16 @@ class FakeSecretService : public SecretService {
     std::vector<RotationInfo> out;
     for (auto it = rotations_.rbegin(); it != rotations_.rend() && out.size() < limit; ++it) out.push_back(*it);
     return out;
+  }
+
+  // Scopes any call looked at, for the no-cross-tenant-access checks.
+  std::set<std::string> touched() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return touched_;
+  }
+  void ClearTouched() {
+    std::lock_guard<std::mutex> lock(mu_);
+    touched_.clear();
   }
 
   // ---- test hooks ---------------------------------------------------------------------------------
@@ -140,6 +151,8 @@ class FakeSecretService : public SecretService {
     SecretValue value;
   };
 
+  std::set<std::string> touched_;
+
   std::optional<Error> Hook(const char* call) {
     ++calls_;
     last_call_ = call;
@@ -156,7 +169,8 @@ class FakeSecretService : public SecretService {
     return std::nullopt;
   }
 
-  Status CheckScope(const std::string& tenant) const {
+  Status CheckScope(const std::string& tenant) {
+    touched_.insert(tenant);
     if (tenant == kPlatformScope || tenants_.count(tenant)) return Status::Ok();
     return Error::NotFound("no tenant '" + tenant + "'");
   }

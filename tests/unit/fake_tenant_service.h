@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -26,6 +27,7 @@ class FakeTenantService : public TenantService {
   Result<TenantStatus> Create(const std::string& id, const TenantPatch& patch) override {
     std::lock_guard<std::mutex> lock(mu_);
     if (auto e = Hook("Create", patch)) return *e;
+    touched_.insert(id);
     if (Status s = ValidateTenantId(id); !s) return s.error();
     if (tenants_.count(id)) return Error::Exists("tenant '" + id + "' already exists");
     TenantStatus st;
@@ -93,6 +95,7 @@ class FakeTenantService : public TenantService {
     std::lock_guard<std::mutex> lock(mu_);
     if (auto e = Hook("Incidents", std::nullopt)) return *e;
     last_incident_tenant_ = tenant;
+    touched_.insert(tenant.empty() ? "*" : tenant);
     last_incident_limit_ = limit;
     std::vector<Incident> out;
     for (auto it = incidents_.rbegin(); it != incidents_.rend() && out.size() < limit; ++it)
@@ -100,7 +103,39 @@ class FakeTenantService : public TenantService {
     return out;
   }
 
+  Result<UsageHistory> Usage(const std::string& id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto e = Hook("Usage", std::nullopt)) return *e;
+    if (Result<TenantStatus*> st = FindMutable(id); !st) return st.error();
+    UsageHistory h;
+    h.interval_ms = 10000;
+    h.samples.push_back({1700000000000, 1 << 20, 0.25, 3});
+    return h;
+  }
+
+  Result<SystemStatus> System() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto e = Hook("System", std::nullopt)) return *e;
+    touched_.insert("*");
+    SystemStatus s;
+    s.memory_physical = 8ull << 30;
+    s.memory_available = 6ull << 30;
+    s.cpu_cores = 2;
+    s.tenants = tenants_.size();
+    return s;
+  }
+
   // ---- test hooks ---------------------------------------------------------------------------------
+
+  // Tenant ids any call looked at ("*" for all-tenant calls), for the no-cross-tenant-access checks.
+  std::set<std::string> touched() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return touched_;
+  }
+  void ClearTouched() {
+    std::lock_guard<std::mutex> lock(mu_);
+    touched_.clear();
+  }
 
   void FailNext(Error e) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -147,6 +182,8 @@ class FakeTenantService : public TenantService {
   }
 
  private:
+  std::set<std::string> touched_;
+
   std::optional<Error> Hook(const char* call, const std::optional<TenantPatch>& patch) {
     ++calls_;
     last_call_ = call;
@@ -171,6 +208,7 @@ class FakeTenantService : public TenantService {
   }
 
   Result<TenantStatus*> FindMutable(const std::string& id) {
+    touched_.insert(id);
     if (Status s = ValidateTenantId(id); !s) return s.error();
     auto it = tenants_.find(id);
     if (it == tenants_.end()) return Error::NotFound("no tenant '" + id + "'");

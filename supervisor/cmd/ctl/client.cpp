@@ -1,5 +1,8 @@
 #include "supervisor/cmd/ctl/client.h"
 
+#include "supervisor/tls/certificate.h"
+#include "supervisor/tls/pinned_session.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <termios.h>
@@ -7,6 +10,7 @@
 
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/SSLManager.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Timespan.h>
@@ -132,15 +136,15 @@ Result<SecretValue> ReadValue(int fd, bool line) {
 
 // ---- client ---------------------------------------------------------------------------------------
 
-Result<ApiClient> ApiClient::Create(const std::string& url, std::string token) {
+Result<ApiClient> ApiClient::Create(const std::string& url, std::string token, std::string fingerprint) {
   Poco::URI uri;
   try {
     uri = Poco::URI(url);
   } catch (const Poco::Exception&) {
     return Error::Invalid("--api: " + Quoted(url) + " is not a URL");
   }
-  if (uri.getScheme() != "http")
-    return Error::Invalid("--api: " + Quoted(url) + ": only http:// URLs are supported");
+  if (uri.getScheme() != "http" && uri.getScheme() != "https")
+    return Error::Invalid("--api: " + Quoted(url) + ": only https:// (or loopback http://) URLs are supported");
   if (uri.getHost().empty()) return Error::Invalid("--api: " + Quoted(url) + " has no host");
   if (!uri.getUserInfo().empty() || !uri.getRawQuery().empty() || !uri.getFragment().empty())
     return Error::Invalid("--api: " + Quoted(url) + ": give only scheme, host, port and path");
@@ -151,13 +155,18 @@ Result<ApiClient> ApiClient::Create(const std::string& url, std::string token) {
   c.prefix_ = uri.getPathEtc();
   while (!c.prefix_.empty() && c.prefix_.back() == '/') c.prefix_.pop_back();
   c.token_ = std::move(token);
+  c.https_ = uri.getScheme() == "https";
+  c.fingerprint_ = std::move(fingerprint);
   return c;
 }
 
 Result<HttpReply> ApiClient::Send(const std::string& method, const std::string& path, const std::string* body) const {
   bool connected = false;
   try {
-    Poco::Net::HTTPClientSession session(host_, port_);
+    std::unique_ptr<Poco::Net::HTTPClientSession> owned;
+    if (https_) owned = std::make_unique<tls::PinnedSession>(host_, port_, fingerprint_);
+    else owned = std::make_unique<Poco::Net::HTTPClientSession>(host_, port_);
+    Poco::Net::HTTPClientSession& session = *owned;
     session.setTimeout(kConnectTimeout, kSendTimeout, kReceiveTimeout);
     session.setKeepAlive(false);
     Poco::Net::HTTPRequest req(method, prefix_ + path, Poco::Net::HTTPMessage::HTTP_1_1);
@@ -265,7 +274,13 @@ int Run(const Invocation& inv, const RunContext& ctx) {
   if (!client) return fail(kExitUsage, client.error().message);
   Result<std::string> token = LoadToken(inv.token_file, ctx.env_token);
   if (!token) return fail(kExitFailed, token.error().message);
-  client = ApiClient::Create(inv.api, std::move(*token));
+  std::string fingerprint;
+  if (inv.api.rfind("https:", 0) == 0) {
+    Result<std::string> fp = tls::Sha256Fingerprint(inv.cert_file);
+    if (!fp) return fail(kExitFailed, "the API's certificate (--cert): " + fp.error().message);
+    fingerprint = std::move(*fp);
+  }
+  client = ApiClient::Create(inv.api, std::move(*token), fingerprint);
 
   ApiRequest req = BuildRequest(inv);
   std::string body;  // wiped once sent: for `secret put` it holds the value

@@ -1,4 +1,4 @@
-// clawhivectl's I/O: the HTTP client for the supervisor's API (Poco::Net::HTTPClientSession), the token,
+// clawhivectl's I/O: the HTTPS client for the supervisor's API (pinned to its certificate), the token,
 // reading a secret value, and Run(), which ties a parsed command line to one API call and its output.
 #pragma once
 
@@ -19,9 +19,11 @@ struct HttpReply {
 
 class ApiClient {
  public:
-  // `url`: http://HOST[:PORT][/PREFIX] (IPv6 hosts in brackets). kInvalidArgument otherwise (https,
-  // user info, query or fragment are refused: the API is plain HTTP on a trusted host).
-  static Result<ApiClient> Create(const std::string& url, std::string token);
+  // `url`: https://HOST[:PORT][/PREFIX] (IPv6 hosts in brackets), trusting exactly the certificate
+  // whose SHA-256 fingerprint is `fingerprint` (the appliance's is self-signed); or http:// for the
+  // optional loopback listener (`fingerprint` unused; the API revokes tokens sent that way). User info,
+  // query or fragment are refused.
+  static Result<ApiClient> Create(const std::string& url, std::string token, std::string fingerprint = "");
 
   // One request; `body` (JSON) may be nullptr. An Error means the API could not be reached or the
   // connection failed (kUnavailable, with a message naming the URL); any HTTP answer is a HttpReply.
@@ -35,6 +37,8 @@ class ApiClient {
   uint16_t port_ = 0;
   std::string prefix_;  // path prefix without a trailing '/', usually ""
   std::string token_;
+  bool https_ = false;
+  std::string fingerprint_;
 };
 
 // The token: --token-file if given, else `env_token` ($CLAWHIVE_TOKEN) if set and not empty, else

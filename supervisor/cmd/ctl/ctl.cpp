@@ -47,6 +47,7 @@ constexpr CommandSpec kCommands[] = {
 enum OptionId {
   kOptApi = 1000,
   kOptTokenFile,
+  kOptCert,
   kOptJson,
   kOptMemoryMax,
   kOptDisplayName,
@@ -283,7 +284,8 @@ Vault:
   vault rotations [--limit N]
 
 Options:
-  --api URL             the supervisor's API (default http://127.0.0.1:8470)
+  --api URL             the supervisor's API (default https://127.0.0.1:8470)
+  --cert PATH           its certificate, trusted by SHA-256 fingerprint (default /var/lib/clawhive/tls/tls.crt)
   --token-file PATH     the API token (default: $CLAWHIVE_TOKEN, else /var/lib/clawhive/api-token)
   --json                print the API's JSON answer instead of a table
   -h, --help            this text
@@ -296,6 +298,7 @@ Result<Invocation> ParseArgs(int argc, char** argv) {
   static const option kOptions[] = {
       {"api", required_argument, nullptr, kOptApi},
       {"token-file", required_argument, nullptr, kOptTokenFile},
+      {"cert", required_argument, nullptr, kOptCert},
       {"json", no_argument, nullptr, kOptJson},
       {"memory-max", required_argument, nullptr, kOptMemoryMax},
       {"display-name", required_argument, nullptr, kOptDisplayName},
@@ -314,6 +317,7 @@ Result<Invocation> ParseArgs(int argc, char** argv) {
     switch (c) {
       case kOptApi: inv.api = optarg; break;
       case kOptTokenFile: inv.token_file = optarg; break;
+      case kOptCert: inv.cert_file = optarg; break;
       case kOptJson: inv.json = true; break;
       case kOptMemoryMax: inv.memory_max = optarg; command_options.push_back("--memory-max"); break;
       case kOptDisplayName: inv.display_name = optarg; command_options.push_back("--display-name"); break;

@@ -21,7 +21,8 @@ inline constexpr int kExitFailed = 1;   // the API refused (its message is shown
 inline constexpr int kExitUsage = 2;    // bad command line
 inline constexpr int kExitConnect = 3;  // the API could not be reached
 
-inline constexpr const char* kDefaultApi = "http://127.0.0.1:8470";
+inline constexpr const char* kDefaultApi = "https://127.0.0.1:8470";
+inline constexpr const char* kDefaultCertFile = "/var/lib/clawhive/tls/tls.crt";
 inline constexpr const char* kDefaultTokenFile = "/var/lib/clawhive/api-token";
 inline constexpr const char* kTokenEnv = "CLAWHIVE_TOKEN";
 inline constexpr const char* kPlatform = "_platform";  // the platform secret scope (kPlatformScope)
@@ -42,6 +43,7 @@ struct Invocation {
   // Global options.
   std::string api = kDefaultApi;
   std::optional<std::string> token_file;  // --token-file; else $CLAWHIVE_TOKEN; else kDefaultTokenFile
+  std::string cert_file = kDefaultCertFile;  // --cert: the https API's certificate, pinned by fingerprint
   bool json = false;                      // --json: print the API's JSON as it came
 
   // Command options (each refused on commands it does not apply to).

@@ -20,6 +20,7 @@
 #include "supervisor/cmd/ctl/client.h"
 #include "unit/fake_secret_service.h"
 #include "unit/fake_tenant_service.h"
+#include "unit/temp_identity.h"
 
 namespace clawhive::ctl {
 namespace {
@@ -74,7 +75,8 @@ BOOST_AUTO_TEST_CASE(defaults_and_options_in_any_position) {
   Result<Invocation> r = Parse({"tenant", "list"});
   BOOST_REQUIRE(r.ok());
   BOOST_TEST((r->command == Command::kTenantList));
-  BOOST_TEST(r->api == "http://127.0.0.1:8470");
+  BOOST_TEST(r->api == "https://127.0.0.1:8470");
+  BOOST_TEST(r->cert_file == "/var/lib/clawhive/tls/tls.crt");
   BOOST_TEST(!r->token_file.has_value());
   BOOST_TEST(!r->json);
 
@@ -355,15 +357,16 @@ class InputFile {
 };
 
 struct CliFixture {
-  CliFixture() : server(tenants, &secrets, Options()) {
+  CliFixture() : server(tenants, &secrets, Options(ids)) {
     BOOST_REQUIRE(server.Start().ok());
     url = "http://127.0.0.1:" + std::to_string(server.port());
   }
 
-  static ApiServerOptions Options() {
+  static ApiServerOptions Options(testing::TempIdentity& ids) {
     ApiServerOptions o;
     o.port = 0;
-    o.token = kToken;
+    o.identity = ids.identity.get();
+    o.plain_http_revokes_tokens = false;  // plain loopback HTTP, to test the routes and the CLI
     o.threads = 2;
     return o;
   }
@@ -394,6 +397,7 @@ struct CliFixture {
     return r;
   }
 
+  testing::TempIdentity ids{kToken};
   testing::FakeTenantService tenants;
   testing::FakeSecretService secrets;
   ApiServer server;
@@ -514,7 +518,7 @@ BOOST_AUTO_TEST_CASE(vault_rotations) {
 BOOST_AUTO_TEST_CASE(tokens_come_from_the_environment_or_a_file) {
   CliResult wrong = Run({"tenant", "list"}, "", "not-the-token");
   BOOST_TEST(wrong.rc == kExitFailed);
-  BOOST_TEST(wrong.err.find("invalid bearer token (check --token-file") != std::string::npos, wrong.err);
+  BOOST_TEST(wrong.err.find("invalid, expired or revoked token (check --token-file") != std::string::npos, wrong.err);
 
   InputFile token_file(std::string(kToken) + "\n");
   CliResult from_file = Run({"tenant", "list", "--token-file", token_file.path()}, "", "not-the-token");
@@ -537,9 +541,12 @@ BOOST_AUTO_TEST_CASE(an_unreachable_api_is_exit_3_naming_the_url) {
   BOOST_TEST(r.rc == kExitConnect);
   BOOST_TEST(r.err.find("cannot connect to the API at " + dead) != std::string::npos, r.err);
 
-  CliResult bad_url = Run({"--api", "https://127.0.0.1:8470", "tenant", "list"});
+  CliResult bad_url = Run({"--api", "ftp://127.0.0.1:8470", "tenant", "list"});
   BOOST_TEST(bad_url.rc == kExitUsage);
-  BOOST_TEST(bad_url.err.find("only http://") != std::string::npos);
+  BOOST_TEST(bad_url.err.find("only https://") != std::string::npos);
+  CliResult no_cert = Run({"--api", "https://127.0.0.1:8470", "--cert", "/nonexistent/tls.crt", "tenant", "list"});
+  BOOST_TEST(no_cert.rc == kExitFailed);
+  BOOST_TEST(no_cert.err.find("/nonexistent/tls.crt") != std::string::npos, no_cert.err);
   BOOST_TEST(Run({"--api", "http://user@127.0.0.1:1", "tenant", "list"}).rc == kExitUsage);
 }
 

@@ -1,0 +1,50 @@
+// The route groups of the REST API (docs/api.md, docs/openapi.yaml) and what their handlers may use.
+// Each Add*Routes adds its routes to the one table, each declaring who may call it (router.h); the
+// dispatcher authorizes, reads the body and audits, then calls the handler.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "supervisor/api/router.h"
+#include "supervisor/auth/identity.h"
+
+namespace clawhive {
+class SecretService;
+class TenantService;
+namespace audit {
+class AuditLog;
+}
+}  // namespace clawhive
+
+namespace clawhive::api {
+
+// Defaults until an operator sets branding through the API.
+struct BrandingDefaults {
+  std::string product_name = "Clawhive";
+  std::string primary_color = "#1f6feb";
+};
+
+// Everything here must outlive the router.
+struct RouteContext {
+  TenantService& tenants;
+  SecretService* secrets = nullptr;  // nullptr: the secret routes answer 503
+  auth::Identity& identity;
+  audit::AuditLog* audit = nullptr;  // nullptr: audit routes answer 503
+  BrandingDefaults branding;
+  std::string console_dir;           // the console's static files; "" = no console
+  std::function<int64_t()> now_ms;   // wall clock, unix ms
+  int64_t session_max_age_s = 12 * 60 * 60;
+};
+
+void AddTenantRoutes(Router& r, RouteContext& ctx);    // tenants, incidents, usage, system, metrics, health
+void AddSessionRoutes(Router& r, RouteContext& ctx);   // sign in/out, own password
+void AddIdentityRoutes(Router& r, RouteContext& ctx);  // users and API tokens, platform and per tenant
+void AddAuditRoutes(Router& r, RouteContext& ctx);
+void AddConsoleRoutes(Router& r, RouteContext& ctx);   // branding and the console's files
+
+// Builds the whole table (as ApiServer serves it); for the server, the OpenAPI walker and tests.
+void AddAllRoutes(Router& r, RouteContext& ctx);
+
+}  // namespace clawhive::api

@@ -1,0 +1,135 @@
+#include "supervisor/audit/audit_log.h"
+
+#include <sqlite3.h>
+
+#include "supervisor/store/migrations.h"
+
+namespace clawhive::audit {
+
+using sqlite::Binder;
+using sqlite::Statement;
+
+namespace {
+
+constexpr schema::Migration kMigrations[] = {
+    {1, R"sql(
+PRAGMA application_id = 1128808789;
+CREATE TABLE entries (
+  id      INTEGER PRIMARY KEY AUTOINCREMENT,
+  at_ms   INTEGER NOT NULL,
+  actor   TEXT NOT NULL,
+  role    TEXT NOT NULL,
+  tenant  TEXT NOT NULL,
+  action  TEXT NOT NULL,
+  target  TEXT NOT NULL,
+  address TEXT NOT NULL,
+  status  INTEGER NOT NULL,
+  result  TEXT NOT NULL
+) STRICT;
+CREATE INDEX entries_by_tenant ON entries (tenant, id);
+)sql"},
+};
+constexpr int kLatest = 1;
+constexpr int64_t kPruneEvery = 1000;  // appends between prunes
+
+Error Prefixed(const Error& e, const std::string& prefix) { return {e.code, prefix + e.message}; }
+
+std::string CsvCell(const std::string& s) {
+  std::string v = s;
+  if (!v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' || v[0] == '\t' || v[0] == '\r'))
+    v.insert(v.begin(), '\'');
+  bool quote = v.find_first_of(",\"\r\n") != std::string::npos;
+  if (!quote) return v;
+  std::string out = "\"";
+  for (char c : v) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+Result<std::unique_ptr<AuditLog>> AuditLog::Open(const std::string& path, int64_t keep) {
+  const std::string where = "audit log " + path;
+  if (keep < 1) return Error::Invalid("audit log must keep at least one entry");
+  if (Status s = sqlite::CreateOwnerOnly(path); !s) return s.error();
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE | SQLITE_OPEN_NOFOLLOW,
+                           nullptr);
+  sqlite::DbHandle db(raw);
+  if (rc != SQLITE_OK) return sqlite::ErrorFrom(db.get(), rc, "cannot open " + where);
+  if (Status s = sqlite::Exec(db.get(), "PRAGMA busy_timeout = 5000"); !s) return Prefixed(s.error(), "cannot open " + where + ": ");
+  Result<sqlite::Identity> ident = sqlite::ReadIdentity(db.get(), where);
+  if (!ident) return ident.error();
+  if (!ident->fresh()) {
+    if (ident->application_id != kAuditApplicationId)
+      return Error::Conflict(where + " is an SQLite database but not a Clawhive audit log; refusing to use it");
+    if (ident->user_version > kLatest)
+      return Error::Conflict(where + " has schema " + std::to_string(ident->user_version) +
+                             ", newer than this supervisor; upgrade the supervisor");
+  }
+  Result<std::string> mode = sqlite::QueryText(db.get(), "PRAGMA journal_mode = WAL");
+  if (!mode || *mode != "wal") return Error::Unavailable("cannot switch " + where + " to WAL mode");
+  // NORMAL in WAL: an entry survives a crash of the supervisor; a power cut may lose the last ones.
+  if (Status s = sqlite::Exec(db.get(), "PRAGMA synchronous = NORMAL"); !s) return Prefixed(s.error(), where + ": ");
+  Result<int> version = schema::ApplyMigrations(db.get(), kMigrations);
+  if (!version) return Prefixed(version.error(), "cannot migrate " + where + ": ");
+  return std::unique_ptr<AuditLog>(new AuditLog(std::move(db), keep));
+}
+
+AuditLog::~AuditLog() = default;
+
+Result<int64_t> AuditLog::Append(const AuditEntry& e) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Result<Statement> st = Statement::Prepare(
+      db_.get(),
+      "INSERT INTO entries (at_ms, actor, role, tenant, action, target, address, status, result) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+  if (!st) return st.error();
+  Status s = Binder(*st).Int(e.at_ms).Text(e.actor).Text(e.role).Text(e.tenant).Text(e.action).Text(e.target)
+                 .Text(e.address).Int(e.status).Text(e.result).status();
+  if (!s) return s.error();
+  if (Status r = st->Run(); !r) return r.error();
+  int64_t id = sqlite3_last_insert_rowid(db_.get());
+  if (++appends_ % kPruneEvery == 0) {
+    Result<Statement> prune = Statement::Prepare(db_.get(), "DELETE FROM entries WHERE id <= ?1");
+    if (prune && prune->BindInt64(1, id - keep_)) (void)prune->Run();
+  }
+  return id;
+}
+
+Result<std::vector<AuditEntry>> AuditLog::Query(const AuditQuery& q) {
+  if (q.limit < 1 || q.limit > 1000) return Error::Invalid("limit must be between 1 and 1000");
+  std::lock_guard<std::mutex> lock(mu_);
+  Result<Statement> st = Statement::Prepare(
+      db_.get(),
+      "SELECT id, at_ms, actor, role, tenant, action, target, address, status, result FROM entries "
+      "WHERE (?1 = 0 OR id < ?1) AND (?2 = '' OR tenant = ?2) ORDER BY id DESC LIMIT ?3");
+  if (!st) return st.error();
+  if (Status s = Binder(*st).Int(q.before_id).Text(q.tenant).Int(static_cast<int64_t>(q.limit)).status(); !s)
+    return s.error();
+  std::vector<AuditEntry> out;
+  for (;;) {
+    Result<bool> row = st->Step();
+    if (!row) return row.error();
+    if (!*row) break;
+    out.push_back({st->ColumnInt64(0), st->ColumnInt64(1), st->ColumnText(2), st->ColumnText(3), st->ColumnText(4),
+                   st->ColumnText(5), st->ColumnText(6), st->ColumnText(7), static_cast<int>(st->ColumnInt64(8)),
+                   st->ColumnText(9)});
+  }
+  return out;
+}
+
+std::string ToCsv(const std::vector<AuditEntry>& entries) {
+  std::string out = "id,time_ms,actor,role,tenant,action,target,address,status,result\r\n";
+  for (const AuditEntry& e : entries) {
+    out += std::to_string(e.id) + "," + std::to_string(e.at_ms) + "," + CsvCell(e.actor) + "," + CsvCell(e.role) +
+           "," + CsvCell(e.tenant) + "," + CsvCell(e.action) + "," + CsvCell(e.target) + "," + CsvCell(e.address) +
+           "," + std::to_string(e.status) + "," + CsvCell(e.result) + "\r\n";
+  }
+  return out;
+}
+
+}  // namespace clawhive::audit

@@ -1,0 +1,57 @@
+// TempIdentity: a real identity store (and audit log) in a fresh temporary directory, with a cheap scrypt
+// cost for speed and the given token imported as the bootstrap operator token. Removed at destruction.
+#pragma once
+
+#include <stdlib.h>
+
+#include <boost/test/unit_test.hpp>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "supervisor/audit/audit_log.h"
+#include "supervisor/auth/identity.h"
+
+namespace clawhive::testing {
+
+inline int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+struct TempIdentity {
+  explicit TempIdentity(const std::string& bootstrap_token, auth::ThrottleOptions throttle = {}) {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "clawhive-identity-XXXXXX").string();
+    BOOST_REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
+    dir = tmpl;
+    auth::IdentityStoreOptions o;
+    o.db_path = dir + "/identity.db";
+    o.scrypt.n = 16;
+    o.throttle = throttle;
+    auto store = auth::IdentityStore::Open(o);
+    BOOST_REQUIRE_MESSAGE(store.ok(), (store.ok() ? "" : store.error().message));
+    auto id = (*store)->ImportBootstrapToken(bootstrap_token, NowMs());
+    BOOST_REQUIRE_MESSAGE(id.ok(), (id.ok() ? "" : id.error().message));
+    identity = std::make_unique<auth::Identity>(std::move(*store));
+    auto log = audit::AuditLog::Open(dir + "/audit.db");
+    BOOST_REQUIRE_MESSAGE(log.ok(), (log.ok() ? "" : log.error().message));
+    audit = std::move(*log);
+  }
+  ~TempIdentity() {
+    identity.reset();
+    audit.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+  template <typename Fn>
+  decltype(auto) With(Fn&& fn) {
+    return identity->With(std::forward<Fn>(fn));
+  }
+
+  std::string dir;
+  std::unique_ptr<auth::Identity> identity;
+  std::unique_ptr<audit::AuditLog> audit;
+};
+
+}  // namespace clawhive::testing
