@@ -21,6 +21,8 @@
 #include "supervisor/config/config.h"
 #include "supervisor/core/event_log.h"
 #include "supervisor/core/loop_tenant_service.h"
+#include "supervisor/core/proxy_tokens.h"
+#include "supervisor/meter/ledger.h"
 #include "supervisor/core/posix_host.h"
 #include "supervisor/core/secret_manager.h"
 #include "supervisor/core/supervisor.h"
@@ -121,7 +123,14 @@ int main(int argc, char** argv) {
   HttpProber prober(**loop);
   Supervisor supervisor(*config, **store, **units, host, **loop, prober, log);
   SecretManager secrets(**vault, supervisor, **store, host, log);
-  supervisor.BeforeStart([&secrets](const std::string& id) { secrets.Deliver(id); });
+  // The metering proxy's books (shared with clawhive-proxy) and each tenant's token for it.
+  auto ledger = meter::Ledger::Open(config->state_dir + "/meter.db");
+  if (!ledger) return Fail(log, 1, "meter database: " + ledger.error().message);
+  ProxyTokens proxy_tokens(**vault, **ledger, **store);
+  supervisor.BeforeStart([&secrets, &proxy_tokens, &log](const std::string& id) {
+    if (Status s = proxy_tokens.Ensure(id, WallMs()); !s) log.Write(LOG_ERR, id, "proxy token: " + s.error().message);
+    secrets.Deliver(id);
+  });
   if (Status s = supervisor.Init(); !s) return Fail(log, 1, "start-up: " + s.error().message);
   secrets.Init();
 
@@ -135,8 +144,9 @@ int main(int argc, char** argv) {
   auth::Identity identity(std::move(*identity_store));
   auto audit_log = audit::AuditLog::Open(config->state_dir + "/audit.db");
   if (!audit_log) return Fail(log, 1, "audit log: " + audit_log.error().message);
-  supervisor.OnDeleted([&secrets, &identity, &log](const std::string& id) {
+  supervisor.OnDeleted([&secrets, &identity, &proxy_tokens, &log](const std::string& id) {
     secrets.OnTenantDeleted(id);
+    if (Status s = proxy_tokens.Remove(id); !s) log.Write(LOG_ERR, id, "removing the proxy token: " + s.error().message);
     if (Status s = identity.With([&](auto& store) { return store->DeleteTenant(id, WallMs()); }); !s)
       log.Write(LOG_ERR, id, "removing the tenant's users and tokens: " + s.error().message);
   });
@@ -155,6 +165,7 @@ int main(int argc, char** argv) {
   api_options.audit = audit_log->get();
   api_options.branding = {config->product_name, config->primary_color};
   api_options.console_dir = config->console_dir;
+  api_options.ledger = ledger->get();
   api_options.tls.cert_file = cert->cert_file;
   api_options.tls.key_file = cert->key_file;
   ApiServer api(service, &secret_service, api_options);

@@ -116,6 +116,7 @@ struct ApiServer::Impl {
       : options(std::move(opts)),
         context{svc, secrets, IdentityOrNone(), options.audit, options.branding, options.console_dir, WallMs},
         authenticator(IdentityOrNone()) {
+    context.ledger = options.ledger;
     api::AddAllRoutes(router, context);
   }
 

@@ -31,6 +31,9 @@ class TenantService;
 namespace audit {
 class AuditLog;
 }
+namespace meter {
+class Ledger;
+}
 
 struct ApiServerOptions {
   std::string address = "127.0.0.1";  // IPv4 or IPv6 literal (or a resolvable host name)
@@ -39,6 +42,7 @@ struct ApiServerOptions {
   // is imported into it by the caller as the first operator token.
   auth::Identity* identity = nullptr;
   audit::AuditLog* audit = nullptr;   // every state change is recorded here when set
+  meter::Ledger* ledger = nullptr;    // budgets, model usage, providers; nullptr: those routes answer 503
   api::BrandingDefaults branding;
   std::string console_dir;            // the console's static files; "" = no console
   size_t max_body = 1 << 20;          // larger request bodies get 413

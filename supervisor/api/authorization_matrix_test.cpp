@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "supervisor/api/api_server.h"
+#include "supervisor/meter/ledger.h"
 #include "unit/fake_secret_service.h"
 #include "unit/fake_tenant_service.h"
 #include "unit/openapi_doc.h"
@@ -56,6 +57,7 @@ struct World {
   std::string console_dir;
   std::map<std::string, int64_t> token_ids;  // tenant -> id of a token of that tenant
   std::string admin_token, viewer_token;
+  std::unique_ptr<meter::Ledger> ledger;
   std::unique_ptr<ApiServer> server;
 
   World() {
@@ -77,6 +79,18 @@ struct World {
       token_ids["own"] = v->id;
       token_ids["other"] = o->id;
     });
+    ledger = std::move(meter::Ledger::Open(ids.dir + "/meter.db").value());
+    for (const char* t : {"own", "other"}) {  // each tenant has spent something
+      auto r = ledger->Reserve(t, 100, 10, now);
+      BOOST_REQUIRE(r.ok());
+      meter::UsageRecord u;
+      u.at_ms = now;
+      u.provider = "p";
+      u.model = "m";
+      u.cost_micros = 50;
+      u.status = 200;
+      BOOST_REQUIRE(ledger->Settle(*r, u).ok());
+    }
     console_dir = ids.dir + "/console";
     std::filesystem::create_directory(console_dir);
     std::ofstream(console_dir + "/index.html") << "<!doctype html><title>console</title>";
@@ -87,6 +101,7 @@ struct World {
     o.identity = ids.identity.get();
     o.audit = ids.audit.get();
     o.console_dir = console_dir;
+    o.ledger = ledger.get();
     o.threads = 2;
     o.plain_http_revokes_tokens = false;  // plain loopback HTTP in this test; TLS has its own
     server = std::make_unique<ApiServer>(tenants, &secrets, o);

@@ -1,5 +1,7 @@
 #include "supervisor/api/metrics.h"
 
+#include "supervisor/meter/ledger.h"
+
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
@@ -107,6 +109,36 @@ std::string RenderMetrics(const std::vector<TenantStatus>& tenants) {
         out += ",phase=\"" + EscapeLabelValue(t->phase) + "\"";
       }
       out += "} " + *v + "\n";
+    }
+  }
+  return out;
+}
+
+std::string RenderMeterMetrics(const std::vector<meter::Totals>& totals) {
+  struct Family {
+    const char* name;
+    const char* help;
+    double (*value)(const meter::Totals&);
+  };
+  static const Family kFamilies[] = {
+      {"clawhive_tenant_model_spend", "Model spend in the tenant's current budget period, in currency units.",
+       [](const meter::Totals& t) { return static_cast<double>(t.spent_micros) / 1e6; }},
+      {"clawhive_tenant_model_budget", "The tenant's budget for the period, in currency units (0 = none).",
+       [](const meter::Totals& t) { return static_cast<double>(t.limit_micros) / 1e6; }},
+      {"clawhive_tenant_model_requests", "Model requests in the tenant's current budget period.",
+       [](const meter::Totals& t) { return static_cast<double>(t.requests); }},
+      {"clawhive_tenant_model_prompt_tokens", "Prompt tokens in the tenant's current budget period.",
+       [](const meter::Totals& t) { return static_cast<double>(t.prompt_tokens); }},
+      {"clawhive_tenant_model_completion_tokens", "Completion tokens in the tenant's current budget period.",
+       [](const meter::Totals& t) { return static_cast<double>(t.completion_tokens); }},
+  };
+  std::string out;
+  char buf[64];
+  for (const Family& f : kFamilies) {
+    out += std::string("# HELP ") + f.name + " " + f.help + "\n# TYPE " + f.name + " gauge\n";
+    for (const meter::Totals& t : totals) {
+      std::snprintf(buf, sizeof buf, "%.6g", f.value(t));
+      out += std::string(f.name) + "{tenant=\"" + EscapeLabelValue(t.tenant) + "\"} " + buf + "\n";
     }
   }
   return out;

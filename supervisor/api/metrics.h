@@ -8,6 +8,10 @@
 
 #include "supervisor/core/tenant_service.h"
 
+namespace clawhive::meter {
+struct Totals;
+}
+
 namespace clawhive::api {
 
 inline constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
@@ -15,6 +19,10 @@ inline constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; c
 // All metric families, each with # HELP and # TYPE, tenants in id order. A figure systemd did not report
 // (an unset optional) is left out rather than shown as 0.
 std::string RenderMetrics(const std::vector<TenantStatus>& tenants);
+
+// The metering proxy's per-tenant totals for each tenant's current budget period (gauges: they restart
+// with each period): spend, budget, requests and tokens.
+std::string RenderMeterMetrics(const std::vector<meter::Totals>& totals);
 
 // Label value escaping per the format: backslash, double quote and newline are escaped; invalid UTF-8
 // becomes U+FFFD (the format requires UTF-8).

@@ -16,6 +16,9 @@ class TenantService;
 namespace audit {
 class AuditLog;
 }
+namespace meter {
+class Ledger;
+}
 }  // namespace clawhive
 
 namespace clawhive::api {
@@ -36,6 +39,7 @@ struct RouteContext {
   std::string console_dir;           // the console's static files; "" = no console
   std::function<int64_t()> now_ms;   // wall clock, unix ms
   int64_t session_max_age_s = 12 * 60 * 60;
+  meter::Ledger* ledger = nullptr;   // nullptr: metering routes answer 503
 };
 
 void AddTenantRoutes(Router& r, RouteContext& ctx);    // tenants, incidents, usage, system, metrics, health
@@ -43,6 +47,7 @@ void AddSessionRoutes(Router& r, RouteContext& ctx);   // sign in/out, own passw
 void AddIdentityRoutes(Router& r, RouteContext& ctx);  // users and API tokens, platform and per tenant
 void AddAuditRoutes(Router& r, RouteContext& ctx);
 void AddConsoleRoutes(Router& r, RouteContext& ctx);   // branding and the console's files
+void AddMeterRoutes(Router& r, RouteContext& ctx);     // budgets, model usage, billing, providers
 
 // Builds the whole table (as ApiServer serves it); for the server, the OpenAPI walker and tests.
 void AddAllRoutes(Router& r, RouteContext& ctx);

@@ -11,6 +11,14 @@
 namespace clawhive::api {
 namespace {
 
+// CLAWHIVE_* secrets (the proxy token) are the appliance's own: replacing or deleting one would cut the
+// agent off from its model provider.
+Status NotManaged(const std::string& name) {
+  if (name.rfind("CLAWHIVE_", 0) == 0)
+    return Error::Conflict("secret '" + name + "' is managed by the appliance and cannot be changed here");
+  return Status::Ok();
+}
+
 constexpr size_t kDefaultRotationLimit = 100;
 constexpr size_t kMaxRotationLimit = 1000;
 
@@ -109,13 +117,17 @@ void AddSecretRoutes(Router& r, SecretService* svc) {
          })});
   r.Add({"PUT", "/v1/tenants/{id}/secrets/{name}", Access::kTenantWrite, BodyKind::kJson, {},
          With(svc, [](SecretService& s, const ApiCall& c) {
+           if (Status m = NotManaged(c.params[1]); !m) return ApiReply::Fail(m.error());
            const std::string location = "/v1/tenants/" + c.params[0] + "/secrets/" + c.params[1];
            return Put(s, c.body, Scope::Tenant(c.params[0]), c.params[1], location);
          })});
   r.Add({"GET", "/v1/tenants/{id}/secrets/{name}", Access::kTenantRead, BodyKind::kNone, {},
          With(svc, [](SecretService& s, const ApiCall& c) { return Get(s, Scope::Tenant(c.params[0]), c.params[1]); })});
   r.Add({"DELETE", "/v1/tenants/{id}/secrets/{name}", Access::kTenantWrite, BodyKind::kNone, {},
-         With(svc, [](SecretService& s, const ApiCall& c) { return Delete(s, Scope::Tenant(c.params[0]), c.params[1]); })});
+         With(svc, [](SecretService& s, const ApiCall& c) {
+           if (Status m = NotManaged(c.params[1]); !m) return ApiReply::Fail(m.error());
+           return Delete(s, Scope::Tenant(c.params[0]), c.params[1]);
+         })});
 
   // Platform scope: model provider keys, never delivered to agents.
   r.Add({"GET", "/v1/platform/secrets", Access::kOperator, BodyKind::kNone, {},

@@ -7,6 +7,7 @@
 #include "supervisor/api/secret_routes.h"
 #include "supervisor/api/tenant_json.h"
 #include "supervisor/core/tenant_service.h"
+#include "supervisor/meter/ledger.h"
 #include "supervisor/tenant/tenant.h"
 
 namespace clawhive::api {
@@ -144,12 +145,15 @@ void AddTenantRoutes(Router& r, RouteContext& ctx) {
            if (!s) return ApiReply::Fail(s.error());
            return ApiReply::Json(200, SystemToJson(*s));
          }});
-  r.Add({"GET", "/metrics", Access::kOperator, BodyKind::kNone, {}, [&svc](const ApiCall&) {
+  r.Add({"GET", "/metrics", Access::kOperator, BodyKind::kNone, {}, [&svc, &ctx](const ApiCall&) {
            Result<std::vector<TenantStatus>> list = svc.List();
            if (!list) return ApiReply::Fail(list.error());
            ApiReply reply;
            reply.content_type = kMetricsContentType;
            reply.body = RenderMetrics(*list);
+           if (ctx.ledger != nullptr) {
+             if (auto totals = ctx.ledger->AllTotals(ctx.now_ms())) reply.body += RenderMeterMetrics(*totals);
+           }
            return reply;
          }});
 }
@@ -161,6 +165,7 @@ void AddAllRoutes(Router& r, RouteContext& ctx) {
   AddSecretRoutes(r, ctx.secrets);
   AddIdentityRoutes(r, ctx);
   AddAuditRoutes(r, ctx);
+  AddMeterRoutes(r, ctx);
 }
 
 }  // namespace clawhive::api

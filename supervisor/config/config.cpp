@@ -290,6 +290,7 @@ class Loader {
   bool Listen(const YAML::Node& key, const YAML::Node& value, const std::string& path, std::string* address,
               uint16_t* port);
   bool PlainHttp(const YAML::Node& key, const YAML::Node& value, const std::string& path, Config* c);
+  bool ProxyListen(const YAML::Node& key, const YAML::Node& value, const std::string& path, Config* c);
   bool Color(const YAML::Node& key, const YAML::Node& value, const std::string& path, std::string* out);
   bool Name(const YAML::Node& key, const YAML::Node& value, const std::string& path, std::string* out);
   bool UidRange(const YAML::Node& key, const YAML::Node& value, const std::string& path, Config* c);
@@ -526,6 +527,19 @@ bool Loader::PlainHttp(const YAML::Node& key, const YAML::Node& value, const std
   return true;
 }
 
+// Agents may reach only 127.0.0.1 and ::1 (IPAddressAllow= in the agent unit): the proxy must be there.
+bool Loader::ProxyListen(const YAML::Node& key, const YAML::Node& value, const std::string& path, Config* c) {
+  std::string host;
+  uint16_t port = 0;
+  if (!Listen(key, value, path, &host, &port)) return false;
+  if (host != "127.0.0.1" && host != "::1")
+    return Fail(value.Mark(), path + ": the proxy must listen on 127.0.0.1 or [::1] (the only addresses agents may reach), got '" +
+                                  Echo(host) + "'");
+  c->proxy_address = host;
+  c->proxy_port = port;
+  return true;
+}
+
 bool Loader::Color(const YAML::Node& key, const YAML::Node& value, const std::string& path, std::string* out) {
   std::string s;
   if (!Text(key, value, path, "a colour such as #1f6feb", false, &s)) return false;
@@ -682,6 +696,10 @@ bool Loader::Load(const YAML::Node& root, Config* c) {
                        {"product_name", [=, this](N k, N v, S p) { return Name(k, v, p, &c->product_name); }},
                        {"primary_color", [=, this](N k, N v, S p) { return Color(k, v, p, &c->primary_color); }},
                    })},
+      {"proxy", section({
+                    {"listen", [=, this](N k, N v, S p) { return ProxyListen(k, v, p, c); }},
+                    {"threads", [=, this](N k, N v, S p) { return Integer(k, v, p, 4, 4096, &c->proxy_threads); }},
+                })},
       {"usage", section({
                     {"interval", [=, this](N k, N v, S p) { return Duration(k, v, p, &c->usage_interval_ms); }},
                     {"history", [=, this](N k, N v, S p) { return Integer(k, v, p, 2, 100000, &c->usage_history); }},

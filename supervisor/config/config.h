@@ -58,6 +58,10 @@ struct Config {
   uint64_t trial_soak_ms = 10000;      // a health-gated restart (secret rotation) must stay up this long
   // vault:
   bool vault_seal_kek = false;  // vault.seal_kek: new KEK versions sealed with systemd-creds (kek-<n>.cred)
+  // proxy: the metering model proxy (clawhive-proxy), loopback only: agents reach it and nothing else
+  std::string proxy_address = "127.0.0.1";
+  uint16_t proxy_port = 8480;
+  uint64_t proxy_threads = 64;
   // usage: each tenant's memory/CPU/tasks sampled every interval, the last `history` samples kept
   uint64_t usage_interval_ms = 10000;
   uint64_t usage_history = 360;

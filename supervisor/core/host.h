@@ -1,8 +1,9 @@
 // Host: the supervisor's touchpoints with the OS other than systemd: accounts, files, the clock of the
-// wall, and kernel OOM counters. PosixHost is the real one; tests use FakeHost (tests/unit/fake_host.h).
+// wall, kernel OOM counters, and the kernel's small stat files (cgroupfs, /proc) usage figures come from. PosixHost is the real one; tests use FakeHost (tests/unit/fake_host.h).
 // Called on the event-loop thread only.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -15,9 +16,9 @@ class Host {
  public:
   virtual ~Host() = default;
 
-  // Creates the static system user `name` with `uid` (and a group of the same name), no login shell,
-  // home `home` (not created). Succeeds if it already exists with that uid; kConflict if it exists with
-  // another uid or the uid belongs to someone else.
+  // Creates the static system user `name` with `uid` (and a group of the same name with gid = uid), no
+  // login shell, home `home` (not created). Succeeds if it already exists with that uid; kConflict if it
+  // exists with another uid or the uid (or gid) belongs to someone else.
   virtual Status EnsureUser(const std::string& name, uint32_t uid, const std::string& home) = 0;
   virtual Status RemoveUser(const std::string& name) = 0;  // ok if absent
 
@@ -29,6 +30,11 @@ class Host {
   // Removes a directory tree; ok if absent. Refuses paths that are not absolute or contain "..".
   virtual Status RemoveTree(const std::string& path) = 0;
   virtual bool Exists(const std::string& path) = 0;
+  // Reads a small file whole, such as a cgroup counter or /proc/stat: one open, read to the end, close;
+  // at most kMaxReadBytes (more is kTooLarge). kNotFound if it does not exist, kUnavailable on other
+  // failures. Cheap enough to call thousands of times per sampling interval.
+  virtual Result<std::string> ReadFile(const std::string& path) = 0;
+  static constexpr size_t kMaxReadBytes = 1 << 20;
 
   virtual int64_t WallMs() = 0;  // unix time in ms
 

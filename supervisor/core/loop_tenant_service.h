@@ -61,6 +61,12 @@ class LoopTenantService : public TenantService {
   Result<std::vector<Incident>> Incidents(const std::string& tenant, size_t limit) override {
     return Call<Result<std::vector<Incident>>>([=, this] { return sup_.Incidents(tenant, limit); });
   }
+  Result<UsageHistory> Usage(const std::string& id) override {
+    return Call<Result<UsageHistory>>([=, this] { return sup_.Usage(id); });
+  }
+  Result<SystemStatus> System() override {
+    return Call<Result<SystemStatus>>([this] { return sup_.System(); });
+  }
 
  private:
   template <typename R, typename F>

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <grp.h>
 #include <pwd.h>
 #include <spawn.h>
 #include <sys/stat.h>
@@ -83,7 +84,15 @@ Status PosixHost::EnsureUser(const std::string& name, uint32_t uid, const std::s
   }
   if (passwd* pw = getpwuid(uid))
     return Error::Conflict("uid " + std::to_string(uid) + " already belongs to " + pw->pw_name);
-  return RunProgram({"/usr/sbin/useradd", "--system", "--uid", std::to_string(uid), "--user-group",
+  if (group* gr = getgrgid(uid))
+    return Error::Conflict("gid " + std::to_string(uid) + " already belongs to group " + gr->gr_name);
+  // The group gets gid = uid. Left to itself, useradd --system takes group ids from SYS_GID_MIN..MAX
+  // (101-999 on Debian), which run out after ~900 tenants; the -K overrides pin both ids (and spare the
+  // "uid greater than SYS_UID_MAX" warning).
+  std::string id = std::to_string(uid);
+  return RunProgram({"/usr/sbin/useradd", "--system", "--uid", id, "--user-group",
+                     "-K", "SYS_UID_MIN=" + id, "-K", "SYS_UID_MAX=" + id,
+                     "-K", "SYS_GID_MIN=" + id, "-K", "SYS_GID_MAX=" + id,
                      "--no-create-home", "--home-dir", home, "--shell", "/usr/sbin/nologin",
                      "--comment", "Clawhive tenant", name});
 }
@@ -148,6 +157,35 @@ Status PosixHost::RemoveTree(const std::string& path) {
 bool PosixHost::Exists(const std::string& path) {
   struct stat st;
   return lstat(path.c_str(), &st) == 0;
+}
+
+Result<std::string> PosixHost::ReadFile(const std::string& path) {
+  // Plain syscalls, no iostream: the usage sampler reads a few thousand of these per interval.
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return Error::NotFound(path + " does not exist");
+    return Errno("opening " + path);
+  }
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      // A cgroup removed between open and read reports ENODEV: gone, as if it never was.
+      Error e = errno == ENODEV ? Error::NotFound(path + " is gone") : Errno("reading " + path);
+      close(fd);
+      return e;
+    }
+    if (n == 0) break;
+    if (out.size() + static_cast<size_t>(n) > kMaxReadBytes) {
+      close(fd);
+      return Error{ErrorCode::kTooLarge, path + " is larger than " + std::to_string(kMaxReadBytes) + " bytes"};
+    }
+    out.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  return out;
 }
 
 int64_t PosixHost::WallMs() {

@@ -18,6 +18,7 @@ class PosixHost : public Host {
   Status MakeDir(const std::string& path, uint32_t mode) override;
   Status RemoveTree(const std::string& path) override;
   bool Exists(const std::string& path) override;
+  Result<std::string> ReadFile(const std::string& path) override;
   int64_t WallMs() override;
   bool IsEphemeralPort(uint16_t port) override;
   bool PortInUse(uint16_t port) override;

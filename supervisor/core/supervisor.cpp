@@ -5,6 +5,8 @@
 #include <syslog.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <iterator>
 #include <memory>
 
 #include "supervisor/core/tenant_rules.h"
@@ -39,7 +41,9 @@ Supervisor::Supervisor(const Config& config, Store& store, UnitManager& units, H
     : config_(config), store_(store), units_(units), host_(host), loop_(loop), prober_(prober),
       log_(log),
       policy_(config.immediate_restarts, config.backoff_initial_ms, config.backoff_max_ms,
-              config.quarantine_after, config.crash_window_ms) {}
+              config.quarantine_after, config.crash_window_ms),
+      sampler_(host, loop, config.usage_interval_ms, config.usage_history),
+      started_ms_(loop.NowMs()) {}
 
 Supervisor::~Supervisor() {
   // The subscription must not outlive us: unit events after this point go nowhere.
@@ -67,12 +71,30 @@ std::string Supervisor::PhaseOf(const std::string& id) const {
   return it == rt_.end() ? "" : PhaseName(it->second.phase);
 }
 
-std::optional<uint64_t> Supervisor::OomKills(const std::string& id) {
+const std::string& Supervisor::ControlGroup(const std::string& id, Runtime& rt) {
   // The cgroup path as systemd reports it: under a container or a delegated subtree it is not simply
-  // /clawhive.slice/<slice>.
-  auto st = units_.GetState(TenantNames::Slice(id));
-  if (!st || st->control_group.empty()) return std::nullopt;
-  return host_.OomKills(st->control_group);
+  // /clawhive.slice/<slice>. Fixed for the life of this systemd once the slice was first realized.
+  if (rt.control_group.empty()) {
+    if (auto st = units_.GetState(TenantNames::Slice(id))) rt.control_group = st->control_group;
+  }
+  return rt.control_group;
+}
+
+std::optional<uint64_t> Supervisor::OomKills(const std::string& id, Runtime& rt) {
+  const std::string& cg = ControlGroup(id, rt);
+  if (cg.empty()) return std::nullopt;
+  return host_.OomKills(cg);
+}
+
+std::vector<UsageSampler::Target> Supervisor::SampleTargets() {
+  std::vector<UsageSampler::Target> out;
+  out.reserve(rt_.size());
+  for (auto& [id, rt] : rt_) {
+    if (IsDown(rt.active_state)) continue;  // nothing runs in the slice: no figures to chart
+    const std::string& cg = ControlGroup(id, rt);  // known from the start or adoption, as a rule
+    if (!cg.empty()) out.push_back({id, cg});
+  }
+  return out;
 }
 
 // ---- start-up and reconciliation ---------------------------------------------------------------
@@ -85,9 +107,14 @@ Status Supervisor::Init() {
   if (Status s = units_.SetSliceLimits(TenantNames::kParentSlice, parent); !s) return s;
   auto tenants = store_.ListTenants();
   if (!tenants) return tenants.error();
-  for (const Tenant& t : *tenants) Reconcile(t, rt_[t.id]);
+  for (const Tenant& t : *tenants) {
+    Runtime& rt = rt_[t.id];
+    rt.tenant = t;
+    Reconcile(t, rt);
+  }
   SweepOrphans();
   Log(LOG_INFO, "", "reconciled " + std::to_string(tenants->size()) + " tenants");
+  sampler_.Start([this] { return SampleTargets(); });
   return Status::Ok();
 }
 
@@ -98,6 +125,7 @@ void Supervisor::Reconcile(const Tenant& t, Runtime& rt) {
   rt.port = t.port;
   rt.health_path = t.agent.health_path;
   if (st) {
+    rt.sub_state = st->sub_state;
     rt.main_pid = st->main_pid;
     rt.result = st->result;
     rt.exit_kind = st->exit_kind;
@@ -116,7 +144,7 @@ void Supervisor::Reconcile(const Tenant& t, Runtime& rt) {
     // Adopt: the agent kept running while the supervisor was away. Probe it; never restart it.
     rt.phase = Phase::kStarting;
     rt.start_mono = loop_.NowMs();
-    rt.oom_baseline = OomKills(t.id);
+    rt.oom_baseline = OomKills(t.id, rt);
     Log(LOG_INFO, t.id, "adopted running agent, pid " + std::to_string(rt.main_pid));
     SchedulePoke(t.id, 0, /*startup=*/true);
   } else if (active == "failed") {
@@ -150,10 +178,16 @@ void Supervisor::OnUnitEvent(const UnitEvent& ev) {
   if (ev.exit_kind) rt.exit_kind = *ev.exit_kind;
   if (ev.exit_status) rt.exit_status = *ev.exit_status;
   if (ev.main_pid) rt.main_pid = *ev.main_pid;
+  if (ev.sub_state) rt.sub_state = *ev.sub_state;
   if (!ev.active_state) return;
   std::string before = rt.active_state;
   rt.active_state = *ev.active_state;
   if (!IsDown(rt.active_state)) rt.start_pending = false;
+  if (!IsDown(rt.active_state) && IsDown(before)) {
+    // Just started: its first figures within a second, not at the next tick.
+    if (const std::string& cg = ControlGroup(*id, rt); !cg.empty()) sampler_.SampleSoon(*id, cg);
+    return;
+  }
   if (!IsDown(rt.active_state) || IsDown(before)) return;
   auto t = Load(*id);
   if (!t) return;
@@ -189,7 +223,7 @@ void Supervisor::HandleCrash(const Tenant& t, Runtime& rt) {
   Incident inc;
   inc.tenant = t.id;
   inc.at_ms = host_.WallMs();
-  std::optional<uint64_t> ooms = OomKills(t.id);
+  std::optional<uint64_t> ooms = OomKills(t.id, rt);
   Log(LOG_DEBUG, t.id, "memory limit counter " + (rt.oom_baseline ? std::to_string(*rt.oom_baseline) : "-") +
                            " -> " + (ooms ? std::to_string(*ooms) : "-") + ", result " + rt.result);
   if (!rt.pending_cause.empty()) {
@@ -257,7 +291,7 @@ void Supervisor::HandleCrash(const Tenant& t, Runtime& rt) {
     Tenant q = t;
     q.quarantined = true;
     q.updated_at = host_.WallMs() / 1000;
-    if (Status s = store_.UpdateTenant(q); !s) Log(LOG_ERR, t.id, s.error().message);
+    if (Status s = Save(q); !s) Log(LOG_ERR, t.id, s.error().message);
     // Not started at boot either, until an operator starts it again.
     if (Status s = units_.Disable(TenantNames::Service(t.id)); !s) Log(LOG_ERR, t.id, s.error().message);
   }
@@ -276,7 +310,7 @@ void Supervisor::StartAgent(const std::string& id) {
   rt.healthy = false;
   rt.probe_failures = 0;
   rt.start_mono = loop_.NowMs();
-  rt.oom_baseline = OomKills(id);
+  rt.oom_baseline = OomKills(id, rt);
   // A failed unit keeps its Result until reset; clear it so the next crash is read fresh.
   rt.result.clear();
   rt.exit_kind = ExitKind::kNone;
@@ -425,11 +459,16 @@ void Supervisor::Deprovision(const std::string& id, bool remove_workspace) {
 
 // ---- TenantService ----------------------------------------------------------------------------
 
-Result<Tenant> Supervisor::Load(const std::string& id) {
-  auto t = store_.GetTenant(id);
-  if (!t) return t.error();
-  if (!t->has_value()) return Error::NotFound("no tenant '" + id + "'");
-  return std::move(**t);
+Result<Tenant> Supervisor::Load(const std::string& id) const {
+  auto it = rt_.find(id);
+  if (it == rt_.end()) return Error::NotFound("no tenant '" + id + "'");
+  return it->second.tenant;
+}
+
+Status Supervisor::Save(const Tenant& t) {
+  if (Status s = store_.UpdateTenant(t); !s) return s;
+  if (auto it = rt_.find(t.id); it != rt_.end()) it->second.tenant = t;
+  return Status::Ok();
 }
 
 Result<TenantStatus> Supervisor::Create(const std::string& id, const TenantPatch& patch) {
@@ -470,7 +509,9 @@ Result<TenantStatus> Supervisor::Create(const std::string& id, const TenantPatch
     return s.error();
   }
   Runtime& rt = rt_[id];
+  rt.tenant = t;
   rt.active_state = "inactive";
+  rt.sub_state = "dead";
   Log(LOG_INFO, id, "created (port " + std::to_string(t.port) + ", uid " + std::to_string(t.uid) + ")");
   if (host_.IsEphemeralPort(t.port))
     Log(LOG_WARNING, id, "port " + std::to_string(t.port) + " is in the kernel's ephemeral port range: the agent "
@@ -480,49 +521,46 @@ Result<TenantStatus> Supervisor::Create(const std::string& id, const TenantPatch
     StartAgent(id);
     rt.restarts = 0;  // the first start is not a restart
   }
-  return StatusOf(t);
+  return StatusOf(id);
 }
 
 Result<std::vector<TenantStatus>> Supervisor::List() {
-  auto tenants = store_.ListTenants();
-  if (!tenants) return tenants.error();
   std::vector<TenantStatus> out;
-  out.reserve(tenants->size());
-  for (const Tenant& t : *tenants) {
-    auto st = StatusOf(t);
-    if (!st) return st.error();
-    out.push_back(std::move(*st));
-  }
+  out.reserve(rt_.size());
+  for (const auto& [id, rt] : rt_) out.push_back(StatusOf(rt));  // by id, as the store orders them
   return out;
 }
 
 Result<TenantStatus> Supervisor::Get(const std::string& id) {
   if (Status s = ValidateTenantId(id); !s) return s.error();
-  auto t = Load(id);
-  if (!t) return t.error();
-  return StatusOf(*t);
+  return StatusOf(id);
 }
 
-Result<TenantStatus> Supervisor::StatusOf(const Tenant& t) {
+Result<TenantStatus> Supervisor::StatusOf(const std::string& id) const {
+  auto it = rt_.find(id);
+  if (it == rt_.end()) return Error::NotFound("no tenant '" + id + "'");
+  return StatusOf(it->second);
+}
+
+TenantStatus Supervisor::StatusOf(const Runtime& rt) const {
   TenantStatus st;
-  st.tenant = t;
-  auto it = rt_.find(t.id);
-  if (it != rt_.end()) {
-    st.phase = PhaseName(it->second.phase);
-    st.restarts = it->second.restarts;
-    st.healthy = it->second.healthy;
-  } else {
-    st.phase = "stopped";
+  st.tenant = rt.tenant;
+  st.phase = PhaseName(rt.phase);
+  st.restarts = rt.restarts;
+  st.healthy = rt.healthy;
+  st.active_state = rt.active_state;
+  st.sub_state = rt.sub_state;
+  st.main_pid = rt.main_pid;
+  // What we set on the slice (SetUnitProperties persists it), which is what systemd reports for it.
+  if (rt.tenant.resources.memory_max != 0) st.memory_max = rt.tenant.resources.memory_max;
+  // Figures of a running agent only: those of one that is gone would be stale.
+  if (!IsDown(rt.active_state)) {
+    if (const UsageSampler::Latest* u = sampler_.LatestOf(rt.tenant.id)) {
+      st.memory_current = u->memory_bytes;
+      st.cpu_usage_nsec = u->cpu_nsec;
+      st.tasks_current = u->tasks;
+    }
   }
-  if (auto u = units_.GetState(TenantNames::Service(t.id))) {
-    st.active_state = u->active_state;
-    st.sub_state = u->sub_state;
-    st.main_pid = u->main_pid;
-    st.memory_current = u->memory_current;
-    st.cpu_usage_nsec = u->cpu_usage_nsec;
-    st.tasks_current = u->tasks_current;
-  }
-  if (auto s = units_.GetState(TenantNames::Slice(t.id))) st.memory_max = s->memory_max;
   return st;
 }
 
@@ -546,6 +584,7 @@ Result<TenantStatus> Supervisor::Update(const std::string& id, const TenantPatch
     if (Status s = tx->commit(); !s) return s.error();
   }
   Runtime& rt = rt_[id];
+  rt.tenant = t;
   bool agent_changed = t.port != old->port || t.agent.exec != old->agent.exec ||
                        t.agent.args != old->agent.args || t.agent.env != old->agent.env ||
                        t.agent.health_path != old->agent.health_path;
@@ -554,8 +593,7 @@ Result<TenantStatus> Supervisor::Update(const std::string& id, const TenantPatch
     return Stop(id);
   }
   if (agent_changed && t.desired == DesiredState::kRunning && !t.quarantined) return Restart(id);
-  (void)rt;
-  return StatusOf(t);
+  return StatusOf(id);
 }
 
 Result<TenantStatus> Supervisor::Start(const std::string& id) {
@@ -566,7 +604,7 @@ Result<TenantStatus> Supervisor::Start(const std::string& id) {
     t->desired = DesiredState::kRunning;
     t->quarantined = false;
     t->updated_at = host_.WallMs() / 1000;
-    if (Status s = store_.UpdateTenant(*t); !s) return s.error();
+    if (Status s = Save(*t); !s) return s.error();
   }
   if (Status s = units_.Enable(TenantNames::Service(id)); !s) return s.error();
   Runtime& rt = rt_[id];
@@ -578,7 +616,7 @@ Result<TenantStatus> Supervisor::Start(const std::string& id) {
     StartAgent(id);
   }
   Log(LOG_INFO, id, "start requested");
-  return StatusOf(*t);
+  return StatusOf(id);
 }
 
 void Supervisor::StopAgent(const std::string& id, Runtime& rt) {
@@ -604,6 +642,7 @@ void Supervisor::StopAgent(const std::string& id, Runtime& rt) {
     r.expect_stop = false;
     r.start_pending = false;
     r.active_state = st->active_state;
+    r.sub_state = st->sub_state;
     FinishStop(id, r);
   });
 }
@@ -629,14 +668,14 @@ Result<TenantStatus> Supervisor::Stop(const std::string& id) {
   if (t->desired != DesiredState::kStopped) {
     t->desired = DesiredState::kStopped;
     t->updated_at = host_.WallMs() / 1000;
-    if (Status s = store_.UpdateTenant(*t); !s) return s.error();
+    if (Status s = Save(*t); !s) return s.error();
   }
   (void)units_.Disable(TenantNames::Service(id));
   Runtime& rt = rt_[id];
   rt.start_after_stop = false;
   StopAgent(id, rt);
   Log(LOG_INFO, id, "stop requested");
-  return StatusOf(*t);
+  return StatusOf(id);
 }
 
 Result<TenantStatus> Supervisor::Restart(const std::string& id) {
@@ -648,7 +687,7 @@ Result<TenantStatus> Supervisor::Restart(const std::string& id) {
   rt.start_after_stop = true;
   StopAgent(id, rt);
   Log(LOG_INFO, id, "restart requested");
-  return StatusOf(*t);
+  return StatusOf(id);
 }
 
 void Supervisor::DeleteAsync(const std::string& id, bool remove_workspace, std::function<void(Status)> done) {
@@ -663,8 +702,10 @@ void Supervisor::DeleteAsync(const std::string& id, bool remove_workspace, std::
     auto it = rt_.find(id);
     if (it != rt_.end()) {
       CancelWork(it->second);
-      rt_.erase(it);
+      // The cache follows the store: a row that could not be deleted stays listed (a retry finishes it).
+      if (s) rt_.erase(it);
     }
+    if (s) sampler_.Forget(id);
     Log(LOG_INFO, id, std::string("deleted, workspace ") + (remove_workspace ? "removed" : "kept"));
     if (on_deleted_) on_deleted_(id);
     done(s);
@@ -699,6 +740,38 @@ Result<std::vector<Incident>> Supervisor::Incidents(const std::string& tenant, s
     if (auto t = Load(tenant); !t) return t.error();
   }
   return store_.ListIncidents(tenant, std::min<size_t>(limit == 0 ? 100 : limit, 1000));
+}
+
+Result<UsageHistory> Supervisor::Usage(const std::string& id) {
+  if (Status s = ValidateTenantId(id); !s) return s.error();
+  if (!rt_.count(id)) return Error::NotFound("no tenant '" + id + "'");
+  return UsageHistory{sampler_.interval_ms(), sampler_.History(id)};
+}
+
+Result<SystemStatus> Supervisor::System() {
+  SystemStatus sys;
+  const UsageSampler::HostFigures& host = sampler_.host();
+  sys.memory_physical = host.memory_total.value_or(0);
+  sys.memory_available = host.memory_available.value_or(0);
+  sys.cpu_cores = host.online_cpus;
+  sys.cpu_used = host.cpu_used;
+  constexpr Phase kOrder[] = {Phase::kRunning, Phase::kStarting, Phase::kBackoff, Phase::kQuarantined,
+                              Phase::kStopping, Phase::kStopped};
+  size_t by_phase[std::size(kOrder)] = {};
+  for (const auto& [id, rt] : rt_) {
+    const Resources& r = rt.tenant.resources;
+    // Saturating: a sum past 16 EiB means "more than any host has" all the same.
+    sys.memory_committed = r.memory_max > UINT64_MAX - sys.memory_committed ? UINT64_MAX
+                                                                             : sys.memory_committed + r.memory_max;
+    sys.cpu_committed += static_cast<double>(r.cpu_quota_percent) / 100.0;
+    for (size_t i = 0; i < std::size(kOrder); ++i)
+      if (rt.phase == kOrder[i]) ++by_phase[i];
+  }
+  for (size_t i = 0; i < std::size(kOrder); ++i)
+    if (by_phase[i] > 0) sys.tenants_by_phase.emplace_back(PhaseName(kOrder[i]), by_phase[i]);
+  sys.tenants = rt_.size();
+  sys.uptime_s = static_cast<int64_t>((loop_.NowMs() - started_ms_) / 1000);
+  return sys;
 }
 
 }  // namespace clawhive

@@ -2,6 +2,11 @@
 // signals for crashes, probes liveness, restarts along the CrashPolicy ladder, records incidents, and
 // serves TenantService.
 //
+// Reads are answered from memory: tenant rows are cached write-through (every change goes to the store
+// first, then to the cache; nothing else writes tenants), unit states come from systemd's
+// PropertiesChanged signals, and resource figures from the UsageSampler's last sample. So List(), Get(),
+// Usage() and System() never touch D-Bus, the database or a file.
+//
 // Threading: every method, including the TenantService ones, runs on the event-loop thread only (the
 // thread that owns the sd-bus connection). Other threads go through LoopTenantService
 // (supervisor/core/loop_tenant_service.h). Borrowed collaborators must outlive it.
@@ -19,6 +24,7 @@
 #include "supervisor/core/loop.h"
 #include "supervisor/core/prober.h"
 #include "supervisor/core/tenant_service.h"
+#include "supervisor/core/usage_sampler.h"
 #include "supervisor/store/store.h"
 #include "supervisor/systemd/unit_manager.h"
 
@@ -46,6 +52,8 @@ class Supervisor : public TenantService {
   Result<TenantStatus> Stop(const std::string& id) override;
   Result<TenantStatus> Restart(const std::string& id) override;
   Result<std::vector<Incident>> Incidents(const std::string& tenant, size_t limit) override;
+  Result<UsageHistory> Usage(const std::string& id) override;
+  Result<SystemStatus> System() override;
 
   // For tests: the phase the supervisor believes a tenant is in.
   std::string PhaseOf(const std::string& id) const;
@@ -69,6 +77,7 @@ class Supervisor : public TenantService {
   static const char* PhaseName(Phase p);
 
   struct Runtime {
+    Tenant tenant;                   // the stored row (write-through copy)
     Phase phase = Phase::kStopped;
     bool expect_stop = false;        // we asked systemd to stop it: inactive/failed is not a crash
     bool start_after_stop = false;   // a restart: start again once stopped
@@ -87,10 +96,11 @@ class Supervisor : public TenantService {
     TimerId timer = 0;               // next probe or backoff restart
     ProbeId probe = 0;
     std::optional<uint64_t> oom_baseline;
+    std::string control_group;       // of the tenant slice, from systemd once known
     uint16_t port = 0;               // probe target, refreshed at every start
     std::string health_path;
     // Last values systemd announced for the unit.
-    std::string active_state, result;
+    std::string active_state, sub_state, result;
     ExitKind exit_kind = ExitKind::kNone;
     int32_t exit_status = 0;
     uint32_t main_pid = 0;
@@ -112,9 +122,15 @@ class Supervisor : public TenantService {
   void Deprovision(const std::string& id, bool remove_workspace);
   void Reconcile(const Tenant& t, Runtime& rt);
   void SweepOrphans();
-  Result<TenantStatus> StatusOf(const Tenant& t);
-  Result<Tenant> Load(const std::string& id);
-  std::optional<uint64_t> OomKills(const std::string& id);  // kernel counter of the tenant slice
+  Result<TenantStatus> StatusOf(const std::string& id) const;
+  TenantStatus StatusOf(const Runtime& rt) const;
+  Result<Tenant> Load(const std::string& id) const;  // from the cache
+  Status Save(const Tenant& t);                       // store, then cache
+  // The tenant slice's cgroup path: asks systemd until it knows it (the slice has none before its first
+  // start), then cached.
+  const std::string& ControlGroup(const std::string& id, Runtime& rt);
+  std::optional<uint64_t> OomKills(const std::string& id, Runtime& rt);  // kernel counter of the slice
+  std::vector<UsageSampler::Target> SampleTargets();
   void Log(int priority, const std::string& tenant, const std::string& msg) { log_.Write(priority, tenant, msg); }
 
   const Config& config_;
@@ -125,7 +141,9 @@ class Supervisor : public TenantService {
   Prober& prober_;
   EventLog& log_;
   CrashPolicy policy_;
-  std::map<std::string, Runtime> rt_;  // loop thread only
+  std::map<std::string, Runtime> rt_;  // one per stored tenant, by id; loop thread only
+  UsageSampler sampler_;
+  uint64_t started_ms_;                // loop clock at construction, for the uptime
   std::function<void(const std::string&)> on_deleted_;
   std::function<void(const std::string&)> before_start_;
 };

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "supervisor/core/tenant_rules.h"
+#include "supervisor/core/usage_sampler.h"
 #include "unit/fake_host.h"
 #include "unit/fake_loop.h"
 #include "unit/fake_prober.h"
@@ -408,6 +409,215 @@ BOOST_AUTO_TEST_CASE(orphan_units_without_a_row_are_removed_at_start) {
   w.units.units[TenantNames::Service("ghost")].active = "active";
   w.Boot();
   BOOST_TEST(w.units.reverted.count(TenantNames::Service("ghost")) == 1u);
+}
+
+// ---- reads from memory, usage and system figures -------------------------------------------------
+
+// The cgroup of a tenant slice as FakeUnitManager reports it, with figures in the hybrid layout.
+void SetSliceUsage(FakeHost& host, const std::string& id, uint64_t memory, uint64_t cpu_usec, uint64_t tasks) {
+  std::string cg = "/clawhive.slice/" + TenantNames::Slice(id);
+  host.files["/sys/fs/cgroup/memory" + cg + "/memory.usage_in_bytes"] = std::to_string(memory) + "\n";
+  host.files["/sys/fs/cgroup/unified" + cg + "/cpu.stat"] = "usage_usec " + std::to_string(cpu_usec) + "\n";
+  host.files["/sys/fs/cgroup/pids" + cg + "/pids.current"] = std::to_string(tasks) + "\n";
+}
+
+BOOST_AUTO_TEST_CASE(list_and_get_answer_from_memory_without_asking_systemd_or_reading_files) {
+  World w;
+  w.Create("acme-corp");
+  w.Create("neighbour");
+  w.loop.Advance(2000);
+  int dbus = w.units.get_state_calls;
+  uint64_t reads = w.host.reads;
+  for (int i = 0; i < 100; ++i) {
+    BOOST_REQUIRE(w.sup->List().ok());
+    BOOST_REQUIRE(w.sup->Get("acme-corp").ok());
+    BOOST_REQUIRE(w.sup->Usage("acme-corp").ok());
+    BOOST_REQUIRE(w.sup->System().ok());
+  }
+  BOOST_TEST(w.units.get_state_calls == dbus);
+  BOOST_TEST(w.host.reads == reads);
+}
+
+BOOST_AUTO_TEST_CASE(the_cached_tenants_follow_every_change_written_to_the_store) {
+  World w;
+  w.config.quarantine_after = 1;
+  w.Boot();
+  auto same_as_store = [&] {
+    auto listed = w.sup->List().value();
+    auto stored = w.store->ListTenants().value();
+    BOOST_REQUIRE(listed.size() == stored.size());
+    for (size_t i = 0; i < stored.size(); ++i) {
+      const Tenant &a = listed[i].tenant, &b = stored[i];
+      BOOST_TEST(a.id == b.id);
+      BOOST_TEST(a.display_name == b.display_name);
+      BOOST_TEST(a.resources.memory_max == b.resources.memory_max);
+      BOOST_TEST(a.agent.args == b.agent.args, boost::test_tools::per_element());
+      BOOST_TEST(a.port == b.port);
+      BOOST_TEST(a.uid == b.uid);
+      BOOST_TEST((a.desired == b.desired));
+      BOOST_TEST(a.quarantined == b.quarantined);
+      BOOST_TEST(a.created_at == b.created_at);
+      BOOST_TEST(a.updated_at == b.updated_at);
+    }
+  };
+  w.Create("acme-corp");
+  w.Create("neighbour");
+  same_as_store();
+  TenantPatch p;
+  p.display_name = "Acme";
+  p.memory_max = 256ull << 20;
+  p.memory_high = 200ull << 20;
+  p.agent_args = std::vector<std::string>{"--verbose"};
+  w.host.wall_ms += 5000;
+  BOOST_REQUIRE(w.sup->Update("acme-corp", p).ok());
+  w.loop.Advance(50);
+  same_as_store();
+  BOOST_REQUIRE(w.sup->Stop("neighbour").ok());
+  w.loop.Advance(50);
+  same_as_store();
+  w.units.Crash(kSvc, ExitKind::kExited, 1, "exit-code");  // quarantined at once
+  w.loop.Advance(50);
+  BOOST_TEST(w.sup->Get("acme-corp")->tenant.quarantined);
+  same_as_store();
+  BOOST_REQUIRE(w.sup->Start("acme-corp").ok());
+  w.loop.Advance(50);
+  same_as_store();
+  TenantPatch bad;
+  bad.memory_high = 2ull << 30;  // above memory_max: refused, nothing changes
+  BOOST_TEST(!w.sup->Update("acme-corp", bad).ok());
+  w.units.fail_limits = true;  // systemd refuses: the row rolls back, and so must the cache
+  BOOST_TEST(!w.sup->Update("acme-corp", p).ok());
+  w.units.fail_limits = false;
+  same_as_store();
+  w.sup->DeleteAsync("neighbour", false, [](Status) {});
+  w.loop.Advance(50);
+  same_as_store();
+  BOOST_TEST((w.sup->Get("neighbour").error().code == ErrorCode::kNotFound));
+  w.Boot();  // a restarted supervisor fills its cache from the store
+  same_as_store();
+}
+
+BOOST_AUTO_TEST_CASE(unit_states_in_the_status_come_from_systemd_signals) {
+  World w;
+  w.Create("acme-corp");
+  TenantStatus st = w.sup->Get("acme-corp").value();
+  BOOST_TEST(st.active_state == "active");
+  BOOST_TEST(st.sub_state == "running");
+  BOOST_TEST(st.main_pid == w.units.units[kSvc].pid);
+  BOOST_REQUIRE(w.sup->Stop("acme-corp").ok());
+  w.loop.Advance(50);
+  st = w.sup->Get("acme-corp").value();
+  BOOST_TEST(st.active_state == "inactive");
+  BOOST_TEST(st.sub_state == "dead");
+  BOOST_TEST(st.main_pid == 0u);
+  BOOST_TEST(st.phase == "stopped");
+}
+
+BOOST_AUTO_TEST_CASE(status_figures_come_from_the_last_usage_sample) {
+  World w;
+  SetSliceUsage(w.host, "acme-corp", 700ull << 20, 2000000, 29);
+  w.Create("acme-corp");
+  w.loop.Advance(UsageSampler::kFollowUpMs);
+  TenantStatus st = w.sup->Get("acme-corp").value();
+  BOOST_TEST(st.memory_current.value() == (700ull << 20));
+  BOOST_TEST(st.cpu_usage_nsec.value() == 2000000000u);
+  BOOST_TEST(st.tasks_current.value() == 29u);
+  BOOST_TEST(st.memory_max.value() == w.config.default_resources.memory_max);
+  SetSliceUsage(w.host, "acme-corp", 800ull << 20, 3000000, 30);
+  BOOST_TEST(w.sup->Get("acme-corp")->memory_current.value() == (700ull << 20));  // until the next tick
+  w.loop.Advance(w.config.usage_interval_ms);
+  st = w.sup->List().value().at(0);
+  BOOST_TEST(st.memory_current.value() == (800ull << 20));
+  BOOST_TEST(st.cpu_usage_nsec.value() == 3000000000u);
+  BOOST_TEST(st.tasks_current.value() == 30u);
+}
+
+BOOST_AUTO_TEST_CASE(a_fresh_tenant_shows_figures_within_a_second_of_its_start) {
+  World w;
+  w.loop.Advance(5000);  // the next tick is seconds away
+  SetSliceUsage(w.host, "acme-corp", 64ull << 20, 1000, 3);
+  w.Create("acme-corp");
+  w.loop.Advance(UsageSampler::kSoonMs);
+  BOOST_TEST(w.sup->Get("acme-corp")->memory_current.value() == (64ull << 20));
+  SetSliceUsage(w.host, "acme-corp", 64ull << 20, 1000 + 250000, 3);
+  w.loop.Advance(UsageSampler::kFollowUpMs);
+  UsageHistory h = w.sup->Usage("acme-corp").value();
+  BOOST_TEST(h.interval_ms == w.config.usage_interval_ms);
+  BOOST_REQUIRE(h.samples.size() == 2u);
+  BOOST_TEST(h.samples[0].tasks.value() == 3u);
+  BOOST_TEST(h.samples[1].cpu_cores.value() > 0.0);
+}
+
+BOOST_AUTO_TEST_CASE(a_stopped_tenant_shows_no_live_figures_but_keeps_its_history) {
+  World w;
+  SetSliceUsage(w.host, "acme-corp", 1 << 20, 1000, 3);
+  w.Create("acme-corp");
+  w.loop.Advance(UsageSampler::kFollowUpMs);
+  size_t samples = w.sup->Usage("acme-corp")->samples.size();
+  BOOST_REQUIRE(samples > 0u);
+  BOOST_REQUIRE(w.sup->Stop("acme-corp").ok());
+  w.loop.Advance(3 * w.config.usage_interval_ms);
+  TenantStatus st = w.sup->Get("acme-corp").value();
+  BOOST_TEST(!st.memory_current.has_value());
+  BOOST_TEST(!st.cpu_usage_nsec.has_value());
+  BOOST_TEST(!st.tasks_current.has_value());
+  BOOST_TEST(w.sup->Usage("acme-corp")->samples.size() == samples);  // not sampled while stopped
+}
+
+BOOST_AUTO_TEST_CASE(usage_of_an_unknown_or_deleted_tenant_is_not_found) {
+  World w;
+  SetSliceUsage(w.host, "acme-corp", 1 << 20, 1000, 3);
+  w.Create("acme-corp");
+  w.loop.Advance(UsageSampler::kFollowUpMs);
+  BOOST_TEST((w.sup->Usage("nobody").error().code == ErrorCode::kNotFound));
+  BOOST_TEST((w.sup->Usage("../x").error().code == ErrorCode::kInvalidArgument));
+  w.sup->DeleteAsync("acme-corp", false, [](Status) {});
+  w.loop.Advance(50);
+  BOOST_TEST((w.sup->Usage("acme-corp").error().code == ErrorCode::kNotFound));
+  w.Create("acme-corp");  // the same id again starts a new history
+  BOOST_TEST(w.sup->Usage("acme-corp")->samples.empty());
+}
+
+BOOST_AUTO_TEST_CASE(memory_max_in_the_status_is_the_limit_set_on_the_slice) {
+  World w;
+  w.Create("acme-corp");
+  TenantPatch p;
+  p.memory_max = 256ull << 20;
+  p.memory_high = 200ull << 20;
+  BOOST_TEST(w.sup->Update("acme-corp", p)->memory_max.value() == (256ull << 20));
+  TenantPatch unlimited;
+  unlimited.memory_max = 0;
+  unlimited.memory_high = 0;
+  BOOST_TEST(!w.sup->Update("acme-corp", unlimited)->memory_max.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(system_status_sets_what_tenants_were_promised_against_what_the_host_has) {
+  World w;
+  w.host.files["/proc/meminfo"] = "MemTotal:  8000000 kB\nMemAvailable:  6000000 kB\n";
+  w.host.files["/proc/stat"] = "cpu  100 0 0 900 0 0 0 0 0 0\ncpu0 1\ncpu1 1\n";
+  w.Boot();
+  TenantPatch small;
+  small.memory_max = 512ull << 20;
+  small.memory_high = 400ull << 20;
+  small.cpu_quota_percent = 50;
+  BOOST_REQUIRE(w.sup->Create("small", small).ok());
+  w.Create("acme-corp");  // the defaults: 1536M, 100%
+  BOOST_REQUIRE(w.sup->Stop("small").ok());
+  w.host.files["/proc/stat"] = "cpu  250 0 0 950 0 0 0 0 0 0\ncpu0 1\ncpu1 1\n";  // 3/4 busy on 2 CPUs
+  w.loop.Advance(UsageSampler::kFollowUpMs);  // the second tick
+  BOOST_TEST(w.sup->System()->cpu_used.value() == 1.5, boost::test_tools::tolerance(1e-9));
+  w.loop.Advance(65000);
+  SystemStatus sys = w.sup->System().value();
+  BOOST_TEST(sys.memory_physical == 8000000ull * 1024);
+  BOOST_TEST(sys.memory_available == 6000000ull * 1024);
+  BOOST_TEST(sys.cpu_cores == 2u);
+  BOOST_TEST(sys.memory_committed == (512ull << 20) + w.config.default_resources.memory_max);
+  BOOST_TEST(sys.cpu_committed == 1.5, boost::test_tools::tolerance(1e-9));
+  BOOST_TEST(sys.tenants == 2u);
+  std::vector<std::pair<std::string, size_t>> phases = {{"running", 1}, {"stopped", 1}};
+  BOOST_TEST((sys.tenants_by_phase == phases));
+  BOOST_TEST(sys.uptime_s == 66);
+  BOOST_TEST(!sys.cpu_used.has_value());  // /proc/stat did not move since: no rate to tell
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -35,7 +35,8 @@ struct TenantPatch {
   std::optional<DesiredState> desired;
 };
 
-// A tenant as the API shows it: stored settings plus live figures read from systemd's D-Bus properties.
+// A tenant as the API shows it: stored settings, unit state from systemd's signals, and figures from the
+// usage sampler's latest sample of the tenant's slice (absent until the first one).
 struct TenantStatus {
   Tenant tenant;
   std::string phase;         // "starting", "running", "backoff", "quarantined", "stopped", "failed"

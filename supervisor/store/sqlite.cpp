@@ -52,6 +52,14 @@ Status Exec(sqlite3* db, std::string_view sql) {
   return Status::Ok();
 }
 
+Status InTransaction(sqlite3* db, const std::function<Status()>& body) {
+  if (Status s = Exec(db, "BEGIN IMMEDIATE"); !s) return s;
+  Status s = body();
+  if (s) s = Exec(db, "COMMIT");
+  if (!s && sqlite3_get_autocommit(db) == 0) (void)Exec(db, "ROLLBACK");
+  return s;
+}
+
 Result<Statement> Statement::Prepare(sqlite3* db, std::string_view sql) {
   if (sql.size() > static_cast<size_t>(INT_MAX)) return Error::Internal("sqlite: statement too long");
   sqlite3_stmt* raw = nullptr;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -31,6 +32,10 @@ Error ErrorFrom(sqlite3* db, int rc, std::string_view context);
 
 // Runs one or more statements that return no rows we care about (sqlite3_exec).
 Status Exec(sqlite3* db, std::string_view sql);
+
+// Runs `body` inside BEGIN IMMEDIATE ... COMMIT; rolls back when `body` (or the commit) fails. Does not
+// nest: the connection must not be inside a transaction.
+Status InTransaction(sqlite3* db, const std::function<Status()>& body);
 
 // A prepared statement. Bind indexes are 1-based, column indexes 0-based (as in SQLite).
 class Statement {

@@ -1,5 +1,6 @@
 // clawhive-bench: benchmarks of the supervisor against a real systemd in the sandbox.
 //   clawhive-bench crash-restart | provision | scale [--tenants N]
+//   clawhive-bench list_cost [--tenants N] [--baseline-supervisor PATH]
 // Prints `name value unit` lines. Where a baseline exists it is measured in the same run (these
 // machines are shared and noisy) and a ratio is printed: crash-restart and provision compare with
 // systemd's own Restart=always / systemd-run on the same test agent.
@@ -16,6 +17,9 @@
 #include <sstream>
 #include <thread>
 
+#include "bench/api_load.h"
+#include "bench/list_cost.h"
+#include "bench/tenants.h"
 #include "integration/harness.h"
 
 using namespace clawhive::testing;
@@ -233,21 +237,10 @@ int Scale(int n) {
   std::this_thread::sleep_for(1s);
   uint64_t rss0 = ProcRssBytes(sup);
   double t0 = NowS();
-  std::vector<double> creates;
-  for (int i = 0; i < n; ++i) {
-    double c0 = NowS();
-    auto r = api.Post("/v1/tenants", "{\"id\":\"s-" + std::to_string(i) + "\"}");
-    creates.push_back(NowS() - c0);
-    if (r.status != 201 && r.status != 200) { std::cerr << i << ": " << r.body << "\n"; return 1; }
-    if ((i + 1) % 100 == 0) std::cerr << "scale: " << i + 1 << " tenants created\n";
-  }
-  bool all = Eventually([&] {
-    auto m = api.Get("/metrics").body;
-    size_t up = 0;
-    for (size_t at = 0; (at = m.find("clawhive_tenant_up{", at)) != std::string::npos; ++at)
-      if (m.compare(m.find('}', at) + 1, 3, " 1\n") == 0) ++up;
-    return up == static_cast<size_t>(n);
-  }, 120s, 1s);
+  clawhive::bench::CreatedTenants made = clawhive::bench::CreateTenants(api, n, "s-");
+  if (!made.error.empty()) { std::cerr << made.error << "\n"; return 1; }
+  const std::vector<double>& creates = made.call_seconds;
+  bool all = clawhive::bench::WaitUntilHealthy(api, static_cast<size_t>(n), 120s);
   double total = NowS() - t0;
   std::this_thread::sleep_for(5s);
   uint64_t rss1 = ProcRssBytes(sup);
@@ -272,14 +265,41 @@ int Scale(int n) {
 
 int main(int argc, char** argv) {
   std::string name = argc > 1 ? argv[1] : "";
+  // Options after the name: --tenants N, --baseline-supervisor PATH.
+  int tenants = 0;
+  std::string baseline;
+  bool stopped = false;
+  for (int i = 2; i < argc; ++i)
+    if (std::string(argv[i]) == "--stopped") stopped = true;
+  for (int i = 2; i + 1 < argc; i += 2) {
+    if (std::string(argv[i]) == "--tenants") tenants = std::atoi(argv[i + 1]);
+    else if (std::string(argv[i]) == "--baseline-supervisor") baseline = argv[i + 1];
+  }
   try {
     if (name == "crash-restart") return CrashRestart();
     if (name == "provision") return Provision();
-    if (name == "scale") return Scale(argc > 3 && std::string(argv[2]) == "--tenants" ? std::atoi(argv[3]) : 500);
+    if (name == "scale") return Scale(tenants > 0 ? tenants : 500);
+    if (name == "api") {
+      clawhive::bench::ApiLoadOptions o;
+      o.tenants = tenants > 0 ? tenants : 1000;
+      o.config_yaml = Config(2, 2000);
+      o.api_port = kApiPort;
+      o.running = !stopped;
+      return clawhive::bench::ApiLoad(o);
+    }
+    if (name == "list_cost") {
+      clawhive::bench::ListCostOptions o;
+      o.tenants = tenants > 0 ? tenants : 1000;
+      o.config_yaml = Config(2, 2000);
+      o.api_port = kApiPort;
+      o.baseline_supervisor = baseline;
+      return clawhive::bench::ListCost(o);
+    }
   } catch (const std::exception& e) {
     std::cerr << "clawhive-bench: " << e.what() << "\n";
     return 1;
   }
-  std::cerr << "usage: clawhive-bench crash-restart|provision|scale [--tenants N]\n";
+  std::cerr << "usage: clawhive-bench crash-restart|provision|scale|list_cost|api [--tenants N] [--stopped]"
+               " [--baseline-supervisor PATH]\n";
   return 2;
 }

@@ -1,4 +1,5 @@
-// FakeHost: users and files in memory; OOM counters settable by the test.
+// FakeHost: users and files in memory (kernel stat files too: a test puts /proc or cgroupfs text in
+// `files`); OOM counters and the wall clock settable by the test; file reads counted.
 #pragma once
 
 #include <map>
@@ -38,7 +39,14 @@ class FakeHost : public Host {
     return Status::Ok();
   }
   bool Exists(const std::string& path) override { return files.count(path) > 0; }
-  int64_t WallMs() override { return 1700000000000; }
+  Result<std::string> ReadFile(const std::string& path) override {
+    ++reads;
+    if (unreadable.count(path)) return Error::Unavailable("reading " + path + ": Permission denied (fake)");
+    auto it = files.find(path);
+    if (it == files.end()) return Error::NotFound(path + " does not exist");
+    return it->second;
+  }
+  int64_t WallMs() override { return wall_ms; }
   bool IsEphemeralPort(uint16_t port) override { return port >= 32768; }
   bool PortInUse(uint16_t port) override { return busy_ports.count(port) > 0; }
   std::optional<uint64_t> OomKills(const std::string& cg) override {
@@ -54,6 +62,9 @@ class FakeHost : public Host {
   std::map<std::string, uint64_t> oom;
   std::set<uint16_t> busy_ports;
   std::set<std::string> dirs;
+  std::set<std::string> unreadable;  // ReadFile fails with kUnavailable
+  int64_t wall_ms = 1700000000000;
+  uint64_t reads = 0;
 };
 
 }  // namespace clawhive

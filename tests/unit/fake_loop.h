@@ -53,6 +53,18 @@ class FakeLoop : public Loop {
     }
     now_ = end;
   }
+  // Fires the earliest timer already due (without moving the clock) and the work it posts; false if none.
+  bool FireDue() {
+    auto due = timers_.end();
+    for (auto it = timers_.begin(); it != timers_.end(); ++it)
+      if (it->second.at <= now_ && (due == timers_.end() || it->second.at < due->second.at)) due = it;
+    if (due == timers_.end()) return false;
+    auto fn = std::move(due->second.fn);
+    timers_.erase(due);
+    fn();
+    Drain();
+    return true;
+  }
   size_t pending_timers() const { return timers_.size(); }
 
  private:

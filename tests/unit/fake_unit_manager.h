@@ -17,6 +17,7 @@ class FakeUnitManager : public UnitManager {
 
   struct Unit {
     std::string active = "inactive";
+    std::string sub = "dead";
     uint32_t pid = 0;
     bool enabled = false;
     std::optional<SliceLimits> limits;
@@ -44,6 +45,7 @@ class FakeUnitManager : public UnitManager {
     Unit& unit = units[u];
     if (unit.active == "active") return Status::Ok();
     unit.active = "active";
+    unit.sub = "running";
     unit.pid = next_pid_++;
     Announce(u, "active", "running", "success", ExitKind::kNone, 0);
     return Status::Ok();
@@ -59,6 +61,7 @@ class FakeUnitManager : public UnitManager {
     auto it = units.find(u);
     if (it == units.end() || it->second.active == "inactive") return Status::Ok();
     it->second.active = "inactive";
+    it->second.sub = "dead";
     it->second.pid = 0;
     Announce(u, "inactive", "dead", "success", ExitKind::kKilled, 15);
     return Status::Ok();
@@ -71,10 +74,14 @@ class FakeUnitManager : public UnitManager {
   }
   Status ResetFailed(const std::string& u) override {
     auto it = units.find(u);
-    if (it != units.end() && it->second.active == "failed") it->second.active = "inactive";
+    if (it != units.end() && it->second.active == "failed") {
+      it->second.active = "inactive";
+      it->second.sub = "dead";
+    }
     return Status::Ok();
   }
   Result<UnitState> GetState(const std::string& u) override {
+    ++get_state_calls;
     UnitState st;
     auto it = units.find(u);
     if (it == units.end()) {
@@ -84,6 +91,7 @@ class FakeUnitManager : public UnitManager {
     }
     st.load_state = "loaded";
     st.active_state = it->second.active;
+    st.sub_state = it->second.sub;
     st.main_pid = it->second.pid;
     st.result = it->second.result;
     if (it->second.limits && it->second.limits->memory_max) st.memory_max = it->second.limits->memory_max;
@@ -107,6 +115,7 @@ class FakeUnitManager : public UnitManager {
   void Crash(const std::string& u, ExitKind kind, int status, const std::string& result) {
     Unit& unit = units[u];
     unit.active = "failed";
+    unit.sub = "failed";
     unit.pid = 0;
     unit.result = result;
     Announce(u, "failed", "failed", result, kind, status);
@@ -116,6 +125,7 @@ class FakeUnitManager : public UnitManager {
   std::set<std::string> reverted;
   std::vector<std::string> calls;
   bool fail_limits = false;
+  int get_state_calls = 0;  // D-Bus GetAll round trips the real one would make
 
  private:
   void Announce(const std::string& u, const std::string& active, const std::string& sub,
@@ -127,6 +137,7 @@ class FakeUnitManager : public UnitManager {
     ev.result = result;
     ev.exit_kind = kind;
     ev.exit_status = status;
+    ev.main_pid = units[u].pid;
     loop_.Post([this, ev] { if (callback_) callback_(ev); });
   }
 

@@ -1,0 +1,102 @@
+// The REST API client of the console: same origin, JSON, session cookie + CSRF header on every
+// non-GET request. Errors become ApiError (status, code, message as the server wrote them).
+
+export class ApiError extends Error {
+  constructor(status, code, message, { retryAfter = null } = {}) {
+    super(message || `request failed (${status})`);
+    this.status = status;
+    this.code = code || '';
+    this.retryAfter = retryAfter;
+  }
+}
+
+let csrfToken = '';
+let unauthorizedHandler = null;
+
+export function setCsrf(token) { csrfToken = token || ''; }
+export function onUnauthorized(fn) { unauthorizedHandler = fn; }
+
+// Path pieces (tenant ids, names) are always percent-encoded.
+export function path(strings, ...values) {
+  let out = strings[0];
+  values.forEach((v, i) => { out += encodeURIComponent(String(v)) + strings[i + 1]; });
+  return out;
+}
+
+export function query(params) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== null && v !== undefined && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+async function send(method, url, body, signal) {
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET' && method !== 'HEAD' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  try {
+    return await fetch(url, {
+      method, headers, signal, credentials: 'same-origin', cache: 'no-store',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (e) {
+    if (e && e.name === 'AbortError') throw e;
+    throw new ApiError(0, 'network', 'The appliance could not be reached. Check the connection and try again.');
+  }
+}
+
+async function readError(res) {
+  let code = '', message = '';
+  try {
+    const doc = await res.json();
+    if (doc && doc.error) { code = String(doc.error.code || ''); message = String(doc.error.message || ''); }
+  } catch { /* not JSON */ }
+  if (!message) message = `${res.status} ${res.statusText || 'error'}`.trim();
+  const ra = res.headers.get('Retry-After');
+  let retryAfter = null;
+  if (ra) {
+    const n = Number(ra);
+    retryAfter = Number.isFinite(n) ? n : Math.max(0, Math.round((Date.parse(ra) - Date.now()) / 1000)) || null;
+  }
+  return new ApiError(res.status, code, message, { retryAfter });
+}
+
+// api('GET', '/v1/tenants') -> parsed JSON (or null for an empty body).
+// opts.quiet401: do not call the unauthorized handler (login and session probes).
+export async function api(method, url, body, opts = {}) {
+  const { signal, quiet401 = false } = opts;
+  let res = await send(method, url, body, signal);
+  if (res.status === 403 && method !== 'GET') {
+    const err = await readError(res);
+    if (err.code !== 'csrf_failed') throw err;
+    // The CSRF token may be stale (another tab logged in again): fetch the current one, retry once.
+    const s = await send('GET', '/v1/session', undefined, signal);
+    if (!s.ok) { if (s.status === 401 && !quiet401 && unauthorizedHandler) unauthorizedHandler(); throw err; }
+    const doc = await s.json();
+    setCsrf(doc.csrf_token);
+    res = await send(method, url, body, signal);
+  }
+  if (!res.ok) {
+    const err = await readError(res);
+    if (res.status === 401 && !quiet401 && unauthorizedHandler) unauthorizedHandler(err);
+    throw err;
+  }
+  if (res.status === 204) return null;
+  const text = await res.text();
+  if (!text) return null;
+  try { return JSON.parse(text); } catch { throw new ApiError(res.status, 'bad_response', 'The server sent an answer the console cannot read.'); }
+}
+
+export const get = (url, opts) => api('GET', url, undefined, opts);
+export const post = (url, body, opts) => api('POST', url, body, opts);
+export const put = (url, body, opts) => api('PUT', url, body, opts);
+export const patch = (url, body, opts) => api('PATCH', url, body, opts);
+export const del = (url, opts) => api('DELETE', url, undefined, opts);
+
+// Which form field a validation message is about: "field 'resources.memory_max' ...",
+// "unknown field 'agent.foo'", "resources.memory_max: ...", "resources.memory_max must be ...".
+export function fieldOfError(message) {
+  const m = /\bfield '([^']+)'/.exec(message) || /^([a-z_]+(?:\.[a-zA-Z_]+)*(?:\[\d+\])?)(?=:|\s)/.exec(message);
+  if (!m) return '';
+  return m[1];
+}
