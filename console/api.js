@@ -88,6 +88,19 @@ export async function api(method, url, body, opts = {}) {
 }
 
 export const get = (url, opts) => api('GET', url, undefined, opts);
+
+// Every tenant the caller may see: GET /v1/tenants answers a page at a time (docs/api.md).
+export async function allTenants(getFn) {
+  const out = [];
+  let after = '';
+  for (let page = 0; page < 1000; page++) {
+    const doc = await getFn('/v1/tenants?limit=1000' + (after ? '&after=' + encodeURIComponent(after) : ''));
+    out.push(...((doc && doc.tenants) || []));
+    if (!doc || !doc.next) break;
+    after = doc.next;
+  }
+  return out;
+}
 export const post = (url, body, opts) => api('POST', url, body, opts);
 export const put = (url, body, opts) => api('PUT', url, body, opts);
 export const patch = (url, body, opts) => api('PATCH', url, body, opts);

@@ -1,5 +1,5 @@
 // Operator and tenant-admin pages: dashboard, users, API tokens, audit log, branding.
-import { get, post, put, del, path, query, ApiError } from './api.js';
+import { get, post, put, del, path, query, ApiError, allTenants } from './api.js';
 import { h, mount, icon, card, notice, emptyState, button, field, setFieldError, phaseBadge, roleLabel, roleBadge,
   fmtBytes, fmtCores, fmtNumber, fmtDateS, fmtDateTime, fmtAgo, fmtDuration, toast, modal, confirmDialog, paletteFor } from './dom.js';
 import { incidentList } from './pages-tenants.js';
@@ -87,7 +87,7 @@ export async function dashboardPage(ctx) {
 // ================================================================================================= helpers
 async function tenantOptions(ctx) {
   if (!isOperator()) return [ownTenant()];
-  try { return ((await ctx.get('/v1/tenants')).tenants || []).map((t) => t.id).sort(); } catch { return []; }
+  try { return (await allTenants(ctx.get)).map((t) => t.id).sort(); } catch { return []; }
 }
 
 function roleSelect(roles) {

@@ -1,6 +1,6 @@
 // Tenants: the list, one tenant's page (state, actions with progress, charts, incidents, secrets) and the
 // create/edit form.
-import { get, post, put, patch, del, path, query, fieldOfError, ApiError } from './api.js';
+import { get, post, put, patch, del, path, query, fieldOfError, ApiError, allTenants } from './api.js';
 import { h, mount, icon, card, notice, emptyState, button, field, setFieldError, meter, phaseBadge, phaseLabel,
   fmtBytes, fmtLimitBytes, fmtCores, fmtQuota, fmtNumber, fmtDateS, fmtDateTime, fmtAgo, fmtDuration, sizeToInput,
   toast, modal, confirmDialog } from './dom.js';
@@ -78,8 +78,7 @@ export async function tenantsPage(ctx) {
   phaseSel.addEventListener('change', draw);
 
   const load = async () => {
-    const doc = await ctx.get('/v1/tenants');
-    tenants = (doc.tenants || []).slice().sort((a, b) => a.id.localeCompare(b.id));
+    tenants = (await allTenants(ctx.get)).sort((a, b) => a.id.localeCompare(b.id));
     draw();
   };
   await load();

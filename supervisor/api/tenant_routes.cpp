@@ -1,4 +1,5 @@
 // Tenants, their incidents and usage, the host's status, metrics and the health check.
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -75,15 +76,34 @@ void AddTenantRoutes(Router& r, RouteContext& ctx) {
            doc.Set("ok", JsonValue::Bool(true));
            return ApiReply::Json(200, doc);
          }});
-  // Everyone signed in may list; each sees only the tenants they may read (an operator: all).
-  r.Add({"GET", "/v1/tenants", Access::kAuthenticated, BodyKind::kNone, {}, [&svc](const ApiCall& c) {
+  // Everyone signed in may list; each sees only the tenants they may read (an operator: all). Pages of
+  // `limit` (default 100) in id order; `next` is the `after` of the following page (null at the end):
+  // 1000 tenants in one answer are ~580 KB, which at 200 requests/s would be 115 MB/s of JSON and TLS.
+  r.Add({"GET", "/v1/tenants", Access::kAuthenticated, BodyKind::kNone, {"limit", "after"}, [&svc](const ApiCall& c) {
+           Result<size_t> limit = ParseLimit(c.Query("limit"), 100, 1000);
+           if (!limit) return ApiReply::Fail(limit.error());
+           const std::string* after = c.Query("after");
            Result<std::vector<TenantStatus>> list = svc.List();
            if (!list) return ApiReply::Fail(list.error());
+           std::sort(list->begin(), list->end(),
+                     [](const TenantStatus& a, const TenantStatus& b) { return a.tenant.id < b.tenant.id; });
            JsonValue tenants = JsonValue::Array();
-           for (const TenantStatus& t : *list)
-             if (c.principal != nullptr && c.principal->MayRead(t.tenant.id)) tenants.Push(TenantToJson(t));
+           size_t shown = 0;
+           std::string last;
+           bool more = false;
+           for (const TenantStatus& t : *list) {
+             if (after != nullptr && t.tenant.id <= *after) continue;
+             if (c.principal == nullptr || !c.principal->MayRead(t.tenant.id)) continue;
+             if (shown == *limit) {
+               more = true;
+               break;
+             }
+             tenants.Push(TenantToJson(t));
+             last = t.tenant.id;
+             ++shown;
+           }
            JsonValue doc = JsonValue::Object();
-           doc.Set("tenants", std::move(tenants));
+           doc.Set("tenants", std::move(tenants)).Set("next", more ? JsonValue::String(last) : JsonValue());
            return ApiReply::Json(200, doc);
          }});
   r.Add({"POST", "/v1/tenants", Access::kOperator, BodyKind::kJson, {}, [&svc](const ApiCall& c) {

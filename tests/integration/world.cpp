@@ -36,6 +36,8 @@ probe:
   trial_soak: 1s
 vault:
   seal_kek: true
+proxy:
+  listen: 127.0.0.1:18480
 )";
 
 struct World {

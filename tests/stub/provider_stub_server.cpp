@@ -126,6 +126,23 @@ void SendJson(HTTPServerResponse& resp, int status, std::string_view body, uint6
   os.flush();
 }
 
+// Poco's HTTPStatus enum ends at 511, and a value beyond an enum's range is undefined behaviour; so a
+// status above it (Anthropic's 529 overloaded_error) is written straight to the socket and the
+// connection closed after it (Poco sends nothing for a response its handler did not send).
+void SendBeyondPoco(HTTPServerRequest& req, HTTPServerResponse& resp, int status, std::string_view body, uint64_t seq) {
+  std::string out = "HTTP/1.1 " + std::to_string(status) + " " + ReasonPhrase(status) +
+                    "\r\nContent-Type: application/json\r\nx-request-id: req_stub" + std::to_string(seq) +
+                    "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n";
+  out.append(body);
+  resp.setKeepAlive(false);
+  Poco::Net::StreamSocket& socket = static_cast<Poco::Net::HTTPServerRequestImpl&>(req).socket();
+  for (size_t sent = 0; sent < out.size();) {
+    int n = socket.sendBytes(out.data() + sent, static_cast<int>(out.size() - sent));
+    if (n <= 0) return;
+    sent += static_cast<size_t>(n);
+  }
+}
+
 api::JsonValue ToJson(const SeenRequest& r) {
   using api::JsonValue;
   JsonValue o = JsonValue::Object();
@@ -318,7 +335,9 @@ struct ProviderStubServer::Impl {
       return;
     }
     if (c.status) {
-      return SendJson(resp, c.status, ErrorBody(api, c.status, "stub: error " + std::to_string(c.status) + " on request (x_stub.status)"), seq);
+      std::string error = ErrorBody(api, c.status, "stub: error " + std::to_string(c.status) + " on request (x_stub.status)");
+      if (c.status > Poco::Net::HTTPResponse::HTTP_NETWORK_AUTHENTICATION_REQUIRED) return SendBeyondPoco(req, resp, c.status, error, seq);
+      return SendJson(resp, c.status, error, seq);
     }
     Turn turn;
     turn.api = api;

@@ -414,8 +414,16 @@ BOOST_AUTO_TEST_CASE(a_status_control_answers_that_error_in_the_apis_own_format)
   BOOST_TEST(b.headers["retry-after"] == "1");
   Reply c = Post("/v1/chat/completions", Body("err", false, "\"x_stub\":{\"status\":400}"), Bearer());
   CheckOpenAiError(c, 400, "invalid_request_error");
-  Reply d = Post("/v1/messages", Body("err", true, "\"x_stub\":{\"status\":529}"), ApiKey());
-  CheckAnthropicError(d, 529, "overloaded_error");
+  // 529 over a raw socket: Poco's client cannot hold a status beyond its enum (511).
+  std::string overloaded = Body("err", true, "\"x_stub\":{\"status\":529}");
+  std::string raw = RawExchange("POST /v1/messages HTTP/1.1\r\nHost: x\r\nx-api-key: " + std::string(kKey) +
+                                "\r\nContent-Length: " + std::to_string(overloaded.size()) + "\r\n\r\n" + overloaded);
+  BOOST_TEST(raw.rfind("HTTP/1.1 529 Overloaded\r\n", 0) == 0);
+  BOOST_TEST(raw.find("Content-Type: application/json\r\n") != std::string::npos);
+  size_t body_at = raw.find("\r\n\r\n");
+  BOOST_REQUIRE(body_at != std::string::npos);
+  JsonValue d = Json(std::string_view(raw).substr(body_at + 4));
+  BOOST_TEST(At(At(d, "error"), "type").string() == "overloaded_error");
   Reply e = Post("/v1/messages", Body("err", false, "\"x_stub\":{\"status\":429}"), ApiKey());
   CheckAnthropicError(e, 429, "rate_limit_error");
   Reply f = Post("/v1/messages", Body("err", false, "\"x_stub\":{\"status\":500}"), ApiKey());

@@ -400,7 +400,7 @@ ApiRequest BuildRequest(const Invocation& inv) {
   auto limit = [&]() { return inv.limit ? "?limit=" + EncodeSegment(*inv.limit) : std::string(); };
   switch (inv.command) {
     case Command::kHelp: return {};
-    case Command::kTenantList: return {"GET", "/v1/tenants", std::nullopt};
+    case Command::kTenantList: return {"GET", "/v1/tenants?limit=1000", std::nullopt};
     case Command::kTenantGet: return {"GET", tenant(0), std::nullopt};
     case Command::kTenantCreate: {
       JsonValue body = JsonValue::Object();

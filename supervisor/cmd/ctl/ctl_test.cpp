@@ -173,7 +173,7 @@ ApiRequest RequestFor(std::initializer_list<std::string> words) {
 std::string Line(const ApiRequest& r) { return r.method + " " + r.path; }
 
 BOOST_AUTO_TEST_CASE(each_command_makes_its_api_call) {
-  BOOST_TEST(Line(RequestFor({"tenant", "list"})) == "GET /v1/tenants");
+  BOOST_TEST(Line(RequestFor({"tenant", "list"})) == "GET /v1/tenants?limit=1000");
   BOOST_TEST(Line(RequestFor({"tenant", "get", "acme"})) == "GET /v1/tenants/acme");
   BOOST_TEST(Line(RequestFor({"tenant", "delete", "acme"})) == "DELETE /v1/tenants/acme?workspace=keep");
   BOOST_TEST(Line(RequestFor({"tenant", "delete", "acme", "--remove-workspace"})) ==

@@ -1,0 +1,145 @@
+// Acceptance of the metering proxy against the real systemd sandbox: each tenant's agent gets its own
+// proxy token; a request made as the tenant's own user reaches the provider stub with the real key and
+// is metered to that tenant; the same token from another tenant's user is refused; an agent reaches the
+// proxy and no other loopback service; a supervisor restart does not cut a stream in flight.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+
+#include <boost/test/unit_test.hpp>
+#include <thread>
+
+#include "integration/world.h"
+#include "stub/provider_stub_server.h"
+
+using namespace clawhive::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr uint16_t kProxyPort = 18480;
+const std::string kProviderKey = "stub-provider-key-5d2e9a71";
+
+std::string AgentEnv(const std::string& tenant, const std::string& name) {
+  std::string body = HttpBody(PortOf(tenant), "/selftest/env?name=" + name);
+  size_t at = body.find("\"value\":\"");
+  if (body.find("\"set\":true") == std::string::npos || at == std::string::npos) return "";
+  return body.substr(at + 9, body.find('"', at + 9) - at - 9);
+}
+
+std::string UserOf(const std::string& tenant) { return "ch-" + tenant; }
+
+// curl run inside the sandbox as `user`: "<status> <body>".
+std::string CurlAs(const std::string& user, const std::string& token, const std::string& body) {
+  auto r = sb().Exec("runuser -u " + user + " -- curl -s -w ' %{http_code}' -H 'Authorization: Bearer " + token +
+                     "' -H 'Content-Type: application/json' --data-binary " + Quote(body) +
+                     " http://127.0.0.1:" + std::to_string(kProxyPort) + "/v1/chat/completions");
+  return r.out;
+}
+
+struct Stub {
+  clawhive::stub::ProviderStubServer server{[] {
+    clawhive::stub::ProviderStubOptions o;
+    o.key = kProviderKey;
+    return o;
+  }()};
+  Stub() {
+    BOOST_REQUIRE(server.Start().ok());
+    auto key = api().Call("PUT", "/v1/platform/secrets/STUB_KEY", "{\"value\":\"" + kProviderKey + "\"}");
+    BOOST_REQUIRE_MESSAGE(key.status < 300, key.body);
+    auto p = api().Call("PUT", "/v1/providers/stub",
+                        R"({"kind":"openai","base_url":"http://127.0.0.1:)" + std::to_string(server.port()) +
+                            R"(/v1","key_secret":"STUB_KEY","models":[{"name":"stub-model","input_per_million":"1.00","output_per_million":"2.00"}]})");
+    BOOST_REQUIRE_MESSAGE(p.status == 200, p.body);
+  }
+};
+
+const std::string kChat = R"({"model":"stub-model","messages":[{"role":"user","content":"hello"}],"max_tokens":64})";
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(proxy_on_real_systemd)
+
+BOOST_AUTO_TEST_CASE(an_agents_request_is_metered_to_its_tenant_and_its_token_works_for_no_one_else) {
+  Stub stub;
+  CreateTenant("px-a");
+  CreateTenant("px-b");
+  BOOST_REQUIRE(Eventually([] { return !AgentEnv("px-a", "CLAWHIVE_PROXY_TOKEN").empty(); }, 15s, 100ms));
+  const std::string token = AgentEnv("px-a", "CLAWHIVE_PROXY_TOKEN");
+  BOOST_TEST(token.rfind("chp_", 0) == 0u);
+  BOOST_TEST(AgentEnv("px-a", "CLAWHIVE_PROXY_URL") == "http://127.0.0.1:8480/v1");
+  BOOST_TEST(AgentEnv("px-b", "CLAWHIVE_PROXY_TOKEN") != token);
+  BOOST_TEST(AgentEnv("px-a", "STUB_KEY").empty());  // the provider key never reaches an agent
+
+  std::string own = CurlAs(UserOf("px-a"), token, kChat);
+  BOOST_TEST(own.ends_with(" 200"), own);
+  auto seen = stub.server.Requests();
+  BOOST_REQUIRE(!seen.empty());
+  BOOST_TEST(seen.back().authorization.value_or("") == "Bearer " + kProviderKey);
+
+  std::string stolen = CurlAs(UserOf("px-b"), token, kChat);
+  BOOST_TEST(stolen.ends_with(" 401"), stolen);
+  BOOST_TEST(stolen.find("another tenant") != std::string::npos);
+  BOOST_TEST(CurlAs(UserOf("px-a"), "chp_made-up", kChat).ends_with(" 401"));
+
+  auto usage = api().Get("/v1/tenants/px-a/model-usage");
+  BOOST_REQUIRE_MESSAGE(usage.status == 200, usage.body);
+  auto lines = usage.json->getArray("lines");
+  BOOST_REQUIRE(lines->size() == 1u);
+  BOOST_TEST(lines->getObject(0)->getValue<int>("requests") == 1);
+  BOOST_TEST(lines->getObject(0)->getValue<std::string>("model") == "stub-model");
+  BOOST_TEST(api().Get("/v1/tenants/px-b/model-usage").json->getArray("lines")->size() == 0u);
+  auto csv = api().Get("/v1/billing?format=csv");
+  BOOST_TEST(csv.body.find(",px-a,stub,stub-model,1,") != std::string::npos, csv.body);
+  auto metrics = api().Get("/metrics");
+  BOOST_TEST(metrics.body.find("clawhive_tenant_model_requests{tenant=\"px-a\"} 1") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(an_agent_reaches_the_proxy_and_no_other_loopback_service) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = inet_addr("127.0.0.2");
+  BOOST_REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  BOOST_REQUIRE(listen(fd, 4) == 0);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  std::string outside = HttpBody(PortOf("px-a"), "/selftest/connect?addr=127.0.0.2&port=" + std::to_string(ntohs(a.sin_port)) + "&timeout_ms=500");
+  std::string proxy = HttpBody(PortOf("px-a"), "/selftest/connect?addr=127.0.0.1&port=" + std::to_string(kProxyPort) + "&timeout_ms=500");
+  close(fd);
+  BOOST_TEST(outside.find("\"connected\":false") != std::string::npos, outside);
+  BOOST_TEST(proxy.find("\"connected\":true") != std::string::npos, proxy);
+}
+
+BOOST_AUTO_TEST_CASE(a_supervisor_restart_does_not_cut_a_stream_in_flight) {
+  Stub stub;
+  const std::string token = AgentEnv("px-a", "CLAWHIVE_PROXY_TOKEN");
+  const std::string body = R"({"model":"stub-model","stream":true,"stream_options":{"include_usage":true},"messages":[],)"
+                           R"("x_stub":{"chunks":20,"chunk_delay_ms":100}})";
+  Poco::Net::HTTPClientSession s("127.0.0.1", kProxyPort);  // as root on the host: allowed, like root in the box
+  s.setTimeout(Poco::Timespan(30, 0));
+  Poco::Net::HTTPRequest req("POST", "/v1/chat/completions", Poco::Net::HTTPMessage::HTTP_1_1);
+  req.set("Authorization", "Bearer " + token);
+  req.setContentType("application/json");
+  req.setContentLength64(static_cast<Poco::Int64>(body.size()));
+  s.sendRequest(req) << body;
+  Poco::Net::HTTPResponse resp;
+  std::istream& in = s.receiveResponse(resp);
+  std::string line;
+  std::getline(in, line);
+  BOOST_REQUIRE(line.rfind("data:", 0) == 0u);
+  BOOST_REQUIRE(sb().Exec("systemctl restart clawhive-supervisor").status == 0);
+  std::string rest((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  BOOST_TEST(rest.find("[DONE]") != std::string::npos, "the stream was cut: " << rest.size() << " bytes after the restart");
+  BOOST_TEST(rest.find("\"usage\"") != std::string::npos);
+  sb().WaitForApi(15s);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
