@@ -5,6 +5,7 @@ import { state, applyBranding, productName, logoUrl, setTitle, navigate, homeRou
   deniedBlock, userIdle } from './state.js';
 import { tenantsPage, tenantPage, tenantFormPage } from './pages-tenants.js';
 import { dashboardPage, usersPage, tokensPage, auditPage, brandingPage } from './pages-admin.js';
+import { providersPage, billingPage } from './pages-metering.js';
 
 const root = document.getElementById('root');
 
@@ -20,6 +21,8 @@ const ROUTES = [
   { pattern: ['users'], page: usersPage, need: 'admin', nav: 'users' },
   { pattern: ['tokens'], page: tokensPage, need: 'admin', nav: 'tokens' },
   { pattern: ['audit'], page: auditPage, need: 'admin', nav: 'audit' },
+  { pattern: ['providers'], page: providersPage, need: 'operator', nav: 'providers' },
+  { pattern: ['billing'], page: billingPage, need: 'operator', nav: 'billing' },
   { pattern: ['branding'], page: brandingPage, need: 'operator', nav: 'branding' },
   { pattern: ['account'], page: accountPage, need: '', nav: 'account' },
 ];
@@ -79,6 +82,8 @@ const NAV = [
   { id: 'users', label: 'Users', href: '#/users', icon: 'users', show: isAdmin, section: 'Access' },
   { id: 'tokens', label: 'API tokens', href: '#/tokens', icon: 'key', show: isAdmin, section: 'Access' },
   { id: 'audit', label: 'Audit log', href: '#/audit', icon: 'audit', show: isAdmin, section: 'Access' },
+  { id: 'providers', label: 'Providers', href: '#/providers', icon: 'plug', show: isOperator, section: 'Appliance' },
+  { id: 'billing', label: 'Billing', href: '#/billing', icon: 'receipt', show: isOperator, section: 'Appliance' },
   { id: 'branding', label: 'Branding', href: '#/branding', icon: 'palette', show: isOperator, section: 'Appliance' },
   { id: 'account', label: 'Account', href: '#/account', icon: 'account', show: () => true, section: 'You' },
 ];

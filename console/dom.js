@@ -80,6 +80,10 @@ const ICONS = {
   copy: ['M9 9h11v11H9z', 'M5 15H4V4h11v1'],
   download: ['M12 4v11M7 10l5 5 5-5M5 20h14'],
   refresh: ['M20 12a8 8 0 1 1-2.3-5.7M20 4v5h-5'],
+  plug: ['M9 3v5M15 3v5', 'M6 8h12v3a6 6 0 0 1-12 0z', 'M12 17v4'],
+  receipt: ['M6 3h12v18l-3-2-3 2-3-2-3 2z', 'M9 8h6M9 12h6M9 16h3'],
+  chevronLeft: ['M15 6l-6 6 6 6'],
+  chevronRight: ['M9 6l6 6-6 6'],
 };
 export function icon(name) {
   const paths = ICONS[name] || [];

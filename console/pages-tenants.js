@@ -1,10 +1,11 @@
-// Tenants: the list, one tenant's page (state, actions with progress, charts, incidents, secrets) and the
-// create/edit form.
+// Tenants: the list, one tenant's page (state, actions with progress, charts, model usage and budget,
+// incidents, secrets) and the create/edit form.
 import { get, post, put, patch, del, path, query, fieldOfError, ApiError, allTenants } from './api.js';
 import { h, mount, icon, card, notice, emptyState, button, field, setFieldError, meter, phaseBadge, phaseLabel,
   fmtBytes, fmtLimitBytes, fmtCores, fmtQuota, fmtNumber, fmtDateS, fmtDateTime, fmtAgo, fmtDuration, sizeToInput,
   toast, modal, confirmDialog } from './dom.js';
 import { lineChart } from './charts.js';
+import { budgetCard } from './pages-metering.js';
 import { state, isOperator, mayWrite, navigate, deniedBlock, userIdle } from './state.js';
 
 const TRANSITIONAL = new Set(['starting', 'stopping', 'backoff']);
@@ -354,6 +355,7 @@ export async function tenantPage(ctx) {
     h('div', { class: 'grid grid-2 gap-top' },
       card('Memory', { hint: usageHint }, memChart),
       card('CPU', { hint: 'cores in use (mCPU = thousandths of a core)' }, cpuChart)),
+    h('div', { class: 'gap-top' }, budgetCard(ctx, id)),
     h('div', { class: 'grid grid-2 gap-top' },
       card('Incidents', { flush: true, hint: 'crashes, hangs and restarts, newest first' }, incidentsHost),
       card('Configuration', null, config)),
@@ -364,6 +366,9 @@ export async function tenantPage(ctx) {
 }
 
 // ================================================================================================= secrets
+// Issued by the supervisor for the metering proxy (docs/proxy.md): the proxy knows only its hash, so a
+// value set by hand would lock the agent out of the proxy. Shown, never offered for replace or delete.
+const PROXY_TOKEN = 'CLAWHIVE_PROXY_TOKEN';
 // Write-only: values go in through the form and are never shown (no API returns one). The value input is
 // cleared as soon as the server has taken it.
 function secretsCard(ctx, tenant, writable) {
@@ -378,13 +383,15 @@ function secretsCard(ctx, tenant, writable) {
         title: `version ${v.version}, ${fmtDateS(v.created_at)}` }, `v${v.version} ${v.state}`), ' ']);
       const row = (sc) => h('tr', { 'data-secret': sc.name },
         h('td', { class: 'mono primary-cell' }, sc.name),
-        h('td', { class: 'muted' }, 'write-only'),
+        h('td', { class: 'muted' }, 'write-only',
+          sc.name === PROXY_TOKEN ? h('div', { class: 'secondary' }, 'the agent’s token for the metering proxy') : null),
         h('td', { class: 'num' }, String(sc.current_version)),
         h('td', { class: 'nowrap', title: fmtDateS(sc.rotated_at) }, fmtAgo(sc.rotated_at * 1000)),
         h('td', null, versionBadges(sc)),
-        writable ? h('td', { class: 'actions-cell' },
-          button('Replace', { kind: 'ghost', small: true, onClick: () => { nameIn.value = sc.name; valueIn.focus(); } }),
-          button('Delete', { kind: 'danger', small: true, onClick: () => remove(sc.name) })) : null);
+        writable ? h('td', { class: 'actions-cell' }, sc.name === PROXY_TOKEN
+          ? h('span', { class: 'badge plain', title: 'Issued by the appliance; the proxy knows only this value.' }, 'managed')
+          : [button('Replace', { kind: 'ghost', small: true, onClick: () => { nameIn.value = sc.name; valueIn.focus(); } }),
+            button('Delete', { kind: 'danger', small: true, onClick: () => remove(sc.name) })]) : null);
       const head = h('tr', null, h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col' }, 'Value'),
         h('th', { scope: 'col', class: 'num' }, 'Version'), h('th', { scope: 'col' }, 'Last changed'),
         h('th', { scope: 'col' }, 'Versions'), writable ? h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Actions')) : null);
@@ -421,6 +428,7 @@ function secretsCard(ctx, tenant, writable) {
     setFieldError(fName, ''); setFieldError(fValue, '');
     const name = nameIn.value.trim();
     if (!/^[A-Z_][A-Z0-9_]{0,127}$/.test(name)) { setFieldError(fName, 'Use upper-case letters, digits and _, not starting with a digit.'); nameIn.focus(); return; }
+    if (name === PROXY_TOKEN) { setFieldError(fName, 'This secret is managed by the appliance: it is the agent’s token for the metering proxy, which knows no other value.'); nameIn.focus(); return; }
     if (!valueIn.value) { setFieldError(fValue, 'Enter a value.'); valueIn.focus(); return; }
     if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(valueIn.value)) { setFieldError(fValue, 'Line breaks and control characters are not allowed (encode binary values, e.g. base64).'); return; }
     submit.disabled = true;

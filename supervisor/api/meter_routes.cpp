@@ -28,7 +28,7 @@ JsonValue BudgetJson(const meter::Budget& b, const meter::Totals& t) {
   JsonValue warn = JsonValue::Array();
   for (int p : b.warn_percent) warn.Push(JsonValue::Unsigned(static_cast<uint64_t>(p)));
   JsonValue o = JsonValue::Object();
-  o.Set("limit", b.limit_micros > 0 ? Money(b.limit_micros) : JsonValue())
+  o.Set("limit", b.limit_micros != meter::kNoLimit ? Money(b.limit_micros) : JsonValue())
       .Set("period", JsonValue::String(meter::ToString(b.period)))
       .Set("warn_percent", std::move(warn))
       .Set("rpm", JsonValue::Unsigned(b.rpm))
@@ -106,7 +106,7 @@ ApiReply BillingReply(Ledger& ledger, const ApiCall& c, const std::string& tenan
     for (const auto& l : *lines)
       out += label + "," + CsvCell(l.tenant) + "," + CsvCell(l.provider) + "," + CsvCell(l.model) + "," +
              std::to_string(l.requests) + "," + std::to_string(l.prompt_tokens) + "," +
-             std::to_string(l.completion_tokens) + "," + meter::FormatMoney(l.cost_micros) + "," +
+             std::to_string(l.completion_tokens) + "," + meter::FormatExact(l.cost_micros) + "," +
              std::to_string(l.estimated_requests) + "\r\n";
     return Download(std::move(out), "text/csv; charset=utf-8", "clawhive-billing-" + label + ".csv");
   }
@@ -120,13 +120,15 @@ ApiReply BillingReply(Ledger& ledger, const ApiCall& c, const std::string& tenan
         .Set("requests", JsonValue::Signed(l.requests))
         .Set("prompt_tokens", JsonValue::Signed(l.prompt_tokens))
         .Set("completion_tokens", JsonValue::Signed(l.completion_tokens))
-        .Set("cost", Money(l.cost_micros))
+        .Set("cost", JsonValue::String(meter::FormatExact(l.cost_micros)))
         .Set("estimated_requests", JsonValue::Signed(l.estimated_requests));
     items.Push(std::move(o));
     total += l.cost_micros;
   }
   JsonValue doc = JsonValue::Object();
-  doc.Set("period", JsonValue::String(label)).Set("total_cost", Money(total)).Set("lines", std::move(items));
+  doc.Set("period", JsonValue::String(label))
+      .Set("total_cost", JsonValue::String(meter::FormatExact(total)))
+      .Set("lines", std::move(items));
   ApiReply reply = ApiReply::Json(200, doc);
   if (c.Query("format") != nullptr)
     reply.headers.emplace_back("Content-Disposition", "attachment; filename=\"clawhive-billing-" + label + ".json\"");
@@ -152,7 +154,7 @@ ApiReply PutBudget(Ledger& ledger, const ApiCall& c, int64_t now_ms) {
   meter::Budget b = *current;
   if (auto limit = body->String("limit", false, 32); !limit) return ApiReply::Fail(limit.error());
   else if (limit->has_value()) {
-    if ((*limit)->empty()) b.limit_micros = 0;
+    if ((*limit)->empty()) b.limit_micros = meter::kNoLimit;
     else if (Result<int64_t> m = meter::ParseMoney(**limit); !m) return ApiReply::Fail(Error::Invalid("limit: " + m.error().message));
     else b.limit_micros = *m;
   }
@@ -193,8 +195,8 @@ JsonValue ProviderJson(const meter::Provider& p) {
   for (const auto& m : p.models) {
     JsonValue o = JsonValue::Object();
     o.Set("name", JsonValue::String(m.name))
-        .Set("input_per_million", Money(m.in_per_million))
-        .Set("output_per_million", Money(m.out_per_million))
+        .Set("input_per_million", JsonValue::String(meter::FormatExact(m.in_per_million)))
+        .Set("output_per_million", JsonValue::String(meter::FormatExact(m.out_per_million)))
         .Set("max_output_tokens", JsonValue::Signed(m.max_output_tokens));
     models.Push(std::move(o));
   }
@@ -249,8 +251,11 @@ ApiReply PutProvider(Ledger& ledger, const ApiCall& c) {
     }
     p.models.push_back(std::move(mp));
   }
+  bool existed = false;
+  if (auto ps = ledger.Providers())
+    for (const auto& q : *ps) existed = existed || q.name == p.name;
   if (Status s = ledger.SetProvider(p); !s) return ApiReply::Fail(s.error());
-  return ApiReply::Json(200, ProviderJson(p));
+  return ApiReply::Json(existed ? 200 : 201, ProviderJson(p));
 }
 
 }  // namespace
@@ -276,6 +281,7 @@ void AddMeterRoutes(Router& r, RouteContext& ctx) {
   r.Add({"GET", "/v1/tenants/{id}/budget/events", Access::kTenantRead, BodyKind::kNone, {"limit"}, [x](const ApiCall& c) {
            if (x->ledger == nullptr) return NoLedger();
            if (Status s = ValidateTenantId(c.params[0]); !s) return ApiReply::Fail(s.error());
+           if (auto t = x->tenants.Get(c.params[0]); !t) return ApiReply::Fail(t.error());
            Result<size_t> limit = ParseLimit(c.Query("limit"), 50, 1000);
            if (!limit) return ApiReply::Fail(limit.error());
            auto events = x->ledger->Events(c.params[0], *limit);
@@ -295,6 +301,7 @@ void AddMeterRoutes(Router& r, RouteContext& ctx) {
          [x](const ApiCall& c) {
            if (x->ledger == nullptr) return NoLedger();
            if (Status s = ValidateTenantId(c.params[0]); !s) return ApiReply::Fail(s.error());
+           if (auto t = x->tenants.Get(c.params[0]); !t) return ApiReply::Fail(t.error());
            return BillingReply(*x->ledger, c, c.params[0], x->now_ms());
          }});
   r.Add({"GET", "/v1/billing", Access::kOperator, BodyKind::kNone, {"period", "format"}, [x](const ApiCall& c) {

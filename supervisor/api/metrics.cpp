@@ -123,8 +123,8 @@ std::string RenderMeterMetrics(const std::vector<meter::Totals>& totals) {
   static const Family kFamilies[] = {
       {"clawhive_tenant_model_spend", "Model spend in the tenant's current budget period, in currency units.",
        [](const meter::Totals& t) { return static_cast<double>(t.spent_micros) / 1e6; }},
-      {"clawhive_tenant_model_budget", "The tenant's budget for the period, in currency units (0 = none).",
-       [](const meter::Totals& t) { return static_cast<double>(t.limit_micros) / 1e6; }},
+      {"clawhive_tenant_model_budget", "The tenant's budget for the period, in currency units (-1 = none).",
+       [](const meter::Totals& t) { return t.limit_micros < 0 ? -1.0 : static_cast<double>(t.limit_micros) / 1e6; }},
       {"clawhive_tenant_model_requests", "Model requests in the tenant's current budget period.",
        [](const meter::Totals& t) { return static_cast<double>(t.requests); }},
       {"clawhive_tenant_model_prompt_tokens", "Prompt tokens in the tenant's current budget period.",

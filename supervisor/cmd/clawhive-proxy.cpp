@@ -9,7 +9,9 @@
 
 #include <Poco/Net/SSLManager.h>
 
+#include <atomic>
 #include <chrono>
+#include <thread>
 #include <cstdio>
 #include <string>
 
@@ -65,7 +67,7 @@ int main(int argc, char** argv) {
   sigaddset(&stop, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);  // before any thread starts: only sigwait sees them
 
-  auto ledger = meter::Ledger::Open(config->state_dir + "/meter.db");
+  auto ledger = meter::Ledger::Open(config->state_dir + "/meter.db", /*background_checkpoints=*/true);
   if (!ledger) return Fail(log, 1, "meter database: " + ledger.error().message);
   if (Status s = (*ledger)->ReleaseOrphans(WallMs()); !s) return Fail(log, 1, "meter database: " + s.error().message);
 
@@ -88,8 +90,19 @@ int main(int argc, char** argv) {
   log.Write(LOG_INFO, "", ready);
   sd_notifyf(0, "READY=1\nSTATUS=%s", ready.c_str());
 
+  // The WAL is checkpointed here, off the request path (see Ledger::Open).
+  std::atomic<bool> stopping{false};
+  std::thread checkpointer([&] {
+    while (!stopping) {
+      for (int i = 0; i < 10 && !stopping; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (Status s = (*ledger)->Checkpoint(); !s) log.Write(LOG_WARNING, "", "meter database checkpoint: " + s.error().message);
+    }
+  });
+
   int sig = 0;
   sigwait(&stop, &sig);
+  stopping = true;
+  checkpointer.join();
   sd_notify(0, "STOPPING=1");
   server.Stop();
   Poco::Net::uninitializeSSL();

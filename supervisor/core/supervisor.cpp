@@ -429,7 +429,7 @@ Status Supervisor::Provision(const Tenant& t, bool fresh) {
     if (Status s = host_.WriteFile(DropInDir(config_, t.id) + "/10-tenant.conf", RenderDropIn(t), 0644); !s)
       return s;
   }
-  if (Status s = host_.WriteFile(EnvFilePath(config_, t.id), RenderEnvFile(t), 0600); !s) return s;
+  if (Status s = host_.WriteFile(EnvFilePath(config_, t.id), RenderEnvFile(t, ProxyUrl(config_)), 0600); !s) return s;
   if (Status s = units_.SetSliceLimits(TenantNames::Slice(t.id), SliceLimits::From(t.resources)); !s) return s;
   if (fresh && t.desired == DesiredState::kRunning) {
     if (Status s = units_.Enable(TenantNames::Service(t.id)); !s) return s;

@@ -114,10 +114,16 @@ Result<Tenant> ApplyPatch(const Tenant& base, const TenantPatch& p) {
   return t;
 }
 
-std::string RenderEnvFile(const Tenant& t) {
+std::string ProxyUrl(const Config& c) {
+  std::string host = c.proxy_address.find(':') != std::string::npos ? "[" + c.proxy_address + "]" : c.proxy_address;
+  return "http://" + host + ":" + std::to_string(c.proxy_port) + "/v1";
+}
+
+std::string RenderEnvFile(const Tenant& t, const std::string& proxy_url) {
   std::string port = std::to_string(t.port);
   std::string out = "# Written by clawhive-supervisor; edits are overwritten.\n";
   out += "CLAWHIVE_TENANT=" + t.id + "\n";
+  out += "CLAWHIVE_PROXY_URL=" + proxy_url + "\n";  // before agent.env, which may override it
   out += "PORT=" + port + "\n";
   out += "OPENCLAW_GATEWAY_PORT=" + port + "\n";
   out += "CLAWHIVE_AGENT_EXEC=" + t.agent.exec + "\n";

@@ -22,7 +22,9 @@ Tenant DefaultTenant(const std::string& id, const Config& config);
 
 // The EnvironmentFile= of the tenant's agent unit: port, agent command and the tenant's own variables.
 // systemd (PID 1) reads it as root before dropping privileges; the agent cannot read it.
-std::string RenderEnvFile(const Tenant& t);
+// `proxy_url`: the metering proxy as agents reach it (CLAWHIVE_PROXY_URL), from Config::proxy_*.
+std::string RenderEnvFile(const Tenant& t, const std::string& proxy_url);
+std::string ProxyUrl(const Config& c);
 // The per-tenant drop-in: the static user the agent runs as. Written before the unit is first loaded,
 // so no daemon-reload is needed; its content depends on the id only, so it never goes stale.
 std::string RenderDropIn(const Tenant& t);

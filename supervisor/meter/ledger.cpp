@@ -34,7 +34,7 @@ CREATE TABLE providers (
 ) STRICT;
 CREATE TABLE budgets (
   tenant         TEXT PRIMARY KEY,
-  limit_micros   INTEGER NOT NULL CHECK (limit_micros >= 0),
+  limit_micros   INTEGER NOT NULL CHECK (limit_micros >= -1),  -- -1: no budget
   period         TEXT NOT NULL CHECK (period IN ('monthly', 'weekly', 'daily')),
   warn_percent   TEXT NOT NULL,
   rpm            INTEGER NOT NULL,
@@ -55,8 +55,10 @@ CREATE TABLE reservations (
   tenant          TEXT NOT NULL,
   period_start_ms INTEGER NOT NULL,
   amount_micros   INTEGER NOT NULL,
+  tokens          INTEGER NOT NULL,
   created_ms      INTEGER NOT NULL
 ) STRICT;
+CREATE INDEX reservations_by_tenant ON reservations (tenant, created_ms);
 CREATE TABLE usage (
   id                INTEGER PRIMARY KEY,
   tenant            TEXT NOT NULL,
@@ -129,50 +131,45 @@ bool NameChars(std::string_view s, std::string_view extra) {
   return true;
 }
 
-Status Insert(sqlite3* db, const UsageRecord& u) {
-  Result<Statement> st = Statement::Prepare(
-      db,
-      "INSERT INTO usage (tenant, at_ms, provider, model, prompt_tokens, completion_tokens, estimated, cost_micros, "
+Status Insert(sqlite::StatementCache& db, const UsageRecord& u) {
+  Result<sqlite::CachedStatement> st = db.Get("INSERT INTO usage (tenant, at_ms, provider, model, prompt_tokens, completion_tokens, estimated, cost_micros, "
       "latency_ms, status, stream) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
   if (!st) return st.error();
-  Status s = Binder(*st).Text(u.tenant).Int(u.at_ms).Text(u.provider).Text(u.model).Int(u.prompt_tokens)
+  Status s = Binder(**st).Text(u.tenant).Int(u.at_ms).Text(u.provider).Text(u.model).Int(u.prompt_tokens)
                  .Int(u.completion_tokens).Int(u.estimated ? 1 : 0).Int(u.cost_micros).Int(u.latency_ms)
                  .Int(u.status).Int(u.stream ? 1 : 0).status();
   if (!s) return s;
-  return st->Run();
+  return (*st)->Run();
 }
 
-Status AddEvent(sqlite3* db, const std::string& tenant, int64_t at_ms, const std::string& kind, const std::string& detail) {
-  Result<Statement> st = Statement::Prepare(db, "INSERT INTO events (tenant, at_ms, kind, detail) VALUES (?1, ?2, ?3, ?4)");
+Status AddEvent(sqlite::StatementCache& db, const std::string& tenant, int64_t at_ms, const std::string& kind, const std::string& detail) {
+  Result<sqlite::CachedStatement> st = db.Get("INSERT INTO events (tenant, at_ms, kind, detail) VALUES (?1, ?2, ?3, ?4)");
   if (!st) return st.error();
-  if (Status s = Binder(*st).Text(tenant).Int(at_ms).Text(kind).Text(detail).status(); !s) return s;
-  return st->Run();
+  if (Status s = Binder(**st).Text(tenant).Int(at_ms).Text(kind).Text(detail).status(); !s) return s;
+  return (*st)->Run();
 }
 
 // (spent, reserved, warned) of a tenant's period, zeros when there is no row yet.
 struct SpendRow {
   int64_t spent = 0, reserved = 0, warned = 0;
 };
-Result<SpendRow> ReadSpend(sqlite3* db, const std::string& tenant, int64_t period_start) {
-  Result<Statement> st = Statement::Prepare(
-      db, "SELECT spent_micros, reserved_micros, warned_percent FROM spend WHERE tenant = ?1 AND period_start_ms = ?2");
+Result<SpendRow> ReadSpend(sqlite::StatementCache& db, const std::string& tenant, int64_t period_start) {
+  Result<sqlite::CachedStatement> st = db.Get("SELECT spent_micros, reserved_micros, warned_percent FROM spend WHERE tenant = ?1 AND period_start_ms = ?2");
   if (!st) return st.error();
-  if (Status s = Binder(*st).Text(tenant).Int(period_start).status(); !s) return s.error();
-  Result<bool> row = st->Step();
+  if (Status s = Binder(**st).Text(tenant).Int(period_start).status(); !s) return s.error();
+  Result<bool> row = (*st)->Step();
   if (!row) return row.error();
   if (!*row) return SpendRow{};
-  return SpendRow{st->ColumnInt64(0), st->ColumnInt64(1), st->ColumnInt64(2)};
+  return SpendRow{(*st)->ColumnInt64(0), (*st)->ColumnInt64(1), (*st)->ColumnInt64(2)};
 }
 
-Status AddSpend(sqlite3* db, const std::string& tenant, int64_t period_start, int64_t spent_delta, int64_t reserved_delta) {
-  Result<Statement> st = Statement::Prepare(
-      db,
-      "INSERT INTO spend (tenant, period_start_ms, spent_micros, reserved_micros) VALUES (?1, ?2, ?3, ?4) "
+Status AddSpend(sqlite::StatementCache& db, const std::string& tenant, int64_t period_start, int64_t spent_delta, int64_t reserved_delta) {
+  Result<sqlite::CachedStatement> st = db.Get("INSERT INTO spend (tenant, period_start_ms, spent_micros, reserved_micros) VALUES (?1, ?2, ?3, ?4) "
       "ON CONFLICT (tenant, period_start_ms) DO UPDATE SET spent_micros = spent_micros + ?3, "
       "reserved_micros = max(0, reserved_micros + ?4)");
   if (!st) return st.error();
-  if (Status s = Binder(*st).Text(tenant).Int(period_start).Int(spent_delta).Int(reserved_delta).status(); !s) return s;
-  return st->Run();
+  if (Status s = Binder(**st).Text(tenant).Int(period_start).Int(spent_delta).Int(reserved_delta).status(); !s) return s;
+  return (*st)->Run();
 }
 
 }  // namespace
@@ -242,6 +239,14 @@ Result<int64_t> ParseMoney(std::string_view t) {
   return whole * 1000000 + frac;
 }
 
+std::string FormatExact(int64_t micros) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%06lld", static_cast<long long>(micros % 1000000));
+  std::string f = buf;
+  while (f.size() > 2 && f.back() == '0') f.pop_back();  // at least cents, as prices are written
+  return std::to_string(micros / 1000000) + "." + f;
+}
+
 std::string FormatMoney(int64_t micros) {
   char buf[48];
   int64_t cents = (micros + 5000) / 10000;
@@ -251,7 +256,7 @@ std::string FormatMoney(int64_t micros) {
 
 // ---- open ------------------------------------------------------------------------------------------
 
-Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path) {
+Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path, bool background_checkpoints) {
   const std::string where = "meter database " + path;
   if (Status s = sqlite::CreateOwnerOnly(path); !s) return s.error();
   sqlite3* raw = nullptr;
@@ -277,7 +282,22 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path) {
   if (Status s = sqlite::Exec(db.get(), "PRAGMA synchronous = NORMAL"); !s) return Prefixed(s.error(), where + ": ");
   Result<int> version = schema::ApplyMigrations(db.get(), kMigrations);
   if (!version) return Prefixed(version.error(), "cannot migrate " + where + ": ");
-  return std::unique_ptr<Ledger>(new Ledger(std::move(db)));
+  sqlite::DbHandle checkpointer;
+  if (background_checkpoints) {
+    if (Status s = sqlite::Exec(db.get(), "PRAGMA wal_autocheckpoint = 0"); !s) return Prefixed(s.error(), where + ": ");
+    sqlite3* c = nullptr;
+    int crc = sqlite3_open_v2(path.c_str(), &c, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, nullptr);
+    checkpointer.reset(c);
+    if (crc != SQLITE_OK) return sqlite::ErrorFrom(checkpointer.get(), crc, "cannot open " + where);
+    (void)sqlite::Exec(checkpointer.get(), "PRAGMA busy_timeout = 10000");
+  }
+  return std::unique_ptr<Ledger>(new Ledger(std::move(db), std::move(checkpointer)));
+}
+
+Status Ledger::Checkpoint() {
+  std::lock_guard<std::mutex> lock(checkpoint_mu_);
+  if (!checkpointer_) return Status::Ok();
+  return sqlite::Exec(checkpointer_.get(), "PRAGMA wal_checkpoint(PASSIVE)");
 }
 
 Ledger::~Ledger() = default;
@@ -287,18 +307,18 @@ Ledger::~Ledger() = default;
 Status Ledger::ReleaseOrphans(int64_t now_ms) {
   std::lock_guard<std::mutex> lock(mu_);
   return sqlite::InTransaction(db_.get(), [&]() -> Status {
-    Result<Statement> st = Statement::Prepare(db_.get(), "SELECT id, tenant, period_start_ms, amount_micros FROM reservations");
+    Result<sqlite::CachedStatement> st = cache_.Get("SELECT id, tenant, period_start_ms, amount_micros FROM reservations");
     if (!st) return st.error();
     std::vector<Reservation> open;
     for (;;) {
-      Result<bool> row = st->Step();
+      Result<bool> row = (*st)->Step();
       if (!row) return row.error();
       if (!*row) break;
-      open.push_back({st->ColumnInt64(0), st->ColumnText(1), st->ColumnInt64(2), st->ColumnInt64(3), false});
+      open.push_back({(*st)->ColumnInt64(0), (*st)->ColumnText(1), (*st)->ColumnInt64(2), (*st)->ColumnInt64(3), false});
     }
-    st->Reset();
+    (*st)->Reset();
     for (const Reservation& r : open) {
-      if (Status s = AddSpend(db_.get(), r.tenant, r.period_start_ms, 0, -r.amount_micros); !s) return s;
+      if (Status s = AddSpend(cache_, r.tenant, r.period_start_ms, 0, -r.amount_micros); !s) return s;
       UsageRecord u;
       u.tenant = r.tenant;
       u.at_ms = now_ms;
@@ -306,7 +326,7 @@ Status Ledger::ReleaseOrphans(int64_t now_ms) {
       u.model = "-";
       u.estimated = true;
       u.status = 0;
-      if (Status s = Insert(db_.get(), u); !s) return s;
+      if (Status s = Insert(cache_, u); !s) return s;
     }
     return sqlite::Exec(db_.get(), "DELETE FROM reservations");
   });
@@ -319,45 +339,43 @@ Result<std::string> Ledger::IssueToken(const std::string& tenant, uint32_t uid, 
   if (!bytes) return bytes.error();
   std::string token = "chp_" + auth::Base64Encode(*bytes, true);
   std::lock_guard<std::mutex> lock(mu_);
-  Result<Statement> st = Statement::Prepare(
-      db_.get(), "INSERT INTO tokens (tenant, hash, created_ms, uid) VALUES (?1, ?2, ?3, ?4) "
+  Result<sqlite::CachedStatement> st = cache_.Get("INSERT INTO tokens (tenant, hash, created_ms, uid) VALUES (?1, ?2, ?3, ?4) "
                  "ON CONFLICT (tenant) DO UPDATE SET hash = ?2, created_ms = ?3, uid = ?4");
   if (!st) return st.error();
-  if (Status s = Binder(*st).Text(tenant).Blob(auth::Sha256(token)).Int(now_ms).Int(uid).status(); !s) return s.error();
-  if (Status s = st->Run(); !s) return s.error();
+  if (Status s = Binder(**st).Text(tenant).Blob(auth::Sha256(token)).Int(now_ms).Int(uid).status(); !s) return s.error();
+  if (Status s = (*st)->Run(); !s) return s.error();
   return token;
 }
 
 Result<Ledger::TokenOwner> Ledger::TenantOfToken(std::string_view token) {
   if (token.size() < 8 || token.size() > 128) return Error{ErrorCode::kUnauthorized, "invalid proxy token"};
   std::lock_guard<std::mutex> lock(mu_);
-  Result<Statement> st = Statement::Prepare(db_.get(), "SELECT tenant, uid FROM tokens WHERE hash = ?1");
+  Result<sqlite::CachedStatement> st = cache_.Get("SELECT tenant, uid FROM tokens WHERE hash = ?1");
   if (!st) return st.error();
-  if (Status s = st->BindBlob(1, auth::Sha256(token)); !s) return s.error();
-  Result<bool> row = st->Step();
+  if (Status s = (*st)->BindBlob(1, auth::Sha256(token)); !s) return s.error();
+  Result<bool> row = (*st)->Step();
   if (!row) return row.error();
   if (!*row) return Error{ErrorCode::kUnauthorized, "invalid proxy token"};
-  return TokenOwner{st->ColumnText(0), static_cast<uint32_t>(st->ColumnInt64(1))};
+  return TokenOwner{(*st)->ColumnText(0), static_cast<uint32_t>((*st)->ColumnInt64(1))};
 }
 
 Result<bool> Ledger::HasToken(const std::string& tenant) {
   std::lock_guard<std::mutex> lock(mu_);
-  Result<Statement> st = Statement::Prepare(db_.get(), "SELECT 1 FROM tokens WHERE tenant = ?1");
+  Result<sqlite::CachedStatement> st = cache_.Get("SELECT 1 FROM tokens WHERE tenant = ?1");
   if (!st) return st.error();
-  if (Status s = st->BindText(1, tenant); !s) return s.error();
-  return st->Step();
+  if (Status s = (*st)->BindText(1, tenant); !s) return s.error();
+  return (*st)->Step();
 }
 
 Status Ledger::RemoveTenant(const std::string& tenant) {
   std::lock_guard<std::mutex> lock(mu_);
-  windows_.erase(tenant);
   return sqlite::InTransaction(db_.get(), [&]() -> Status {
     for (const char* sql : {"DELETE FROM tokens WHERE tenant = ?1", "DELETE FROM budgets WHERE tenant = ?1",
                             "DELETE FROM reservations WHERE tenant = ?1", "DELETE FROM spend WHERE tenant = ?1"}) {
-      Result<Statement> st = Statement::Prepare(db_.get(), sql);
+      Result<sqlite::CachedStatement> st = cache_.Get(sql);
       if (!st) return st.error();
-      if (Status s = st->BindText(1, tenant); !s) return s;
-      if (Status s = st->Run(); !s) return s;
+      if (Status s = (*st)->BindText(1, tenant); !s) return s;
+      if (Status s = (*st)->Run(); !s) return s;
     }
     return Status::Ok();
   });
@@ -382,7 +400,11 @@ Status ValidateProvider(const Provider& p) {
   if (p.key_secret.empty() || p.key_secret.size() > 128) return Error::Invalid("key_secret: the platform secret's name");
   for (char c : p.key_secret)
     if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) return Error::Invalid("key_secret: [A-Z0-9_]");
+  if (p.key_secret[0] >= '0' && p.key_secret[0] <= '9') return Error::Invalid("key_secret: a secret name starts with A-Z or _");
   if (p.models.empty() || p.models.size() > 1000) return Error::Invalid("models: 1 to 1000 models");
+  for (size_t i = 0; i < p.models.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (p.models[i].name == p.models[j].name) return Error::Invalid("models: '" + p.models[i].name + "' is listed twice");
   for (const ModelPrice& m : p.models) {
     if (m.name.empty() || m.name.size() > 128 || !NameChars(m.name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ._:/@-"))
       return Error::Invalid("models: a model name is empty, too long or has characters outside [A-Za-z0-9._:/@-]");
@@ -399,40 +421,39 @@ Status Ledger::SetProvider(const Provider& p) {
     models += (models.empty() ? "" : ";") + m.name + "|" + std::to_string(m.in_per_million) + "|" +
               std::to_string(m.out_per_million) + "|" + std::to_string(m.max_output_tokens);
   std::lock_guard<std::mutex> lock(mu_);
-  Result<Statement> st = Statement::Prepare(
-      db_.get(), "INSERT INTO providers (name, kind, base_url, key_secret, models) VALUES (?1, ?2, ?3, ?4, ?5) "
+  Result<sqlite::CachedStatement> st = cache_.Get("INSERT INTO providers (name, kind, base_url, key_secret, models) VALUES (?1, ?2, ?3, ?4, ?5) "
                  "ON CONFLICT (name) DO UPDATE SET kind = ?2, base_url = ?3, key_secret = ?4, models = ?5");
   if (!st) return st.error();
-  if (Status s = Binder(*st).Text(p.name).Text(ToString(p.kind)).Text(p.base_url).Text(p.key_secret).Text(models).status(); !s)
+  if (Status s = Binder(**st).Text(p.name).Text(ToString(p.kind)).Text(p.base_url).Text(p.key_secret).Text(models).status(); !s)
     return s;
-  return st->Run();
+  return (*st)->Run();
 }
 
 Status Ledger::DeleteProvider(const std::string& name) {
   std::lock_guard<std::mutex> lock(mu_);
-  Result<Statement> st = Statement::Prepare(db_.get(), "DELETE FROM providers WHERE name = ?1");
+  Result<sqlite::CachedStatement> st = cache_.Get("DELETE FROM providers WHERE name = ?1");
   if (!st) return st.error();
-  if (Status s = st->BindText(1, name); !s) return s;
-  if (Status s = st->Run(); !s) return s;
+  if (Status s = (*st)->BindText(1, name); !s) return s;
+  if (Status s = (*st)->Run(); !s) return s;
   if (sqlite3_changes(db_.get()) == 0) return Error::NotFound("no provider '" + name + "'");
   return Status::Ok();
 }
 
 Result<std::vector<Provider>> Ledger::Providers() {
   std::lock_guard<std::mutex> lock(mu_);
-  Result<Statement> st = Statement::Prepare(db_.get(), "SELECT name, kind, base_url, key_secret, models FROM providers ORDER BY name");
+  Result<sqlite::CachedStatement> st = cache_.Get("SELECT name, kind, base_url, key_secret, models FROM providers ORDER BY name");
   if (!st) return st.error();
   std::vector<Provider> out;
   for (;;) {
-    Result<bool> row = st->Step();
+    Result<bool> row = (*st)->Step();
     if (!row) return row.error();
     if (!*row) break;
     Provider p;
-    p.name = st->ColumnText(0);
-    p.kind = ParseApiKind(st->ColumnText(1)).value_or(ApiKind::kOpenAI);
-    p.base_url = st->ColumnText(2);
-    p.key_secret = st->ColumnText(3);
-    for (const std::string& m : Split(st->ColumnText(4), ';')) {
+    p.name = (*st)->ColumnText(0);
+    p.kind = ParseApiKind((*st)->ColumnText(1)).value_or(ApiKind::kOpenAI);
+    p.base_url = (*st)->ColumnText(2);
+    p.key_secret = (*st)->ColumnText(3);
+    for (const std::string& m : Split((*st)->ColumnText(4), ';')) {
       std::vector<std::string> f = Split(m, '|');
       if (f.size() != 4) continue;
       p.models.push_back({f[0], std::stoll(f[1]), std::stoll(f[2]), std::stoll(f[3])});
@@ -450,41 +471,42 @@ Result<int64_t> Ledger::DataVersion() {
 // ---- budgets ---------------------------------------------------------------------------------------
 
 Status Ledger::SetBudget(const std::string& tenant, const Budget& b) {
-  if (b.limit_micros < 0) return Error::Invalid("budget must not be negative");
+  if (b.limit_micros < kNoLimit) return Error::Invalid("limit: must not be negative");
   int prev = 0;
   for (int p : b.warn_percent) {
-    if (p <= prev || p >= 100) return Error::Invalid("warning thresholds must be ascending percentages from 1 to 99");
+    if (p <= prev || p >= 100) return Error::Invalid("warn_percent: ascending percentages from 1 to 99");
     prev = p;
   }
+  for (const std::string& p : b.providers)
+    if (p.empty() || p.size() > 32 || !NameChars(p, "-")) return Error::Invalid("providers: names of [a-z0-9-], 1 to 32 characters");
+  if (b.fallback_model.size() > 128 || !NameChars(b.fallback_model, "ABCDEFGHIJKLMNOPQRSTUVWXYZ._:/@-"))
+    return Error::Invalid("fallback_model: a model name of [A-Za-z0-9._:/@-]");
   std::lock_guard<std::mutex> lock(mu_);
-  Result<Statement> st = Statement::Prepare(
-      db_.get(),
-      "INSERT INTO budgets (tenant, limit_micros, period, warn_percent, rpm, tpm, fallback_model, providers) "
+  Result<sqlite::CachedStatement> st = cache_.Get("INSERT INTO budgets (tenant, limit_micros, period, warn_percent, rpm, tpm, fallback_model, providers) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (tenant) DO UPDATE SET limit_micros = ?2, period = ?3, "
       "warn_percent = ?4, rpm = ?5, tpm = ?6, fallback_model = ?7, providers = ?8");
   if (!st) return st.error();
-  Status s = Binder(*st).Text(tenant).Int(b.limit_micros).Text(ToString(b.period)).Text(JoinPercents(b.warn_percent))
+  Status s = Binder(**st).Text(tenant).Int(b.limit_micros).Text(ToString(b.period)).Text(JoinPercents(b.warn_percent))
                  .Int(b.rpm).Int(static_cast<int64_t>(b.tpm)).Text(b.fallback_model).Text(Join(b.providers)).status();
   if (!s) return s;
-  return st->Run();
+  return (*st)->Run();
 }
 
 Result<Budget> Ledger::LoadBudget(const std::string& tenant) {
-  Result<Statement> st = Statement::Prepare(
-      db_.get(), "SELECT limit_micros, period, warn_percent, rpm, tpm, fallback_model, providers FROM budgets WHERE tenant = ?1");
+  Result<sqlite::CachedStatement> st = cache_.Get("SELECT limit_micros, period, warn_percent, rpm, tpm, fallback_model, providers FROM budgets WHERE tenant = ?1");
   if (!st) return st.error();
-  if (Status s = st->BindText(1, tenant); !s) return s.error();
-  Result<bool> row = st->Step();
+  if (Status s = (*st)->BindText(1, tenant); !s) return s.error();
+  Result<bool> row = (*st)->Step();
   if (!row) return row.error();
   Budget b;
   if (!*row) return b;
-  b.limit_micros = st->ColumnInt64(0);
-  b.period = ParsePeriod(st->ColumnText(1)).value_or(Period::kMonthly);
-  b.warn_percent = SplitPercents(st->ColumnText(2));
-  b.rpm = static_cast<uint32_t>(st->ColumnInt64(3));
-  b.tpm = static_cast<uint64_t>(st->ColumnInt64(4));
-  b.fallback_model = st->ColumnText(5);
-  b.providers = Split(st->ColumnText(6), ',');
+  b.limit_micros = (*st)->ColumnInt64(0);
+  b.period = ParsePeriod((*st)->ColumnText(1)).value_or(Period::kMonthly);
+  b.warn_percent = SplitPercents((*st)->ColumnText(2));
+  b.rpm = static_cast<uint32_t>((*st)->ColumnInt64(3));
+  b.tpm = static_cast<uint64_t>((*st)->ColumnInt64(4));
+  b.fallback_model = (*st)->ColumnText(5);
+  b.providers = Split((*st)->ColumnText(6), ',');
   return b;
 }
 
@@ -500,42 +522,44 @@ Result<Reservation> Ledger::Reserve(const std::string& tenant, int64_t max_cost,
   std::lock_guard<std::mutex> lock(mu_);
   Result<Budget> b = LoadBudget(tenant);
   if (!b) return b.error();
-  // Rate limits first: they cost nothing to check and are refused without touching the books.
-  Window& w = windows_[tenant];
-  while (!w.entries.empty() && w.entries.front().first <= now_ms - kMinuteMs) {
-    w.tokens -= w.entries.front().second;
-    w.entries.pop_front();
-  }
-  if (b->rpm > 0 && w.entries.size() >= b->rpm)
-    return Limited("rate limit: " + std::to_string(b->rpm) + " requests per minute");
-  if (b->tpm > 0 && static_cast<uint64_t>(w.tokens + max_tokens) > b->tpm)
-    return Limited("rate limit: " + std::to_string(b->tpm) + " tokens per minute");
-
   Reservation r;
   r.tenant = tenant;
   r.period_start_ms = PeriodStart(b->period, now_ms);
   Status s = sqlite::InTransaction(db_.get(), [&]() -> Status {
-    Result<SpendRow> spend = ReadSpend(db_.get(), tenant, r.period_start_ms);
+    // Requests and tokens of the last minute: finished ones are usage rows (at their start), running
+    // ones open reservations. Both are in the file, so the limits hold across restarts and processes.
+    if (b->rpm > 0 || b->tpm > 0) {
+      Result<sqlite::CachedStatement> w = cache_.Get("SELECT (SELECT count(*) FROM usage WHERE tenant = ?1 AND at_ms > ?2) + "
+          "(SELECT count(*) FROM reservations WHERE tenant = ?1 AND created_ms > ?2), "
+          "(SELECT coalesce(sum(prompt_tokens + completion_tokens), 0) FROM usage WHERE tenant = ?1 AND at_ms > ?2) + "
+          "(SELECT coalesce(sum(tokens), 0) FROM reservations WHERE tenant = ?1 AND created_ms > ?2)");
+      if (!w) return w.error();
+      if (Status x = Binder(**w).Text(tenant).Int(now_ms - kMinuteMs).status(); !x) return x;
+      Result<bool> row = (*w)->Step();
+      if (!row) return row.error();
+      if (b->rpm > 0 && (*w)->ColumnInt64(0) >= static_cast<int64_t>(b->rpm))
+        return Limited("rate limit: " + std::to_string(b->rpm) + " requests per minute");
+      if (b->tpm > 0 && static_cast<uint64_t>((*w)->ColumnInt64(1) + max_tokens) > b->tpm)
+        return Limited("rate limit: " + std::to_string(b->tpm) + " tokens per minute");
+    }
+    Result<SpendRow> spend = ReadSpend(cache_, tenant, r.period_start_ms);
     if (!spend) return spend.error();
-    if (b->limit_micros > 0 && spend->spent + spend->reserved + max_cost > b->limit_micros) {
+    if (b->limit_micros != kNoLimit && spend->spent + spend->reserved + max_cost > b->limit_micros) {
       if (b->fallback_model.empty())
         return Limited("budget exhausted: " + FormatMoney(spend->spent) + " of " + FormatMoney(b->limit_micros) +
                        " spent this " + std::string(b->period == Period::kMonthly ? "month" : b->period == Period::kWeekly ? "week" : "day"));
       r.fallback = true;  // served on the fallback model, metered, nothing reserved
       return Status::Ok();
     }
-    Result<Statement> ins = Statement::Prepare(
-        db_.get(), "INSERT INTO reservations (tenant, period_start_ms, amount_micros, created_ms) VALUES (?1, ?2, ?3, ?4)");
+    Result<sqlite::CachedStatement> ins = cache_.Get("INSERT INTO reservations (tenant, period_start_ms, amount_micros, created_ms, tokens) VALUES (?1, ?2, ?3, ?4, ?5)");
     if (!ins) return ins.error();
-    if (Status x = Binder(*ins).Text(tenant).Int(r.period_start_ms).Int(max_cost).Int(now_ms).status(); !x) return x;
-    if (Status x = ins->Run(); !x) return x;
+    if (Status x = Binder(**ins).Text(tenant).Int(r.period_start_ms).Int(max_cost).Int(now_ms).Int(max_tokens).status(); !x) return x;
+    if (Status x = (*ins)->Run(); !x) return x;
     r.id = sqlite3_last_insert_rowid(db_.get());
     r.amount_micros = max_cost;
-    return AddSpend(db_.get(), tenant, r.period_start_ms, 0, max_cost);
+    return AddSpend(cache_, tenant, r.period_start_ms, 0, max_cost);
   });
   if (!s) return s.error();
-  w.entries.emplace_back(now_ms, max_tokens);
-  w.tokens += max_tokens;
   return r;
 }
 
@@ -546,16 +570,16 @@ Status Ledger::Settle(const Reservation& r, UsageRecord u) {
   u.tenant = r.tenant;
   Status s = sqlite::InTransaction(db_.get(), [&]() -> Status {
     if (r.id > 0) {
-      Result<Statement> del = Statement::Prepare(db_.get(), "DELETE FROM reservations WHERE id = ?1");
+      Result<sqlite::CachedStatement> del = cache_.Get("DELETE FROM reservations WHERE id = ?1");
       if (!del) return del.error();
-      if (Status x = del->BindInt64(1, r.id); !x) return x;
-      if (Status x = del->Run(); !x) return x;
+      if (Status x = (*del)->BindInt64(1, r.id); !x) return x;
+      if (Status x = (*del)->Run(); !x) return x;
       // Already released (a restart in between): the reservation is no longer counted as reserved.
-      if (sqlite3_changes(db_.get()) == 0) return AddSpend(db_.get(), r.tenant, r.period_start_ms, u.cost_micros, 0);
+      if (sqlite3_changes(db_.get()) == 0) return AddSpend(cache_, r.tenant, r.period_start_ms, u.cost_micros, 0);
     }
-    if (Status x = AddSpend(db_.get(), r.tenant, r.period_start_ms, u.cost_micros, -r.amount_micros); !x) return x;
-    if (Status x = Insert(db_.get(), u); !x) return x;
-    if (r.fallback) (void)AddEvent(db_.get(), r.tenant, u.at_ms, "fallback", "budget spent; served by " + u.model);
+    if (Status x = AddSpend(cache_, r.tenant, r.period_start_ms, u.cost_micros, -r.amount_micros); !x) return x;
+    if (Status x = Insert(cache_, u); !x) return x;
+    if (r.fallback) (void)AddEvent(cache_, r.tenant, u.at_ms, "fallback", "budget spent; served by " + u.model);
     return WarnIfCrossed(r.tenant, r.period_start_ms, *b, u.at_ms);
   });
   return s;
@@ -563,8 +587,8 @@ Status Ledger::Settle(const Reservation& r, UsageRecord u) {
 
 // Inside a transaction: one event per threshold crossed this period, and one when the budget is spent.
 Status Ledger::WarnIfCrossed(const std::string& tenant, int64_t period_start, const Budget& b, int64_t now_ms) {
-  if (b.limit_micros <= 0) return Status::Ok();
-  Result<SpendRow> spend = ReadSpend(db_.get(), tenant, period_start);
+  if (b.limit_micros <= 0) return Status::Ok();  // none, or nothing may be spent: no percentages
+  Result<SpendRow> spend = ReadSpend(cache_, tenant, period_start);
   if (!spend) return spend.error();
   int64_t percent = static_cast<int64_t>(static_cast<__int128>(spend->spent) * 100 / b.limit_micros);
   int64_t reached = 0;
@@ -574,12 +598,11 @@ Status Ledger::WarnIfCrossed(const std::string& tenant, int64_t period_start, co
   if (reached <= spend->warned) return Status::Ok();
   std::string detail = std::to_string(reached) + "% of " + FormatMoney(b.limit_micros) + " spent (" +
                        FormatMoney(spend->spent) + ")";
-  if (Status s = AddEvent(db_.get(), tenant, now_ms, reached >= 100 ? "exhausted" : "warning", detail); !s) return s;
-  Result<Statement> up = Statement::Prepare(
-      db_.get(), "UPDATE spend SET warned_percent = ?1 WHERE tenant = ?2 AND period_start_ms = ?3");
+  if (Status s = AddEvent(cache_, tenant, now_ms, reached >= 100 ? "exhausted" : "warning", detail); !s) return s;
+  Result<sqlite::CachedStatement> up = cache_.Get("UPDATE spend SET warned_percent = ?1 WHERE tenant = ?2 AND period_start_ms = ?3");
   if (!up) return up.error();
-  if (Status s = Binder(*up).Int(reached).Text(tenant).Int(period_start).status(); !s) return s;
-  return up->Run();
+  if (Status s = Binder(**up).Int(reached).Text(tenant).Int(period_start).status(); !s) return s;
+  return (*up)->Run();
 }
 
 Result<Totals> Ledger::TotalsFor(const std::string& tenant, int64_t now_ms) {
@@ -587,7 +610,7 @@ Result<Totals> Ledger::TotalsFor(const std::string& tenant, int64_t now_ms) {
   Result<Budget> b = LoadBudget(tenant);
   if (!b) return b.error();
   int64_t start = PeriodStart(b->period, now_ms);
-  Result<SpendRow> spend = ReadSpend(db_.get(), tenant, start);
+  Result<SpendRow> spend = ReadSpend(cache_, tenant, start);
   if (!spend) return spend.error();
   Totals t;
   t.tenant = tenant;
@@ -595,16 +618,15 @@ Result<Totals> Ledger::TotalsFor(const std::string& tenant, int64_t now_ms) {
   t.limit_micros = b->limit_micros;
   t.spent_micros = spend->spent;
   t.reserved_micros = spend->reserved;
-  Result<Statement> st = Statement::Prepare(
-      db_.get(), "SELECT count(*), coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0) FROM usage "
+  Result<sqlite::CachedStatement> st = cache_.Get("SELECT count(*), coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0) FROM usage "
                  "WHERE tenant = ?1 AND at_ms >= ?2");
   if (!st) return st.error();
-  if (Status s = Binder(*st).Text(tenant).Int(start).status(); !s) return s.error();
-  Result<bool> row = st->Step();
+  if (Status s = Binder(**st).Text(tenant).Int(start).status(); !s) return s.error();
+  Result<bool> row = (*st)->Step();
   if (!row) return row.error();
-  t.requests = st->ColumnInt64(0);
-  t.prompt_tokens = st->ColumnInt64(1);
-  t.completion_tokens = st->ColumnInt64(2);
+  t.requests = (*st)->ColumnInt64(0);
+  t.prompt_tokens = (*st)->ColumnInt64(1);
+  t.completion_tokens = (*st)->ColumnInt64(2);
   return t;
 }
 
@@ -612,14 +634,13 @@ Result<std::vector<Totals>> Ledger::AllTotals(int64_t now_ms) {
   std::vector<std::string> tenants;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    Result<Statement> st = Statement::Prepare(
-        db_.get(), "SELECT tenant FROM tokens UNION SELECT tenant FROM budgets UNION SELECT DISTINCT tenant FROM spend");
+    Result<sqlite::CachedStatement> st = cache_.Get("SELECT tenant FROM tokens UNION SELECT tenant FROM budgets UNION SELECT DISTINCT tenant FROM spend");
     if (!st) return st.error();
     for (;;) {
-      Result<bool> row = st->Step();
+      Result<bool> row = (*st)->Step();
       if (!row) return row.error();
       if (!*row) break;
-      tenants.push_back(st->ColumnText(0));
+      tenants.push_back((*st)->ColumnText(0));
     }
   }
   std::vector<Totals> out;
@@ -633,31 +654,29 @@ Result<std::vector<Totals>> Ledger::AllTotals(int64_t now_ms) {
 
 Result<std::vector<UsageRecord>> Ledger::Usage(const std::string& tenant, int64_t from_ms, int64_t to_ms, size_t limit) {
   std::lock_guard<std::mutex> lock(mu_);
-  Result<Statement> st = Statement::Prepare(
-      db_.get(),
-      "SELECT id, tenant, at_ms, provider, model, prompt_tokens, completion_tokens, estimated, cost_micros, latency_ms, "
+  Result<sqlite::CachedStatement> st = cache_.Get("SELECT id, tenant, at_ms, provider, model, prompt_tokens, completion_tokens, estimated, cost_micros, latency_ms, "
       "status, stream FROM usage WHERE (?1 = '' OR tenant = ?1) AND at_ms >= ?2 AND at_ms < ?3 ORDER BY id LIMIT ?4");
   if (!st) return st.error();
-  if (Status s = Binder(*st).Text(tenant).Int(from_ms).Int(to_ms).Int(static_cast<int64_t>(limit)).status(); !s)
+  if (Status s = Binder(**st).Text(tenant).Int(from_ms).Int(to_ms).Int(static_cast<int64_t>(limit)).status(); !s)
     return s.error();
   std::vector<UsageRecord> out;
   for (;;) {
-    Result<bool> row = st->Step();
+    Result<bool> row = (*st)->Step();
     if (!row) return row.error();
     if (!*row) break;
     UsageRecord u;
-    u.id = st->ColumnInt64(0);
-    u.tenant = st->ColumnText(1);
-    u.at_ms = st->ColumnInt64(2);
-    u.provider = st->ColumnText(3);
-    u.model = st->ColumnText(4);
-    u.prompt_tokens = st->ColumnInt64(5);
-    u.completion_tokens = st->ColumnInt64(6);
-    u.estimated = st->ColumnInt64(7) != 0;
-    u.cost_micros = st->ColumnInt64(8);
-    u.latency_ms = st->ColumnInt64(9);
-    u.status = static_cast<int>(st->ColumnInt64(10));
-    u.stream = st->ColumnInt64(11) != 0;
+    u.id = (*st)->ColumnInt64(0);
+    u.tenant = (*st)->ColumnText(1);
+    u.at_ms = (*st)->ColumnInt64(2);
+    u.provider = (*st)->ColumnText(3);
+    u.model = (*st)->ColumnText(4);
+    u.prompt_tokens = (*st)->ColumnInt64(5);
+    u.completion_tokens = (*st)->ColumnInt64(6);
+    u.estimated = (*st)->ColumnInt64(7) != 0;
+    u.cost_micros = (*st)->ColumnInt64(8);
+    u.latency_ms = (*st)->ColumnInt64(9);
+    u.status = static_cast<int>((*st)->ColumnInt64(10));
+    u.stream = (*st)->ColumnInt64(11) != 0;
     out.push_back(std::move(u));
   }
   return out;
@@ -665,36 +684,33 @@ Result<std::vector<UsageRecord>> Ledger::Usage(const std::string& tenant, int64_
 
 Result<std::vector<BudgetEvent>> Ledger::Events(const std::string& tenant, size_t limit) {
   std::lock_guard<std::mutex> lock(mu_);
-  Result<Statement> st = Statement::Prepare(
-      db_.get(), "SELECT id, tenant, at_ms, kind, detail FROM events WHERE (?1 = '' OR tenant = ?1) ORDER BY id DESC LIMIT ?2");
+  Result<sqlite::CachedStatement> st = cache_.Get("SELECT id, tenant, at_ms, kind, detail FROM events WHERE (?1 = '' OR tenant = ?1) ORDER BY id DESC LIMIT ?2");
   if (!st) return st.error();
-  if (Status s = Binder(*st).Text(tenant).Int(static_cast<int64_t>(limit)).status(); !s) return s.error();
+  if (Status s = Binder(**st).Text(tenant).Int(static_cast<int64_t>(limit)).status(); !s) return s.error();
   std::vector<BudgetEvent> out;
   for (;;) {
-    Result<bool> row = st->Step();
+    Result<bool> row = (*st)->Step();
     if (!row) return row.error();
     if (!*row) break;
-    out.push_back({st->ColumnInt64(0), st->ColumnText(1), st->ColumnInt64(2), st->ColumnText(3), st->ColumnText(4)});
+    out.push_back({(*st)->ColumnInt64(0), (*st)->ColumnText(1), (*st)->ColumnInt64(2), (*st)->ColumnText(3), (*st)->ColumnText(4)});
   }
   return out;
 }
 
 Result<std::vector<BillingLine>> Ledger::Billing(const std::string& tenant, int64_t from_ms, int64_t to_ms) {
   std::lock_guard<std::mutex> lock(mu_);
-  Result<Statement> st = Statement::Prepare(
-      db_.get(),
-      "SELECT tenant, provider, model, count(*), sum(prompt_tokens), sum(completion_tokens), sum(cost_micros), "
+  Result<sqlite::CachedStatement> st = cache_.Get("SELECT tenant, provider, model, count(*), sum(prompt_tokens), sum(completion_tokens), sum(cost_micros), "
       "sum(estimated) FROM usage WHERE (?1 = '' OR tenant = ?1) AND at_ms >= ?2 AND at_ms < ?3 "
       "GROUP BY tenant, provider, model ORDER BY tenant, provider, model");
   if (!st) return st.error();
-  if (Status s = Binder(*st).Text(tenant).Int(from_ms).Int(to_ms).status(); !s) return s.error();
+  if (Status s = Binder(**st).Text(tenant).Int(from_ms).Int(to_ms).status(); !s) return s.error();
   std::vector<BillingLine> out;
   for (;;) {
-    Result<bool> row = st->Step();
+    Result<bool> row = (*st)->Step();
     if (!row) return row.error();
     if (!*row) break;
-    out.push_back({st->ColumnText(0), st->ColumnText(1), st->ColumnText(2), st->ColumnInt64(3), st->ColumnInt64(4),
-                   st->ColumnInt64(5), st->ColumnInt64(6), st->ColumnInt64(7)});
+    out.push_back({(*st)->ColumnText(0), (*st)->ColumnText(1), (*st)->ColumnText(2), (*st)->ColumnInt64(3), (*st)->ColumnInt64(4),
+                   (*st)->ColumnInt64(5), (*st)->ColumnInt64(6), (*st)->ColumnInt64(7)});
   }
   return out;
 }

@@ -36,14 +36,16 @@ int64_t PeriodStart(Period p, int64_t now_ms);
 // "2026-11" (monthly), "2026-11-16" (weekly: its Monday), "2026-11-22" (daily).
 std::string PeriodLabel(Period p, int64_t period_start_ms);
 
+inline constexpr int64_t kNoLimit = -1;
+
 struct Budget {
-  int64_t limit_micros = 0;            // 0 = no budget (metered only)
+  int64_t limit_micros = kNoLimit;     // kNoLimit: no budget (metered only); 0: nothing may be spent
   Period period = Period::kMonthly;
   std::vector<int> warn_percent = {80, 95};  // ascending, 1..99
   uint32_t rpm = 0;                    // requests per minute, 0 = unlimited
   uint64_t tpm = 0;                    // tokens per minute (reserved), 0 = unlimited
   std::string fallback_model;          // when the budget is spent: serve this model instead of 429
-  std::vector<std::string> providers;  // providers the tenant may use; empty = all
+  std::vector<std::string> providers;  // providers the tenant may use ([a-z0-9-] names); empty = all
 };
 
 enum class ApiKind { kOpenAI, kAnthropic };
@@ -92,7 +94,7 @@ struct UsageRecord {
 struct Totals {
   std::string tenant;
   std::string period;      // label
-  int64_t limit_micros = 0, spent_micros = 0, reserved_micros = 0;
+  int64_t limit_micros = kNoLimit, spent_micros = 0, reserved_micros = 0;
   int64_t requests = 0, prompt_tokens = 0, completion_tokens = 0;
 };
 
@@ -113,7 +115,12 @@ struct BillingLine {
 
 class Ledger {
  public:
-  static Result<std::unique_ptr<Ledger>> Open(const std::string& path);
+  // `background_checkpoints`: commits never checkpoint the WAL themselves (a checkpoint fsyncs, several
+  // ms here, and would stall every request behind the ledger's lock); the caller calls Checkpoint()
+  // from a thread of its own instead. The proxy does; the supervisor, which writes rarely, does not.
+  static Result<std::unique_ptr<Ledger>> Open(const std::string& path, bool background_checkpoints = false);
+  // Copies the WAL into the database on a connection of its own, without taking the ledger's lock.
+  Status Checkpoint();
   // The proxy, at its start only: reservations left open by a crash are released (their requests
   // recorded as interrupted, status 0). The supervisor never calls this: the proxy's are live.
   Status ReleaseOrphans(int64_t now_ms);
@@ -144,7 +151,8 @@ class Ledger {
   Result<int64_t> DataVersion();
 
   // ---- metering ----
-  // kRateLimited (message says which limit) when the budget, rpm or tpm would be exceeded. With a
+  // kRateLimited (message says which limit) when the budget, rpm or tpm would be exceeded (the last
+  // minute's requests and tokens are counted from the file: finished ones and open reservations). With a
   // fallback model configured and only the budget spent, grants a reservation with fallback = true.
   Result<Reservation> Reserve(const std::string& tenant, int64_t max_cost_micros, int64_t max_tokens,
                               int64_t now_ms);
@@ -160,24 +168,23 @@ class Ledger {
   Result<std::vector<BillingLine>> Billing(const std::string& tenant, int64_t from_ms, int64_t to_ms);
 
  private:
-  explicit Ledger(sqlite::DbHandle db) : db_(std::move(db)) {}
+  Ledger(sqlite::DbHandle db, sqlite::DbHandle checkpointer)
+      : db_(std::move(db)), cache_(db_.get()), checkpointer_(std::move(checkpointer)) {}
   Result<Budget> LoadBudget(const std::string& tenant);
   Status WarnIfCrossed(const std::string& tenant, int64_t period_start, const Budget& b, int64_t now_ms);
 
   std::mutex mu_;
-  sqlite::DbHandle db_;  // guarded by mu_
-  // Per-tenant windows of the last minute (request times, reserved tokens); in memory, per process.
-  struct Window {
-    std::deque<std::pair<int64_t, int64_t>> entries;  // (at_ms, tokens)
-    int64_t tokens = 0;
-  };
-  std::map<std::string, Window> windows_;  // guarded by mu_
+  sqlite::DbHandle db_;            // guarded by mu_
+  sqlite::StatementCache cache_;   // guarded by mu_; statements of db_
+  std::mutex checkpoint_mu_;
+  sqlite::DbHandle checkpointer_;  // guarded by checkpoint_mu_; null without background checkpoints
 };
 
 // Cost of a request in micro-units from per-million-token prices (micro-units per 1M tokens).
 int64_t CostMicros(int64_t prompt_tokens, int64_t completion_tokens, int64_t in_per_million, int64_t out_per_million);
 // "12.50" -> 12500000 (at most 6 decimals, no sign); kInvalidArgument otherwise. And back: "12.50".
 Result<int64_t> ParseMoney(std::string_view text);
-std::string FormatMoney(int64_t micros);
+std::string FormatMoney(int64_t micros);  // rounded to cents: 12.50
+std::string FormatExact(int64_t micros);  // cents and every further significant decimal: 0.075, 12.50, 3.00
 
 }  // namespace clawhive::meter

@@ -199,6 +199,41 @@ BOOST_AUTO_TEST_CASE(money_is_parsed_exactly_and_hostile_amounts_are_refused) {
   BOOST_TEST(CostMicros(1, 0, 1, 0) == 1);              // rounded up, never free
 }
 
+BOOST_AUTO_TEST_CASE(a_budget_of_zero_allows_nothing_while_no_budget_allows_everything) {
+  TempLedger t;
+  BOOST_TEST(t.ledger->Reserve("acme", 1000000, 10, kNow).ok());  // no budget set
+  Budget zero;
+  zero.limit_micros = 0;
+  BOOST_REQUIRE(t.ledger->SetBudget("globex", zero).ok());
+  BOOST_TEST(!t.ledger->Reserve("globex", 1, 1, kNow).ok());
+  BOOST_TEST(t.ledger->TotalsFor("acme", kNow)->limit_micros == kNoLimit);
+}
+
+BOOST_AUTO_TEST_CASE(providers_and_budgets_with_bad_names_or_twice_listed_models_are_refused) {
+  TempLedger t;
+  Provider p{"prov", ApiKind::kOpenAI, "http://127.0.0.1:9/v1", "KEY", {{"m", 1, 1, 10}, {"m", 2, 2, 10}}};
+  BOOST_TEST(!t.ledger->SetProvider(p).ok());
+  p.models.pop_back();
+  p.key_secret = "1KEY";
+  BOOST_TEST(!t.ledger->SetProvider(p).ok());
+  p.key_secret = "KEY";
+  for (const char* url : {"ftp://x", "http://h/a?b", "http://h /", ""}) {
+    p.base_url = url;
+    BOOST_TEST(!t.ledger->SetProvider(p).ok(), url);
+  }
+  Budget b;
+  b.providers = {"a,b"};
+  BOOST_TEST(!t.ledger->SetBudget("acme", b).ok());
+  b.providers = {};
+  b.warn_percent = {95, 80};
+  BOOST_TEST(t.ledger->SetBudget("acme", b).error().message.rfind("warn_percent:", 0) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(prices_keep_every_decimal_on_a_round_trip) {
+  for (const char* text : {"0.075", "12.50", "3.00", "0.000001", "1000000.123456"})
+    BOOST_TEST(FormatExact(*ParseMoney(text)) == text, text);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/ThreadPool.h>
@@ -69,6 +70,20 @@ Failure Limited(ApiKind k, const std::string& m) {
 }
 Failure Upstream(int status, const std::string& m) { return {status, "api_error", "provider_unavailable", m}; }
 
+// Sessions to providers with Nagle off: a request head and its body are separate writes, and an SSE
+// event is a small one; neither may wait for the previous segment's ACK.
+template <typename Base>
+class NoDelay : public Base {
+ public:
+  using Base::Base;
+
+ protected:
+  void connect(const Poco::Net::SocketAddress& address) override {
+    Base::connect(address);
+    this->socket().setNoDelay(true);
+  }
+};
+
 // Idle keep-alive connections to providers, by base URL.
 class UpstreamPool {
  public:
@@ -87,8 +102,8 @@ class UpstreamPool {
   }
   std::unique_ptr<Poco::Net::HTTPClientSession> Fresh(const Poco::URI& base, int timeout_s) {
     std::unique_ptr<Poco::Net::HTTPClientSession> s;
-    if (base.getScheme() == "https") s = std::make_unique<Poco::Net::HTTPSClientSession>(base.getHost(), base.getPort());
-    else s = std::make_unique<Poco::Net::HTTPClientSession>(base.getHost(), base.getPort());
+    if (base.getScheme() == "https") s = std::make_unique<NoDelay<Poco::Net::HTTPSClientSession>>(base.getHost(), base.getPort());
+    else s = std::make_unique<NoDelay<Poco::Net::HTTPClientSession>>(base.getHost(), base.getPort());
     s->setKeepAlive(true);
     s->setTimeout(Poco::Timespan(10, 0), Poco::Timespan(timeout_s, 0), Poco::Timespan(timeout_s, 0));
     return s;
@@ -171,6 +186,7 @@ struct ProxyServer::Impl {
   }
 
   void Serve(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
+    if (auto* impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&req)) impl->socket().setNoDelay(true);
     const std::string path = req.getURI().substr(0, req.getURI().find('?'));
     ApiKind kind = path == "/v1/messages" ? ApiKind::kAnthropic : ApiKind::kOpenAI;
     auto fail = [&](const Failure& f) {

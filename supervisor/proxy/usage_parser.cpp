@@ -1,6 +1,7 @@
 #include "supervisor/proxy/usage_parser.h"
 
 #include "supervisor/api/json.h"
+#include "supervisor/api/json_skim.h"
 
 namespace clawhive::proxy {
 namespace {
@@ -38,21 +39,37 @@ api::JsonLimits RequestLimits() {
 
 }  // namespace
 
+// Skims the body (checking its JSON grammar without building it: a full parse of OpenClaw's ~61 KB
+// bodies cost ~0.4 ms) and parses only the few small top-level members the books need.
 Result<RequestInfo> ParseRequest(std::string_view body) {
-  Result<api::JsonValue> doc = api::ParseJson(body, RequestLimits());
-  if (!doc) return Error::Invalid("request body is not valid JSON: " + doc.error().message);
-  if (!doc->is_object()) return Error::Invalid("request body must be a JSON object");
   RequestInfo info;
-  const api::JsonValue* model = doc->Find("model");
-  if (model == nullptr || !model->is_string() || model->string().empty() || model->string().size() > 256)
-    return Error::Invalid("\"model\" is required (a string)");
-  info.model = model->string();
-  if (const api::JsonValue* st = doc->Find("stream")) info.stream = st->kind() == api::JsonValue::Kind::kBool && st->boolean();
-  if (const api::JsonValue* so = doc->Find("stream_options"); so && so->is_object())
-    if (const api::JsonValue* iu = so->Find("include_usage"))
-      info.include_usage = iu->kind() == api::JsonValue::Kind::kBool && iu->boolean();
-  for (const char* key : {"max_tokens", "max_completion_tokens", "max_output_tokens"})
-    if (auto n = Count(doc->Find(key))) info.max_tokens = n;
+  bool has_model = false;
+  std::string bad;
+  Status s = api::SkimJsonObject(body, 256, [&](std::string_view key, std::string_view raw) {
+    if (key != "model" && key != "stream" && key != "stream_options" && key != "max_tokens" &&
+        key != "max_completion_tokens" && key != "max_output_tokens")
+      return;
+    Result<api::JsonValue> v = api::ParseJson(raw);
+    if (!v) return;
+    if (key == "model") {
+      if (v->is_string() && !v->string().empty() && v->string().size() <= 256) {
+        info.model = v->string();
+        has_model = true;
+      } else {
+        bad = "\"model\" must be a model name (a string)";
+      }
+    } else if (key == "stream") {
+      info.stream = v->kind() == api::JsonValue::Kind::kBool && v->boolean();
+    } else if (key == "stream_options") {
+      if (const api::JsonValue* iu = v->is_object() ? v->Find("include_usage") : nullptr)
+        info.include_usage = iu->kind() == api::JsonValue::Kind::kBool && iu->boolean();
+    } else if (auto n = Count(&*v)) {
+      info.max_tokens = n;
+    }
+  });
+  if (!s) return Error::Invalid("request body is not a valid JSON object: " + s.error().message);
+  if (!bad.empty()) return Error::Invalid(bad);
+  if (!has_model) return Error::Invalid("\"model\" is required (a string)");
   return info;
 }
 

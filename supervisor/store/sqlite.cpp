@@ -52,6 +52,18 @@ Status Exec(sqlite3* db, std::string_view sql) {
   return Status::Ok();
 }
 
+Result<CachedStatement> StatementCache::Get(const char* sql) {
+  for (auto& [key, stmt] : entries_) {
+    if (key != sql) continue;
+    stmt->Reset();
+    return CachedStatement(stmt.get());
+  }
+  Result<Statement> fresh = Statement::Prepare(db_, sql);
+  if (!fresh) return fresh.error();
+  entries_.emplace_back(sql, std::make_unique<Statement>(std::move(*fresh)));
+  return CachedStatement(entries_.back().second.get());
+}
+
 Status InTransaction(sqlite3* db, const std::function<Status()>& body) {
   if (Status s = Exec(db, "BEGIN IMMEDIATE"); !s) return s;
   Status s = body();

@@ -9,6 +9,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "supervisor/common/result.h"
 
@@ -68,6 +70,38 @@ class Statement {
   sqlite3* db_;
   StmtHandle stmt_;
 };
+
+// Prepared statements kept for reuse on one connection (preparing costs more than running a small
+// statement). Get() lends the statement (bindings are kept: bind every parameter) until the borrow ends;
+// the cache must outlive it. `sql` is the key by address: pass string literals. Not thread-safe (like the
+// connection it belongs to).
+// A statement borrowed from the cache; reset when the borrow ends, so a half-read SELECT never keeps
+// its read transaction (and snapshot) open past its use.
+class CachedStatement {
+ public:
+  explicit CachedStatement(Statement* s) : s_(s) {}
+  CachedStatement(CachedStatement&& o) noexcept : s_(o.s_) { o.s_ = nullptr; }
+  CachedStatement& operator=(CachedStatement&&) = delete;
+  ~CachedStatement() {
+    if (s_ != nullptr) s_->Reset();
+  }
+  Statement* operator->() const { return s_; }
+  Statement& operator*() const { return *s_; }
+
+ private:
+  Statement* s_;
+};
+
+class StatementCache {
+ public:
+  explicit StatementCache(sqlite3* db) : db_(db) {}
+  Result<CachedStatement> Get(const char* sql);
+
+ private:
+  sqlite3* db_;
+  std::vector<std::pair<const char*, std::unique_ptr<Statement>>> entries_;
+};
+
 
 // Runs `sql` and returns column 0 of its first row (no row at all is kInternal). For PRAGMAs and counts.
 Result<int64_t> QueryInt64(sqlite3* db, std::string_view sql);

@@ -19,6 +19,7 @@
 
 #include "bench/api_load.h"
 #include "bench/list_cost.h"
+#include "bench/proxy_bench.h"
 #include "bench/tenants.h"
 #include "integration/harness.h"
 
@@ -269,16 +270,19 @@ int main(int argc, char** argv) {
   int tenants = 0;
   std::string baseline;
   bool stopped = false;
+  double seconds = 0;
   for (int i = 2; i < argc; ++i)
     if (std::string(argv[i]) == "--stopped") stopped = true;
   for (int i = 2; i + 1 < argc; i += 2) {
     if (std::string(argv[i]) == "--tenants") tenants = std::atoi(argv[i + 1]);
     else if (std::string(argv[i]) == "--baseline-supervisor") baseline = argv[i + 1];
+    else if (std::string(argv[i]) == "--seconds") seconds = std::atof(argv[i + 1]);
   }
   try {
     if (name == "crash-restart") return CrashRestart();
     if (name == "provision") return Provision();
     if (name == "scale") return Scale(tenants > 0 ? tenants : 500);
+    if (name == "proxy") return clawhive::bench::ProxyBench(seconds > 0 ? seconds : 10);
     if (name == "api") {
       clawhive::bench::ApiLoadOptions o;
       o.tenants = tenants > 0 ? tenants : 1000;
@@ -299,7 +303,7 @@ int main(int argc, char** argv) {
     std::cerr << "clawhive-bench: " << e.what() << "\n";
     return 1;
   }
-  std::cerr << "usage: clawhive-bench crash-restart|provision|scale|list_cost|api [--tenants N] [--stopped]"
+  std::cerr << "usage: clawhive-bench crash-restart|provision|scale|list_cost|api|proxy [--tenants N] [--stopped] [--seconds S]"
                " [--baseline-supervisor PATH]\n";
   return 2;
 }

@@ -8,10 +8,12 @@
 //   CERT_PEM            the server's certificate (PEM file), read out of band from the sandbox
 //   CERT_SPKI           base64 SHA-256 of its public key: Chromium accepts this certificate and no other
 //   OPERATOR_USER/OPERATOR_PASSWORD, ADMIN_USER/ADMIN_PASSWORD (tenant-admin of TENANT_A), TENANT_A, TENANT_B
+//   PROXY_URL           the sandbox's metering proxy, http://127.0.0.1:PORT/v1
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 
@@ -29,6 +31,7 @@ const OPERATOR = { user: env('OPERATOR_USER'), password: env('OPERATOR_PASSWORD'
 const ADMIN = { user: env('ADMIN_USER'), password: env('ADMIN_PASSWORD') };
 const TENANT_A = env('TENANT_A');
 const TENANT_B = env('TENANT_B');
+const PROXY_URL = env('PROXY_URL').replace(/\/$/, '');
 const RUN = crypto.randomBytes(3).toString('hex');
 fs.mkdirSync(SHOTS, { recursive: true });
 
@@ -69,6 +72,60 @@ async function apiOk(method, urlPath, body, expect = [200, 201]) {
   const r = await api(method, urlPath, body);
   if (!expect.includes(r.status)) throw new Error(`${method} ${urlPath}: HTTP ${r.status} ${r.text.slice(0, 300)}`);
   return r.json;
+}
+
+// Plain HTTP on loopback only: the tenant's agent (its self-test endpoints) and the metering proxy.
+function httpRequest(method, url, { headers = {}, body } = {}) {
+  assert.match(new URL(url).hostname, /^127\./, `${url} is on loopback`);
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? null : Buffer.from(JSON.stringify(body));
+    const req = http.request(url, {
+      method, headers: { ...(data ? { 'Content-Type': 'application/json', 'Content-Length': data.length } : {}), ...headers },
+    }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json = null;
+        try { json = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
+        resolve({ status: res.statusCode, json, text });
+      });
+    });
+    req.on('error', reject);
+    req.setTimeout(20000, () => req.destroy(new Error(`${method} ${url}: timeout`)));
+    if (data) req.write(data);
+    req.end();
+  });
+}
+
+// A model provider on loopback standing in for OpenAI's API: answers chat completions with a fixed,
+// large usage (so the cost is visible: 5,000,000 prompt + 400,000 completion tokens at 3.00/15.00 per
+// million = 21.00) and remembers what it was sent, including the key the proxy injected.
+const STUB_USAGE = { prompt_tokens: 5000000, completion_tokens: 400000 };
+async function startProviderStub() {
+  const seen = [];
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      let body = null;
+      try { body = JSON.parse(Buffer.concat(chunks).toString('utf8')); } catch { /* not JSON */ }
+      seen.push({ method: req.method, url: req.url, authorization: req.headers.authorization || '', body });
+      const ok = req.method === 'POST' && req.url === '/v1/chat/completions';
+      const answer = JSON.stringify(ok ? {
+        id: 'chatcmpl-browser', object: 'chat.completion', created: Math.floor(Date.now() / 1000), model: body && body.model,
+        choices: [{ index: 0, message: { role: 'assistant', content: 'Hello from the stub.' }, finish_reason: 'stop' }],
+        usage: { ...STUB_USAGE, total_tokens: STUB_USAGE.prompt_tokens + STUB_USAGE.completion_tokens },
+      } : { error: { message: 'not found', type: 'invalid_request_error' } });
+      res.writeHead(ok ? 200 : 404, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(answer) });
+      res.end(answer);
+    });
+  });
+  await new Promise((resolve, reject) => { server.once('error', reject); server.listen(0, '127.0.0.1', resolve); });
+  return {
+    url: `http://127.0.0.1:${server.address().port}/v1`, seen,
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
 }
 
 // ------------------------------------------------------------------------------------------ browser
@@ -188,14 +245,16 @@ await test('1. an operator signs in', async () => {
     await page.getByRole('heading', { name: 'Recent incidents' }).waitFor();
     assert.match(await page.title(), /Dashboard · /);
     const nav = await page.locator('nav[aria-label="Main"]').innerText();
-    for (const item of ['Dashboard', 'Tenants', 'Users', 'API tokens', 'Audit log', 'Branding']) assert.ok(nav.includes(item), `nav has ${item}`);
+    for (const item of ['Dashboard', 'Tenants', 'Users', 'API tokens', 'Audit log', 'Providers', 'Billing', 'Branding'])
+      assert.ok(nav.includes(item), `nav has ${item}`);
     await shot(page, '02-dashboard');
     // The session survives a reload (cookie), and other pages render.
     await page.reload();
     await page.getByRole('heading', { name: 'Capacity' }).waitFor();
     for (const [hash, heading, file] of [['#/tenants', 'Tenants', '03-tenants'], ['#/users', 'Users', '09-users'],
       ['#/tokens', 'API tokens', '10-tokens'], ['#/audit', 'Audit log', '11-audit'], ['#/branding', 'Branding', '12-branding'],
-      ['#/account', 'Account', '13-account']]) {
+      ['#/account', 'Account', '13-account'], ['#/providers', 'Providers', '18-providers-empty'],
+      ['#/billing', 'Billing', '19-billing-empty']]) {
       await page.goto(`${BASE}/console/${hash}`);
       await page.getByRole('heading', { level: 1, name: heading, exact: true }).waitFor();
       await page.waitForLoadState('networkidle');
@@ -402,6 +461,278 @@ await test('6. markup in a display name is shown as text and never runs', async 
   }
 });
 
+// ------------------------------------------------------------------------------------------ model metering
+const stub = await startProviderStub();
+const PROVIDER = `br-${RUN}`;
+const KEY_SECRET = `BROWSER_KEY_${RUN.toUpperCase()}`;
+const KEY_VALUE = `sk-browser-${crypto.randomBytes(12).toString('hex')}`;
+const MODEL = `browser-model-${RUN}`;
+const MONTH = () => new Date().toISOString().slice(0, 7); // the API's months are UTC
+
+await test('7. an operator adds a provider with its key and sets a tenant budget', async () => {
+  await withPage(async (page) => {
+    await login(page, OPERATOR);
+    await page.goto(`${BASE}/console/#/providers`);
+    await page.getByRole('heading', { level: 1, name: 'Providers', exact: true }).waitFor();
+    const form = page.locator('[data-testid="provider-form"]');
+    await form.getByLabel('Name', { exact: true }).fill(PROVIDER);
+    assert.equal(await form.getByLabel('Key secret name').inputValue(), `BR_${RUN.toUpperCase()}_API_KEY`, 'the key name follows the provider name');
+    await form.getByLabel('API', { exact: true }).selectOption('openai');
+    await form.getByLabel('Base URL').fill(stub.url);
+    await form.getByLabel('Key secret name').fill(KEY_SECRET);
+    await form.getByLabel('Key', { exact: true }).fill(KEY_VALUE);
+    assert.equal(await form.getByLabel('Key', { exact: true }).getAttribute('type'), 'password', 'the key is typed into a masked field');
+    await form.getByLabel('Model 1 name').fill(MODEL);
+    await form.getByLabel('Model 1 input price').fill('3.1234567'); // 7 decimals: the server refuses it
+    await form.getByLabel('Model 1 output price').fill('15.00');
+    await form.getByLabel('Model 1 max output tokens').fill('1000');
+    await form.getByRole('button', { name: 'Add provider' }).click();
+    // The server's message lands next to the models; nothing was stored, not even the key.
+    await form.locator('[data-field="models"] .error-text').filter({ hasText: /^models: input_per_million: / }).waitFor();
+    assert.equal(await form.getByLabel('Model 1 name').evaluate((e) => document.activeElement === e), true, 'focus goes to the models');
+    assert.equal((await api('GET', `/v1/platform/secrets/${KEY_SECRET}`)).status, 404, 'the key is not stored when the provider is refused');
+    await shot(page, '20-provider-form-error');
+    await form.getByLabel('Model 1 input price').fill('3.00');
+    await form.getByRole('button', { name: 'Add model' }).click();
+    await form.getByLabel('Model 2 name').fill(`${MODEL}-mini`);
+    await form.getByLabel('Model 2 input price').fill('0.15');
+    await form.getByLabel('Model 2 output price').fill('0.60');
+    await assertLabelled(page, '#/providers with two models');
+    await form.getByRole('button', { name: 'Add provider' }).click();
+    const row = page.locator(`[data-testid="providers-table"] tr[data-provider="${PROVIDER}"]`);
+    await row.waitFor();
+    await row.locator('[data-testid="key-state"]').filter({ hasText: 'set · v1' }).waitFor();
+    assert.ok((await row.innerText()).includes(stub.url), 'the row shows the base URL');
+    assert.equal(await form.getByLabel('Key', { exact: true }).inputValue(), '', 'the key input is cleared');
+    assert.equal(await form.getByLabel('Name', { exact: true }).inputValue(), '', 'the form is ready for the next provider');
+    const s = await visibleState(page);
+    assert.ok(!s.text.includes(KEY_VALUE) && !s.html.includes(KEY_VALUE) && !s.values.some((v) => v.includes(KEY_VALUE)),
+      'the key appears nowhere in the page');
+    // The server agrees, and hands out the key's metadata only.
+    const p = (await apiOk('GET', '/v1/providers')).providers.find((x) => x.name === PROVIDER);
+    assert.deepEqual(p, { name: PROVIDER, kind: 'openai', base_url: stub.url, key_secret: KEY_SECRET, models: [
+      { name: MODEL, input_per_million: '3.00', output_per_million: '15.00', max_output_tokens: 1000 },
+      { name: `${MODEL}-mini`, input_per_million: '0.15', output_per_million: '0.60', max_output_tokens: 4096 }] });
+    const secret = await api('GET', `/v1/platform/secrets/${KEY_SECRET}`);
+    assert.equal(secret.status, 200);
+    assert.equal(secret.json.current_version, 1);
+    assert.ok(!secret.text.includes(KEY_VALUE), 'the API does not hand the key out');
+    await shot(page, '21-providers');
+    // Edit shows the stored settings; Cancel leaves them alone.
+    await row.getByRole('button', { name: 'Edit' }).click();
+    await page.getByRole('heading', { name: `Edit provider ${PROVIDER}` }).waitFor();
+    assert.equal(await form.getByLabel('Base URL').inputValue(), stub.url);
+    assert.equal(await form.getByLabel('Model 2 output price').inputValue(), '0.60');
+    assert.equal(await form.getByLabel('Name', { exact: true }).isDisabled(), true, 'the name cannot be changed');
+    await form.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('heading', { name: 'Add a provider' }).waitFor();
+    // Delete asks first.
+    const doomed = `br-del-${RUN}`;
+    await apiOk('PUT', `/v1/providers/${doomed}`, { kind: 'anthropic', base_url: 'http://127.0.0.1:9', key_secret: 'BROWSER_UNUSED_KEY',
+      models: [{ name: 'claude-browser', input_per_million: '3.00', output_per_million: '15.00' }] });
+    await page.reload();
+    const doomedRow = page.locator(`tr[data-provider="${doomed}"]`);
+    await doomedRow.locator('[data-testid="key-state"]').filter({ hasText: 'not set' }).waitFor();
+    await doomedRow.getByRole('button', { name: 'Delete' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByText(`Delete provider ${doomed}?`).waitFor();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    assert.equal(await doomedRow.count(), 1, 'Cancel keeps it');
+    await doomedRow.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete provider' }).click();
+    await doomedRow.waitFor({ state: 'detached' });
+    assert.ok(!(await apiOk('GET', '/v1/providers')).providers.some((x) => x.name === doomed), 'the server deleted it');
+
+    // The tenant's budget: a server-side error next to its field, then saved.
+    await page.goto(`${BASE}/console/#/tenants/${TENANT_A}`);
+    const budget = page.locator('[data-testid="budget-card"]');
+    await budget.locator('[data-testid="budget-spend"] .meter-text').waitFor();
+    await budget.getByRole('button', { name: 'Edit budget' }).click();
+    const bform = budget.locator('[data-testid="budget-form"]');
+    await bform.waitFor();
+    await assertLabelled(page, 'the budget form');
+    await bform.getByLabel('Budget', { exact: true }).fill('25.1234567');
+    await bform.getByRole('button', { name: 'Save budget' }).click();
+    await bform.locator('[data-field="limit"] .error-text').filter({ hasText: /^limit: / }).waitFor();
+    assert.equal(await bform.getByLabel('Budget', { exact: true }).getAttribute('aria-invalid'), 'true');
+    // Checks in the page: a 0 budget (the API would take it as "no budget") and a word for a number.
+    await bform.getByLabel('Budget', { exact: true }).fill('0.00');
+    await bform.getByLabel('Requests per minute').fill('lots');
+    await bform.getByRole('button', { name: 'Save budget' }).click();
+    await bform.locator('[data-field="rpm"] .error-text').filter({ hasText: 'whole number' }).waitFor();
+    await bform.locator('[data-field="limit"] .error-text').filter({ hasText: 'means no budget' }).waitFor();
+    assert.equal((await apiOk('GET', `/v1/tenants/${TENANT_A}/budget`)).limit, null, 'nothing was saved');
+    await shot(page, '22-budget-form-error');
+    await bform.getByLabel('Budget', { exact: true }).fill('25.00');
+    await bform.getByLabel('Requests per minute').fill('60');
+    await bform.getByRole('checkbox', { name: new RegExp(`^${PROVIDER} `) }).check();
+    await bform.getByRole('button', { name: 'Save budget' }).click();
+    await bform.waitFor({ state: 'detached' });
+    await budget.locator('[data-testid="budget-spend"] .meter-text').filter({ hasText: /^0\.00 of 25\.00$/ }).waitFor();
+    assert.equal(await budget.locator('[data-testid="budget-providers"]').innerText(), PROVIDER);
+    assert.match(await budget.locator('[data-testid="budget-limits"]').innerText(), /Requests per minute\s+60\b/);
+    const b = await apiOk('GET', `/v1/tenants/${TENANT_A}/budget`);
+    assert.equal(b.limit, '25.00');
+    assert.equal(b.rpm, 60);
+    assert.equal(b.period, 'monthly');
+    assert.deepEqual(b.providers, [PROVIDER]);
+    assert.deepEqual(b.warn_percent, [80, 95], 'fields not changed are not sent and keep their value');
+    await shot(page, '23-tenant-budget');
+    // And the provider is on the Providers page.
+    await page.getByRole('link', { name: 'Providers' }).click();
+    await page.locator(`[data-testid="providers-table"] tr[data-provider="${PROVIDER}"]`).waitFor();
+  });
+});
+
+await test('8. a request through the metering proxy is billed to the tenant and shows on its page', async () => {
+  // The agent of TENANT_A was handed its proxy token; the test agent tells what it was given.
+  const t = await apiOk('GET', `/v1/tenants/${TENANT_A}`);
+  const env = await httpRequest('GET', `http://127.0.0.1:${t.port}/selftest/env?name=CLAWHIVE_PROXY_TOKEN`);
+  assert.equal(env.status, 200, env.text);
+  assert.equal(env.json.set, true, 'the agent has CLAWHIVE_PROXY_TOKEN');
+  const body = { model: MODEL, messages: [{ role: 'user', content: 'Hello' }], max_tokens: 50 };
+  let r;
+  for (let i = 0; ; i++) { // the proxy may still be starting
+    try { r = await httpRequest('POST', `${PROXY_URL}/chat/completions`, { headers: { Authorization: `Bearer ${env.json.value}` }, body }); break; } catch (e) {
+      if (i >= 50 || e.code !== 'ECONNREFUSED') throw e;
+      await new Promise((res) => setTimeout(res, 200));
+    }
+  }
+  assert.equal(r.status, 200, `the proxy answered ${r.status}: ${r.text.slice(0, 300)}`);
+  assert.equal(r.json.choices[0].message.content, 'Hello from the stub.');
+  const call = stub.seen.find((c) => c.url === '/v1/chat/completions' && c.body && c.body.model === MODEL);
+  assert.ok(call, 'the provider stub was called');
+  assert.ok(call.authorization === `Bearer ${KEY_VALUE}`, 'the proxy sent the key set in the console');
+  const b = await apiOk('GET', `/v1/tenants/${TENANT_A}/budget`);
+  assert.equal(b.spent, '21.00');
+  await withPage(async (page) => {
+    await login(page, OPERATOR);
+    await page.goto(`${BASE}/console/#/tenants/${TENANT_A}`);
+    const budget = page.locator('[data-testid="budget-card"]');
+    await budget.locator('[data-testid="budget-spend"] .meter-text').filter({ hasText: /^21\.00 of 25\.00$/ }).waitFor();
+    assert.ok(await budget.locator('[data-testid="budget-spend"] .meter-fill').evaluate((e) => e.classList.contains('warn')), '84 % shows as a warning');
+    await budget.locator('[data-testid="budget-events"] [data-event="warning"]').filter({ hasText: '80% of 25.00 spent (21.00)' }).waitFor();
+    const line = budget.locator(`[data-testid="model-usage-table"] tr[data-line="${TENANT_A}/${PROVIDER}/${MODEL}"]`);
+    await line.waitFor();
+    const cells = await line.locator('td').allInnerTexts();
+    assert.deepEqual(cells.slice(0, 2), [PROVIDER, MODEL]);
+    assert.equal(cells[cells.length - 1], '21.00');
+    assert.equal(cells[2], '1', 'one request');
+    assert.equal(await budget.locator('[data-testid="model-usage-table-total"]').innerText(), '21.00');
+    const href = await budget.locator('[data-testid="model-usage-csv"]').getAttribute('href');
+    assert.equal(href, `/v1/tenants/${TENANT_A}/model-usage?period=${MONTH()}&format=csv`);
+    const csv = await page.evaluate(async (u) => { const x = await fetch(u); return { status: x.status, type: x.headers.get('content-type'), text: await x.text() }; }, href);
+    assert.equal(csv.status, 200);
+    assert.match(csv.type || '', /text\/csv/);
+    assert.ok(csv.text.includes(`,${TENANT_A},${PROVIDER},${MODEL},1,5000000,400000,21.00,0`), `the CSV has the line: ${csv.text}`);
+    await shot(page, '24-tenant-budget-used');
+    // The proxy token is listed with the secrets but not offered for replace or delete.
+    const tokenRow = page.locator('[data-testid="secrets-list"] tr[data-secret="CLAWHIVE_PROXY_TOKEN"]');
+    await tokenRow.getByText('managed').waitFor();
+    assert.equal(await tokenRow.getByRole('button').count(), 0, 'no Replace/Delete for the proxy token');
+  });
+});
+
+await test('9. tenant admins and viewers see their budget card but cannot edit it, nor open providers or billing', async () => {
+  await apiOk('PUT', `/v1/tenants/${TENANT_A}/budget`, { limit: '25.00' });
+  const viewer = { user: `br-viewer-${RUN}`, password: crypto.randomBytes(18).toString('base64url') };
+  await apiOk('POST', '/v1/users', { name: viewer.user, role: 'tenant-viewer', tenant: TENANT_A, password: viewer.password });
+  try {
+    for (const [who, cred, budgetShot, deniedShot] of [['tenant admin', ADMIN, '25-tenant-admin-budget', '26-tenant-admin-billing-denied'],
+      ['tenant viewer', viewer, '27-tenant-viewer-budget', null]]) {
+      await withPage(async (page) => {
+        await login(page, cred);
+        await page.goto(`${BASE}/console/#/tenants/${TENANT_A}`);
+        const budget = page.locator('[data-testid="budget-card"]');
+        await budget.locator('[data-testid="budget-spend"] .meter-text').filter({ hasText: / of 25\.00$/ }).waitFor();
+        await budget.locator('[data-testid="budget-events"]').waitFor();
+        assert.equal(await budget.getByRole('button', { name: 'Edit budget' }).count(), 0, `${who}: no edit button`);
+        assert.equal(await page.locator('[data-testid="budget-form"]').count(), 0, `${who}: no budget form`);
+        const csvHref = await budget.locator('[data-testid="model-usage-csv"]').getAttribute('href');
+        assert.equal(await page.evaluate(async (u) => (await fetch(u)).status, csvHref), 200, `${who}: its own usage export works`);
+        await shot(page, budgetShot);
+        const nav = await page.locator('nav[aria-label="Main"]').innerText();
+        assert.ok(!nav.includes('Providers') && !nav.includes('Billing'), `${who}: operator metering pages are not offered`);
+        for (const hash of ['#/providers', '#/billing']) {
+          await page.goto(`${BASE}/console/${hash}`);
+          await page.locator('[data-testid="denied"]').filter({ hasText: 'Access denied' }).waitFor();
+        }
+        if (deniedShot) await shot(page, deniedShot);
+        // The API refuses too, from this very page (same cookie), whatever the console shows.
+        const statuses = await page.evaluate(async ({ a, b }) => {
+          const s = await (await fetch('/v1/session')).json();
+          const write = (method, url, body) => fetch(url, { method, body: JSON.stringify(body),
+            headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf_token } }).then((r) => r.status);
+          const out = {};
+          for (const p of ['/v1/billing', '/v1/billing?format=csv', '/v1/providers', '/v1/platform/secrets', `/v1/tenants/${b}/budget`,
+            `/v1/tenants/${b}/model-usage`, `/v1/tenants/${a}/budget`, `/v1/tenants/${a}/budget/events`, `/v1/tenants/${a}/model-usage`])
+            out[`GET ${p}`] = (await fetch(p)).status;
+          out[`PUT /v1/tenants/${a}/budget`] = await write('PUT', `/v1/tenants/${a}/budget`, { limit: '1000.00' });
+          out['PUT /v1/providers/x'] = await write('PUT', '/v1/providers/x', { kind: 'openai', base_url: 'http://127.0.0.1:9', key_secret: 'X', models: [] });
+          return out;
+        }, { a: TENANT_A, b: TENANT_B });
+        const expect = {
+          'GET /v1/billing': [403], 'GET /v1/billing?format=csv': [403], 'GET /v1/providers': [403], 'GET /v1/platform/secrets': [403],
+          [`GET /v1/tenants/${TENANT_B}/budget`]: [403, 404], [`GET /v1/tenants/${TENANT_B}/model-usage`]: [403, 404],
+          [`GET /v1/tenants/${TENANT_A}/budget`]: [200], [`GET /v1/tenants/${TENANT_A}/budget/events`]: [200],
+          [`GET /v1/tenants/${TENANT_A}/model-usage`]: [200],
+          [`PUT /v1/tenants/${TENANT_A}/budget`]: [403], 'PUT /v1/providers/x': [403],
+        };
+        for (const [k, ok] of Object.entries(expect)) assert.ok(ok.includes(statuses[k]), `${who}: ${k} answered ${statuses[k]}`);
+      });
+    }
+    assert.equal((await apiOk('GET', `/v1/tenants/${TENANT_A}/budget`)).limit, '25.00', 'the budget is unchanged');
+  } finally {
+    await api('DELETE', `/v1/users/${viewer.user}`);
+  }
+});
+
+await test('10. the billing page shows the month and its CSV export downloads', async () => {
+  const month = MONTH();
+  const expected = await apiOk('GET', `/v1/billing?period=${month}`);
+  const expectedCsv = await api('GET', `/v1/billing?period=${month}&format=csv`);
+  assert.equal(expectedCsv.status, 200);
+  assert.ok(expected.lines.some((l) => l.tenant === TENANT_A && l.model === MODEL), 'the request of test 8 is billed');
+  await withPage(async (page) => {
+    await login(page, OPERATOR);
+    await page.getByRole('link', { name: 'Billing' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Billing', exact: true }).waitFor();
+    assert.equal(await page.getByLabel('Month', { exact: true }).inputValue(), month, 'the current month by default');
+    await page.locator('[data-testid="billing-total"]').filter({ hasText: expected.total_cost }).waitFor();
+    const rows = page.locator('[data-testid="billing-table"] tbody tr');
+    assert.equal(await rows.count(), expected.lines.length, 'one row per line');
+    const line = page.locator(`[data-testid="billing-table"] tr[data-line="${TENANT_A}/${PROVIDER}/${MODEL}"]`);
+    const [p5m, p400k] = await page.evaluate(() => [(5000000).toLocaleString(), (400000).toLocaleString()]);
+    assert.deepEqual(await line.locator('td').allInnerTexts(), [TENANT_A, PROVIDER, MODEL, '1', p5m, p400k, '0', '21.00'], 'the line as billed');
+    assert.equal(await page.locator('[data-testid="billing-table-total"]').innerText(), expected.total_cost);
+    await assertLabelled(page, '#/billing');
+    assert.equal(await page.getByRole('link', { name: 'Export CSV' }).getAttribute('href'), `/v1/billing?period=${month}&format=csv`);
+    assert.equal(await page.getByRole('link', { name: 'Export JSON' }).getAttribute('href'), `/v1/billing?period=${month}&format=json`);
+    await shot(page, '28-billing');
+    // The CSV link downloads the API's export of that month.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export CSV' }).click()]);
+    assert.equal(download.suggestedFilename(), `clawhive-billing-${month}.csv`);
+    const text = fs.readFileSync(await download.path(), 'utf8');
+    assert.match(text, /^period,tenant,provider,model,requests,prompt_tokens,completion_tokens,cost,estimated_requests\r\n/);
+    assert.equal(text, expectedCsv.text, 'the download is the API\'s CSV');
+    const [jsonDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export JSON' }).click()]);
+    assert.deepEqual(JSON.parse(fs.readFileSync(await jsonDownload.path(), 'utf8')), expected);
+    // Another month: its own, empty, page; the month is in the address.
+    await page.getByRole('button', { name: 'Previous month' }).click();
+    await page.getByText('No model use in this month').waitFor();
+    const prev = new Date(Date.UTC(+month.slice(0, 4), +month.slice(5, 7) - 2, 1)).toISOString().slice(0, 7);
+    assert.equal(await page.getByLabel('Month', { exact: true }).inputValue(), prev);
+    await waitForHash(page, new RegExp(`^#/billing\\?period=${prev}$`));
+    assert.equal(await page.locator('[data-testid="billing-total"]').innerText(), '0.00');
+    await page.reload();
+    assert.equal(await page.getByLabel('Month', { exact: true }).inputValue(), prev, 'a reload keeps the month');
+    await page.getByRole('button', { name: 'Next month' }).click();
+    await page.locator('[data-testid="billing-total"]').filter({ hasText: expected.total_cost }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Next month' }).isDisabled(), true, 'no future months');
+  });
+});
+
+await stub.close();
 await browser.close();
 const failed = results.filter((r) => !r.ok);
 console.log(`\n${results.length - failed.length} passed, ${failed.length} failed. Screenshots: ${SHOTS}`);

@@ -5,9 +5,11 @@
 #include <vector>
 
 #include "supervisor/api/json.h"
-#include "tests/stub/json_skim.h"
+#include "supervisor/api/json_skim.h"
 
 namespace clawhive::stub {
+
+using api::SkimJsonObject;
 namespace {
 
 // Real bodies (OpenClaw's ~61 KB chat requests with 12 tool schemas) nest ~8 deep.

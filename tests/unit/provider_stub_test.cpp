@@ -24,13 +24,14 @@
 #include <vector>
 
 #include "supervisor/api/json.h"
-#include "tests/stub/json_skim.h"
+#include "supervisor/api/json_skim.h"
 #include "tests/stub/provider_formats.h"
 
 namespace clawhive::stub {
 namespace {
 
 using api::JsonValue;
+using api::SkimJsonObject;
 using Clock = std::chrono::steady_clock;
 using Headers = std::vector<std::pair<std::string, std::string>>;
 

@@ -18,7 +18,7 @@
 
 #include "supervisor/common/result.h"
 
-namespace clawhive::stub {
+namespace clawhive::api {
 
 // Calls on_member(raw_key, raw_value) for each top-level member in order: raw_key is the key's text
 // between its quotes (escapes not decoded), raw_value the member value's exact text. kInvalidArgument
@@ -26,4 +26,4 @@ namespace clawhive::stub {
 Status SkimJsonObject(std::string_view text, size_t max_depth,
                       const std::function<void(std::string_view raw_key, std::string_view raw_value)>& on_member);
 
-}  // namespace clawhive::stub
+}  // namespace clawhive::api

@@ -1,10 +1,10 @@
-#include "tests/stub/json_skim.h"
+#include "supervisor/api/json_skim.h"
 
 #include <cstdint>
 #include <cstring>
 #include <string>
 
-namespace clawhive::stub {
+namespace clawhive::api {
 namespace {
 
 class Skimmer {
@@ -210,4 +210,4 @@ Status SkimJsonObject(std::string_view text, size_t max_depth,
   return Skimmer(text, max_depth).Run(on_member);
 }
 
-}  // namespace clawhive::stub
+}  // namespace clawhive::api
