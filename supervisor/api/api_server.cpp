@@ -167,6 +167,7 @@ struct ApiServer::Impl {
       e.role = auth::ToString(p.auth.principal->role);
     }
     if (!reply.audit_actor.empty() && e.actor.empty()) e.actor = reply.audit_actor;
+    if (!reply.audit_role.empty() && e.role.empty()) e.role = reply.audit_role;
     if (!reply.audit_tenant.empty()) e.tenant = reply.audit_tenant;
     else if (p.route && p.route->pattern.rfind("/v1/tenants/{id}", 0) == 0 && !p.call.params.empty())
       e.tenant = p.call.params[0];

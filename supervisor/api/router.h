@@ -61,6 +61,7 @@ struct ApiReply {
   // actor (a sign-in attempt names its user before there is a principal).
   std::string audit_tenant;
   std::string audit_actor;
+  std::string audit_role;
 
   static ApiReply Json(int status, const JsonValue& value);
   // {"error":{"code":"...","message":"..."}} with the HTTP status for the code; 401 also gets

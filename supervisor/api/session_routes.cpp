@@ -62,6 +62,7 @@ void AddSessionRoutes(Router& r, RouteContext& ctx) {
            ApiReply reply = ApiReply::Json(201, SessionJson(s->principal, &s->csrf_token, s->expires_ms));
            reply.headers.emplace_back("Set-Cookie", SessionCookie(s->session_id, ctx.session_max_age_s));
            reply.audit_actor = s->principal.user;
+           reply.audit_role = auth::ToString(s->principal.role);
            reply.audit_tenant = s->principal.tenant;
            return reply;
          }});

@@ -288,6 +288,8 @@ BOOST_AUTO_TEST_CASE(every_state_change_is_recorded_with_who_what_tenant_address
   BOOST_TEST(entries[0].actor == "ada");
   BOOST_TEST(entries[0].action == "POST /v1/session");
   BOOST_TEST(entries[0].status == 401);
+  f.SignIn("ada");
+  BOOST_TEST(f.Audit().at(0).role == "tenant-admin");  // a sign-in names its role once it is known
 }
 
 BOOST_AUTO_TEST_CASE(the_log_exports_as_csv_without_spreadsheet_formulas_and_as_json) {
