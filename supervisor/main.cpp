@@ -147,7 +147,7 @@ int main(int argc, char** argv) {
   supervisor.OnDeleted([&secrets, &identity, &proxy_tokens, &log](const std::string& id) {
     secrets.OnTenantDeleted(id);
     if (Status s = proxy_tokens.Remove(id); !s) log.Write(LOG_ERR, id, "removing the proxy token: " + s.error().message);
-    if (Status s = identity.With([&](auto& store) { return store->DeleteTenant(id, WallMs()); }); !s)
+    if (Status s = identity.With([&](auto& users) { return users->DeleteTenant(id, WallMs()); }); !s)
       log.Write(LOG_ERR, id, "removing the tenant's users and tokens: " + s.error().message);
   });
 
