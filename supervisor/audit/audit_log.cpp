@@ -29,10 +29,8 @@ CREATE TABLE entries (
 CREATE INDEX entries_by_tenant ON entries (tenant, id);
 )sql"},
 };
-constexpr int kLatest = 1;
 constexpr int64_t kPruneEvery = 1000;  // appends between prunes
 
-Error Prefixed(const Error& e, const std::string& prefix) { return {e.code, prefix + e.message}; }
 
 std::string CsvCell(const std::string& s) {
   std::string v = s;
@@ -51,32 +49,11 @@ std::string CsvCell(const std::string& s) {
 }  // namespace
 
 Result<std::unique_ptr<AuditLog>> AuditLog::Open(const std::string& path, int64_t keep) {
-  const std::string where = "audit log " + path;
   if (keep < 1) return Error::Invalid("audit log must keep at least one entry");
-  if (Status s = sqlite::CreateOwnerOnly(path); !s) return s.error();
-  sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE | SQLITE_OPEN_NOFOLLOW,
-                           nullptr);
-  sqlite::DbHandle db(raw);
-  if (rc != SQLITE_OK) return sqlite::ErrorFrom(db.get(), rc, "cannot open " + where);
-  if (Status s = sqlite::Exec(db.get(), "PRAGMA busy_timeout = 5000"); !s) return Prefixed(s.error(), "cannot open " + where + ": ");
-  Result<sqlite::Identity> ident = sqlite::ReadIdentity(db.get(), where);
-  if (!ident) return ident.error();
-  if (!ident->fresh()) {
-    if (ident->application_id != kAuditApplicationId)
-      return Error::Conflict(where + " is an SQLite database but not a Clawhive audit log; refusing to use it");
-    if (ident->user_version > kLatest)
-      return Error::Conflict(where + " has schema " + std::to_string(ident->user_version) +
-                             ", newer than this supervisor; upgrade the supervisor");
-  }
-  Result<std::string> mode = sqlite::QueryText(db.get(), "PRAGMA journal_mode = WAL");
-  if (!mode || *mode != "wal") return Error::Unavailable("cannot switch " + where + " to WAL mode");
   // NORMAL in WAL: an entry survives a crash of the supervisor; a power cut may lose the last ones.
-  if (Status s = sqlite::Exec(db.get(), "PRAGMA synchronous = NORMAL"); !s) return Prefixed(s.error(), where + ": ");
-  Result<int> version = schema::ApplyMigrations(db.get(), kMigrations);
-  if (!version) return Prefixed(version.error(), "cannot migrate " + where + ": ");
-  return std::unique_ptr<AuditLog>(new AuditLog(std::move(db), keep));
+  Result<sqlite::DbHandle> db = sqlite::OpenOwnedDatabase(path, {"audit log", kAuditApplicationId, kMigrations, "NORMAL", 5000});
+  if (!db) return db.error();
+  return std::unique_ptr<AuditLog>(new AuditLog(std::move(*db), keep));
 }
 
 AuditLog::~AuditLog() = default;

@@ -11,6 +11,8 @@
 
 namespace clawhive::meter {
 
+__extension__ typedef __int128 Wide;  // products of token counts and prices overflow 64 bits
+
 using sqlite::Binder;
 using sqlite::Statement;
 
@@ -85,7 +87,6 @@ CREATE TABLE events (
 CREATE INDEX events_by_tenant ON events (tenant, id);
 )sql"},
 };
-constexpr int kLatest = 1;
 constexpr int64_t kMinuteMs = 60 * 1000;
 
 Error Prefixed(const Error& e, const std::string& prefix) { return {e.code, prefix + e.message}; }
@@ -214,7 +215,7 @@ std::string PeriodLabel(Period p, int64_t start_ms) {
 
 int64_t CostMicros(int64_t prompt, int64_t completion, int64_t in_per_million, int64_t out_per_million) {
   // Rounded up: a request is never billed below its cost.
-  __int128 total = static_cast<__int128>(prompt) * in_per_million + static_cast<__int128>(completion) * out_per_million;
+  Wide total = static_cast<Wide>(prompt) * in_per_million + static_cast<Wide>(completion) * out_per_million;
   return static_cast<int64_t>((total + 999999) / 1000000);
 }
 
@@ -258,30 +259,12 @@ std::string FormatMoney(int64_t micros) {
 
 Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path, bool background_checkpoints) {
   const std::string where = "meter database " + path;
-  if (Status s = sqlite::CreateOwnerOnly(path); !s) return s.error();
-  sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE | SQLITE_OPEN_NOFOLLOW,
-                           nullptr);
-  sqlite::DbHandle db(raw);
-  if (rc != SQLITE_OK) return sqlite::ErrorFrom(db.get(), rc, "cannot open " + where);
-  // Two processes share the file: wait for the other's write lock rather than fail.
-  if (Status s = sqlite::Exec(db.get(), "PRAGMA busy_timeout = 10000"); !s) return Prefixed(s.error(), where + ": ");
-  Result<sqlite::Identity> ident = sqlite::ReadIdentity(db.get(), where);
-  if (!ident) return ident.error();
-  if (!ident->fresh()) {
-    if (ident->application_id != kMeterApplicationId)
-      return Error::Conflict(where + " is an SQLite database but not a Clawhive meter database; refusing to use it");
-    if (ident->user_version > kLatest)
-      return Error::Conflict(where + " has schema " + std::to_string(ident->user_version) +
-                             ", newer than this program; upgrade it");
-  }
-  Result<std::string> mode = sqlite::QueryText(db.get(), "PRAGMA journal_mode = WAL");
-  if (!mode || *mode != "wal") return Error::Unavailable("cannot switch " + where + " to WAL mode");
-  // NORMAL in WAL: survives a crash of either process; a power cut may lose the last commits.
-  if (Status s = sqlite::Exec(db.get(), "PRAGMA synchronous = NORMAL"); !s) return Prefixed(s.error(), where + ": ");
-  Result<int> version = schema::ApplyMigrations(db.get(), kMigrations);
-  if (!version) return Prefixed(version.error(), "cannot migrate " + where + ": ");
+  // Two processes share the file: wait long for the other's write lock rather than fail. NORMAL in WAL:
+  // survives a crash of either process; a power cut may lose the last commits.
+  Result<sqlite::DbHandle> opened =
+      sqlite::OpenOwnedDatabase(path, {"meter database", kMeterApplicationId, kMigrations, "NORMAL", 10000});
+  if (!opened) return opened.error();
+  sqlite::DbHandle db = std::move(*opened);
   sqlite::DbHandle checkpointer;
   if (background_checkpoints) {
     if (Status s = sqlite::Exec(db.get(), "PRAGMA wal_autocheckpoint = 0"); !s) return Prefixed(s.error(), where + ": ");
@@ -590,7 +573,7 @@ Status Ledger::WarnIfCrossed(const std::string& tenant, int64_t period_start, co
   if (b.limit_micros <= 0) return Status::Ok();  // none, or nothing may be spent: no percentages
   Result<SpendRow> spend = ReadSpend(cache_, tenant, period_start);
   if (!spend) return spend.error();
-  int64_t percent = static_cast<int64_t>(static_cast<__int128>(spend->spent) * 100 / b.limit_micros);
+  int64_t percent = static_cast<int64_t>(static_cast<Wide>(spend->spent) * 100 / b.limit_micros);
   int64_t reached = 0;
   for (int p : b.warn_percent)
     if (percent >= p) reached = p;

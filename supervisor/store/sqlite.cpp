@@ -64,6 +64,37 @@ Result<CachedStatement> StatementCache::Get(const char* sql) {
   return CachedStatement(entries_.back().second.get());
 }
 
+Result<DbHandle> OpenOwnedDatabase(const std::string& path, const OwnedDatabase& spec) {
+  const std::string where = spec.what + " " + path;
+  auto prefixed = [&](const Error& e, const std::string& p) { return Error{e.code, p + e.message}; };
+  if (Status s = CreateOwnerOnly(path); !s) return s.error();
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE | SQLITE_OPEN_NOFOLLOW,
+                           nullptr);
+  DbHandle db(raw);
+  if (rc != SQLITE_OK) return ErrorFrom(db.get(), rc, "cannot open " + where);
+  if (Status s = Exec(db.get(), "PRAGMA busy_timeout = " + std::to_string(spec.busy_timeout_ms)); !s)
+    return prefixed(s.error(), "cannot open " + where + ": ");
+  Result<Identity> ident = ReadIdentity(db.get(), where);
+  if (!ident) return ident.error();
+  const int latest = spec.migrations.empty() ? 0 : spec.migrations.back().number;
+  if (!ident->fresh()) {
+    if (ident->application_id != spec.application_id)
+      return Error::Conflict(where + " is an SQLite database but not a Clawhive " + spec.what + "; refusing to use it");
+    if (ident->user_version > latest)
+      return Error::Conflict(where + " has schema " + std::to_string(ident->user_version) +
+                             ", newer than this program; upgrade it");
+  }
+  Result<std::string> mode = QueryText(db.get(), "PRAGMA journal_mode = WAL");
+  if (!mode || *mode != "wal") return Error::Unavailable("cannot switch " + where + " to WAL mode");
+  if (Status s = Exec(db.get(), std::string("PRAGMA synchronous = ") + spec.synchronous); !s)
+    return prefixed(s.error(), where + ": ");
+  Result<int> version = schema::ApplyMigrations(db.get(), spec.migrations);
+  if (!version) return prefixed(version.error(), "cannot migrate " + where + ": ");
+  return db;
+}
+
 Status InTransaction(sqlite3* db, const std::function<Status()>& body) {
   if (Status s = Exec(db, "BEGIN IMMEDIATE"); !s) return s;
   Status s = body();

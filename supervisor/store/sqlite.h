@@ -7,12 +7,14 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "supervisor/common/result.h"
+#include "supervisor/store/migrations.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -34,6 +36,18 @@ Error ErrorFrom(sqlite3* db, int rc, std::string_view context);
 
 // Runs one or more statements that return no rows we care about (sqlite3_exec).
 Status Exec(sqlite3* db, std::string_view sql);
+
+// Opens one of our own database files: created 0600 if missing (CreateOwnerOnly), no symlinks, checked to
+// be ours by PRAGMA application_id (or fresh), refused when its schema is newer than `migrations`, WAL
+// with the given synchronous level, migrated. `what` names the file in messages ("audit log").
+struct OwnedDatabase {
+  std::string what;
+  int32_t application_id = 0;
+  std::span<const schema::Migration> migrations;
+  const char* synchronous = "NORMAL";  // NORMAL or FULL
+  int busy_timeout_ms = 5000;
+};
+Result<DbHandle> OpenOwnedDatabase(const std::string& path, const OwnedDatabase& spec);
 
 // Runs `body` inside BEGIN IMMEDIATE ... COMMIT; rolls back when `body` (or the commit) fails. Does not
 // nest: the connection must not be inside a transaction.
