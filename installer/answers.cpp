@@ -1,5 +1,7 @@
 #include "installer/answers.h"
 
+#include "supervisor/common/host_port.h"
+
 #include <arpa/inet.h>
 #include <yaml-cpp/yaml.h>
 
@@ -214,38 +216,10 @@ bool Loader::Listen(N key, N value, S path, Answers* a) {
     return Fail(value.Mark(), path + ": expected " + what + ", got a list; quote IPv6 addresses: \"[::]:8470\"");
   std::string s;
   if (!Text(key, value, path, what, &s)) return false;
-  auto bad = [&](const std::string& why) { return Fail(value.Mark(), path + ": " + why + "; expected " + what); };
-  std::string host, port;
-  if (s.front() == '[') {
-    size_t close = s.find(']');
-    if (close == std::string::npos) return bad("unterminated '['");
-    host = s.substr(1, close - 1);
-    if (close + 1 >= s.size() || s[close + 1] != ':') return bad("missing port");
-    port = s.substr(close + 2);
-    in6_addr a6{};
-    if (inet_pton(AF_INET6, host.c_str(), &a6) != 1) return bad("'" + Echo(host) + "' is not an IPv6 address");
-  } else {
-    size_t colon = s.rfind(':');
-    if (colon == std::string::npos) return bad("missing port");
-    host = s.substr(0, colon);
-    port = s.substr(colon + 1);
-    if (host.empty()) return bad("missing host");
-    if (host.find(':') != std::string::npos) return bad("IPv6 addresses must be in brackets");
-    bool numeric = std::all_of(host.begin(), host.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
-    in_addr a4{};
-    if (numeric && inet_pton(AF_INET, host.c_str(), &a4) != 1)
-      return bad("'" + Echo(host) + "' is not an IPv4 address");
-    bool name_chars = std::all_of(host.begin(), host.end(), [](char c) {
-      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
-    });
-    if (!name_chars || host.size() > 253) return bad("'" + Echo(host) + "' is not a host name or address");
-  }
-  uint64_t p = 0;
-  if (port.empty()) return bad("missing port");
-  if (!ParseDecimal(port, &p) || p < 1 || p > 65535)
-    return Fail(value.Mark(), path + ": port must be a whole number between 1 and 65535, got '" + Echo(port) + "'");
-  a->listen_address = host;
-  a->listen_port = static_cast<uint16_t>(p);
+  HostPortParse hp = ParseHostPort(s, Echo);
+  if (!hp.ok) return Fail(value.Mark(), path + ": " + hp.why + (hp.port_error ? "" : "; expected " + what));
+  a->listen_address = hp.value.host;
+  a->listen_port = hp.value.port;
   return true;
 }
 

@@ -1,5 +1,7 @@
 #include "supervisor/config/config.h"
 
+#include "supervisor/common/host_port.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -472,43 +474,10 @@ bool Loader::Listen(const YAML::Node& key, const YAML::Node& value, const std::s
                 path + ": expected " + what + ", got a list; quote IPv6 addresses: \"[::1]:8470\"");
   std::string s;
   if (!Text(key, value, path, what, false, &s)) return false;
-  auto bad = [&](const std::string& why) {
-    return Fail(value.Mark(), path + ": " + why + "; expected " + what);
-  };
-  std::string host, port;
-  if (s.front() == '[') {
-    size_t close = s.find(']');
-    if (close == std::string::npos) return bad("unterminated '['");
-    host = s.substr(1, close - 1);
-    if (close + 1 >= s.size() || s[close + 1] != ':') return bad("missing port");
-    port = s.substr(close + 2);
-    in6_addr a6{};
-    if (inet_pton(AF_INET6, host.c_str(), &a6) != 1) return bad("'" + Echo(host) + "' is not an IPv6 address");
-  } else {
-    size_t colon = s.rfind(':');
-    if (colon == std::string::npos) return bad("missing port");
-    host = s.substr(0, colon);
-    port = s.substr(colon + 1);
-    if (host.find(':') != std::string::npos) return bad("IPv6 addresses must be in brackets");
-    if (host.empty()) return bad("missing host");
-    bool numeric =
-        std::all_of(host.begin(), host.end(), [](char ch) { return (ch >= '0' && ch <= '9') || ch == '.'; });
-    in_addr a4{};
-    if (numeric && inet_pton(AF_INET, host.c_str(), &a4) != 1)
-      return bad("'" + Echo(host) + "' is not an IPv4 address");
-    bool name_chars = std::all_of(host.begin(), host.end(), [](char ch) {
-      return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '.' ||
-             ch == '-';
-    });
-    if (!name_chars || host.size() > 253) return bad("'" + Echo(host) + "' is not a host name or address");
-  }
-  if (port.empty()) return bad("missing port");
-  uint64_t p = 0;
-  if (!ParseDecimal(port, &p) || p < 1 || p > 65535)
-    return Fail(value.Mark(),
-                path + ": port must be a whole number between 1 and 65535, got '" + Echo(port) + "'");
-  *address = host;
-  *port_out = static_cast<uint16_t>(p);
+  HostPortParse hp = ParseHostPort(s, Echo);
+  if (!hp.ok) return Fail(value.Mark(), path + ": " + hp.why + (hp.port_error ? "" : "; expected " + what));
+  *address = hp.value.host;
+  *port_out = hp.value.port;
   return true;
 }
 
