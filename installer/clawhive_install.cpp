@@ -1,16 +1,30 @@
-// clawhive-install: the appliance installer. One verb per invocation:
+// clawhive-install: the appliance installer. One verb per invocation (each verb's work is in its own
+// file in installer/; this file only parses the command line and picks the answers):
 //   preflight [--answers FILE]   checks the host, prints a report; exit 0 ok, 1 warnings, 2 failures
 //   check-answers FILE           validates an answer file; "FILE: ok" (0) or FILE:line:col: error (2)
-//   install | upgrade | uninstall | status   not implemented yet (exit 64)
-// Neither implemented verb changes anything on the host.
+//   install [--answers FILE] [--root DIR] [--non-interactive] [--force]
+//   upgrade | uninstall [--purge] | status
 #include <getopt.h>
 
 #include <cstdio>
 #include <cstring>
 #include <string>
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+
 #include "installer/answers.h"
+#include "installer/appliance_api.h"
+#include "installer/install.h"
+#include "installer/layout.h"
 #include "installer/preflight.h"
+#include "installer/prompt.h"
+#include "installer/status.h"
+#include "installer/system.h"
+#include "installer/uninstall.h"
+#include "installer/upgrade.h"
 
 namespace {
 
@@ -19,9 +33,21 @@ constexpr int kExitUsage = 64;  // EX_USAGE
 void Usage(FILE* out) {
   std::fputs("usage: clawhive-install preflight [--answers FILE]\n"
              "       clawhive-install check-answers FILE\n"
-             "       clawhive-install install|upgrade|uninstall|status   (not implemented yet)\n"
+             "       clawhive-install install [--answers FILE] [--root DIR] [--non-interactive] [--force]\n"
+             "       clawhive-install upgrade\n"
+             "       clawhive-install uninstall [--purge]\n"
+             "       clawhive-install status\n"
              "  preflight       check this host; exit 0 ok, 1 warnings only, 2 failures\n"
-             "  check-answers   validate an answer file without changing anything\n",
+             "  check-answers   validate an answer file without changing anything\n"
+             "  install         set up and start the appliance; safe to run again (changes nothing then).\n"
+             "                  Answers: --answers FILE, else $CLAWHIVE_ANSWERS, else /etc/clawhive/answers.yaml,\n"
+             "                  else questions on a terminal, else defaults (operator 'admin', generated\n"
+             "                  password). --root DIR: into an image root, nothing started; the first boot\n"
+             "                  finishes. $CLAWHIVE_NO_SYSCTL=1: do not load the reserved-port setting.\n"
+             "  upgrade         after new binaries: migrate, restart the supervisor; tenants keep running\n"
+             "  uninstall       stop and remove everything but the data; --purge removes the data too\n"
+             "  status          what is installed and whether it is healthy; exit 0 healthy, 1 degraded,\n"
+             "                  3 not installed\n",
              out);
 }
 
@@ -82,6 +108,128 @@ int CheckAnswers(int argc, char** argv) {
   return 0;
 }
 
+
+// Where install's answers come from, in order: --answers, $CLAWHIVE_ANSWERS, the kept answer file, questions
+// on a terminal, defaults. Returns false (message printed) when a given file is bad.
+bool ChooseAnswers(const std::string& given, const std::string& root, bool interactive,
+                   clawhive::installer::InstallOptions* o) {
+  using namespace clawhive;
+  using namespace clawhive::installer;
+  System& sys = RealSystem();
+  std::string path = given;
+  if (path.empty()) {
+    const char* env = std::getenv("CLAWHIVE_ANSWERS");
+    if (env && *env) path = env;
+  }
+  if (path.empty() && sys.Exists(root + kAnswersFile)) path = root + kAnswersFile;
+  std::string text;
+  if (!path.empty()) {
+    Result<std::string> t = sys.ReadFile(path);
+    if (!t) {
+      std::fprintf(stderr, "%s: cannot read the answer file\n", path.c_str());
+      return false;
+    }
+    text = *t;
+  } else if (interactive && ::isatty(STDIN_FILENO)) {
+    PromptIo io{&std::cin, &std::cout, &HideTerminalInput};
+    Result<std::string> t = PromptAnswers(io);
+    if (!t) {
+      std::fprintf(stderr, "clawhive-install: %s\n", t.error().message.c_str());
+      return false;
+    }
+    text = *t;
+    path = "answers";
+  } else {
+    text = "# Defaults chosen by clawhive-install (no answer file was given).\n"
+           "operator:\n  name: admin\n  generate_password: true\n";
+    path = "defaults";
+  }
+  Result<Answers> a = ParseAnswers(text, path);
+  if (!a) {
+    std::fprintf(stderr, "%s\n", a.error().message.c_str());
+    return false;
+  }
+  o->answers = *a;
+  o->answers_text = text;
+  return true;
+}
+
+int InstallVerb(int argc, char** argv) {
+  using namespace clawhive::installer;
+  std::string answers_path, root;
+  bool interactive = true, force = false;
+  static const option options[] = {{"answers", required_argument, nullptr, 'a'},
+                                   {"root", required_argument, nullptr, 'r'},
+                                   {"non-interactive", no_argument, nullptr, 'n'},
+                                   {"force", no_argument, nullptr, 'f'},
+                                   {"help", no_argument, nullptr, 'h'},
+                                   {nullptr, 0, nullptr, 0}};
+  optind = 1;
+  for (int c; (c = getopt_long(argc, argv, "a:r:nfh", options, nullptr)) != -1;) {
+    switch (c) {
+      case 'a': answers_path = optarg; break;
+      case 'r': root = optarg; break;
+      case 'n': interactive = false; break;
+      case 'f': force = true; break;
+      case 'h': Usage(stdout); return 0;
+      default: Usage(stderr); return kExitUsage;
+    }
+  }
+  if (optind != argc) {
+    Usage(stderr);
+    return kExitUsage;
+  }
+  if (!root.empty()) {
+    while (root.size() > 1 && root.back() == '/') root.pop_back();
+    if (root[0] != '/' || root == "/") {
+      std::fprintf(stderr, "clawhive-install: --root needs an absolute directory other than /\n");
+      return kExitUsage;
+    }
+  }
+  if (::geteuid() != 0) {
+    std::fprintf(stderr, "clawhive-install: install must run as root\n");
+    return 1;
+  }
+  InstallOptions o;
+  o.root = root;
+  o.force = force;
+  const char* no_sysctl = std::getenv("CLAWHIVE_NO_SYSCTL");
+  o.apply_sysctl = !(no_sysctl && std::string(no_sysctl) == "1");
+  if (!ChooseAnswers(answers_path, root, interactive, &o)) return 2;
+  return Install(RealSystem(), RealApiFactory(), o, std::cout, std::cerr);
+}
+
+int SimpleVerb(const std::string& verb, int argc, char** argv) {
+  using namespace clawhive::installer;
+  bool purge = false;
+  static const option options[] = {{"purge", no_argument, nullptr, 'p'},
+                                   {"help", no_argument, nullptr, 'h'},
+                                   {nullptr, 0, nullptr, 0}};
+  optind = 1;
+  for (int c; (c = getopt_long(argc, argv, "ph", options, nullptr)) != -1;) {
+    if (c == 'h') {
+      Usage(stdout);
+      return 0;
+    }
+    if (c != 'p' || verb != "uninstall") {
+      Usage(stderr);
+      return kExitUsage;
+    }
+    purge = true;
+  }
+  if (optind != argc) {
+    Usage(stderr);
+    return kExitUsage;
+  }
+  if (verb == "status") return ShowStatus(RealSystem(), RealApiFactory(), "", std::cout);
+  if (::geteuid() != 0) {
+    std::fprintf(stderr, "clawhive-install: %s must run as root\n", verb.c_str());
+    return 1;
+  }
+  if (verb == "upgrade") return Upgrade(RealSystem(), RealApiFactory(), "", std::cout, std::cerr);
+  return Uninstall(RealSystem(), "", purge, std::cout, std::cerr);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -97,10 +245,8 @@ int main(int argc, char** argv) {
   // Each verb parses its own options; argv[1] (the verb) stands in for argv[0].
   if (verb == "preflight") return Preflight(argc - 1, argv + 1);
   if (verb == "check-answers") return CheckAnswers(argc - 1, argv + 1);
-  if (verb == "install" || verb == "upgrade" || verb == "uninstall" || verb == "status") {
-    std::fprintf(stderr, "clawhive-install: %s: not implemented yet\n", verb.c_str());
-    return kExitUsage;
-  }
+  if (verb == "install") return InstallVerb(argc - 1, argv + 1);
+  if (verb == "upgrade" || verb == "uninstall" || verb == "status") return SimpleVerb(verb, argc - 1, argv + 1);
   std::fprintf(stderr, "clawhive-install: unknown verb '%s'\n", verb.c_str());
   Usage(stderr);
   return kExitUsage;

@@ -1,5 +1,7 @@
 #include "installer/preflight.h"
 
+#include "installer/system.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -25,90 +27,6 @@ std::string Gib(uint64_t bytes) {
   o << static_cast<double>(bytes) / static_cast<double>(uint64_t{1} << 30) << " GiB";
   return o.str();
 }
-
-class Real : public Host {
- public:
-  Result<std::string> ReadFile(const std::string& path) override {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return Error::NotFound(path + ": cannot open");
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
-  bool Exists(const std::string& path) override { return ::access(path.c_str(), F_OK) == 0; }
-
-  Result<std::string> Run(const std::vector<std::string>& argv) override {
-    if (argv.empty()) return Error::Invalid("empty command");
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) return Error::Unavailable(std::string("pipe: ") + std::strerror(errno));
-    pid_t pid = ::fork();
-    if (pid < 0) {
-      ::close(fds[0]);
-      ::close(fds[1]);
-      return Error::Unavailable(std::string("fork: ") + std::strerror(errno));
-    }
-    if (pid == 0) {
-      ::dup2(fds[1], 1);
-      std::vector<char*> args;
-      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
-      ::execvp(args[0], args.data());
-      ::_exit(127);
-    }
-    ::close(fds[1]);
-    std::string out;
-    char buf[4096];
-    for (;;) {
-      ssize_t n = ::read(fds[0], buf, sizeof buf);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      if (out.size() < (1u << 20)) out.append(buf, static_cast<size_t>(n));
-    }
-    ::close(fds[0]);
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-      return Error::Unavailable(argv[0] + ": failed (exit " +
-                                std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")");
-    return out;
-  }
-
-  Result<uint64_t> FreeBytes(const std::string& path) override {
-    struct statvfs st {};
-    if (::statvfs(path.c_str(), &st) != 0) return Error::Unavailable(path + ": " + std::strerror(errno));
-    return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
-  }
-
-  std::string Architecture() override {
-    struct utsname u {};
-    if (::uname(&u) != 0) return "unknown";
-    return u.machine;
-  }
-
-  uint64_t OnlineCpus() override {
-    long n = ::sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? static_cast<uint64_t>(n) : 0;
-  }
-
-  Result<bool> PortFree(uint16_t port) override {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return Error::Unavailable(std::string("socket: ") + std::strerror(errno));
-    int one = 1;
-    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    int rc = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    int err = errno;
-    ::close(fd);
-    if (rc == 0) return true;
-    if (err == EADDRINUSE) return false;
-    if (err == EACCES) return true;  // a privileged port as non-root: the installer runs as root
-    return Error::Unavailable(std::string("bind 127.0.0.1:") + std::to_string(port) + ": " + std::strerror(err));
-  }
-};
 
 Check SystemdCheck(Host& host) {
   Result<std::string> out = host.Run({"systemctl", "--version"});
@@ -162,10 +80,7 @@ Check PortCheck(Host& host, uint16_t port) {
 
 }  // namespace
 
-Host& RealHost() {
-  static Real real;
-  return real;
-}
+Host& RealHost() { return RealSystem(); }
 
 const char* OutcomeName(Outcome o) {
   switch (o) {

@@ -17,7 +17,7 @@
 #include "supervisor/api/api_token.h"
 #include "supervisor/audit/audit_log.h"
 #include "supervisor/auth/identity.h"
-#include "supervisor/tls/certificate.h"
+#include "supervisor/tls/api_certificate.h"
 #include "supervisor/config/config.h"
 #include "supervisor/core/event_log.h"
 #include "supervisor/core/loop_tenant_service.h"
@@ -37,26 +37,6 @@ namespace {
 int64_t WallMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-// The API's certificate: the admin's (api.tls) or <state_dir>/tls/tls.{crt,key}, made self-signed on
-// first start for this host's names.
-clawhive::Result<clawhive::tls::CertPaths> ApiCertificate(const clawhive::Config& c) {
-  using namespace clawhive;
-  if (!c.tls_cert_file.empty() || !c.tls_key_file.empty()) {
-    if (c.tls_cert_file.empty() || c.tls_key_file.empty())
-      return Error::Invalid("api.tls needs both cert and key");
-    if (Status s = tls::ValidateCertificate(c.tls_cert_file, c.tls_key_file); !s) return s.error();
-    return tls::CertPaths{c.tls_cert_file, c.tls_key_file, false};
-  }
-  std::vector<std::string> names = {"localhost", "127.0.0.1", "::1"};
-  char host[256] = {};
-  if (gethostname(host, sizeof host - 1) == 0 && host[0] != '\0' && std::string(host) != "localhost")
-    names.emplace_back(host);
-  if (c.listen_address != "0.0.0.0" && c.listen_address != "::" && c.listen_address != "127.0.0.1" &&
-      c.listen_address != "::1" && c.listen_address != "localhost")
-    names.push_back(c.listen_address);
-  return tls::EnsureCertificate(c.state_dir + "/tls", names);
 }
 
 constexpr int kExitConfig = 78;  // EX_CONFIG; the unit's RestartPreventExitStatus stops a restart loop
@@ -151,7 +131,7 @@ int main(int argc, char** argv) {
       log.Write(LOG_ERR, id, "removing the tenant's users and tokens: " + s.error().message);
   });
 
-  auto cert = ApiCertificate(*config);
+  auto cert = tls::ApiCertificate(*config);
   if (!cert) return Fail(log, kExitConfig, "API certificate: " + cert.error().message);
   auto fingerprint = tls::Sha256Fingerprint(cert->cert_file);
   if (!fingerprint) return Fail(log, 1, "API certificate: " + fingerprint.error().message);

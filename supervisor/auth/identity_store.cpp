@@ -224,11 +224,18 @@ Status IdentityStore::Transaction(const std::function<Status()>& body) {
 
 Status IdentityStore::CreateUser(const std::string& name, Role role, const std::string& tenant,
                                  std::string_view password, int64_t now_ms) {
-  if (Status s = ValidateUserName(name); !s) return s;
-  if (Status s = ValidateRoleScope(role, tenant); !s) return s;
   if (Status s = CheckPasswordPolicy(password); !s) return s;
   Result<std::string> hash = HashPassword(password, options_.scrypt);
   if (!hash) return hash.error();
+  return CreateUserWithHash(name, role, tenant, *hash, now_ms);
+}
+
+Status IdentityStore::CreateUserWithHash(const std::string& name, Role role, const std::string& tenant,
+                                         const std::string& password_hash, int64_t now_ms) {
+  if (Status s = ValidateUserName(name); !s) return s;
+  if (Status s = ValidateRoleScope(role, tenant); !s) return s;
+  // The shape and the cost parameters must be ours; any password will do for that check.
+  if (Result<bool> shape = VerifyPassword("shape-check", password_hash); !shape) return shape.error();
   Result<Statement> st = Statement::Prepare(
       db_.get(),
       "INSERT INTO users (name, role, tenant, password_hash, created_ms, password_changed_ms) "
@@ -236,7 +243,7 @@ Status IdentityStore::CreateUser(const std::string& name, Role role, const std::
   if (!st) return st.error();
   if (Status s = Binder(*st).Text(name).Text(ToString(role)).status(); !s) return s;
   if (Status s = BindTenant(*st, 3, tenant); !s) return s;
-  if (Status s = st->BindText(4, *hash); !s) return s;
+  if (Status s = st->BindText(4, password_hash); !s) return s;
   if (Status s = st->BindInt64(5, now_ms); !s) return s;
   if (Status s = st->Run(); !s) return s;
   if (sqlite3_changes(db_.get()) == 0) return Error::Exists("user '" + name + "' already exists");

@@ -90,6 +90,11 @@ class IdentityStore {
   // Names: 1..64 chars of [a-z0-9._@-], starting with a letter or digit. Password: CheckPasswordPolicy.
   Status CreateUser(const std::string& name, Role role, const std::string& tenant, std::string_view password,
                     int64_t now_ms);
+  // The same with a stored-form hash (HashPassword's "scrypt$..." format), e.g. from the installer's answer
+  // file: the plain password never reaches this host. A malformed hash or parameters outside our caps are
+  // kInvalidArgument.
+  Status CreateUserWithHash(const std::string& name, Role role, const std::string& tenant,
+                            const std::string& password_hash, int64_t now_ms);
   // Sets a new password and revokes every session of the user.
   Status SetPassword(const std::string& name, std::string_view password, int64_t now_ms);
   Status DeleteUser(const std::string& name);  // and its sessions

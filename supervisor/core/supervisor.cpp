@@ -119,6 +119,13 @@ Status Supervisor::Init() {
 }
 
 void Supervisor::Reconcile(const Tenant& t, Runtime& rt) {
+  // After `clawhive-install uninstall` and a reinstall the database is back but the per-tenant unit files
+  // are not (until then the template's placeholder user makes a start fail, never run as root). Provision
+  // them again before anything makes systemd load the instance.
+  if (!host_.Exists(DropInDir(config_, t.id) + "/10-tenant.conf")) {
+    Log(LOG_NOTICE, t.id, "unit files missing (reinstalled?): provisioning the tenant again");
+    if (Status s = Provision(t, /*fresh=*/true); !s) Log(LOG_ERR, t.id, "re-provisioning: " + s.error().message);
+  }
   auto st = units_.GetState(TenantNames::Service(t.id));
   std::string active = st ? st->active_state : "inactive";
   rt.active_state = active;

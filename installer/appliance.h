@@ -1,0 +1,32 @@
+// What the verbs share about an installed appliance: its config, the group, and a connection to its API.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "installer/appliance_api.h"
+#include "installer/layout.h"
+#include "installer/system.h"
+#include "supervisor/config/config.h"
+
+namespace clawhive::installer {
+
+// The group's id from ROOT/etc/group; kNotFound when absent.
+Result<gid_t> GroupId(System& sys, const Layout& layout, const std::string& group);
+
+// /etc/clawhive/clawhive.yaml under the layout, with its paths moved under the layout's root.
+Result<Config> LoadInstalledConfig(System& sys, const Layout& layout);
+
+// https://HOST:PORT of the API as seen from this host (wildcard listen addresses become loopback).
+std::string LocalApiUrl(const Config& config);
+
+// A client for the local API: the root-only token and the certificate's fingerprint from the state dir.
+Result<std::unique_ptr<ApplianceApi>> ConnectApi(System& sys, const ApiFactory& api, const Config& config);
+
+// The certificate file the API serves (the admin's, or the self-signed one in the state dir).
+std::string ApiCertFile(const Config& config);
+
+// The version this installer belongs to (the package's).
+const char* Version();
+
+}  // namespace clawhive::installer
