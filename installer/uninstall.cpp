@@ -68,7 +68,7 @@ int Uninstall(System& sys, const std::string& root, bool purge, std::ostream& ou
 
   // What the supervisor wrote for each tenant: instance drop-ins, boot enablement, slice limits.
   // Offline (an image root): the enablement symlinks systemctl --root made.
-  for (const std::string& dir : {"/etc/systemd/system/multi-user.target.wants"}) {
+  for (const std::string dir : {"/etc/systemd/system/multi-user.target.wants"}) {
     for (const std::string& name : sys.List(L(dir)))
       if (StartsWith(name, "clawhive"))
         if (Status s = RemoveLogged(sys, L(dir + "/" + name), log); !s) return fail("units", s.error());
