@@ -23,6 +23,9 @@
 #include "supervisor/core/loop_tenant_service.h"
 #include "supervisor/core/proxy_tokens.h"
 #include "supervisor/meter/ledger.h"
+#include "supervisor/openclaw/fleet.h"
+#include "supervisor/openclaw/gateway_preparer.h"
+#include "supervisor/openclaw/runtime_service_loop.h"
 #include "supervisor/core/posix_host.h"
 #include "supervisor/core/secret_manager.h"
 #include "supervisor/core/supervisor.h"
@@ -107,12 +110,23 @@ int main(int argc, char** argv) {
   auto ledger = meter::Ledger::Open(config->state_dir + "/meter.db");
   if (!ledger) return Fail(log, 1, "meter database: " + ledger.error().message);
   ProxyTokens proxy_tokens(**vault, **ledger, **store);
-  supervisor.BeforeStart([&secrets, &proxy_tokens, &log](const std::string& id) {
+  // Tenants on an OpenClaw runtime image: the images, each tenant's gateway files, fleet updates.
+  StoreCatalog catalog(config->images_dir);
+  supervisor.UseRuntimes(&catalog);
+  GatewayPreparer gateways(*config, **vault, host);
+  supervisor.BeforeStart([&secrets, &proxy_tokens, &gateways, &store, &log](const std::string& id) {
     if (Status s = proxy_tokens.Ensure(id, WallMs()); !s) log.Write(LOG_ERR, id, "proxy token: " + s.error().message);
+    if (auto t = (*store)->GetTenant(id); t && t->has_value()) {
+      if (Status s = gateways.Prepare(**t); !s) log.Write(LOG_ERR, id, "OpenClaw config: " + s.error().message);
+    }
     secrets.Deliver(id);
   });
   if (Status s = supervisor.Init(); !s) return Fail(log, 1, "start-up: " + s.error().message);
   secrets.Init();
+  Fleet fleet(*config, supervisor, **store, catalog, WallMs);
+  if (Status s = fleet.Init(); !s) return Fail(log, 1, "fleet updates: " + s.error().message);
+  ProcessConfigValidator validator("/run/clawhive/validate");
+  LoopRuntimeService runtime_service(*config, **loop, supervisor, fleet, gateways, validator);
 
   // Users, sessions and API tokens; the bootstrap token becomes the first operator token.
   auth::IdentityStoreOptions identity_options;
@@ -146,6 +160,7 @@ int main(int argc, char** argv) {
   api_options.branding = {config->product_name, config->primary_color};
   api_options.console_dir = config->console_dir;
   api_options.ledger = ledger->get();
+  api_options.runtimes = &runtime_service;
   api_options.tls.cert_file = cert->cert_file;
   api_options.tls.key_file = cert->key_file;
   ApiServer api(service, &secret_service, api_options);

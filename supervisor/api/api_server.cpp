@@ -117,6 +117,7 @@ struct ApiServer::Impl {
         context{svc, secrets, IdentityOrNone(), options.audit, options.branding, options.console_dir, WallMs},
         authenticator(IdentityOrNone()) {
     context.ledger = options.ledger;
+    context.runtimes = options.runtimes;
     api::AddAllRoutes(router, context);
   }
 

@@ -26,6 +26,7 @@
 
 namespace clawhive {
 
+class RuntimeService;
 class SecretService;
 class TenantService;
 namespace audit {
@@ -43,6 +44,7 @@ struct ApiServerOptions {
   auth::Identity* identity = nullptr;
   audit::AuditLog* audit = nullptr;   // every state change is recorded here when set
   meter::Ledger* ledger = nullptr;    // budgets, model usage, providers; nullptr: those routes answer 503
+  RuntimeService* runtimes = nullptr;  // OpenClaw images, fleet updates, gateways; nullptr: those answer 503
   api::BrandingDefaults branding;
   std::string console_dir;            // the console's static files; "" = no console
   size_t max_body = 1 << 20;          // larger request bodies get 413

@@ -352,7 +352,8 @@ BOOST_AUTO_TEST_CASE(the_tenant_document_has_every_field_and_null_for_unreported
   std::vector<std::string> keys;
   for (const auto& [k, v] : t.members()) keys.push_back(k);
   std::vector<std::string> expected = {"id", "display_name", "port", "uid", "desired", "quarantined", "phase",
-                                       "resources", "agent", "status", "created_at", "updated_at"};
+                                       "resources", "agent", "runtime", "openclaw", "status", "created_at",
+                                       "updated_at"};
   BOOST_TEST(keys == expected, boost::test_tools::per_element());
   BOOST_TEST(Field(t, "desired").string() == "running");
   BOOST_TEST(Field(t, "status.memory_current").is_null());

@@ -11,6 +11,7 @@
 #include "supervisor/auth/identity.h"
 
 namespace clawhive {
+class RuntimeService;
 class SecretService;
 class TenantService;
 namespace audit {
@@ -40,6 +41,7 @@ struct RouteContext {
   std::function<int64_t()> now_ms;   // wall clock, unix ms
   int64_t session_max_age_s = 12 * 60 * 60;
   meter::Ledger* ledger = nullptr;   // nullptr: metering routes answer 503
+  RuntimeService* runtimes = nullptr;  // nullptr: image, fleet and gateway routes answer 503
 };
 
 void AddTenantRoutes(Router& r, RouteContext& ctx);    // tenants, incidents, usage, system, metrics, health
@@ -48,6 +50,7 @@ void AddIdentityRoutes(Router& r, RouteContext& ctx);  // users and API tokens, 
 void AddAuditRoutes(Router& r, RouteContext& ctx);
 void AddConsoleRoutes(Router& r, RouteContext& ctx);   // branding and the console's files
 void AddMeterRoutes(Router& r, RouteContext& ctx);     // budgets, model usage, billing, providers
+void AddRuntimeRoutes(Router& r, RouteContext& ctx);   // OpenClaw images, fleet updates, gateway tokens
 
 // Builds the whole table (as ApiServer serves it); for the server, the OpenAPI walker and tests.
 void AddAllRoutes(Router& r, RouteContext& ctx);

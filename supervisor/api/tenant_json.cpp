@@ -163,7 +163,10 @@ Status ParseAgent(const JsonValue& v, TenantPatch* p) {
 
 Result<TenantRequest> ParseTenantRequest(const JsonValue& body, TenantRequestKind kind) {
   if (!body.is_object()) return Error::Invalid(std::string("request body must be a JSON object, got ") + body.kind_name());
-  if (Status s = CheckKnownFields(body, "", {"id", "display_name", "resources", "agent", "port", "desired"}, true); !s)
+  if (Status s = CheckKnownFields(body, "", {"id", "display_name", "resources", "agent", "port", "desired", "runtime",
+                                             "openclaw"},
+                                  true);
+      !s)
     return s.error();
   TenantRequest req;
   TenantPatch& p = req.patch;
@@ -199,6 +202,25 @@ Result<TenantRequest> ParseTenantRequest(const JsonValue& body, TenantRequestKin
       return FieldError("desired", "must be \"running\" or \"stopped\"" + got);
     }
     p.desired = *d;
+  }
+  if (const JsonValue* v = body.Find("runtime")) {
+    if (!v->is_object()) return FieldError("runtime", "must be an object {\"image\": ..., \"pinned\": ...}" + Got(*v));
+    if (Status s = CheckKnownFields(*v, "runtime", {"image", "pinned"}, true); !s) return s.error();
+    if (const JsonValue* image = v->Find("image")) {
+      Result<std::string> s = GetString(*image, "runtime.image", 128);
+      if (!s) return s.error();
+      p.runtime = *s;
+    }
+    if (const JsonValue* pinned = v->Find("pinned")) {
+      if (pinned->kind() != JsonValue::Kind::kBool) return FieldError("runtime.pinned", "must be true or false" + Got(*pinned));
+      p.runtime_pinned = pinned->boolean();
+    }
+  }
+  if (const JsonValue* v = body.Find("openclaw")) {
+    // The settings' own reader gives the field-level messages; it reads the value as its own document.
+    Result<OpenClawSettings> oc = DecodeOpenClawSettings(v->Serialize());
+    if (!oc) return oc.error();
+    p.openclaw = *oc;
   }
   return req;
 }
@@ -240,6 +262,10 @@ JsonValue TenantToJson(const TenantStatus& st) {
       .Set("phase", JsonValue::String(st.phase))
       .Set("resources", std::move(resources))
       .Set("agent", std::move(agent))
+      .Set("runtime", std::move(JsonValue::Object()
+                                    .Set("image", JsonValue::String(t.runtime))
+                                    .Set("pinned", JsonValue::Bool(t.runtime_pinned))))
+      .Set("openclaw", ParseJson(EncodeOpenClawSettings(t.openclaw)).value())
       .Set("status", std::move(status))
       .Set("created_at", JsonValue::Signed(t.created_at))
       .Set("updated_at", JsonValue::Signed(t.updated_at));

@@ -154,7 +154,9 @@ BOOST_AUTO_TEST_CASE(a_tenant_is_shown_with_every_field) {
              R"({"id":"acme","display_name":"Acme","port":20000,"uid":300001,"desired":"running",)"
              R"("quarantined":false,"phase":"running","resources":{"memory_high":0,"memory_max":0,"cpu_weight":100,)"
              R"("cpu_quota_percent":0,"tasks_max":0},"agent":{"exec":"/bin/agent","args":["--a"],"env":{"K":"v"},)"
-             R"("health_path":"/healthz"},"status":{"active_state":"active","sub_state":"running","main_pid":42,)"
+             R"("health_path":"/healthz"},"runtime":{"image":"","pinned":false},)"
+             R"("openclaw":{"model":"","heartbeat":false,"channels":[]},)"
+             R"("status":{"active_state":"active","sub_state":"running","main_pid":42,)"
              R"("memory_current":1024,"memory_max":null,"cpu_usage_nsec":null,"tasks_current":null,"restarts":3,)"
              R"("healthy":true},"created_at":10,"updated_at":20})");
 }

@@ -5,6 +5,7 @@
 
 #include "supervisor/api/metrics.h"
 #include "supervisor/api/routes.h"
+#include "supervisor/openclaw/runtime_service.h"
 #include "supervisor/api/secret_routes.h"
 #include "supervisor/api/tenant_json.h"
 #include "supervisor/core/tenant_service.h"
@@ -69,8 +70,17 @@ JsonValue SystemToJson(const SystemStatus& s) {
 
 }  // namespace
 
+// An update touching the runtime or the OpenClaw settings is checked by OpenClaw first (seconds).
+static Status CheckOpenClaw(RouteContext* x, TenantService& svc, const std::string& id, const TenantPatch& patch) {
+  if (x->runtimes == nullptr || (!patch.runtime && !patch.openclaw)) return Status::Ok();
+  Result<TenantStatus> current = svc.Get(id);
+  if (!current) return current.error();
+  return x->runtimes->CheckTenantConfig(id, current->tenant, patch);
+}
+
 void AddTenantRoutes(Router& r, RouteContext& ctx) {
   TenantService& svc = ctx.tenants;
+  RouteContext* x = &ctx;
   r.Add({"GET", "/v1/health", Access::kPublic, BodyKind::kNone, {}, [](const ApiCall&) {
            JsonValue doc = JsonValue::Object();
            doc.Set("ok", JsonValue::Bool(true));
@@ -106,9 +116,14 @@ void AddTenantRoutes(Router& r, RouteContext& ctx) {
            doc.Set("tenants", std::move(tenants)).Set("next", more ? JsonValue::String(last) : JsonValue());
            return ApiReply::Json(200, doc);
          }});
-  r.Add({"POST", "/v1/tenants", Access::kOperator, BodyKind::kJson, {}, [&svc](const ApiCall& c) {
+  r.Add({"POST", "/v1/tenants", Access::kOperator, BodyKind::kJson, {}, [&svc, x](const ApiCall& c) {
            Result<TenantRequest> req = ParseTenantRequest(*c.body, TenantRequestKind::kCreate);
            if (!req) return ApiReply::Fail(req.error());
+           if (x->runtimes) {
+             if (Status s = ValidateTenantId(req->id); !s) return ApiReply::Fail(s.error());
+             if (Status s = x->runtimes->CheckTenantConfig(req->id, std::nullopt, req->patch); !s)
+               return ApiReply::Fail(s.error());
+           }
            Result<TenantStatus> created = svc.Create(req->id, req->patch);
            ApiReply reply = TenantReply(201, created);
            reply.audit_tenant = req->id;
@@ -118,10 +133,21 @@ void AddTenantRoutes(Router& r, RouteContext& ctx) {
   auto get = [&svc](const ApiCall& c) { return TenantReply(200, svc.Get(c.params[0])); };
   r.Add({"GET", "/v1/tenants/{id}", Access::kTenantRead, BodyKind::kNone, {}, get});
   r.Add({"GET", "/v1/tenants/{id}/status", Access::kTenantRead, BodyKind::kNone, {}, get});
-  r.Add({"PATCH", "/v1/tenants/{id}", Access::kOperator, BodyKind::kJson, {}, [&svc](const ApiCall& c) {
+  r.Add({"PATCH", "/v1/tenants/{id}", Access::kOperator, BodyKind::kJson, {}, [&svc, x](const ApiCall& c) {
            Result<TenantRequest> req = ParseTenantRequest(*c.body, TenantRequestKind::kUpdate);
            if (!req) return ApiReply::Fail(req.error());
+           if (Status s = CheckOpenClaw(x, svc, c.params[0], req->patch); !s) return ApiReply::Fail(s.error());
            return TenantReply(200, svc.Update(c.params[0], req->patch));
+         }});
+  // The tenant's own OpenClaw settings (model within the operator's list, heartbeat, channels): its
+  // admins may change them; checked by OpenClaw before anything changes.
+  r.Add({"PUT", "/v1/tenants/{id}/openclaw", Access::kTenantWrite, BodyKind::kJson, {}, [&svc, x](const ApiCall& c) {
+           Result<OpenClawSettings> settings = DecodeOpenClawSettings(c.body->Serialize());
+           if (!settings) return ApiReply::Fail(settings.error());
+           TenantPatch patch;
+           patch.openclaw = *settings;
+           if (Status s = CheckOpenClaw(x, svc, c.params[0], patch); !s) return ApiReply::Fail(s.error());
+           return TenantReply(200, svc.Update(c.params[0], patch));
          }});
   r.Add({"DELETE", "/v1/tenants/{id}", Access::kOperator, BodyKind::kNone, {"workspace"}, [&svc](const ApiCall& c) {
            const std::string* ws = c.Query("workspace");
@@ -186,6 +212,7 @@ void AddAllRoutes(Router& r, RouteContext& ctx) {
   AddIdentityRoutes(r, ctx);
   AddAuditRoutes(r, ctx);
   AddMeterRoutes(r, ctx);
+  AddRuntimeRoutes(r, ctx);
 }
 
 }  // namespace clawhive::api

@@ -10,6 +10,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <functional>
 #include <limits>
@@ -302,6 +303,10 @@ class Loader {
            std::vector<std::pair<std::string, std::string>>* out);
   bool HealthPath(const YAML::Node& key, const YAML::Node& value, const std::string& path, std::string* out);
 
+  bool ImageId(const YAML::Node& key, const YAML::Node& value, const std::string& path, std::string* out);
+  bool Models(const YAML::Node& key, const YAML::Node& value, const std::string& path,
+              std::vector<std::string>* out);
+  bool ModelApi(const YAML::Node& key, const YAML::Node& value, const std::string& path, std::string* out);
   bool CrossCheck(const Config& c);
   bool NotAbove(const std::string& low_key, uint64_t low, const std::string& high_key, uint64_t high,
                 bool or_equal, std::string (*format)(uint64_t));
@@ -615,6 +620,45 @@ bool Loader::HealthPath(const YAML::Node& key, const YAML::Node& value, const st
   return true;
 }
 
+// An image id as the image store names them: "<name>-<version>", [0-9A-Za-z.+-], at most 128 characters;
+// "" for none.
+bool Loader::ImageId(const YAML::Node& key, const YAML::Node& value, const std::string& path, std::string* out) {
+  std::string s;
+  if (!Text(key, value, path, "an image id such as openclaw-2026.9.6 (\"\" for none)", true, &s)) return false;
+  if (s.size() > 128) return Fail(value.Mark(), path + ": at most 128 characters");
+  for (char ch : s)
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '+' && ch != '-' && ch != '_')
+      return Fail(value.Mark(), path + ": '" + Echo(s) + "' is not an image id (letters, digits, . + - _)");
+  *out = s;
+  return true;
+}
+
+// Model ids as the provider knows them ("gpt-4o-mini", "claude-sonnet-4-5"): no spaces, no '/', which
+// OpenClaw uses between the provider and the model.
+bool Loader::Models(const YAML::Node& key, const YAML::Node& value, const std::string& path,
+                    std::vector<std::string>* out) {
+  std::vector<std::string> models;
+  if (!Args(key, value, path, &models)) return false;
+  if (models.empty()) return Fail(value.Mark(), path + ": at least one model; the first is the default");
+  for (const std::string& m : models) {
+    if (m.empty() || m.size() > 128 ||
+        std::any_of(m.begin(), m.end(), [](char ch) { return ch <= ' ' || ch == '/' || ch == '"' || ch == 0x7f; }))
+      return Fail(value.Mark(), path + ": '" + Echo(m) + "' is not a model id (1-128 characters, no spaces or '/')");
+  }
+  *out = std::move(models);
+  return true;
+}
+
+bool Loader::ModelApi(const YAML::Node& key, const YAML::Node& value, const std::string& path, std::string* out) {
+  std::string s;
+  if (!Text(key, value, path, "openai-completions, openai-responses or anthropic-messages", false, &s)) return false;
+  if (s != "openai-completions" && s != "openai-responses" && s != "anthropic-messages")
+    return Fail(value.Mark(), path + ": '" + Echo(s) +
+                                  "' is not one of openai-completions, openai-responses, anthropic-messages");
+  *out = s;
+  return true;
+}
+
 // low must be <= high (or < high when !or_equal); 0 means "not limited" and is never compared. The error
 // points at whichever of the two the file sets (low first), and says which one is the built-in default.
 bool Loader::NotAbove(const std::string& low_key, uint64_t low, const std::string& high_key, uint64_t high,
@@ -724,6 +768,15 @@ bool Loader::Load(const YAML::Node& root, Config* c) {
            {"trial_soak", [=, this](N k, N v, S p) { return Duration(k, v, p, &c->trial_soak_ms); }},
        })},
       {"vault", section({{"seal_kek", [=, this](N k, N v, S p) { return Bool(k, v, p, &c->vault_seal_kek); }}})},
+      {"openclaw",
+       section({
+           {"images_dir", [=, this](N k, N v, S p) { return Path(k, v, p, &c->images_dir); }},
+           {"runtime", [=, this](N k, N v, S p) { return ImageId(k, v, p, &c->default_runtime); }},
+           {"models", [=, this](N k, N v, S p) { return Models(k, v, p, &c->openclaw_models); }},
+           {"api", [=, this](N k, N v, S p) { return ModelApi(k, v, p, &c->openclaw_api); }},
+           {"start_timeout",
+            [=, this](N k, N v, S p) { return Duration(k, v, p, &c->openclaw_start_timeout_ms); }},
+       })},
   };
   return Map(root, root.Mark(), "", top) && CrossCheck(*c);
 }

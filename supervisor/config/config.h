@@ -68,6 +68,12 @@ struct Config {
   // branding: defaults until an operator sets them through the API (PUT /v1/branding)
   std::string product_name = "Clawhive";
   std::string primary_color = "#1f6feb";
+  // openclaw: tenants running the real OpenClaw gateway from an imported runtime image (docs/openclaw.md)
+  std::string images_dir = "/var/lib/clawhive-images";  // imported images, read-only (agents read them)
+  std::string default_runtime;  // image id new tenants run ("" = tenant_defaults.agent, a plain command)
+  std::vector<std::string> openclaw_models = {"default"};  // models tenants may pick; the first is the default
+  std::string openclaw_api = "openai-completions";  // the proxy's dialect as OpenClaw sees it
+  uint64_t openclaw_start_timeout_ms = 180000;      // exec -> /startupz 200 (7-20 s alone on 2 cores)
   // watchdog (systemd WatchdogSec is in the unit; this is only read from the environment)
 };
 

@@ -1,5 +1,7 @@
 #include "supervisor/core/supervisor.h"
 
+#include "supervisor/openclaw/runtime_agent.h"
+
 #include <signal.h>
 #include <string.h>
 #include <syslog.h>
@@ -130,7 +132,7 @@ void Supervisor::Reconcile(const Tenant& t, Runtime& rt) {
   std::string active = st ? st->active_state : "inactive";
   rt.active_state = active;
   rt.port = t.port;
-  rt.health_path = t.agent.health_path;
+  SetProbeTargets(rt, t);
   if (st) {
     rt.sub_state = st->sub_state;
     rt.main_pid = st->main_pid;
@@ -311,7 +313,7 @@ void Supervisor::StartAgent(const std::string& id) {
   CancelWork(rt);
   if (auto t = Load(id)) {  // the probe target, cached so probes never touch the database
     rt.port = t->port;
-    rt.health_path = t->agent.health_path;
+    SetProbeTargets(rt, *t);
   }
   rt.phase = Phase::kStarting;
   rt.healthy = false;
@@ -356,7 +358,7 @@ void Supervisor::ProbeNow(const std::string& id, bool startup) {
   if (it == rt_.end()) return;
   Runtime& rt = it->second;
   uint64_t timeout = startup ? std::min<uint64_t>(config_.probe_timeout_ms, 1000) : config_.probe_timeout_ms;
-  rt.probe = prober_.Probe(rt.port, rt.health_path, timeout,
+  rt.probe = prober_.Probe(rt.port, startup ? rt.startup_path : rt.health_path, timeout,
                            [this, id, startup](bool ok) { OnProbe(id, startup, ok); });
 }
 
@@ -373,9 +375,9 @@ void Supervisor::OnProbe(const std::string& id, bool startup, bool ok) {
     return;
   }
   if (startup) {
-    if (loop_.NowMs() - rt.start_mono > config_.start_timeout_ms) {
-      KillAsHung(id, rt, "not healthy within " + std::to_string(config_.start_timeout_ms / 1000) +
-                             " s of start");
+    if (loop_.NowMs() - rt.start_mono > rt.start_timeout_ms) {
+      KillAsHung(id, rt, "not started within " + std::to_string(rt.start_timeout_ms / 1000) + " s (" +
+                             rt.startup_path + ")");
       return;
     }
     SchedulePoke(id, NextStartupProbeDelay(loop_.NowMs() - rt.start_mono), /*startup=*/true);
@@ -429,6 +431,23 @@ void Supervisor::CancelWork(Runtime& rt) {
 }
 
 // ---- provisioning -------------------------------------------------------------------------------
+
+Status Supervisor::ResolveRuntime(Tenant& t) {
+  if (t.runtime.empty()) return Status::Ok();
+  if (!runtimes_) return Error::Unavailable("OpenClaw runtime images are not available on this appliance");
+  if (Status s = ValidateOpenClawSettings(t.openclaw, config_.openclaw_models); !s) return s;
+  Result<RuntimeImage> image = runtimes_->Find(t.runtime);
+  if (!image) return image.error();
+  t.agent = RuntimeAgent(*image, t.port);
+  return Status::Ok();
+}
+
+void Supervisor::SetProbeTargets(Runtime& rt, const Tenant& t) const {
+  rt.health_path = t.agent.health_path;
+  // OpenClaw says when it has started (/startupz); a plain agent's health path is all there is.
+  rt.startup_path = t.runtime.empty() ? t.agent.health_path : kStartupPath;
+  rt.start_timeout_ms = t.runtime.empty() ? config_.start_timeout_ms : config_.openclaw_start_timeout_ms;
+}
 
 Status Supervisor::Provision(const Tenant& t, bool fresh) {
   if (fresh) {
@@ -500,6 +519,7 @@ Result<TenantStatus> Supervisor::Create(const std::string& id, const TenantPatch
   auto uid = store_.FreeUid(config_.uid_min, config_.uid_max);
   if (!uid) return uid.error();
   t.uid = *uid;
+  if (Status s = ResolveRuntime(t); !s) return s.error();
   t.created_at = t.updated_at = host_.WallMs() / 1000;
 
   // The row and the units appear together or not at all: the transaction commits only after every
@@ -578,6 +598,7 @@ Result<TenantStatus> Supervisor::Update(const std::string& id, const TenantPatch
   auto built = ApplyPatch(*old, patch);
   if (!built) return built.error();
   Tenant t = std::move(*built);
+  if (Status s = ResolveRuntime(t); !s) return s.error();
   t.updated_at = host_.WallMs() / 1000;
   {
     auto tx = store_.Begin();
@@ -594,7 +615,8 @@ Result<TenantStatus> Supervisor::Update(const std::string& id, const TenantPatch
   rt.tenant = t;
   bool agent_changed = t.port != old->port || t.agent.exec != old->agent.exec ||
                        t.agent.args != old->agent.args || t.agent.env != old->agent.env ||
-                       t.agent.health_path != old->agent.health_path;
+                       t.agent.health_path != old->agent.health_path || t.runtime != old->runtime ||
+                       t.openclaw != old->openclaw;
   if (t.desired != old->desired) {
     if (t.desired == DesiredState::kRunning) return Start(id);
     return Stop(id);
@@ -731,13 +753,41 @@ bool Supervisor::IsRunning(const std::string& id) {
   return t && t->desired == DesiredState::kRunning && !t->quarantined;
 }
 
+Status Supervisor::SetRuntime(const std::string& id, const std::string& image) {
+  auto old = Load(id);
+  if (!old) return old.error();
+  Tenant t = *old;
+  t.runtime = image;
+  if (Status s = ResolveRuntime(t); !s) return s;
+  t.updated_at = host_.WallMs() / 1000;
+  auto tx = store_.Begin();
+  if (!tx) return tx.error();
+  if (Status s = store_.UpdateTenant(t); !s) return s;
+  if (Status s = Provision(t, /*fresh=*/false); !s) {
+    (void)Provision(*old, false);
+    return s;
+  }
+  if (Status s = tx->commit(); !s) return s;
+  rt_[id].tenant = t;
+  Log(LOG_INFO, id, "runtime " + (old->runtime.empty() ? std::string("(command)") : old->runtime) + " -> " + image);
+  return Status::Ok();
+}
+
+std::vector<Tenant> Supervisor::Tenants() const {
+  std::vector<Tenant> out;
+  out.reserve(rt_.size());
+  for (const auto& [id, rt] : rt_) out.push_back(rt.tenant);
+  return out;
+}
+
 Status Supervisor::BeginTrial(const std::string& id, std::function<void(bool, const std::string&)> done) {
   if (!IsRunning(id)) return Error::Conflict("tenant '" + id + "' is not running");
   Runtime& rt = rt_[id];
+  if (rt.trial_done) return Error::Conflict("tenant '" + id + "' is already in a health-gated restart");
   rt.trial_done = std::move(done);
   rt.start_after_stop = true;
   StopAgent(id, rt);
-  Log(LOG_INFO, id, "restarting on staged secrets (health-gated)");
+  Log(LOG_INFO, id, "restarting (health-gated)");
   return Status::Ok();
 }
 

@@ -25,6 +25,7 @@
 #include "supervisor/core/prober.h"
 #include "supervisor/core/tenant_service.h"
 #include "supervisor/core/usage_sampler.h"
+#include "supervisor/openclaw/runtime_catalog.h"
 #include "supervisor/store/store.h"
 #include "supervisor/systemd/unit_manager.h"
 
@@ -67,10 +68,18 @@ class Supervisor : public TenantService {
   // skipped) and the caller restarts it with StartNow() after rolling back;
   Status BeginTrial(const std::string& id, std::function<void(bool, const std::string&)> done);
   void StartNow(const std::string& id) { StartAgent(id); }
+  // For fleet updates: moves a tenant to another runtime image (stored, unit files rewritten) without
+  // restarting it; BeginTrial() then restarts it health-gated, or the next start picks it up.
+  Status SetRuntime(const std::string& id, const std::string& image);
+  // The tenants (id, runtime image, pinned), for fleet updates and image removal.
+  std::vector<Tenant> Tenants() const;
   // called with the id once a tenant has been deleted;
   void OnDeleted(std::function<void(const std::string&)> hook) { on_deleted_ = std::move(hook); }
   // called with the id right before every start of its agent (delivers its secrets).
   void BeforeStart(std::function<void(const std::string&)> hook) { before_start_ = std::move(hook); }
+  // The OpenClaw runtime images tenants may run (not owned; outlives the supervisor). Without one, a
+  // tenant asking for a runtime is refused.
+  void UseRuntimes(RuntimeCatalog* catalog) { runtimes_ = catalog; }
 
  private:
   enum class Phase { kStopped, kStarting, kRunning, kBackoff, kQuarantined, kStopping };
@@ -98,7 +107,9 @@ class Supervisor : public TenantService {
     std::optional<uint64_t> oom_baseline;
     std::string control_group;       // of the tenant slice, from systemd once known
     uint16_t port = 0;               // probe target, refreshed at every start
-    std::string health_path;
+    std::string health_path;         // liveness
+    std::string startup_path;        // probed until the first success after a start
+    uint64_t start_timeout_ms = 0;   // start -> first successful startup probe
     // Last values systemd announced for the unit.
     std::string active_state, sub_state, result;
     ExitKind exit_kind = ExitKind::kNone;
@@ -119,6 +130,10 @@ class Supervisor : public TenantService {
   void StopAgent(const std::string& id, Runtime& rt);
   void FinishStop(const std::string& id, Runtime& rt);
   Status Provision(const Tenant& t, bool fresh);
+  // For a tenant on a runtime image: checks its OpenClaw settings and derives its agent command from the
+  // image (after the port is known). No-op for a plain-command tenant.
+  Status ResolveRuntime(Tenant& t);
+  void SetProbeTargets(Runtime& rt, const Tenant& t) const;
   void Deprovision(const std::string& id, bool remove_workspace);
   void Reconcile(const Tenant& t, Runtime& rt);
   void SweepOrphans();
@@ -146,6 +161,7 @@ class Supervisor : public TenantService {
   uint64_t started_ms_;                // loop clock at construction, for the uptime
   std::function<void(const std::string&)> on_deleted_;
   std::function<void(const std::string&)> before_start_;
+  RuntimeCatalog* runtimes_ = nullptr;
 };
 
 }  // namespace clawhive

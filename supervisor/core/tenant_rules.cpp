@@ -55,6 +55,7 @@ Tenant DefaultTenant(const std::string& id, const Config& config) {
   t.display_name = id;
   t.resources = config.default_resources;
   t.agent = config.default_agent;
+  t.runtime = config.default_runtime;
   t.desired = DesiredState::kRunning;
   return t;
 }
@@ -73,6 +74,9 @@ Tenant MergePatch(const Tenant& base, const TenantPatch& p) {
   if (p.health_path) t.agent.health_path = *p.health_path;
   if (p.port) t.port = *p.port;
   if (p.desired) t.desired = *p.desired;
+  if (p.runtime) t.runtime = *p.runtime;
+  if (p.runtime_pinned) t.runtime_pinned = *p.runtime_pinned;
+  if (p.openclaw) t.openclaw = *p.openclaw;
   return t;
 }
 

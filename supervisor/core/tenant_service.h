@@ -33,6 +33,9 @@ struct TenantPatch {
   std::optional<std::string> health_path;
   std::optional<uint16_t> port;
   std::optional<DesiredState> desired;
+  std::optional<std::string> runtime;  // an image id; "" = back to the plain agent command
+  std::optional<bool> runtime_pinned;
+  std::optional<OpenClawSettings> openclaw;
 };
 
 // A tenant as the API shows it: stored settings, unit state from systemd's signals, and figures from the

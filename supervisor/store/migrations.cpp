@@ -50,6 +50,19 @@ CREATE TABLE incidents (
 -- ON DELETE CASCADE lookup.
 CREATE INDEX incidents_by_tenant_time ON incidents (tenant, at_ms);
 )sql"},
+    // Issue 7: tenants on a real OpenClaw runtime image, its pin, and the tenant's OpenClaw settings.
+    {2, R"sql(
+ALTER TABLE tenants ADD COLUMN runtime TEXT NOT NULL DEFAULT '';
+ALTER TABLE tenants ADD COLUMN runtime_pinned INTEGER NOT NULL DEFAULT 0 CHECK (runtime_pinned IN (0, 1));
+ALTER TABLE tenants ADD COLUMN openclaw TEXT NOT NULL DEFAULT '{}';  -- EncodeOpenClawSettings
+-- Fleet updates (supervisor/openclaw/fleet.h): one row per update, its steps as a JSON document.
+CREATE TABLE fleet_updates (
+  id     INTEGER PRIMARY KEY AUTOINCREMENT,
+  target TEXT NOT NULL,
+  state  TEXT NOT NULL CHECK (state IN ('running', 'done', 'stopped', 'interrupted')),
+  doc    TEXT NOT NULL
+) STRICT;
+)sql"},
 };
 
 constexpr bool NumberedConsecutively() {

@@ -117,7 +117,8 @@ std::vector<std::pair<std::string, std::string>> DecodeEnv(const std::string& js
 // position + 1.
 constexpr const char* kTenantColumns =
     "id, display_name, memory_high, memory_max, cpu_weight, cpu_quota_percent, tasks_max, agent_exec, "
-    "agent_args, agent_env, health_path, port, uid, desired, quarantined, created_at, updated_at";
+    "agent_args, agent_env, health_path, port, uid, desired, quarantined, created_at, updated_at, runtime, "
+    "runtime_pinned, openclaw";
 
 // A tenant converted to what the columns hold, checked before any SQL runs.
 struct TenantRow {
@@ -173,6 +174,9 @@ Status BindTenant(Statement& stmt, const Tenant& t, const TenantRow& row) {
       .Int(t.quarantined ? 1 : 0)
       .Int(t.created_at)
       .Int(t.updated_at)
+      .Text(t.runtime)
+      .Int(t.runtime_pinned ? 1 : 0)
+      .Text(EncodeOpenClawSettings(t.openclaw))
       .status();
 }
 
@@ -221,6 +225,10 @@ Result<Tenant> ReadTenant(const Statement& s) {
   t.quarantined = number(14, "quarantined", 1) != 0;
   t.created_at = s.ColumnInt64(15);
   t.updated_at = s.ColumnInt64(16);
+  t.runtime = s.ColumnText(17);
+  t.runtime_pinned = number(18, "runtime_pinned", 1) != 0;
+  if (Result<OpenClawSettings> oc = DecodeOpenClawSettings(s.ColumnText(19)); oc) t.openclaw = *oc;
+  else if (problem.empty()) problem = "openclaw settings: " + oc.error().message;
   if (!problem.empty()) return Error::Internal("stored tenant '" + t.id + "' is damaged: " + problem);
   return t;
 }
@@ -412,7 +420,7 @@ Status Store::InsertTenant(const Tenant& t) {
   if (!row) return row.error();
   Result<Statement> stmt = Statement::Prepare(
       db_.get(), std::string("INSERT INTO tenants (") + kTenantColumns +
-                     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)");
+                     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)");
   if (!stmt) return stmt.error();
   if (Status s = BindTenant(*stmt, t, *row); !s) return s;
   if (Status s = stmt->Run(); !s) {
@@ -430,7 +438,8 @@ Status Store::UpdateTenant(const Tenant& t) {
       db_.get(),
       "UPDATE tenants SET display_name = ?2, memory_high = ?3, memory_max = ?4, cpu_weight = ?5,"
       " cpu_quota_percent = ?6, tasks_max = ?7, agent_exec = ?8, agent_args = ?9, agent_env = ?10,"
-      " health_path = ?11, port = ?12, uid = ?13, desired = ?14, quarantined = ?15, updated_at = ?17"
+      " health_path = ?11, port = ?12, uid = ?13, desired = ?14, quarantined = ?15, updated_at = ?17,"
+      " runtime = ?18, runtime_pinned = ?19, openclaw = ?20"
       " WHERE id = ?1");
   if (!stmt) return stmt.error();
   if (Status s = BindTenant(*stmt, t, *row); !s) return s;
@@ -548,6 +557,51 @@ Result<std::vector<Incident>> Store::ListIncidents(const std::string& tenant, si
     if (!*row) return incidents;
     incidents.push_back(ReadIncident(*stmt));
   }
+}
+
+// ---- fleet updates ----------------------------------------------------------------------------------
+
+Result<int64_t> Store::SaveFleetUpdate(int64_t id, const std::string& target, const std::string& state,
+                                       const std::string& doc) {
+  Result<Statement> stmt = Statement::Prepare(
+      db_.get(), id == 0 ? "INSERT INTO fleet_updates (target, state, doc) VALUES (?1, ?2, ?3)"
+                         : "UPDATE fleet_updates SET target = ?1, state = ?2, doc = ?3 WHERE id = ?4");
+  if (!stmt) return stmt.error();
+  if (Status s = Binder(*stmt).Text(target).Text(state).Text(doc).status(); !s) return s.error();
+  if (id != 0) {
+    if (Status s = stmt->BindInt64(4, id); !s) return s.error();
+  }
+  if (Status s = stmt->Run(); !s) return s.error();
+  return id == 0 ? sqlite3_last_insert_rowid(db_.get()) : id;
+}
+
+Result<std::vector<std::string>> Store::FleetUpdateDocs(size_t limit) {
+  Result<Statement> stmt = Statement::Prepare(db_.get(), "SELECT doc FROM fleet_updates ORDER BY id DESC LIMIT ?1");
+  if (!stmt) return stmt.error();
+  int64_t max_rows = limit > static_cast<size_t>(kInt64Max) ? kInt64Max : static_cast<int64_t>(limit);
+  if (Status s = stmt->BindInt64(1, max_rows); !s) return s.error();
+  std::vector<std::string> docs;
+  for (;;) {
+    Result<bool> row = stmt->Step();
+    if (!row) return row.error();
+    if (!*row) return docs;
+    docs.push_back(stmt->ColumnText(0));
+  }
+}
+
+Result<std::string> Store::FleetTarget() {
+  Result<Statement> stmt =
+      Statement::Prepare(db_.get(), "SELECT target FROM fleet_updates WHERE state = 'done' ORDER BY id DESC LIMIT 1");
+  if (!stmt) return stmt.error();
+  Result<bool> row = stmt->Step();
+  if (!row) return row.error();
+  return *row ? stmt->ColumnText(0) : std::string();
+}
+
+Result<int64_t> Store::InterruptFleetUpdates() {
+  if (Status s = sqlite::Exec(db_.get(), "UPDATE fleet_updates SET state = 'interrupted' WHERE state = 'running'"); !s)
+    return s.error();
+  return sqlite3_changes64(db_.get());
 }
 
 }  // namespace clawhive

@@ -61,6 +61,16 @@ class Store {
   // Newest first; tenant empty = all tenants.
   Result<std::vector<Incident>> ListIncidents(const std::string& tenant, size_t limit);
 
+  // Fleet updates, stored as documents the fleet owns (supervisor/openclaw/fleet.h). id 0 inserts and
+  // returns the new id; another id replaces that row.
+  Result<int64_t> SaveFleetUpdate(int64_t id, const std::string& target, const std::string& state,
+                                  const std::string& doc);
+  Result<std::vector<std::string>> FleetUpdateDocs(size_t limit);  // newest first
+  // The target of the newest update that finished ("done"); "" when none has.
+  Result<std::string> FleetTarget();
+  // Updates left "running" by a crash become "interrupted"; returns how many.
+  Result<int64_t> InterruptFleetUpdates();
+
  private:
   Store(sqlite::DbHandle db, int schema_version);
   struct Impl;  // private helpers, defined in store.cpp

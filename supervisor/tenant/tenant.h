@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "supervisor/common/result.h"
+#include "supervisor/tenant/openclaw_settings.h"
 
 namespace clawhive {
 
@@ -38,6 +39,11 @@ struct Tenant {
   std::string display_name;
   Resources resources;
   AgentSpec agent;
+  // The OpenClaw runtime image the tenant runs (supervisor/images), e.g. "openclaw-2026.9.6"; "" = `agent`
+  // is a plain command (the test agent). Pinned: fleet updates leave the tenant on this version.
+  std::string runtime;
+  bool runtime_pinned = false;
+  OpenClawSettings openclaw;  // used when `runtime` is set
   uint16_t port = 0;
   uint32_t uid = 0;
   DesiredState desired = DesiredState::kRunning;

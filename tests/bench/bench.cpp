@@ -19,6 +19,7 @@
 
 #include "bench/api_load.h"
 #include "bench/list_cost.h"
+#include "bench/openclaw_bench.h"
 #include "bench/proxy_bench.h"
 #include "bench/tenants.h"
 #include "integration/harness.h"
@@ -283,6 +284,11 @@ int main(int argc, char** argv) {
     if (name == "provision") return Provision();
     if (name == "scale") return Scale(tenants > 0 ? tenants : 500);
     if (name == "proxy") return clawhive::bench::ProxyBench(seconds > 0 ? seconds : 10);
+    if (name == "openclaw") {
+      clawhive::bench::OpenClawBenchOptions o;
+      if (seconds > 0) o.idle_s = static_cast<int>(seconds);
+      return clawhive::bench::OpenClawBench(o);
+    }
     if (name == "api") {
       clawhive::bench::ApiLoadOptions o;
       o.tenants = tenants > 0 ? tenants : 1000;
@@ -303,7 +309,7 @@ int main(int argc, char** argv) {
     std::cerr << "clawhive-bench: " << e.what() << "\n";
     return 1;
   }
-  std::cerr << "usage: clawhive-bench crash-restart|provision|scale|list_cost|api|proxy [--tenants N] [--stopped] [--seconds S]"
+  std::cerr << "usage: clawhive-bench crash-restart|provision|scale|list_cost|api|proxy|openclaw [--tenants N] [--stopped] [--seconds S]"
                " [--baseline-supervisor PATH]\n";
   return 2;
 }

@@ -46,7 +46,12 @@ Sandbox::Sandbox(const std::string& config_yaml, uint16_t api_port) : api_port_(
   if (boot.status != 0) throw std::runtime_error("sandbox did not boot; see " + dir_ + "/sb/console.log");
   auto inst = Exec(std::string(CLAWHIVE_SOURCE_DIR) + "/scripts/install-system " +
                    Quote(CLAWHIVE_BINARY_DIR) + " " + Quote(dir_ + "/clawhive.yaml") + " >&2");
-  if (inst.status != 0) throw std::runtime_error("install-system failed in the sandbox");
+  if (inst.status != 0) {
+    // No destructor runs for a constructor that throws: stop what this one started.
+    Exec("journalctl -u clawhive-supervisor -u clawhive-proxy --no-pager | tail -20 >&2");
+    Sh(kSandbox + " stop " + Quote(dir_ + "/sb") + " >&2");
+    throw std::runtime_error("install-system failed in the sandbox");
+  }
   Poco::Net::initializeSSL();
   WaitForApi(std::chrono::seconds(20));
   token_ = Exec("cat /var/lib/clawhive/api-token").out;

@@ -1,0 +1,80 @@
+#include "supervisor/openclaw/openclaw_config.h"
+
+#include "supervisor/api/json.h"
+
+namespace clawhive {
+namespace {
+
+using api::JsonValue;
+
+JsonValue Obj() { return JsonValue::Object(); }
+JsonValue Str(std::string s) { return JsonValue::String(std::move(s)); }
+JsonValue Bool(bool b) { return JsonValue::Bool(b); }
+
+// OpenClaw reads "${NAME}" in string values from its environment at start.
+std::string EnvRef(const std::string& name) { return "${" + name + "}"; }
+
+}  // namespace
+
+std::string RenderOpenClawConfig(const OpenClawSettings& s, const OpenClawContext& ctx) {
+  JsonValue auth = Obj();
+  auth.Set("mode", Str("token")).Set("token", Str(EnvRef(kGatewayTokenSecret)));
+  JsonValue endpoints = Obj();
+  endpoints.Set("chatCompletions", std::move(Obj().Set("enabled", Bool(true))));
+  JsonValue http = Obj();
+  http.Set("endpoints", std::move(endpoints));
+  JsonValue gateway = Obj();
+  gateway.Set("mode", Str("local"));
+  gateway.Set("port", JsonValue::Unsigned(ctx.port));
+  gateway.Set("bind", Str("loopback"));
+  gateway.Set("auth", std::move(auth));
+  gateway.Set("controlUi", std::move(Obj().Set("enabled", Bool(false))));
+  gateway.Set("http", std::move(http));
+
+  JsonValue models = JsonValue::Array();
+  for (const std::string& m : ctx.models) {
+    JsonValue model = Obj();
+    model.Set("id", Str(m)).Set("name", Str(m)).Set("contextWindow", JsonValue::Unsigned(128000)).Set("maxTokens", JsonValue::Unsigned(4096));
+    models.Push(std::move(model));
+  }
+  JsonValue provider = Obj();
+  provider.Set("baseUrl", Str(ctx.proxy_url));
+  provider.Set("apiKey", Str(EnvRef("CLAWHIVE_PROXY_TOKEN")));
+  provider.Set("api", Str(ctx.api));
+  provider.Set("models", std::move(models));
+  JsonValue providers = Obj();
+  providers.Set(kProviderName, std::move(provider));
+  JsonValue model_section = Obj();
+  model_section.Set("mode", Str("replace"));
+  model_section.Set("catalogRefresh", std::move(Obj().Set("enabled", Bool(false))));
+  model_section.Set("providers", std::move(providers));
+
+  std::string model = s.model.empty() && !ctx.models.empty() ? ctx.models.front() : s.model;
+  JsonValue defaults = Obj();
+  defaults.Set("model", std::move(Obj().Set("primary", Str(std::string(kProviderName) + "/" + model))));
+  // "0m" turns the heartbeat off; 30m is OpenClaw's own default when on.
+  defaults.Set("heartbeat", std::move(Obj().Set("every", Str(s.heartbeat ? "30m" : "0m"))));
+  JsonValue agents = Obj();
+  agents.Set("defaults", std::move(defaults));
+
+  JsonValue root = Obj();
+  root.Set("gateway", std::move(gateway));
+  root.Set("update", std::move(Obj().Set("checkOnStart", Bool(false))));
+  root.Set("logging", std::move(Obj().Set("file", Str(ctx.log_file))));
+  root.Set("models", std::move(model_section));
+  root.Set("agents", std::move(agents));
+  if (!s.channels.empty()) {
+    JsonValue channels = Obj();
+    for (const ChannelSetting& c : s.channels) {
+      JsonValue ch = Obj();
+      ch.Set("enabled", Bool(c.enabled));
+      // Telegram calls it botToken, Discord token (OpenClaw docs: channels/telegram.md, discord.md).
+      ch.Set(c.kind == "telegram" ? "botToken" : "token", Str(EnvRef(c.token_secret)));
+      channels.Set(c.kind, std::move(ch));
+    }
+    root.Set("channels", std::move(channels));
+  }
+  return root.Serialize() + "\n";
+}
+
+}  // namespace clawhive

@@ -1,0 +1,204 @@
+// The gateway's openclaw.json5 as the supervisor renders it, the agent command of a runtime tenant, and
+// the reading of `openclaw config validate --json`.
+#include "supervisor/openclaw/openclaw_config.h"
+
+#include <boost/test/unit_test.hpp>
+#include <string>
+#include <vector>
+
+#include "supervisor/api/json.h"
+#include "supervisor/openclaw/config_validator.h"
+#include "supervisor/openclaw/runtime_agent.h"
+
+namespace clawhive {
+namespace {
+
+using api::JsonValue;
+
+OpenClawContext Context() {
+  OpenClawContext c;
+  c.port = 20120;
+  c.proxy_url = "http://127.0.0.1:8480/v1";
+  c.api = "openai-completions";
+  c.models = {"gpt-4o-mini", "gpt-4o"};
+  c.log_file = "/var/lib/clawhive-tenants/acme/logs/openclaw.log";
+  return c;
+}
+
+JsonValue Render(const OpenClawSettings& s, const OpenClawContext& c = Context()) {
+  std::string text = RenderOpenClawConfig(s, c);
+  Result<JsonValue> doc = api::ParseJson(text);
+  BOOST_TEST_REQUIRE(doc.ok(), "not JSON: " << text);
+  BOOST_TEST_REQUIRE(doc->is_object());
+  return *doc;
+}
+
+// The value at a dotted path; fails the test when it is missing.
+const JsonValue& At(const JsonValue& v, const std::string& path) {
+  const JsonValue* cur = &v;
+  size_t start = 0;
+  for (;;) {
+    size_t dot = path.find('.', start);
+    std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    cur = cur->Find(key);
+    BOOST_TEST_REQUIRE(cur != nullptr, "missing " << path);
+    if (dot == std::string::npos) return *cur;
+    start = dot + 1;
+  }
+}
+std::string Str(const JsonValue& v, const std::string& path) {
+  const JsonValue& x = At(v, path);
+  BOOST_TEST_REQUIRE(x.is_string(), path << " is not a string");
+  return x.string();
+}
+template <typename R>
+std::string Why(const R& r) {
+  return r.ok() ? std::string() : r.error().message;
+}
+bool Bool(const JsonValue& v, const std::string& path) {
+  const JsonValue& x = At(v, path);
+  BOOST_TEST_REQUIRE((x.kind() == JsonValue::Kind::kBool), path << " is not a boolean");
+  return x.boolean();
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(openclaw_config)
+
+BOOST_AUTO_TEST_CASE(the_rendered_config_is_json_with_every_fixed_setting) {
+  JsonValue doc = Render(OpenClawSettings{});
+  BOOST_TEST(Str(doc, "gateway.mode") == "local");
+  BOOST_TEST(Str(doc, "gateway.bind") == "loopback");
+  BOOST_TEST(At(doc, "gateway.port").AsUnsigned().value_or(0) == 20120u);
+  BOOST_TEST(Str(doc, "gateway.auth.mode") == "token");
+  BOOST_TEST(Str(doc, "gateway.auth.token") == "${CLAWHIVE_GATEWAY_TOKEN}");
+  BOOST_TEST(!Bool(doc, "gateway.controlUi.enabled"));
+  BOOST_TEST(Bool(doc, "gateway.http.endpoints.chatCompletions.enabled"));
+  BOOST_TEST(!Bool(doc, "update.checkOnStart"));
+  BOOST_TEST(Str(doc, "models.mode") == "replace");
+  BOOST_TEST(!Bool(doc, "models.catalogRefresh.enabled"));
+  BOOST_TEST(Str(doc, "logging.file") == "/var/lib/clawhive-tenants/acme/logs/openclaw.log");
+}
+
+BOOST_AUTO_TEST_CASE(the_only_model_provider_is_the_metering_proxy_with_the_operators_models) {
+  JsonValue doc = Render(OpenClawSettings{});
+  const JsonValue& providers = At(doc, "models.providers");
+  BOOST_TEST(providers.members().size() == 1u);
+  BOOST_TEST(Str(doc, "models.providers.clawhive.baseUrl") == "http://127.0.0.1:8480/v1");
+  BOOST_TEST(Str(doc, "models.providers.clawhive.apiKey") == "${CLAWHIVE_PROXY_TOKEN}");
+  BOOST_TEST(Str(doc, "models.providers.clawhive.api") == "openai-completions");
+  const JsonValue& models = At(doc, "models.providers.clawhive.models");
+  BOOST_TEST_REQUIRE(models.is_array());
+  BOOST_TEST_REQUIRE(models.items().size() == 2u);
+  std::vector<std::string> want = {"gpt-4o-mini", "gpt-4o"};
+  for (size_t i = 0; i < want.size(); ++i) {
+    BOOST_TEST(Str(models.items()[i], "id") == want[i]);
+    BOOST_TEST(Str(models.items()[i], "name") == want[i]);  // OpenClaw refuses a model without a name
+  }
+}
+
+BOOST_AUTO_TEST_CASE(the_primary_model_is_the_tenants_choice_else_the_first_allowed) {
+  BOOST_TEST(Str(Render(OpenClawSettings{}), "agents.defaults.model.primary") == "clawhive/gpt-4o-mini");
+  OpenClawSettings s;
+  s.model = "gpt-4o";
+  BOOST_TEST(Str(Render(s), "agents.defaults.model.primary") == "clawhive/gpt-4o");
+}
+
+BOOST_AUTO_TEST_CASE(the_heartbeat_is_off_unless_the_tenant_turns_it_on) {
+  BOOST_TEST(Str(Render(OpenClawSettings{}), "agents.defaults.heartbeat.every") == "0m");
+  OpenClawSettings s;
+  s.heartbeat = true;
+  BOOST_TEST(Str(Render(s), "agents.defaults.heartbeat.every") == "30m");
+}
+
+BOOST_AUTO_TEST_CASE(no_channels_means_no_channels_section) {
+  BOOST_TEST(Render(OpenClawSettings{}).Find("channels") == nullptr);
+}
+
+BOOST_AUTO_TEST_CASE(channels_get_their_bot_tokens_from_the_tenants_secrets_by_reference) {
+  OpenClawSettings s;
+  s.channels.push_back({"telegram", true, "TELEGRAM_BOT_TOKEN"});
+  s.channels.push_back({"discord", false, "MY_DISCORD"});
+  JsonValue doc = Render(s);
+  BOOST_TEST(Str(doc, "channels.telegram.botToken") == "${TELEGRAM_BOT_TOKEN}");
+  BOOST_TEST(Bool(doc, "channels.telegram.enabled"));
+  BOOST_TEST(At(doc, "channels.telegram").Find("token") == nullptr);
+  BOOST_TEST(Str(doc, "channels.discord.token") == "${MY_DISCORD}");
+  BOOST_TEST(!Bool(doc, "channels.discord.enabled"));
+  BOOST_TEST(At(doc, "channels.discord").Find("botToken") == nullptr);
+}
+
+BOOST_AUTO_TEST_CASE(the_proxy_dialect_follows_the_operators_setting) {
+  OpenClawContext c = Context();
+  c.api = "anthropic-messages";
+  BOOST_TEST(Str(Render(OpenClawSettings{}, c), "models.providers.clawhive.api") == "anthropic-messages");
+}
+
+// ---- the agent command -----------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(a_runtime_tenant_runs_the_images_node_on_openclaw_on_loopback_at_its_port) {
+  RuntimeImage image{"openclaw-2026.9.6", "2026.9.6", "/img/openclaw-2026.9.6/node/bin/node",
+                     "/img/openclaw-2026.9.6/openclaw/openclaw.mjs"};
+  AgentSpec a = RuntimeAgent(image, 20240);
+  BOOST_TEST(a.exec == "/img/openclaw-2026.9.6/node/bin/node");
+  std::vector<std::string> want = {"/img/openclaw-2026.9.6/openclaw/openclaw.mjs", "gateway", "run", "--port",
+                                   "20240", "--bind", "loopback"};
+  BOOST_TEST(a.args == want, boost::test_tools::per_element());
+  BOOST_TEST(a.health_path == "/healthz");
+  BOOST_TEST(a.env.empty());
+}
+
+// ---- config validate --json ------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(a_valid_config_has_no_issues) {
+  auto issues = ParseValidateOutput(R"({"valid":true,"path":"/x/openclaw.json5"})");
+  BOOST_TEST_REQUIRE(issues.ok(), Why(issues));
+  BOOST_TEST(issues->empty());
+}
+
+BOOST_AUTO_TEST_CASE(an_invalid_config_lists_each_issue_with_its_path_and_message) {
+  auto issues = ParseValidateOutput(
+      R"({"valid":false,"issues":[{"path":"gateway.bind","message":"Invalid enum value"},{"message":"bad"}]})");
+  BOOST_TEST_REQUIRE(issues.ok(), Why(issues));
+  BOOST_TEST_REQUIRE(issues->size() == 2u);
+  BOOST_TEST((*issues)[0].path == "gateway.bind");
+  BOOST_TEST((*issues)[0].message == "Invalid enum value");
+  BOOST_TEST((*issues)[1].path == "");
+  BOOST_TEST((*issues)[1].message == "bad");
+}
+
+BOOST_AUTO_TEST_CASE(invalid_without_issues_still_says_it_is_rejected) {
+  auto issues = ParseValidateOutput(R"({"valid":false})");
+  BOOST_TEST_REQUIRE(issues.ok(), Why(issues));
+  BOOST_TEST_REQUIRE(issues->size() == 1u);
+  BOOST_TEST(!(*issues)[0].message.empty());
+}
+
+BOOST_AUTO_TEST_CASE(output_without_readable_json_or_a_verdict_is_an_error) {
+  for (const std::string& text : std::vector<std::string>{"", "Segmentation fault\n", "{not json", "[1,2]",
+                                                          R"({"ok":true})", R"({"valid":"yes"})"}) {
+    auto issues = ParseValidateOutput(text);
+    BOOST_TEST(!issues.ok(), "accepted: " << text);
+    if (!issues.ok()) BOOST_TEST((issues.error().code == ErrorCode::kUnavailable));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(warning_lines_before_the_json_are_skipped) {
+  auto issues = ParseValidateOutput(
+      "(node:4242) ExperimentalWarning: SQLite is an experimental feature\n"
+      "(Use `node --trace-warnings ...` to show where the warning was created)\n"
+      "{\n  \"valid\": false,\n  \"issues\": [{\"path\": \"agents\", \"message\": \"m\"}]\n}\n");
+  BOOST_TEST_REQUIRE(issues.ok(), Why(issues));
+  BOOST_TEST_REQUIRE(issues->size() == 1u);
+  BOOST_TEST((*issues)[0].path == "agents");
+}
+
+BOOST_AUTO_TEST_CASE(a_warning_line_that_mentions_braces_is_skipped_too) {
+  auto issues = ParseValidateOutput("[plugins] skipped {telegram} (no token)\n{\"valid\":true}\n");
+  BOOST_TEST_REQUIRE(issues.ok(), Why(issues));
+  BOOST_TEST(issues->empty());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace clawhive

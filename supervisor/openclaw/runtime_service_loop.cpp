@@ -1,0 +1,145 @@
+#include "supervisor/openclaw/runtime_service_loop.h"
+
+#include <algorithm>
+#include <map>
+
+#include "supervisor/core/loop_tenant_service.h"
+#include "supervisor/core/tenant_rules.h"
+#include "supervisor/openclaw/openclaw_config.h"
+
+namespace clawhive {
+namespace {
+
+ImageView ViewOf(const images::ImageInfo& info, const std::map<std::string, std::vector<std::string>>& users) {
+  ImageView v;
+  v.id = info.id;
+  v.problem = info.problem;
+  v.disk_bytes = info.disk_bytes;
+  if (info.problem.empty()) {
+    v.name = info.manifest.name;
+    v.version = info.manifest.version;
+    v.node_version = info.manifest.node_version;
+    v.content_sha256 = info.manifest.content_sha256;
+    v.built_at = info.manifest.built_at;
+  }
+  if (auto it = users.find(info.id); it != users.end()) v.used_by = it->second;
+  return v;
+}
+
+std::map<std::string, std::vector<std::string>> UsersByImage(const std::vector<Tenant>& tenants) {
+  std::map<std::string, std::vector<std::string>> users;
+  for (const Tenant& t : tenants)
+    if (!t.runtime.empty()) users[t.runtime].push_back(t.id);
+  for (auto& [id, list] : users) std::sort(list.begin(), list.end());
+  return users;
+}
+
+}  // namespace
+
+Result<RuntimeImage> StoreCatalog::Find(const std::string& id) {
+  Result<images::ImageInfo> info = store_.Get(id);
+  if (!info) {
+    if (info.error().code != ErrorCode::kNotFound) return info.error();
+    std::string have;
+    if (auto all = store_.List())
+      for (const auto& i : *all) have += (have.empty() ? "" : ", ") + i.id;
+    return Error::NotFound("no runtime image '" + id + "'" + (have.empty() ? "; none is imported" : "; imported: " + have));
+  }
+  if (!info->problem.empty()) return Error::Invalid("runtime image '" + id + "' is damaged: " + info->problem);
+  return RuntimeImage{info->id, info->manifest.version, info->path + "/" + info->manifest.node,
+                      info->path + "/" + info->manifest.entry};
+}
+
+Result<std::vector<ImageView>> LoopRuntimeService::Images() {
+  images::ImageStore store(images_dir_);
+  auto list = store.List();
+  if (!list) return list.error();
+  auto tenants = CallOnLoop<Result<std::vector<Tenant>>>(loop_, timeout_, [this] {
+    return Result<std::vector<Tenant>>(supervisor_.Tenants());
+  });
+  if (!tenants) return tenants.error();
+  auto users = UsersByImage(*tenants);
+  std::vector<ImageView> out;
+  for (const auto& info : *list) out.push_back(ViewOf(info, users));
+  return out;
+}
+
+Result<ImageView> LoopRuntimeService::Import(const std::string& path, const std::string& sha256) {
+  if (path.empty() || path[0] != '/') return Error::Invalid("path must be an absolute path on the appliance");
+  images::ImageStore store(images_dir_);
+  if (Status s = store.Open(); !s) return s.error();
+  images::ImportOptions options;
+  if (!sha256.empty()) options.expected_sha256 = sha256;
+  auto result = store.Import(path, options);
+  if (!result) return result.error();
+  return ViewOf(result->image, {});
+}
+
+Status LoopRuntimeService::Remove(const std::string& id) {
+  // On the loop thread: no tenant can take the image up between the check and the removal.
+  return CallOnLoop<Status>(loop_, timeout_, [this, id] {
+    images::ImageStore store(images_dir_);
+    auto users = UsersByImage(supervisor_.Tenants());
+    return store.Remove(id, [&](const std::string& image) {
+      auto it = users.find(image);
+      return it == users.end() ? std::vector<std::string>{} : it->second;
+    });
+  });
+}
+
+Result<FleetUpdate> LoopRuntimeService::StartUpdate(const FleetRequest& request) {
+  return CallOnLoop<Result<FleetUpdate>>(loop_, timeout_, [this, request] { return fleet_.Start(request); });
+}
+
+Result<std::vector<FleetUpdate>> LoopRuntimeService::Updates(size_t limit) {
+  return CallOnLoop<Result<std::vector<FleetUpdate>>>(loop_, timeout_, [this, limit] { return fleet_.List(limit); });
+}
+
+Result<FleetUpdate> LoopRuntimeService::Update(int64_t id) {
+  return CallOnLoop<Result<FleetUpdate>>(loop_, timeout_, [this, id] { return fleet_.Get(id); });
+}
+
+std::string LoopRuntimeService::Target() {
+  auto t = CallOnLoop<Result<std::string>>(loop_, timeout_, [this] { return Result<std::string>(fleet_.Target()); });
+  return t ? *t : std::string();
+}
+
+Result<GatewayAccess> LoopRuntimeService::Gateway(const std::string& tenant) {
+  return CallOnLoop<Result<GatewayAccess>>(loop_, timeout_, [this, tenant]() -> Result<GatewayAccess> {
+    for (const Tenant& t : supervisor_.Tenants()) {
+      if (t.id != tenant) continue;
+      if (t.runtime.empty()) return Error::Conflict("tenant '" + tenant + "' runs no OpenClaw gateway");
+      Result<std::string> token = gateways_.Token(tenant);
+      if (!token) return token.error();
+      return GatewayAccess{"http://127.0.0.1:" + std::to_string(t.port), *token};
+    }
+    return Error::NotFound("no tenant '" + tenant + "'");
+  });
+}
+
+Status LoopRuntimeService::CheckTenantConfig(const std::string& id, const std::optional<Tenant>& tenant,
+                                             const TenantPatch& patch) {
+  if (!patch.runtime && !patch.openclaw) return Status::Ok();
+  Tenant t = MergePatch(tenant ? *tenant : DefaultTenant(id, config_), patch);
+  if (t.runtime.empty()) return Status::Ok();
+  if (Status s = ValidateOpenClawSettings(t.openclaw, config_.openclaw_models); !s) return s;
+  StoreCatalog catalog(images_dir_);
+  Result<RuntimeImage> image = catalog.Find(t.runtime);
+  if (!image) return image.error();
+  OpenClawContext ctx;
+  ctx.port = t.port != 0 ? t.port : config_.port_base;
+  ctx.proxy_url = ProxyUrl(config_);
+  ctx.api = config_.openclaw_api;
+  ctx.models = config_.openclaw_models;
+  ctx.log_file = WorkspacePath(config_, id) + "/logs/openclaw.log";
+  std::vector<std::string> env = {kGatewayTokenSecret, "CLAWHIVE_PROXY_TOKEN"};
+  for (const ChannelSetting& c : t.openclaw.channels) env.push_back(c.token_secret);
+  auto issues = validator_.Validate(*image, RenderOpenClawConfig(t.openclaw, ctx), env);
+  if (!issues) return Error{issues.error().code, "could not check the OpenClaw configuration: " + issues.error().message};
+  if (issues->empty()) return Status::Ok();
+  std::string text;
+  for (const ConfigIssue& i : *issues) text += (text.empty() ? "" : "; ") + (i.path.empty() ? "" : i.path + ": ") + i.message;
+  return Error::Invalid("OpenClaw " + image->version + " would refuse this configuration (nothing was changed): " + text);
+}
+
+}  // namespace clawhive
