@@ -6,6 +6,7 @@ import { state, applyBranding, productName, logoUrl, setTitle, navigate, homeRou
 import { tenantsPage, tenantPage, tenantFormPage } from './pages-tenants.js';
 import { dashboardPage, usersPage, tokensPage, auditPage, brandingPage } from './pages-admin.js';
 import { providersPage, billingPage } from './pages-metering.js';
+import { runtimesPage } from './pages-runtime.js';
 
 const root = document.getElementById('root');
 
@@ -23,6 +24,7 @@ const ROUTES = [
   { pattern: ['audit'], page: auditPage, need: 'admin', nav: 'audit' },
   { pattern: ['providers'], page: providersPage, need: 'operator', nav: 'providers' },
   { pattern: ['billing'], page: billingPage, need: 'operator', nav: 'billing' },
+  { pattern: ['runtimes'], page: runtimesPage, need: 'operator', nav: 'runtimes' },
   { pattern: ['branding'], page: brandingPage, need: 'operator', nav: 'branding' },
   { pattern: ['account'], page: accountPage, need: '', nav: 'account' },
 ];
@@ -84,6 +86,7 @@ const NAV = [
   { id: 'audit', label: 'Audit log', href: '#/audit', icon: 'audit', show: isAdmin, section: 'Access' },
   { id: 'providers', label: 'Providers', href: '#/providers', icon: 'plug', show: isOperator, section: 'Appliance' },
   { id: 'billing', label: 'Billing', href: '#/billing', icon: 'receipt', show: isOperator, section: 'Appliance' },
+  { id: 'runtimes', label: 'Runtimes', href: '#/runtimes', icon: 'runtime', show: isOperator, section: 'Appliance' },
   { id: 'branding', label: 'Branding', href: '#/branding', icon: 'palette', show: isOperator, section: 'Appliance' },
   { id: 'account', label: 'Account', href: '#/account', icon: 'account', show: () => true, section: 'You' },
 ];

@@ -6,6 +6,7 @@ import { h, mount, icon, card, notice, emptyState, button, field, setFieldError,
   toast, modal, confirmDialog } from './dom.js';
 import { lineChart } from './charts.js';
 import { budgetCard } from './pages-metering.js';
+import { runtimeCard, openclawCard } from './pages-runtime.js';
 import { state, isOperator, mayWrite, navigate, deniedBlock, userIdle } from './state.js';
 
 const TRANSITIONAL = new Set(['starting', 'stopping', 'backoff']);
@@ -68,11 +69,14 @@ export async function tenantsPage(ctx) {
       h('td', null, meter(t.status.memory_current, memLimit(t), fmtBytes, { label: `Memory of ${t.id}` })),
       h('td', null, meter(cpuRate(t), cpuLimit(t), fmtCpu, { label: `CPU of ${t.id}` })),
       h('td', { class: 'num' }, fmtNumber(t.status.tasks_current)),
-      h('td', { class: 'num' }, fmtNumber(t.status.restarts))));
+      h('td', { class: 'num' }, fmtNumber(t.status.restarts)),
+      h('td', { class: 'wrap-anywhere', 'data-testid': 'tenant-runtime' }, t.runtime && t.runtime.image
+        ? [h('span', { class: 'mono' }, t.runtime.image), t.runtime.pinned ? h('div', { class: 'secondary' }, 'pinned') : null]
+        : h('span', { class: 'muted' }, 'command'))));
     mount(body, h('table', { class: 'table', 'data-testid': 'tenants-table' },
       h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Tenant'), h('th', { scope: 'col' }, 'State'),
         h('th', { scope: 'col' }, 'Memory'), h('th', { scope: 'col' }, 'CPU'), h('th', { scope: 'col', class: 'num' }, 'Tasks'),
-        h('th', { scope: 'col', class: 'num' }, 'Restarts'))),
+        h('th', { scope: 'col', class: 'num' }, 'Restarts'), h('th', { scope: 'col' }, 'Runtime'))),
       h('tbody', null, rows)));
   };
   search.addEventListener('input', draw);
@@ -155,8 +159,15 @@ export async function tenantPage(ctx) {
   let clearTimer = null;
   let lastRestarts = t.status.restarts;
 
+  // OpenClaw: the runtime image (pin, image, drift, gateway) and the tenant's own settings.
+  const onTenant = (nt) => { t = nt; renderTenant(); };
+  const runtime = runtimeCard(ctx, id, { writable, onTenant });
+  const openclaw = openclawCard(ctx, id, t, { writable, onTenant });
+
   const renderTenant = () => {
     titleEl.textContent = nameOf(t);
+    runtime.update(t);
+    openclaw.update(t);
     mount(badgeHost, phaseBadge(t.phase));
     ctx.setHeader(nameOf(t), [['Tenants', '#/tenants'], [id]]);
     const st = t.status;
@@ -355,6 +366,7 @@ export async function tenantPage(ctx) {
     h('div', { class: 'grid grid-2 gap-top' },
       card('Memory', { hint: usageHint }, memChart),
       card('CPU', { hint: 'cores in use (mCPU = thousandths of a core)' }, cpuChart)),
+    h('div', { class: 'grid grid-2 gap-top' }, runtime.el, openclaw.el),
     h('div', { class: 'gap-top' }, budgetCard(ctx, id)),
     h('div', { class: 'grid grid-2 gap-top' },
       card('Incidents', { flush: true, hint: 'crashes, hangs and restarts, newest first' }, incidentsHost),

@@ -245,7 +245,7 @@ await test('1. an operator signs in', async () => {
     await page.getByRole('heading', { name: 'Recent incidents' }).waitFor();
     assert.match(await page.title(), /Dashboard · /);
     const nav = await page.locator('nav[aria-label="Main"]').innerText();
-    for (const item of ['Dashboard', 'Tenants', 'Users', 'API tokens', 'Audit log', 'Providers', 'Billing', 'Branding'])
+    for (const item of ['Dashboard', 'Tenants', 'Users', 'API tokens', 'Audit log', 'Providers', 'Billing', 'Runtimes', 'Branding'])
       assert.ok(nav.includes(item), `nav has ${item}`);
     await shot(page, '02-dashboard');
     // The session survives a reload (cookie), and other pages render.
@@ -729,6 +729,211 @@ await test('10. the billing page shows the month and its CSV export downloads', 
     await page.getByRole('button', { name: 'Next month' }).click();
     await page.locator('[data-testid="billing-total"]').filter({ hasText: expected.total_cost }).waitFor();
     assert.equal(await page.getByRole('button', { name: 'Next month' }).isDisabled(), true, 'no future months');
+  });
+});
+
+// ------------------------------------------------------------------------------------------ OpenClaw runtimes
+// The sandbox has no runtime images: its tenants run the test agent ("command"). Tests 11 and 12 use the
+// real API; test 13 stubs the runtime answers inside the page to see a fleet with images.
+const OPENCLAW_DEFAULTS = { model: '', heartbeat: false, channels: [] };
+
+await test('11. the runtimes page lists no images and shows the API\'s error for a bad import path', async () => {
+  const expected = await api('POST', '/v1/images', { path: '/nonexistent.tar' });
+  assert.ok(expected.status >= 400 && expected.json && expected.json.error, `the API refuses it: ${expected.text}`);
+  const before = await apiOk('GET', '/v1/images');
+  assert.deepEqual(before.images, [], 'the sandbox has no images');
+  await withPage(async (page) => {
+    await login(page, OPERATOR);
+    await page.getByRole('link', { name: 'Runtimes' }).click();
+    await waitForHash(page, /^#\/runtimes$/);
+    await page.getByRole('heading', { level: 1, name: 'Runtimes', exact: true }).waitFor();
+    await page.locator('[data-testid="images-list"]').getByText('No runtime images').waitFor();
+    await page.locator('[data-testid="fleet-updates"]').getByText('No fleet updates yet').waitFor();
+    assert.equal(await page.locator('[data-testid="fleet-target"]').innerText(), 'No fleet target yet');
+    const fleet = page.locator('[data-testid="fleet-form"]');
+    assert.equal(await fleet.getByRole('button', { name: 'Start update' }).isDisabled(), true, 'no update without an image');
+    assert.equal(await fleet.locator('[data-testid="fleet-plan"]').innerText(), 'Import an image first.');
+    await assertLabelled(page, '#/runtimes');
+    await shot(page, '29-runtimes-empty');
+
+    const form = page.locator('[data-testid="import-form"]');
+    // Checks in the page first: a relative path, a malformed digest.
+    await form.getByLabel('Artifact path').fill('openclaw.tar');
+    await form.getByRole('button', { name: 'Import image' }).click();
+    await form.locator('[data-field="path"] .error-text').filter({ hasText: 'absolute path' }).waitFor();
+    await form.getByLabel('Artifact path').fill('/nonexistent.tar');
+    await form.getByLabel('Artifact SHA-256').fill('xyz');
+    await form.getByRole('button', { name: 'Import image' }).click();
+    await form.locator('[data-field="sha256"] .error-text').filter({ hasText: '64 hexadecimal digits' }).waitFor();
+    // The server's own message lands next to the path.
+    await form.getByLabel('Artifact SHA-256').fill('');
+    await form.getByRole('button', { name: 'Import image' }).click();
+    const err = form.locator('[data-field="path"] .error-text');
+    await err.filter({ hasText: expected.json.error.message }).waitFor();
+    assert.equal(await err.innerText(), expected.json.error.message, 'the API\'s message, as it wrote it');
+    assert.match(expected.json.error.message, /nonexistent\.tar/);
+    assert.equal(await form.getByLabel('Artifact path').getAttribute('aria-invalid'), 'true');
+    assert.equal(await form.getByLabel('Artifact SHA-256').getAttribute('aria-invalid'), null, 'only the path is marked');
+    const btn = form.getByRole('button', { name: 'Import image' });
+    assert.equal(await btn.isDisabled(), false, 'the button is back');
+    assert.equal(await form.locator('[data-testid="import-progress"]').innerText(), '', 'the progress is gone');
+    assert.deepEqual((await apiOk('GET', '/v1/images')).images, [], 'nothing was imported');
+    await shot(page, '30-runtimes-import-error');
+  });
+});
+
+await test('12. a tenant\'s page shows its runtime and saves its OpenClaw settings (a test-agent tenant)', async () => {
+  const secret = `TELEGRAM_BOT_${RUN.toUpperCase()}`;
+  try {
+    await withPage(async (page) => {
+      await login(page, OPERATOR);
+      // The list says which runtime each tenant runs.
+      await page.goto(`${BASE}/console/#/tenants`);
+      await page.locator(`tr[data-tenant="${TENANT_B}"] [data-testid="tenant-runtime"]`).filter({ hasText: /^command$/ }).waitFor();
+      await page.goto(`${BASE}/console/#/tenants/${TENANT_B}`);
+      const rc = page.locator('[data-testid="runtime-card"]');
+      await rc.locator('[data-testid="runtime-image"]').filter({ hasText: /^command/ }).waitFor();
+      await rc.getByText('none yet').waitFor(); // the fleet target, once GET /v1/images answered
+      assert.equal(await rc.locator('[data-testid="runtime-drift"]').count(), 0, 'a command tenant is not behind any target');
+      assert.equal(await rc.getByRole('button', { name: 'Gateway access' }).isDisabled(), true, 'no gateway without an image');
+      await rc.getByText('Gateway access needs an OpenClaw runtime image.').waitFor();
+      // Pin and unpin: PATCH runtime.pinned, no OpenClaw check for a command tenant.
+      await rc.getByRole('button', { name: 'Pin', exact: true }).click();
+      await rc.locator('[data-testid="runtime-pinned"]').filter({ hasText: /^pinned/ }).waitFor({ timeout: 20000 });
+      assert.equal((await apiOk('GET', `/v1/tenants/${TENANT_B}`)).runtime.pinned, true);
+      await rc.getByRole('button', { name: 'Unpin' }).click();
+      await rc.locator('[data-testid="runtime-pinned"]').filter({ hasText: /^no/ }).waitFor({ timeout: 20000 });
+      assert.deepEqual((await apiOk('GET', `/v1/tenants/${TENANT_B}`)).runtime, { image: '', pinned: false });
+
+      // The OpenClaw settings: a bad secret name is caught in the page; then saved.
+      const form = page.locator('[data-testid="openclaw-form"]');
+      await assertLabelled(page, 'the tenant page with the OpenClaw settings');
+      assert.equal(await form.getByLabel('Model').inputValue(), '');
+      await form.getByLabel('Model').fill('gpt-4o-mini');
+      await form.getByLabel('Heartbeat every 30 minutes').check();
+      await form.getByRole('button', { name: 'Add channel' }).click();
+      assert.equal(await form.getByLabel('Channel 1 kind').inputValue(), 'telegram');
+      await form.getByLabel('Channel 1 token secret').fill('bad name');
+      await form.getByRole('button', { name: 'Save settings' }).click();
+      await form.locator('[data-field="channels"] .error-text').filter({ hasText: 'Channel 1: the name of a secret' }).waitFor();
+      assert.equal(await form.getByLabel('Channel 1 token secret').getAttribute('aria-invalid'), 'true');
+      await form.getByRole('button', { name: 'Add channel' }).click();
+      await form.getByLabel('Channel 2 kind').selectOption('telegram');
+      await form.getByLabel('Channel 1 token secret').fill(secret.toLowerCase()); // typed in upper case
+      assert.equal(await form.getByLabel('Channel 1 token secret').inputValue(), secret);
+      await form.getByLabel('Channel 2 token secret').fill('DISCORD_BOT_TOKEN');
+      await form.getByRole('button', { name: 'Save settings' }).click();
+      await form.locator('[data-field="channels"] .error-text').filter({ hasText: 'Telegram is listed twice' }).waitFor();
+      assert.equal(await form.getByRole('button', { name: 'Add channel' }).isDisabled(), true, 'one channel of each kind at most');
+      await form.getByRole('button', { name: 'Remove channel 2' }).click();
+      assert.equal(await form.getByLabel('Channel 2 kind').count(), 0);
+      await form.getByRole('button', { name: 'Save settings' }).click();
+      await page.locator('.toast').filter({ hasText: 'OpenClaw settings saved.' }).waitFor({ timeout: 20000 });
+      assert.equal(await form.locator('[data-testid="openclaw-msg"]').innerText(), '', 'no error');
+      assert.deepEqual((await apiOk('GET', `/v1/tenants/${TENANT_B}`)).openclaw,
+        { model: 'gpt-4o-mini', heartbeat: true, channels: [{ kind: 'telegram', enabled: true, token_secret: secret }] },
+        'the settings are stored (no OpenClaw check: the tenant runs no image)');
+      await shot(page, '31-tenant-runtime-openclaw');
+      // A reload shows what is stored.
+      await page.reload();
+      await form.getByLabel('Channel 1 token secret').waitFor();
+      assert.equal(await form.getByLabel('Model').inputValue(), 'gpt-4o-mini');
+      assert.equal(await form.getByLabel('Heartbeat every 30 minutes').isChecked(), true);
+      assert.equal(await form.getByLabel('Channel 1 token secret').inputValue(), secret);
+      assert.equal(await form.getByLabel('Channel 1 enabled').isChecked(), true);
+    });
+
+    // A tenant admin: its own settings, no pin or image change (operators only), no gateway without an image.
+    await withPage(async (page) => {
+      await login(page, ADMIN);
+      await waitForHash(page, new RegExp(`^#/tenants/${TENANT_A}$`));
+      const rc = page.locator('[data-testid="runtime-card"]');
+      await rc.locator('[data-testid="runtime-image"]').filter({ hasText: /^command/ }).waitFor();
+      for (const name of ['Pin', 'Unpin', 'Change image'])
+        assert.equal(await rc.getByRole('button', { name, exact: true }).count(), 0, `a tenant admin has no ${name} button`);
+      assert.equal(await rc.getByText('Fleet target').count(), 0, 'the fleet target is the operators\' business');
+      const form = page.locator('[data-testid="openclaw-form"]');
+      await form.getByLabel('Heartbeat every 30 minutes').check();
+      await form.getByRole('button', { name: 'Save settings' }).click();
+      await page.locator('.toast').filter({ hasText: 'OpenClaw settings saved.' }).waitFor({ timeout: 20000 });
+      assert.equal((await apiOk('GET', `/v1/tenants/${TENANT_A}`)).openclaw.heartbeat, true);
+      await shot(page, '32-tenant-admin-openclaw');
+    });
+  } finally {
+    await api('PUT', `/v1/tenants/${TENANT_A}/openclaw`, OPENCLAW_DEFAULTS);
+    await api('PUT', `/v1/tenants/${TENANT_B}/openclaw`, OPENCLAW_DEFAULTS);
+  }
+});
+
+await test('13. with runtime images (answers stubbed in the page): target, drift, removal refused, a fleet update followed, gateway access', async () => {
+  const NEW = 'openclaw-2026.9.6', OLD = 'openclaw-2026.9.5';
+  const image = (id, version, usedBy, target) => ({ id, name: 'openclaw', version, node_version: '24.21.0',
+    content_sha256: 'a'.repeat(64), built_at: '2026-11-20T10:00:00Z', disk_bytes: 187 * 1024 * 1024, used_by: usedBy, target, problem: null });
+  const images = { images: [image(NEW, '2026.9.6', [TENANT_A], true), image(OLD, '2026.9.5', [TENANT_B], false)], target: NEW };
+  const update = (state) => ({ id: 7, target: NEW, state, detail: state === 'done' ? `every tenant not pinned is on ${NEW}` : '',
+    canaries: [TENANT_A], wave_size: 5, current_wave: state === 'done' ? 1 : 0, created_ms: Date.now() - 60000, finished_ms: state === 'done' ? Date.now() : 0,
+    steps: [{ tenant: TENANT_A, from: OLD, wave: 0, state: 'updated', detail: '' },
+      { tenant: TENANT_B, from: OLD, wave: 1, state: state === 'done' ? 'rolled-back' : 'pending', detail: state === 'done' ? 'not healthy within 180 s' : '' }] });
+  const GATEWAY = { url: 'http://127.0.0.1:25010', token: `ocg_${crypto.randomBytes(16).toString('hex')}` };
+  let polls = 0;
+  await withPage(async (page) => {
+    const json = (route, status, body) => route.fulfill({ status, contentType: 'application/json', body: JSON.stringify(body) });
+    await page.route(/\/v1\/images(\/[^?]*)?(\?.*)?$/, (route) => {
+      const r = route.request();
+      if (r.method() === 'GET') return json(route, 200, images);
+      if (r.method() === 'DELETE') return json(route, 409, { error: { code: 'conflict', message: `image ${OLD} is used by tenant ${TENANT_B}` } });
+      return route.continue();
+    });
+    await page.route(/\/v1\/fleet\/updates(\?.*)?$/, (route) => json(route, 200, { updates: [update(polls > 0 ? 'done' : 'running')], target: NEW }));
+    await page.route(/\/v1\/fleet\/updates\/7$/, (route) => { polls += 1; return json(route, 200, update('done')); });
+    await page.route(new RegExp(`/v1/tenants/${TENANT_B}$`), async (route) => {
+      if (route.request().method() !== 'GET') return route.continue();
+      const t = await apiOk('GET', `/v1/tenants/${TENANT_B}`); // the real tenant (node side: the pinned certificate)
+      return json(route, 200, { ...t, runtime: { image: OLD, pinned: false } });
+    });
+    await page.route(new RegExp(`/v1/tenants/${TENANT_B}/gateway-token$`), (route) => json(route, 200, GATEWAY));
+    await login(page, OPERATOR);
+    await page.goto(`${BASE}/console/#/runtimes`);
+    const row = page.locator(`[data-testid="images-table"] tr[data-image="${NEW}"]`);
+    await row.waitFor();
+    assert.equal(await row.locator('[data-testid="target-badge"]').innerText(), 'target');
+    assert.equal(await page.locator(`tr[data-image="${OLD}"] [data-testid="target-badge"]`).count(), 0);
+    assert.equal(await row.locator('[data-testid="used-by"] a').getAttribute('href'), `#/tenants/${TENANT_A}`);
+    assert.ok((await row.innerText()).includes('187 MiB'), 'the size, readable');
+    assert.equal(await page.locator('[data-testid="fleet-target"]').innerText(), `Fleet target: ${NEW}`);
+    // The running update, then (polled every 2 s) done with a rolled-back tenant.
+    const upd = page.locator('[data-testid="fleet-updates"] [data-update="7"]');
+    await upd.locator('summary [data-state="running"]').waitFor();
+    await upd.locator(`[data-testid="update-steps"] tr[data-step="${TENANT_B}"] [data-state="pending"]`).waitFor();
+    assert.equal(await page.locator('[data-testid="fleet-form"]').getByRole('button', { name: 'Start update' }).isDisabled(), true,
+      'one update at a time');
+    await shot(page, '33-runtimes-fleet-running');
+    await upd.locator('summary [data-state="done"]').waitFor({ timeout: 10000 });
+    const step = upd.locator(`[data-testid="update-steps"] tr[data-step="${TENANT_B}"]`);
+    await step.locator('[data-state="rolled-back"]').waitFor();
+    assert.ok((await step.innerText()).includes('not healthy within 180 s'), 'the rollback\'s reason');
+    assert.ok(polls >= 1, 'the running update was polled');
+    // Removing an image a tenant uses: the API's 409 is shown.
+    await page.locator(`tr[data-image="${OLD}"]`).getByRole('button', { name: 'Remove' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Remove image' }).click();
+    await page.locator('[data-testid="images-msg"]').filter({ hasText: `image ${OLD} is used by tenant ${TENANT_B}` }).waitFor();
+    await assertLabelled(page, '#/runtimes with images');
+    await shot(page, '34-runtimes-images');
+
+    // The tenant on the old image is behind the target; its gateway's token is shown once, then dropped.
+    await page.goto(`${BASE}/console/#/tenants/${TENANT_B}`);
+    const rc = page.locator('[data-testid="runtime-card"]');
+    await rc.locator('[data-testid="runtime-drift"]').filter({ hasText: `behind target ${NEW}` }).waitFor();
+    await rc.getByRole('button', { name: 'Gateway access' }).click();
+    const reveal = rc.locator('[data-testid="gateway-reveal"]');
+    await reveal.waitFor();
+    assert.equal(await reveal.getByLabel('Gateway URL', { exact: true }).inputValue(), GATEWAY.url);
+    assert.equal(await reveal.getByLabel('Gateway token', { exact: true }).inputValue(), GATEWAY.token);
+    await shot(page, '35-tenant-gateway-access');
+    await reveal.getByRole('button', { name: 'Done, hide it' }).click();
+    await reveal.waitFor({ state: 'detached' });
+    const s = await visibleState(page);
+    assert.ok(!s.html.includes(GATEWAY.token) && !s.values.some((v) => v.includes(GATEWAY.token)), 'the token is gone from the page');
   });
 });
 
