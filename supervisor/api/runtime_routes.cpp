@@ -118,6 +118,33 @@ void AddRuntimeRoutes(Router& r, RouteContext& ctx) {
            if (!u) return ApiReply::Fail(u.error());
            return ApiReply::Json(200, UpdateJson(*u));
          }});
+  r.Add({"GET", "/v1/tenants/{id}/persona", Access::kTenantRead, BodyKind::kNone, {}, [x](const ApiCall& c) {
+           if (x->runtimes == nullptr) return NoRuntimes();
+           if (Status s = ValidateTenantId(c.params[0]); !s) return ApiReply::Fail(s.error());
+           auto files = x->runtimes->Persona(c.params[0]);
+           if (!files) return ApiReply::Fail(files.error());
+           JsonValue list = JsonValue::Array();
+           for (const auto& [name, content] : *files) {
+             JsonValue f = JsonValue::Object();
+             f.Set("name", JsonValue::String(name)).Set("content", JsonValue::String(content));
+             list.Push(std::move(f));
+           }
+           JsonValue doc = JsonValue::Object();
+           doc.Set("files", std::move(list));
+           return ApiReply::Json(200, doc);
+         }});
+  r.Add({"PUT", "/v1/tenants/{id}/persona/{file}", Access::kTenantWrite, BodyKind::kJson, {}, [x](const ApiCall& c) {
+           if (x->runtimes == nullptr) return NoRuntimes();
+           if (Status s = ValidateTenantId(c.params[0]); !s) return ApiReply::Fail(s.error());
+           Result<BodyReader> body = BodyReader::Of(c.body, {"content"});
+           if (!body) return ApiReply::Fail(body.error());
+           auto content = body->String("content", true, 64 * 1024);
+           if (!content) return ApiReply::Fail(content.error());
+           if (Status s = x->runtimes->PutPersona(c.params[0], c.params[1], **content); !s) return ApiReply::Fail(s.error());
+           JsonValue doc = JsonValue::Object();
+           doc.Set("name", JsonValue::String(c.params[1])).Set("bytes", JsonValue::Unsigned((*content)->size()));
+           return ApiReply::Json(200, doc);
+         }});
   r.Add({"POST", "/v1/tenants/{id}/gateway-token", Access::kTenantWrite, BodyKind::kNone, {}, [x](const ApiCall& c) {
            if (x->runtimes == nullptr) return NoRuntimes();
            if (Status s = ValidateTenantId(c.params[0]); !s) return ApiReply::Fail(s.error());

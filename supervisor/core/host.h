@@ -29,6 +29,8 @@ class Host {
   virtual Status MakeDir(const std::string& path, uint32_t mode) = 0;
   // Removes a directory tree; ok if absent. Refuses paths that are not absolute or contain "..".
   virtual Status RemoveTree(const std::string& path) = 0;
+  // Gives a file or directory (not following symlinks) to uid:gid.
+  virtual Status Chown(const std::string& path, uint32_t uid, uint32_t gid) = 0;
   virtual bool Exists(const std::string& path) = 0;
   // Reads a small file whole, such as a cgroup counter or /proc/stat: one open, read to the end, close;
   // at most kMaxReadBytes (more is kTooLarge). kNotFound if it does not exist, kUnavailable on other

@@ -145,6 +145,11 @@ Status PosixHost::MakeDir(const std::string& path, uint32_t mode) {
   return Status::Ok();
 }
 
+Status PosixHost::Chown(const std::string& path, uint32_t uid, uint32_t gid) {
+  if (lchown(path.c_str(), uid, gid) != 0) return Errno("chown " + path);
+  return Status::Ok();
+}
+
 Status PosixHost::RemoveTree(const std::string& path) {
   if (path.empty() || path[0] != '/' || path.find("..") != std::string::npos || path == "/")
     return Error::Invalid("refusing to remove " + path);

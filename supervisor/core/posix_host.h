@@ -17,6 +17,7 @@ class PosixHost : public Host {
   Status RemoveFile(const std::string& path) override;
   Status MakeDir(const std::string& path, uint32_t mode) override;
   Status RemoveTree(const std::string& path) override;
+  Status Chown(const std::string& path, uint32_t uid, uint32_t gid) override;
   bool Exists(const std::string& path) override;
   Result<std::string> ReadFile(const std::string& path) override;
   int64_t WallMs() override;

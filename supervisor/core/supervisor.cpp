@@ -595,7 +595,11 @@ Result<TenantStatus> Supervisor::Update(const std::string& id, const TenantPatch
   if (Status s = ValidateTenantId(id); !s) return s.error();
   auto old = Load(id);
   if (!old) return old.error();
-  auto built = ApplyPatch(*old, patch);
+  Tenant base = *old;
+  // Leaving a runtime image: the command derived from it goes too; the tenant runs the configured agent
+  // (or the command this same patch gives).
+  if (patch.runtime && patch.runtime->empty() && !old->runtime.empty()) base.agent = config_.default_agent;
+  auto built = ApplyPatch(base, patch);
   if (!built) return built.error();
   Tenant t = std::move(*built);
   if (Status s = ResolveRuntime(t); !s) return s.error();
@@ -616,7 +620,7 @@ Result<TenantStatus> Supervisor::Update(const std::string& id, const TenantPatch
   bool agent_changed = t.port != old->port || t.agent.exec != old->agent.exec ||
                        t.agent.args != old->agent.args || t.agent.env != old->agent.env ||
                        t.agent.health_path != old->agent.health_path || t.runtime != old->runtime ||
-                       t.openclaw != old->openclaw;
+                       (!t.runtime.empty() && t.openclaw != old->openclaw);  // only a gateway reads them
   if (t.desired != old->desired) {
     if (t.desired == DesiredState::kRunning) return Start(id);
     return Stop(id);
@@ -704,6 +708,9 @@ Result<TenantStatus> Supervisor::Stop(const std::string& id) {
   rt.start_after_stop = false;
   StopAgent(id, rt);
   Log(LOG_INFO, id, "stop requested");
+  // A health-gated restart in progress cannot succeed any more: its owner rolls back now rather than
+  // wait for a start that is not coming (StartNow() leaves a stopped tenant stopped).
+  if (auto trial = TakeTrial(rt)) trial(false, "stopped during its health-gated restart");
   return StatusOf(id);
 }
 
@@ -728,14 +735,20 @@ void Supervisor::DeleteAsync(const std::string& id, bool remove_workspace, std::
   rt.on_stopped = [this, id, remove_workspace, done] {
     Deprovision(id, remove_workspace);
     Status s = store_.DeleteTenant(id);
+    std::function<void(bool, const std::string&)> trial;
     auto it = rt_.find(id);
     if (it != rt_.end()) {
       CancelWork(it->second);
       // The cache follows the store: a row that could not be deleted stays listed (a retry finishes it).
-      if (s) rt_.erase(it);
+      if (s) {
+        trial = TakeTrial(it->second);
+        rt_.erase(it);
+      }
     }
     if (s) sampler_.Forget(id);
     Log(LOG_INFO, id, std::string("deleted, workspace ") + (remove_workspace ? "removed" : "kept"));
+    // A health-gated restart in progress ends with the tenant; its owner must not wait for it.
+    if (trial) trial(false, "the tenant was deleted during its health-gated restart");
     if (on_deleted_) on_deleted_(id);
     done(s);
   };
@@ -778,6 +791,18 @@ std::vector<Tenant> Supervisor::Tenants() const {
   out.reserve(rt_.size());
   for (const auto& [id, rt] : rt_) out.push_back(rt.tenant);
   return out;
+}
+
+std::function<void(bool, const std::string&)> Supervisor::TakeTrial(Runtime& rt) {
+  auto done = std::move(rt.trial_done);
+  rt.trial_done = nullptr;
+  loop_.Cancel(rt.trial_timer);
+  rt.trial_timer = 0;
+  return done;
+}
+
+void Supervisor::StartNow(const std::string& id) {
+  if (IsRunning(id)) StartAgent(id);
 }
 
 Status Supervisor::BeginTrial(const std::string& id, std::function<void(bool, const std::string&)> done) {

@@ -1,5 +1,8 @@
 #include "supervisor/openclaw/gateway_preparer.h"
 
+#include <algorithm>
+
+#include "supervisor/api/json.h"
 #include "supervisor/auth/encoding.h"
 #include "supervisor/core/tenant_rules.h"
 #include "supervisor/openclaw/openclaw_config.h"
@@ -50,6 +53,42 @@ Result<std::string> GatewayPreparer::Token(const std::string& tenant) {
   for (auto& [name, value] : *values)
     if (name == kGatewayTokenSecret) return std::string(value.view());
   return Error::NotFound("no gateway token for tenant '" + tenant + "'");
+}
+
+Status GatewayPreparer::WritePersona(const Tenant& t, const std::string& name, const std::string& content) {
+  if (std::find(std::begin(kPersonaFiles), std::end(kPersonaFiles), name) == std::end(kPersonaFiles))
+    return Error::NotFound("no persona file '" + api::Printable(name) + "'; the files are AGENTS.md, SOUL.md, "
+                           "IDENTITY.md and USER.md");
+  if (content.size() > kMaxPersonaBytes)
+    return Error{ErrorCode::kTooLarge, name + " is " + std::to_string(content.size()) + " bytes; at most " +
+                                           std::to_string(kMaxPersonaBytes)};
+  for (size_t i = 0; i < content.size();) {
+    char32_t cp = 0;
+    size_t n = api::DecodeUtf8(content, i, &cp);
+    if (n == 0 || (cp < 0x20 && cp != '\n' && cp != '\t' && cp != '\r'))
+      return Error::Invalid(name + " must be UTF-8 text without control characters");
+    i += n;
+  }
+  std::string state = WorkspacePath(config_, t.id), workspace = state + "/workspace";
+  // Made as root, then given to the tenant's user: the agent must be able to write beside them.
+  for (const std::string& dir : {state, workspace}) {
+    if (host_.Exists(dir)) continue;
+    if (Status s = host_.MakeDir(dir, 0700); !s) return s;
+    if (Status s = host_.Chown(dir, t.uid, t.uid); !s) return s;
+  }
+  std::string path = workspace + "/" + name;
+  if (Status s = host_.WriteFile(path, content, 0600); !s) return s;
+  return host_.Chown(path, t.uid, t.uid);
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> GatewayPreparer::ReadPersona(const Tenant& t) {
+  std::vector<std::pair<std::string, std::string>> files;
+  for (const char* name : kPersonaFiles) {
+    Result<std::string> text = host_.ReadFile(WorkspacePath(config_, t.id) + "/workspace/" + name);
+    if (text) files.emplace_back(name, std::move(*text));
+    else if (text.error().code != ErrorCode::kNotFound) return text.error();
+  }
+  return files;
 }
 
 }  // namespace clawhive

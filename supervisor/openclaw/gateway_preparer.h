@@ -7,6 +7,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "supervisor/common/result.h"
 #include "supervisor/config/config.h"
@@ -23,11 +25,21 @@ class GatewayPreparer {
   // The tenant's gateway token (made if missing), for the tenant's own clients through the API.
   Result<std::string> Token(const std::string& tenant);
 
+  // Persona files in the agent's workspace (<state>/workspace/): AGENTS.md, SOUL.md, IDENTITY.md, USER.md,
+  // at most kMaxPersonaBytes of UTF-8 text each. Written as the tenant's user (the agent edits them
+  // too); OpenClaw reads them at the start of each session, so no restart is needed.
+  Status WritePersona(const Tenant& t, const std::string& name, const std::string& content);
+  // The files that exist, (name, content), in kPersonaFiles order.
+  Result<std::vector<std::pair<std::string, std::string>>> ReadPersona(const Tenant& t);
+
  private:
   const Config& config_;
   Vault& vault_;
   Host& host_;
 };
+
+inline constexpr const char* kPersonaFiles[] = {"AGENTS.md", "SOUL.md", "IDENTITY.md", "USER.md"};
+inline constexpr size_t kMaxPersonaBytes = 64 * 1024;
 
 // <tenants_dir>/<id>/openclaw.json5, as OPENCLAW_CONFIG_PATH in units/clawhive-agent@.service says.
 std::string OpenClawConfigPath(const Config& c, const std::string& id);

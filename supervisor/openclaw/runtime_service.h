@@ -41,6 +41,8 @@ class RuntimeService {
   // the tenant would run, checked by OpenClaw itself (its image's `config validate`). kInvalidArgument
   // with OpenClaw's issues when it would refuse to start on it; nothing is changed either way. Takes
   // seconds: call it on an API thread. `tenant` is the current row (nullopt: a create with `id`).
+  virtual Status PutPersona(const std::string& tenant, const std::string& name, const std::string& content) = 0;
+  virtual Result<std::vector<std::pair<std::string, std::string>>> Persona(const std::string& tenant) = 0;
   virtual Status CheckTenantConfig(const std::string& id, const std::optional<Tenant>& tenant,
                                    const TenantPatch& patch) = 0;
 };

@@ -142,4 +142,21 @@ Status LoopRuntimeService::CheckTenantConfig(const std::string& id, const std::o
   return Error::Invalid("OpenClaw " + image->version + " would refuse this configuration (nothing was changed): " + text);
 }
 
+Status LoopRuntimeService::PutPersona(const std::string& tenant, const std::string& name, const std::string& content) {
+  return CallOnLoop<Status>(loop_, timeout_, [this, tenant, name, content]() -> Status {
+    for (const Tenant& t : supervisor_.Tenants())
+      if (t.id == tenant) return gateways_.WritePersona(t, name, content);
+    return Error::NotFound("no tenant '" + tenant + "'");
+  });
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> LoopRuntimeService::Persona(const std::string& tenant) {
+  using Files = std::vector<std::pair<std::string, std::string>>;
+  return CallOnLoop<Result<Files>>(loop_, timeout_, [this, tenant]() -> Result<Files> {
+    for (const Tenant& t : supervisor_.Tenants())
+      if (t.id == tenant) return gateways_.ReadPersona(t);
+    return Error::NotFound("no tenant '" + tenant + "'");
+  });
+}
+
 }  // namespace clawhive

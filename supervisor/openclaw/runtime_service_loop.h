@@ -33,6 +33,8 @@ class LoopRuntimeService : public RuntimeService {
   Result<GatewayAccess> Gateway(const std::string& tenant) override;
   Status CheckTenantConfig(const std::string& id, const std::optional<Tenant>& tenant,
                            const TenantPatch& patch) override;
+  Status PutPersona(const std::string& tenant, const std::string& name, const std::string& content) override;
+  Result<std::vector<std::pair<std::string, std::string>>> Persona(const std::string& tenant) override;
 
  private:
   const Config& config_;

@@ -220,6 +220,22 @@ BOOST_AUTO_TEST_CASE(a_chat_turn_through_each_gateway_reaches_the_stub_through_t
   BOOST_TEST(bad.out.substr(bad.out.rfind('\n') + 1) == "401", bad.out);
 }
 
+BOOST_AUTO_TEST_CASE(tenant_settings_are_checked_before_anything_changes_and_persona_files_reach_the_workspace) {
+  std::string before = Pids("oc-alpha");
+  auto bad = A().Call("PUT", "/v1/tenants/oc-alpha/openclaw", R"({"model":"not-offered","heartbeat":false,"channels":[]})");
+  BOOST_TEST(bad.status == 400, bad.body);
+  BOOST_TEST(bad.body.find("stub-model") != std::string::npos, bad.body);  // says what is offered
+  BOOST_TEST(Pids("oc-alpha") == before);  // not restarted
+  auto soul = A().Call("PUT", "/v1/tenants/oc-alpha/persona/SOUL.md", R"({"content":"You are Alpha's helpful agent.\n"})");
+  BOOST_TEST(soul.status == 200, soul.body);
+  BOOST_TEST(AsAgent("oc-alpha", "cat /var/lib/clawhive-tenants/oc-alpha/workspace/SOUL.md").out ==
+             "You are Alpha's helpful agent.\n");
+  auto listed = A().Get("/v1/tenants/oc-alpha/persona");
+  BOOST_TEST(listed.body.find("SOUL.md") != std::string::npos, listed.body);
+  BOOST_TEST(A().Call("PUT", "/v1/tenants/oc-alpha/persona/..%2Fopenclaw.json5", R"({"content":"x"})").status == 404);
+  BOOST_TEST(Pids("oc-alpha") == before);  // persona edits need no restart
+}
+
 BOOST_AUTO_TEST_CASE(one_tenants_agent_cannot_read_the_other_tenant_the_vault_or_the_provider_key) {
   const char* denied[] = {"cat /var/lib/clawhive-tenants/oc-beta/openclaw.json5",
                           "ls /var/lib/clawhive-tenants/oc-beta",
@@ -264,6 +280,12 @@ BOOST_AUTO_TEST_CASE(a_canary_update_to_a_broken_image_rolls_the_canary_back_and
   BOOST_TEST(StepOf(done, "oc-beta")->getValue<std::string>("state") == "pending");
   BOOST_TEST(ImageOf("oc-alpha") == "openclaw-2026.9.5");
   BOOST_TEST(Eventually([&] { return IsHealthy("oc-alpha"); }, 240s, 500ms));
+  BOOST_TEST(ImageOf("oc-beta") == "openclaw-2026.9.5");
+  BOOST_TEST(Pids("oc-beta") == beta);
+  // Moving a tenant to an image whose OpenClaw cannot even check the configuration is refused before
+  // anything changes: the tenant keeps running on what it had.
+  auto refused = A().Call("PATCH", "/v1/tenants/oc-beta", R"({"runtime":{"image":"openclaw-2026.9.6-broken"}})");
+  BOOST_TEST(refused.status >= 400, refused.body);
   BOOST_TEST(ImageOf("oc-beta") == "openclaw-2026.9.5");
   BOOST_TEST(Pids("oc-beta") == beta);
   // An image in use cannot be removed; the broken one, used by nobody, can.

@@ -32,6 +32,10 @@ class FakeHost : public Host {
     dirs.insert(path);
     return Status::Ok();
   }
+  Status Chown(const std::string& path, uint32_t uid, uint32_t) override {
+    owners[path] = uid;
+    return Status::Ok();
+  }
   Status RemoveTree(const std::string& path) override {
     for (auto it = files.begin(); it != files.end();)
       it = it->first.rfind(path, 0) == 0 ? files.erase(it) : std::next(it);
@@ -59,6 +63,7 @@ class FakeHost : public Host {
   std::map<std::string, uint32_t> users;
   std::map<std::string, std::string> files;
   std::set<std::string> removed_trees;
+  std::map<std::string, uint32_t> owners;  // Chown()
   std::map<std::string, uint64_t> oom;
   std::set<uint16_t> busy_ports;
   std::set<std::string> dirs;
