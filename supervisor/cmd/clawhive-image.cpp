@@ -6,7 +6,7 @@
 //   clawhive-image verify DIR
 //       checks an unpacked image (a build tree or an imported one) against its manifest
 //   clawhive-image import ARTIFACT [--store DIR] [--sha256 HEX]
-//       verifies and installs an artifact into the store (default /var/lib/clawhive/images)
+//       verifies and installs an artifact into the store (default /var/lib/clawhive-images)
 //   clawhive-image list [--store DIR]
 //
 // Removing an image is the supervisor's job (it knows which tenants use which image): ImageStore::Remove.

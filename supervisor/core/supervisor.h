@@ -65,9 +65,11 @@ class Supervisor : public TenantService {
   // restarts the agent as a trial: `done(true)` once it has been healthy through the soak window
   // (config trial_soak), `done(false, why)` if it
   // crashes, hangs or does not get healthy in time — then no restart happens (the crash ladder is
-  // skipped) and the caller restarts it with StartNow() after rolling back;
+  // skipped) and the caller restarts it with StartNow() after rolling back — or is stopped or deleted
+  // meanwhile (`done(false, why)` at once);
   Status BeginTrial(const std::string& id, std::function<void(bool, const std::string&)> done);
-  void StartNow(const std::string& id) { StartAgent(id); }
+  // Starts the agent unless the tenant should not run (stopped, quarantined, deleted).
+  void StartNow(const std::string& id);
   // For fleet updates: moves a tenant to another runtime image (stored, unit files rewritten) without
   // restarting it; BeginTrial() then restarts it health-gated, or the next start picks it up.
   Status SetRuntime(const std::string& id, const std::string& image);
@@ -127,6 +129,8 @@ class Supervisor : public TenantService {
   void MarkHealthy(const std::string& id, Runtime& rt);
   void KillAsHung(const std::string& id, Runtime& rt, const std::string& detail);
   void CancelWork(Runtime& rt);
+  // Ends the tenant's health-gated restart, if any: its callback (to call) and no soak timer left.
+  std::function<void(bool, const std::string&)> TakeTrial(Runtime& rt);
   void StopAgent(const std::string& id, Runtime& rt);
   void FinishStop(const std::string& id, Runtime& rt);
   Status Provision(const Tenant& t, bool fresh);

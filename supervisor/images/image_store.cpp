@@ -293,10 +293,10 @@ Status ImageStore::CleanLeftovers() {
 }
 
 Result<ImportResult> ImageStore::Import(const std::string& artifact, const ImportOptions& options) {
-  if (Status s = Open(); !s) return s.error();
   struct stat ast;
   if (stat(artifact.c_str(), &ast) != 0) return Errno("artifact " + artifact);
   if (!S_ISREG(ast.st_mode)) return Error::Invalid("artifact " + artifact + " is not a regular file");
+  if (Status s = Open(); !s) return s.error();
   if (options.expected_sha256) {
     if (Status s = ValidateSha256Hex("expected sha256", *options.expected_sha256); !s)
       return Error::Invalid("expected sha256 must be 64 lowercase hex digits");

@@ -49,7 +49,7 @@
 
 namespace clawhive::images {
 
-inline constexpr const char* kDefaultImageDir = "/var/lib/clawhive/images";
+inline constexpr const char* kDefaultImageDir = "/var/lib/clawhive-images";
 
 struct ImageInfo {
   std::string id;

@@ -1,7 +1,6 @@
 #include "supervisor/images/manifest.h"
 
 #include <array>
-#include <cctype>
 #include <optional>
 #include <utility>
 
@@ -51,7 +50,7 @@ Status ValidateVersion(std::string_view field, std::string_view v) {
   if (v.empty() || v.size() > kMaxVersion)
     return FieldError(field, "must be 1-" + std::to_string(kMaxVersion) + " characters");
   for (char c : v)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '+' || c == '-'))
+    if (!(IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' || c == '+' || c == '-'))
       return FieldError(field, "only 0-9, A-Z, a-z, '.', '+' and '-' are allowed: '" + api::Printable(v) + "'");
   if (!IsDigit(v[0])) return FieldError(field, "must start with a digit: '" + api::Printable(v) + "'");
   if (v.find("..") != std::string_view::npos) return FieldError(field, "must not contain '..': '" + api::Printable(v) + "'");

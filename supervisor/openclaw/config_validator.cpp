@@ -30,8 +30,17 @@ struct ScratchDir {
 }  // namespace
 
 Result<std::vector<ConfigIssue>> ParseValidateOutput(const std::string& text) {
-  // Node may print warnings before the document; the JSON starts at the first '{' of a line.
-  size_t start = text.find('{');
+  // Node may print warnings before the document (and they may hold braces); the JSON starts at the first
+  // line that begins with '{' (failing that, at the first '{').
+  size_t start = std::string::npos;
+  for (size_t line = 0; line < text.size(); line = text.find('\n', line) + 1) {
+    if (text[line] == '{') {
+      start = line;
+      break;
+    }
+    if (text.find('\n', line) == std::string::npos) break;
+  }
+  if (start == std::string::npos) start = text.find('{');
   if (start == std::string::npos) return Error::Unavailable("openclaw config validate printed no JSON");
   Result<api::JsonValue> v = api::ParseJson(std::string_view(text).substr(start));
   if (!v || !v->is_object()) return Error::Unavailable("openclaw config validate printed unreadable JSON");

@@ -8,7 +8,6 @@
 namespace clawhive {
 namespace {
 
-std::string Why(const Status& s) { return s.ok() ? std::string("(ok)") : s.error().message; }
 template <typename T>
 std::string Why(const Result<T>& r) {
   return r.ok() ? std::string("(ok)") : r.error().message;

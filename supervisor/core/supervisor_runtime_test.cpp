@@ -1,0 +1,413 @@
+// Tenants on an OpenClaw runtime image, in the supervisor core: the agent command derived from the image,
+// startup and liveness probes, start timeouts, the checks at create and update, and the fleet's hooks
+// (SetRuntime, BeginTrial). Fakes of systemd, the host, the clock, the prober and the image catalog; a
+// real in-memory store.
+#include <boost/test/unit_test.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "supervisor/core/supervisor.h"
+#include "supervisor/core/tenant_rules.h"
+#include "unit/runtime_world.h"
+
+namespace clawhive {
+namespace {
+
+using testing::kNew;
+using testing::kOld;
+using World = testing::RuntimeWorld;
+
+template <typename R>
+std::string Why(const R& r) {
+  return r.ok() ? std::string("(ok)") : r.error().message;
+}
+template <typename R>
+bool Failed(const R& r, ErrorCode code) {
+  return !r.ok() && r.error().code == code;
+}
+bool Has(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
+
+std::vector<std::string> OpenClawArgs(const std::string& image, uint16_t port) {
+  return {"/images/" + image + "/openclaw/openclaw.mjs", "gateway", "run", "--port", std::to_string(port), "--bind",
+          "loopback"};
+}
+
+// The first incident of a tenant (oldest).
+Incident FirstIncident(World& w, const std::string& id) {
+  auto list = w.sup->Incidents(id, 100);
+  BOOST_REQUIRE(list.ok());
+  BOOST_REQUIRE(!list->empty());
+  return list->back();
+}
+
+// Nothing of a refused create is left anywhere.
+void CheckNothingCreated(World& w, const std::string& id) {
+  BOOST_TEST(w.store->ListTenants()->empty());
+  BOOST_TEST(w.host.users.empty());
+  BOOST_TEST(w.host.files.empty());
+  BOOST_TEST(w.units.calls.empty());
+  BOOST_TEST(!w.sup->Get(id).ok());
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(supervisor_runtime)
+
+BOOST_AUTO_TEST_CASE(creating_a_runtime_tenant_runs_the_images_node_on_openclaw_at_its_port) {
+  World w;
+  TenantStatus st = w.CreateOn("acme", kNew);
+  const Tenant& t = st.tenant;
+  BOOST_TEST(t.runtime == kNew);
+  BOOST_TEST(t.agent.exec == "/images/" + kNew + "/node/bin/node");
+  BOOST_TEST(t.agent.args == OpenClawArgs(kNew, t.port), boost::test_tools::per_element());
+  BOOST_TEST(t.agent.health_path == "/healthz");
+  // Stored so, and in the environment file systemd starts it from.
+  Tenant stored = w.Stored("acme");
+  BOOST_TEST(stored.agent.exec == t.agent.exec);
+  BOOST_TEST(stored.runtime == kNew);
+  const std::string& env = w.host.files[EnvFilePath(w.config, "acme")];
+  BOOST_TEST(Has(env, "CLAWHIVE_AGENT_EXEC=/images/" + kNew + "/node/bin/node\n"), env);
+  BOOST_TEST(Has(env, "gateway run --port " + std::to_string(t.port) + " --bind loopback"), env);
+  BOOST_TEST(w.sup->PhaseOf("acme") == "running");
+}
+
+BOOST_AUTO_TEST_CASE(the_second_runtime_tenant_gets_its_own_port_in_its_command) {
+  World w;
+  w.CreateOn("a1", kNew);
+  TenantStatus b = w.CreateOn("b2", kNew);
+  BOOST_TEST(b.tenant.port == w.config.port_base + w.config.port_step);
+  BOOST_TEST(b.tenant.agent.args == OpenClawArgs(kNew, b.tenant.port), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(a_runtime_tenant_is_started_on_startupz_then_probed_on_healthz) {
+  World w;
+  uint16_t port = w.CreateOn("acme", kNew).tenant.port;
+  w.loop.Advance(2500);
+  const std::vector<std::string>& paths = w.prober.paths(port);
+  BOOST_TEST_REQUIRE(paths.size() >= 2u);
+  BOOST_TEST(paths.front() == "/startupz");
+  for (size_t i = 1; i < paths.size(); ++i) BOOST_TEST(paths[i] == "/healthz");
+}
+
+BOOST_AUTO_TEST_CASE(a_command_tenant_is_started_and_probed_on_its_own_health_path) {
+  World w;
+  TenantPatch p;
+  p.health_path = "/alive";
+  uint16_t port = w.Create("acme", p).tenant.port;
+  w.loop.Advance(2500);
+  const std::vector<std::string>& paths = w.prober.paths(port);
+  BOOST_TEST_REQUIRE(paths.size() >= 2u);
+  for (const std::string& path : paths) BOOST_TEST(path == "/alive");
+}
+
+BOOST_AUTO_TEST_CASE(a_runtime_tenant_is_given_the_openclaw_start_timeout) {
+  World w;
+  w.config.start_timeout_ms = 30000;
+  w.config.openclaw_start_timeout_ms = 90000;
+  w.Boot();
+  w.prober.SetHealthy(w.config.port_base, false);
+  w.CreateOn("acme", kNew);
+  w.loop.Advance(60000);  // well past the plain start timeout
+  BOOST_TEST(w.sup->Incidents("acme", 10)->empty());
+  BOOST_TEST(w.sup->PhaseOf("acme") == "starting");
+  w.loop.Advance(31000);
+  Incident first = FirstIncident(w, "acme");
+  BOOST_TEST(first.cause == "hang");
+  BOOST_TEST(first.detail == "not started within 90 s (/startupz)");
+}
+
+BOOST_AUTO_TEST_CASE(a_command_tenant_is_given_the_plain_start_timeout) {
+  World w;
+  w.config.start_timeout_ms = 30000;
+  w.config.openclaw_start_timeout_ms = 90000;
+  w.Boot();
+  w.prober.SetHealthy(w.config.port_base, false);
+  TenantPatch p;
+  p.health_path = "/alive";
+  w.Create("acme", p);
+  w.loop.Advance(31000);
+  Incident first = FirstIncident(w, "acme");
+  BOOST_TEST(first.cause == "hang");
+  BOOST_TEST(first.detail == "not started within 30 s (/alive)");
+}
+
+BOOST_AUTO_TEST_CASE(an_adopted_runtime_tenant_is_probed_on_startupz_after_a_supervisor_restart) {
+  World w;
+  uint16_t port = w.CreateOn("acme", kNew).tenant.port;
+  uint32_t pid = w.Pid("acme");
+  w.Boot();
+  size_t before = w.prober.paths(port).size();
+  w.loop.Advance(100);
+  const std::vector<std::string>& paths = w.prober.paths(port);
+  BOOST_TEST_REQUIRE(paths.size() > before);
+  BOOST_TEST(paths[before] == "/startupz");
+  BOOST_TEST(w.Pid("acme") == pid);
+}
+
+BOOST_AUTO_TEST_CASE(an_unknown_image_is_not_found_and_nothing_is_created) {
+  World w;
+  TenantPatch p;
+  p.runtime = "openclaw-1999.1.1";
+  auto st = w.sup->Create("acme", p);
+  BOOST_TEST(Failed(st, ErrorCode::kNotFound), Why(st));
+  BOOST_TEST(Has(Why(st), "openclaw-1999.1.1"));
+  CheckNothingCreated(w, "acme");
+}
+
+BOOST_AUTO_TEST_CASE(without_a_catalog_a_runtime_is_unavailable_and_nothing_is_created) {
+  World w;
+  w.Boot(/*with_catalog=*/false);
+  TenantPatch p;
+  p.runtime = kNew;
+  auto st = w.sup->Create("acme", p);
+  BOOST_TEST(Failed(st, ErrorCode::kUnavailable), Why(st));
+  CheckNothingCreated(w, "acme");
+  // A plain command tenant needs no catalog.
+  BOOST_TEST(w.sup->Create("plain", TenantPatch{}).ok());
+}
+
+BOOST_AUTO_TEST_CASE(a_model_outside_the_operators_list_is_invalid_and_nothing_is_created) {
+  World w;
+  TenantPatch p;
+  p.runtime = kNew;
+  p.openclaw = OpenClawSettings{};
+  p.openclaw->model = "gpt-5-turbo";
+  auto st = w.sup->Create("acme", p);
+  BOOST_TEST(Failed(st, ErrorCode::kInvalidArgument), Why(st));
+  BOOST_TEST(Has(Why(st), "gpt-4o-mini, gpt-4o"), Why(st));
+  CheckNothingCreated(w, "acme");
+}
+
+BOOST_AUTO_TEST_CASE(the_configured_default_runtime_is_what_new_tenants_run) {
+  World w;
+  w.config.default_runtime = kOld;
+  w.Boot();
+  TenantStatus st = w.Create("acme", TenantPatch{});
+  BOOST_TEST(st.tenant.runtime == kOld);
+  BOOST_TEST(st.tenant.agent.exec == "/images/" + kOld + "/node/bin/node");
+}
+
+BOOST_AUTO_TEST_CASE(an_update_of_only_the_openclaw_settings_restarts_the_agent) {
+  World w;
+  w.CreateOn("acme", kNew);
+  uint32_t pid = w.Pid("acme");
+  TenantPatch p;
+  p.openclaw = OpenClawSettings{};
+  p.openclaw->heartbeat = true;
+  auto st = w.sup->Update("acme", p);
+  BOOST_TEST_REQUIRE(st.ok(), Why(st));
+  w.loop.Advance(50);
+  BOOST_TEST(w.Pid("acme") != pid);
+  BOOST_TEST(w.Stored("acme").openclaw.heartbeat);
+  BOOST_TEST(w.sup->PhaseOf("acme") == "running");
+}
+
+BOOST_AUTO_TEST_CASE(an_update_with_a_model_outside_the_list_changes_nothing) {
+  World w;
+  w.CreateOn("acme", kNew);
+  uint32_t pid = w.Pid("acme");
+  TenantPatch p;
+  p.openclaw = OpenClawSettings{};
+  p.openclaw->model = "not-offered";
+  auto st = w.sup->Update("acme", p);
+  BOOST_TEST(Failed(st, ErrorCode::kInvalidArgument), Why(st));
+  w.loop.Advance(50);
+  BOOST_TEST(w.Pid("acme") == pid);
+  BOOST_TEST(w.Stored("acme").openclaw.model == "");
+}
+
+BOOST_AUTO_TEST_CASE(pinning_a_tenant_is_stored_without_a_restart) {
+  World w;
+  w.CreateOn("acme", kNew);
+  uint32_t pid = w.Pid("acme");
+  TenantPatch p;
+  p.runtime_pinned = true;
+  BOOST_TEST_REQUIRE(w.sup->Update("acme", p).ok());
+  w.loop.Advance(50);
+  BOOST_TEST(w.Pid("acme") == pid);
+  BOOST_TEST(w.Stored("acme").runtime_pinned);
+}
+
+BOOST_AUTO_TEST_CASE(moving_a_tenant_to_another_image_by_update_restarts_it_on_that_image) {
+  World w;
+  w.CreateOn("acme", kOld);
+  uint32_t pid = w.Pid("acme");
+  TenantPatch p;
+  p.runtime = kNew;
+  BOOST_TEST_REQUIRE(w.sup->Update("acme", p).ok());
+  w.loop.Advance(50);
+  BOOST_TEST(w.Pid("acme") != pid);
+  BOOST_TEST(w.Stored("acme").agent.exec == "/images/" + kNew + "/node/bin/node");
+}
+
+BOOST_AUTO_TEST_CASE(moving_a_runtime_tenant_back_to_a_plain_command_runs_the_configured_agent) {
+  World w;
+  TenantStatus created = w.CreateOn("acme", kNew);
+  TenantPatch p;
+  p.runtime = "";
+  auto st = w.sup->Update("acme", p);
+  BOOST_TEST_REQUIRE(st.ok(), Why(st));
+  w.loop.Advance(50);
+  Tenant t = w.Stored("acme");
+  BOOST_TEST(t.runtime == "");
+  BOOST_TEST(t.agent.exec == w.config.default_agent.exec);
+  BOOST_TEST(t.agent.args == w.config.default_agent.args, boost::test_tools::per_element());
+  BOOST_TEST(t.port == created.tenant.port);
+  // Its probes follow: the plain health path for the start too.
+  size_t before = w.prober.paths(t.port).size();
+  BOOST_TEST_REQUIRE(w.sup->Restart("acme").ok());
+  w.loop.Advance(50);
+  BOOST_TEST_REQUIRE(w.prober.paths(t.port).size() > before);
+  BOOST_TEST(w.prober.paths(t.port)[before] == "/healthz");
+}
+
+BOOST_AUTO_TEST_CASE(a_plain_command_set_together_with_leaving_the_runtime_is_kept) {
+  World w;
+  w.CreateOn("acme", kNew);
+  TenantPatch p;
+  p.runtime = "";
+  p.agent_exec = "/opt/agent/bin/agent";
+  p.agent_args = std::vector<std::string>{"--serve"};
+  BOOST_TEST_REQUIRE(w.sup->Update("acme", p).ok());
+  Tenant t = w.Stored("acme");
+  BOOST_TEST(t.agent.exec == "/opt/agent/bin/agent");
+  BOOST_TEST(t.agent.args == std::vector<std::string>{"--serve"}, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(set_runtime_switches_the_image_without_a_restart) {
+  World w;
+  w.CreateOn("acme", kOld);
+  uint32_t pid = w.Pid("acme");
+  size_t starts = w.units.calls.size();
+  Status s = w.sup->SetRuntime("acme", kNew);
+  BOOST_TEST_REQUIRE(s.ok(), Why(s));
+  w.loop.Advance(50);
+  BOOST_TEST(w.Pid("acme") == pid);
+  BOOST_TEST(w.units.calls.size() == starts);
+  Tenant t = w.Stored("acme");
+  BOOST_TEST(t.runtime == kNew);
+  BOOST_TEST(t.agent.exec == "/images/" + kNew + "/node/bin/node");
+  BOOST_TEST(Has(w.host.files[EnvFilePath(w.config, "acme")], "/images/" + kNew + "/node/bin/node"));
+  std::vector<Tenant> all = w.sup->Tenants();
+  BOOST_TEST_REQUIRE(all.size() == 1u);
+  BOOST_TEST(all[0].runtime == kNew);
+  BOOST_TEST(w.sup->Get("acme")->tenant.runtime == kNew);
+}
+
+BOOST_AUTO_TEST_CASE(set_runtime_to_an_unknown_image_changes_nothing) {
+  World w;
+  w.CreateOn("acme", kOld);
+  Status s = w.sup->SetRuntime("acme", "openclaw-1999.1.1");
+  BOOST_TEST(Failed(s, ErrorCode::kNotFound), Why(s));
+  BOOST_TEST(w.Stored("acme").runtime == kOld);
+  BOOST_TEST(w.sup->Tenants()[0].runtime == kOld);
+  BOOST_TEST(Failed(w.sup->SetRuntime("nobody", kNew), ErrorCode::kNotFound));
+}
+
+BOOST_AUTO_TEST_CASE(tenants_lists_every_tenant_with_its_runtime_and_pin) {
+  World w;
+  w.CreateOn("b-pinned", kOld, /*pinned=*/true);
+  w.CreateOn("a-new", kNew);
+  w.Create("c-plain", TenantPatch{});
+  std::vector<Tenant> all = w.sup->Tenants();
+  BOOST_TEST_REQUIRE(all.size() == 3u);
+  BOOST_TEST(all[0].id == "a-new");
+  BOOST_TEST(all[0].runtime == kNew);
+  BOOST_TEST(all[1].id == "b-pinned");
+  BOOST_TEST(all[1].runtime_pinned);
+  BOOST_TEST(all[2].runtime == "");
+}
+
+BOOST_AUTO_TEST_CASE(a_second_trial_while_one_runs_is_a_conflict) {
+  World w;
+  w.CreateOn("acme", kNew);
+  BOOST_TEST_REQUIRE(w.sup->BeginTrial("acme", [](bool, const std::string&) {}).ok());
+  Status again = w.sup->BeginTrial("acme", [](bool, const std::string&) {});
+  BOOST_TEST(Failed(again, ErrorCode::kConflict), Why(again));
+}
+
+BOOST_AUTO_TEST_CASE(a_trial_of_a_stopped_tenant_is_a_conflict) {
+  World w;
+  w.CreateOn("acme", kNew);
+  BOOST_TEST_REQUIRE(w.sup->Stop("acme").ok());
+  w.loop.Advance(50);
+  Status s = w.sup->BeginTrial("acme", [](bool, const std::string&) {});
+  BOOST_TEST(Failed(s, ErrorCode::kConflict), Why(s));
+}
+
+BOOST_AUTO_TEST_CASE(a_stop_during_a_trial_ends_it_as_failed_and_the_tenant_stays_stopped) {
+  World w;
+  w.CreateOn("acme", kNew);
+  std::optional<bool> result;
+  std::string why;
+  BOOST_TEST_REQUIRE(w.sup->BeginTrial("acme", [&](bool ok, const std::string& y) {
+    result = ok;
+    why = y;
+    w.sup->StartNow("acme");  // what an owner does after rolling back
+  }).ok());
+  w.loop.Advance(100);  // soaking
+  BOOST_TEST_REQUIRE(w.sup->Stop("acme").ok());
+  BOOST_TEST_REQUIRE(result.has_value());
+  BOOST_TEST(!*result);
+  BOOST_TEST(Has(why, "stopped"), why);
+  w.loop.Advance(w.config.trial_soak_ms + 1000);
+  BOOST_TEST(!*result);  // answered once
+  BOOST_TEST(w.Unit("acme").active == "inactive");
+  BOOST_TEST(w.sup->PhaseOf("acme") == "stopped");
+  // A later start is a plain start, no trial left behind.
+  BOOST_TEST_REQUIRE(w.sup->Start("acme").ok());
+  w.loop.Advance(100);
+  BOOST_TEST(w.sup->BeginTrial("acme", [](bool, const std::string&) {}).ok());
+}
+
+BOOST_AUTO_TEST_CASE(a_delete_during_a_trial_ends_it_as_failed) {
+  World w;
+  w.CreateOn("acme", kNew);
+  std::optional<bool> result;
+  std::string why;
+  BOOST_TEST_REQUIRE(w.sup->BeginTrial("acme", [&](bool ok, const std::string& y) {
+    result = ok;
+    why = y;
+    w.sup->StartNow("acme");
+  }).ok());
+  w.loop.Advance(100);
+  (void)w.sup->Delete("acme", false);
+  w.loop.Advance(w.config.trial_soak_ms + 1000);
+  BOOST_TEST_REQUIRE(result.has_value());
+  BOOST_TEST(!*result);
+  BOOST_TEST(Has(why, "deleted"), why);
+  BOOST_TEST(w.sup->Tenants().empty());
+  BOOST_TEST(w.Unit("acme").active != "active");
+}
+
+BOOST_AUTO_TEST_CASE(start_now_leaves_a_stopped_tenant_stopped) {
+  World w;
+  w.CreateOn("acme", kNew);
+  BOOST_TEST_REQUIRE(w.sup->Stop("acme").ok());
+  w.loop.Advance(50);
+  w.sup->StartNow("acme");
+  w.sup->StartNow("nobody");
+  w.loop.Advance(50);
+  BOOST_TEST(w.Unit("acme").active == "inactive");
+}
+
+BOOST_AUTO_TEST_CASE(a_trial_on_a_new_image_waits_for_startupz_and_the_soak) {
+  World w;
+  uint16_t port = w.CreateOn("acme", kOld).tenant.port;
+  BOOST_TEST_REQUIRE(w.sup->SetRuntime("acme", kNew).ok());
+  std::optional<bool> result;
+  size_t before = w.prober.paths(port).size();
+  BOOST_TEST_REQUIRE(w.sup->BeginTrial("acme", [&](bool ok, const std::string&) { result = ok; }).ok());
+  w.loop.Advance(100);
+  BOOST_TEST_REQUIRE(w.prober.paths(port).size() > before);
+  BOOST_TEST(w.prober.paths(port)[before] == "/startupz");
+  BOOST_TEST(!result.has_value());
+  w.loop.Advance(w.config.trial_soak_ms);
+  BOOST_TEST_REQUIRE(result.has_value());
+  BOOST_TEST(*result);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace clawhive
