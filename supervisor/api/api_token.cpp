@@ -1,4 +1,5 @@
 #include "supervisor/api/api_token.h"
+#include "supervisor/common/unique_fd.h"
 
 #include <fcntl.h>
 #include <openssl/rand.h>
@@ -25,24 +26,7 @@ std::string Octal(mode_t mode) {
   return buf;
 }
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  int release() {
-    int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-
- private:
-  int fd_;
-};
+using Fd = UniqueFd;
 
 std::string DirName(const std::string& path) {
   size_t slash = path.find_last_of('/');

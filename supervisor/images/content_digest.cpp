@@ -1,4 +1,5 @@
 #include "supervisor/images/content_digest.h"
+#include "supervisor/common/unique_fd.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -56,19 +57,7 @@ Error Errno(const std::string& what) {
   return Error::Unavailable(what + ": " + strerror(e));
 }
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
+using Fd = UniqueFd;
 
 Result<std::string> HashFd(int fd, const std::string& what) {
   Evp ctx = NewSha256();

@@ -16,6 +16,7 @@
 #include <set>
 #include <utility>
 
+#include "supervisor/common/unique_fd.h"
 #include "supervisor/images/content_digest.h"
 
 namespace clawhive::images {
@@ -33,19 +34,7 @@ Error Errno(const std::string& what) {
 
 bool StartsWith(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
 
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
+using Fd = UniqueFd;
 
 // flock() on <dir>/.lock for the life of the object: one importer or remover per store, any process.
 class StoreLock {

@@ -1,4 +1,5 @@
 #include "supervisor/vault/key_file.h"
+#include "supervisor/common/unique_fd.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -31,26 +32,7 @@ std::string Octal(mode_t mode) {
   return text;
 }
 
-// Closes a descriptor once (an fd that is already -1 is left alone).
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  // close(2) reports delayed write errors; callers that wrote use this instead of the destructor.
-  int Close() {
-    int rc = ::close(fd_);
-    fd_ = -1;
-    return rc;
-  }
-
- private:
-  int fd_;
-};
+using Fd = UniqueFd;
 
 std::string TempPath(const std::string& key_dir, uint32_t version, bool sealed = false) {
   return key_dir + "/.kek-" + std::to_string(version) + (sealed ? ".cred.tmp" : ".key.tmp");
