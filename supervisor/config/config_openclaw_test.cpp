@@ -70,7 +70,9 @@ BOOST_AUTO_TEST_CASE(a_runtime_that_is_not_an_image_id_is_refused_at_its_positio
   BOOST_TEST(Has(ErrorAt("openclaw:\n  runtime: ../etc\n", 2, 12), "openclaw.runtime"));
   BOOST_TEST(Has(ErrorAt("openclaw:\n  runtime: \"open claw-1\"\n", 2, 12), "is not an image id"));
   BOOST_TEST(Has(ErrorAt("openclaw:\n  runtime: [a]\n", 2, 12), "openclaw.runtime"));
-  BOOST_TEST(Has(ErrorAt("openclaw:\n  runtime: " + std::string(129, 'a') + "\n", 2, 12), "at most 128"));
+  BOOST_TEST(Has(ErrorAt("openclaw:\n  runtime: " + std::string(129, 'a') + "\n", 2, 12), "is not an image id"));
+  // Ids the image store refuses are refused here too, not only when a tenant is created.
+  BOOST_TEST(Has(ErrorAt("openclaw:\n  runtime: openclaw\n", 2, 12), "NAME-VERSION"));
 }
 
 BOOST_AUTO_TEST_CASE(an_empty_model_list_is_refused) {
