@@ -44,6 +44,8 @@ void Usage(FILE* out) {
              "                  else questions on a terminal, else defaults (operator 'admin', generated\n"
              "                  password). --root DIR: into an image root, nothing started; the first boot\n"
              "                  finishes. $CLAWHIVE_NO_SYSCTL=1: do not load the reserved-port setting.\n"
+             "                  --show-password-on DEV: also write a generated first password there (the\n"
+             "                  first-boot unit uses /dev/console)\n"
              "  upgrade         after new binaries: migrate, restart the supervisor; tenants keep running\n"
              "  uninstall       stop and remove everything but the data; --purge removes the data too\n"
              "  status          what is installed and whether it is healthy; exit 0 healthy, 1 degraded,\n"
@@ -162,11 +164,14 @@ int InstallVerb(int argc, char** argv) {
                                    {"root", required_argument, nullptr, 'r'},
                                    {"non-interactive", no_argument, nullptr, 'n'},
                                    {"force", no_argument, nullptr, 'f'},
+                                   {"show-password-on", required_argument, nullptr, 's'},
                                    {"help", no_argument, nullptr, 'h'},
                                    {nullptr, 0, nullptr, 0}};
   optind = 1;
+  std::string show_password_on;
   for (int c; (c = getopt_long(argc, argv, "a:r:nfh", options, nullptr)) != -1;) {
     switch (c) {
+      case 's': show_password_on = optarg; break;
       case 'a': answers_path = optarg; break;
       case 'r': root = optarg; break;
       case 'n': interactive = false; break;
@@ -193,6 +198,7 @@ int InstallVerb(int argc, char** argv) {
   InstallOptions o;
   o.root = root;
   o.force = force;
+  o.show_password_on = show_password_on;
   const char* no_sysctl = std::getenv("CLAWHIVE_NO_SYSCTL");
   o.apply_sysctl = !(no_sysctl && std::string(no_sysctl) == "1");
   if (!ChooseAnswers(answers_path, root, interactive, &o)) return 2;

@@ -362,6 +362,14 @@ int Install(System& sys, const ApiFactory& api_factory, const InstallOptions& o,
   log.Step(*marker, "wrote", std::string(kMarkerFile) + " (version " + Version() + ")");
 
   PrintWhereToGo(out, *config, a, generated || (a.generate_password && sys.Exists(L(kPasswordFile))), sys);
+  if (generated && !o.show_password_on.empty()) {
+    Result<std::string> pw = sys.ReadFile(L(kPasswordFile));
+    if (pw) {
+      // Appended, not replaced: a console device is not a file to rewrite.
+      (void)sys.AppendFile(o.show_password_on, "\nClawhive: first sign-in as " + a.operator_name + " with password " +
+                                                   pw->substr(0, pw->find('\n')) + " (change it after signing in)\n\n");
+    }
+  }
   out << "\n" << log.changes() << " change(s).\n";
   return 0;
 }

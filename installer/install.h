@@ -34,6 +34,10 @@ struct InstallOptions {
   // Tests: with `root`, still run the online steps (units started, keys made) with every path under
   // `root`, for a fake System that keeps its files there. A real --root is an image build: offline.
   bool online_in_root = false;
+  // Also write a generated first password to this file (the machine's console, /dev/console, for an
+  // ISO install where nobody can log in to read the root-only file); never to `out`, which may be the
+  // journal. "" = only the root-only file.
+  std::string show_password_on;
 };
 
 // Exit status: 0 installed (or already installed), 1 a step failed (the message says which; steps done so

@@ -154,6 +154,15 @@ class Real : public System {
     return true;
   }
 
+  Status AppendFile(const std::string& path, const std::string& text) override {
+    int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) return Errno("opening " + path);
+    ssize_t n = ::write(fd, text.data(), text.size());
+    ::close(fd);
+    if (n != static_cast<ssize_t>(text.size())) return Errno("writing " + path);
+    return Status::Ok();
+  }
+
   Result<bool> MakeDir(const std::string& path, mode_t mode) override {
     struct stat st {};
     if (::lstat(path.c_str(), &st) == 0) {

@@ -31,6 +31,8 @@ class System : public Host {
   // Writes `content` with `mode` (temp file, fsync, rename; parents made 0755). false = the file already
   // had exactly this content and mode, and nothing was written.
   virtual Result<bool> WriteFile(const std::string& path, const std::string& content, mode_t mode) = 0;
+  // Appends to an existing file or device (e.g. /dev/console); never creates one.
+  virtual Status AppendFile(const std::string& path, const std::string& text) = 0;
   // Makes the directory (parents 0755) and sets `mode`. false = it existed with that mode.
   virtual Result<bool> MakeDir(const std::string& path, mode_t mode) = 0;
   // Sets the group of `path` to `gid` (owner stays). false = it already had that group.

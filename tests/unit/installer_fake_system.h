@@ -230,6 +230,12 @@ class FakeSystem : public System {
     if (!Inside(path)) return Refuse("write", path);
     return RealSystem().WriteFile(path, content, mode);
   }
+  // Devices such as /dev/console are outside the root: what was appended is kept here.
+  Status AppendFile(const std::string& path, const std::string& text) override {
+    appended[path] += text;
+    return Status::Ok();
+  }
+  std::map<std::string, std::string> appended;
   Result<bool> MakeDir(const std::string& path, mode_t mode) override {
     if (!Inside(path)) return Refuse("mkdir", path);
     return RealSystem().MakeDir(path, mode);

@@ -197,6 +197,21 @@ BOOST_AUTO_TEST_CASE(a_generated_password_is_kept_in_a_root_only_file_and_signs_
   BOOST_TEST(!SignsIn(app, "admin", password + "x"));
 }
 
+BOOST_AUTO_TEST_CASE(a_generated_password_can_be_shown_on_the_console_but_never_in_the_output) {
+  FakeAppliance app;
+  InstallOptions o = app.Online(kAnswers);
+  o.show_password_on = "/dev/console";
+  BOOST_REQUIRE(app.Install(o) == 0);
+  std::string file = GetFile(app.P(kPasswordFile));
+  std::string password = file.substr(0, file.find('\n'));
+  BOOST_TEST(app.sys.appended["/dev/console"].find(password) != std::string::npos);
+  BOOST_TEST(app.out.find(password) == std::string::npos);  // the output may be the journal
+  // A rerun made no password, so it shows none.
+  app.sys.appended.clear();
+  BOOST_REQUIRE(app.Install(o) == 0);
+  BOOST_TEST(app.sys.appended.empty());
+}
+
 BOOST_AUTO_TEST_CASE(a_password_file_left_by_an_interrupted_install_becomes_the_operators_password) {
   // The file is written before the account: a crash in between leaves the file, and the rerun creates
   // the account with that same password rather than a new one nobody knows.
