@@ -42,6 +42,8 @@ constexpr CommandSpec kCommands[] = {
     {"vault", "rotate-kek", Command::kVaultRotateKek, 0, 0, ""},
     {"vault", "rotate-data-key", Command::kVaultRotateDataKey, 1, 1, "TENANT"},
     {"vault", "rotations", Command::kVaultRotations, 0, 0, ""},
+    {"image", "list", Command::kImageList, 0, 0, ""},
+    {"fleet", "list", Command::kFleetList, 0, 0, ""},
 };
 
 enum OptionId {
@@ -197,6 +199,33 @@ std::string RenderTenants(const JsonValue& doc) {
   return RenderTable({"ID", "NAME", "PHASE", "PORT", "MEMORY", "RESTARTS", "HEALTHY"}, rows);
 }
 
+std::string Joined(const JsonValue& list) {
+  std::string out;
+  if (list.is_array())
+    for (const JsonValue& v : list.items())
+      if (v.is_string()) out += (out.empty() ? "" : ",") + Sanitize(v.string());
+  return out.empty() ? "-" : out;
+}
+
+std::string RenderImages(const JsonValue& doc) {
+  std::vector<std::vector<std::string>> rows;
+  for (const JsonValue& i : Items(doc, "images"))
+    rows.push_back({Text(i, "id"), Text(i, "version"), Text(i, "node_version"), Bytes(FieldOrNull(i, "disk_bytes")),
+                    FieldOrNull(i, "target").boolean() ? "yes" : "", Joined(FieldOrNull(i, "used_by"))});
+  return RenderTable({"ID", "OPENCLAW", "NODE", "SIZE", "TARGET", "USED BY"}, rows);
+}
+
+std::string RenderFleet(const JsonValue& doc) {
+  std::vector<std::vector<std::string>> rows;
+  for (const JsonValue& u : Items(doc, "updates")) {
+    std::string steps;
+    for (const JsonValue& st : Items(u, "steps"))
+      steps += (steps.empty() ? "" : " ") + Text(st, "tenant") + ":" + Text(st, "state");
+    rows.push_back({Text(u, "id"), Text(u, "target"), Text(u, "state"), steps.empty() ? "-" : steps, Text(u, "detail")});
+  }
+  return RenderTable({"ID", "TARGET", "STATE", "STEPS", "DETAIL"}, rows);
+}
+
 std::string RenderIncidents(const JsonValue& doc) {
   std::vector<std::vector<std::string>> rows;
   for (const JsonValue& in : Items(doc, "incidents")) {
@@ -283,6 +312,10 @@ Vault:
   vault rotate-data-key TENANT
   vault rotations [--limit N]
 
+OpenClaw runtimes (docs/openclaw.md):
+  image list            imported runtime images, the tenants using each, the fleet target
+  fleet list            fleet updates, newest first, with each tenant's step
+
 Options:
   --api URL             the supervisor's API (default https://127.0.0.1:8470)
   --cert PATH           its certificate, trusted by SHA-256 fingerprint (default /var/lib/clawhive/tls/tls.crt)
@@ -340,8 +373,8 @@ Result<Invocation> ParseArgs(int argc, char** argv) {
   }
   if (words.empty()) return Error::Invalid("no command given");
   const std::string& noun = words[0];
-  if (noun != "tenant" && noun != "secret" && noun != "vault")
-    return Error::Invalid("unknown command " + Quoted(noun) + " (expected tenant, secret or vault)");
+  if (noun != "tenant" && noun != "secret" && noun != "vault" && noun != "image" && noun != "fleet")
+    return Error::Invalid("unknown command " + Quoted(noun) + " (expected tenant, secret, vault, image or fleet)");
   if (words.size() < 2) return Error::Invalid("'" + noun + "' needs a subcommand");
   const CommandSpec* spec = nullptr;
   for (const CommandSpec& s : kCommands)
@@ -427,6 +460,8 @@ ApiRequest BuildRequest(const Invocation& inv) {
     case Command::kVaultRotateKek: return {"POST", "/v1/vault/rotate-kek", std::nullopt};
     case Command::kVaultRotateDataKey: return {"POST", tenant(0) + "/secrets/rotate-data-key", std::nullopt};
     case Command::kVaultRotations: return {"GET", "/v1/vault/rotations" + limit(), std::nullopt};
+    case Command::kImageList: return {"GET", "/v1/images", std::nullopt};
+    case Command::kFleetList: return {"GET", "/v1/fleet/updates", std::nullopt};
   }
   return {};
 }
@@ -550,6 +585,8 @@ std::string Render(const Invocation& inv, const JsonValue& doc) {
     case Command::kVaultRotateKek:
     case Command::kVaultRotateDataKey: return RenderRotation(doc);
     case Command::kVaultRotations: return RenderRotations(doc);
+    case Command::kImageList: return RenderImages(doc);
+    case Command::kFleetList: return RenderFleet(doc);
   }
   return "";
 }

@@ -34,6 +34,7 @@ enum class Command {
   kTenantIncidents,
   kSecretPut, kSecretGet, kSecretList, kSecretDelete,
   kVaultRotateKek, kVaultRotateDataKey, kVaultRotations,
+  kImageList, kFleetList,
 };
 
 struct Invocation {

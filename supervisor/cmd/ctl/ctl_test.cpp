@@ -559,6 +559,27 @@ BOOST_AUTO_TEST_CASE(a_path_prefix_in_the_url_is_kept) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()  // against_the_api
+BOOST_AUTO_TEST_CASE(images_and_fleet_updates_are_listed_with_who_uses_what) {
+  BOOST_TEST(Line(RequestFor({"image", "list"})) == "GET /v1/images");
+  BOOST_TEST(Line(RequestFor({"fleet", "list"})) == "GET /v1/fleet/updates");
+  Invocation images;
+  images.command = Command::kImageList;
+  BOOST_TEST(Render(images, Json(R"({"target":"openclaw-2026.9.6","images":[
+      {"id":"openclaw-2026.9.5","version":"2026.9.5","node_version":"24.21.0","disk_bytes":843055104,
+       "target":false,"used_by":["acme","beta"]},
+      {"id":"openclaw-2026.9.6","version":"2026.9.6","node_version":"24.21.0","disk_bytes":843055104,
+       "target":true,"used_by":[]}]})")) ==
+             "ID                 OPENCLAW  NODE     SIZE  TARGET  USED BY\n"
+             "openclaw-2026.9.5  2026.9.5  24.21.0  804M          acme,beta\n"
+             "openclaw-2026.9.6  2026.9.6  24.21.0  804M  yes     -\n");
+  Invocation fleet;
+  fleet.command = Command::kFleetList;
+  BOOST_TEST(Render(fleet, Json(R"({"updates":[{"id":2,"target":"openclaw-2026.9.6","state":"stopped",
+      "detail":"wave 0 failed","steps":[{"tenant":"acme","state":"rolled-back"},{"tenant":"beta","state":"pending"}]}]})")) ==
+             "ID  TARGET             STATE    STEPS                          DETAIL\n"
+             "2   openclaw-2026.9.6  stopped  acme:rolled-back beta:pending  wave 0 failed\n");
+}
+
 BOOST_AUTO_TEST_SUITE_END()  // clawhivectl
 
 }  // namespace
