@@ -17,16 +17,9 @@ namespace {
 
 using testing::kNew;
 using testing::kOld;
-
-template <typename R>
-std::string Why(const R& r) {
-  return r.ok() ? std::string("(ok)") : r.error().message;
-}
-template <typename R>
-bool Failed(const R& r, ErrorCode code) {
-  return !r.ok() && r.error().code == code;
-}
-bool Has(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
+using testing::Failed;
+using testing::Has;
+using testing::Why;
 
 struct FleetWorld : testing::RuntimeWorld {
   int64_t wall = 1700000000000;

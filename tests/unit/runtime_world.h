@@ -21,6 +21,19 @@ namespace clawhive::testing {
 inline const std::string kOld = "openclaw-2026.8.1";
 inline const std::string kNew = "openclaw-2026.9.6";
 
+// A result's error message for a check's message ("(ok)" when it succeeded).
+template <typename R>
+std::string Why(const R& r) {
+  return r.ok() ? std::string("(ok)") : r.error().message;
+}
+template <typename R>
+bool Failed(const R& r, ErrorCode code) {
+  return !r.ok() && r.error().code == code;
+}
+inline bool Has(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
 struct RuntimeWorld {
   struct Log : EventLog {
     void Write(int, const std::string& tenant, const std::string& message) override {
