@@ -1,6 +1,7 @@
 #include "installer/answers.h"
 
 #include "supervisor/common/host_port.h"
+#include "supervisor/images/manifest.h"
 
 #include <arpa/inet.h>
 #include <yaml-cpp/yaml.h>
@@ -353,7 +354,18 @@ bool Loader::Load(N root, Answers* a) {
            {"memory_high", [=, this](N k, N v, S p) { return Size(k, v, p, &a->memory_high); }},
            {"cpu_quota", [=, this](N k, N v, S p) { return Percent(k, v, p, 100000, &a->cpu_quota_percent); }},
            {"tasks_max", [=, this](N k, N v, S p) { return Integer(k, v, p, 1, 4194304, &a->tasks_max); }},
+           {"agent_exec", [=, this](N k, N v, S p) { return Path(k, v, p, &a->agent_exec); }},
        })},
+      {"openclaw", section({
+                       {"runtime",
+                        [=, this](N k, N v, S p) {
+                          if (!Text(k, v, p, "an image id such as openclaw-2026.9.6", &a->runtime)) return false;
+                          if (Status ok = images::ValidateImageId(a->runtime); !ok)
+                            return Fail(v.Mark(), p + ": '" + Echo(a->runtime) + "' is not an image id: " +
+                                                      ok.error().message);
+                          return true;
+                        }},
+                   })},
       {"headroom", section({
                        {"memory", [=, this](N k, N v, S p) { return Size(k, v, p, &a->headroom_memory); }},
                        {"cpu", [=, this](N k, N v, S p) {
@@ -364,7 +376,11 @@ bool Loader::Load(N root, Answers* a) {
                           return true;
                         }},
                    })},
-      {"tenants", [=, this](N k, N v, S p) { return Tenants(k, v, p, a); }},
+      {"tenants",
+       [=, this](N k, N v, S p) {
+         set_["tenants"] = k.Mark();
+         return Tenants(k, v, p, a);
+       }},
   };
   if (!Map(root, root, "", top)) return false;
   if (!has_operator)
@@ -375,7 +391,15 @@ bool Loader::Load(N root, Answers* a) {
                 std::string("tls: ") + (cert ? "cert" : "key") + " is set without " + (cert ? "key" : "cert") +
                     "; give both, or neither for a self-signed certificate");
   }
-  return HighNotAboveMax("tenant_defaults", a->memory_high, a->memory_max);
+  if (!HighNotAboveMax("tenant_defaults", a->memory_high, a->memory_max)) return false;
+  // Nothing shipped runs a tenant by itself: without an image or a program the install would fail later,
+  // at the first tenant, after changing the host.
+  if (!a->tenants.empty() && a->runtime.empty() && a->agent_exec.empty())
+    return Fail(set_["tenants"],
+                "tenants: nothing to run them with: build an OpenClaw runtime image (images/runtime/build), "
+                "import it before installing (clawhive-image import FILE) and name it in 'openclaw: {runtime: "
+                "ID}', or give a program in 'tenant_defaults: {agent_exec: PATH}'");
+  return true;
 }
 
 }  // namespace

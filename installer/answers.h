@@ -39,6 +39,11 @@ struct Answers {
   uint64_t memory_high = 1024ull << 20;
   uint64_t cpu_quota_percent = 100;
   uint64_t tasks_max = 512;
+  // What tenants run. Production: an OpenClaw runtime image id (openclaw.runtime), imported before the
+  // install (clawhive-image import). Else a plain program (tenant_defaults.agent_exec, absolute path).
+  // Listing tenants with neither is an error: nothing shipped can run them.
+  std::string runtime;
+  std::string agent_exec;
   uint64_t headroom_memory = 2ull << 30;  // what the host keeps for itself
   uint64_t headroom_cpu_percent = 50;     // of the whole host, < 100
   std::vector<TenantAnswer> tenants;

@@ -6,6 +6,7 @@
 
 #include "installer/appliance_api.h"
 #include "installer/layout.h"
+#include "installer/step_log.h"
 #include "installer/system.h"
 #include "supervisor/config/config.h"
 
@@ -13,6 +14,13 @@ namespace clawhive::installer {
 
 // The group's id from ROOT/etc/group; kNotFound when absent.
 Result<gid_t> GroupId(System& sys, const Layout& layout, const std::string& group);
+
+// Whether ROOT/etc/passwd has the user.
+bool UserExists(System& sys, const Layout& layout, const std::string& user);
+
+// The package's system accounts (kSysusersFile: the clawhive group, the clawhive-proxy user), made with
+// `systemd-sysusers [--root ROOT] clawhive.conf` when one is missing; "ok" when all are there.
+Status EnsureSystemUsers(System& sys, const Layout& layout, StepLog& log);
 
 // /etc/clawhive/clawhive.yaml under the layout, with its paths moved under the layout's root.
 Result<Config> LoadInstalledConfig(System& sys, const Layout& layout);

@@ -48,7 +48,13 @@ std::string RenderConfig(const Answers& a, const HostSize& host) {
   e << YAML::Key << "memory_max" << YAML::Value << Mib(a.memory_max);
   e << YAML::Key << "cpu_quota" << YAML::Value << std::to_string(a.cpu_quota_percent) + "%";
   e << YAML::Key << "tasks_max" << YAML::Value << a.tasks_max;
+  if (!a.agent_exec.empty())
+    e << YAML::Key << "agent" << YAML::Value << YAML::BeginMap << YAML::Key << "exec" << YAML::Value << a.agent_exec
+      << YAML::EndMap;
   e << YAML::EndMap;
+  if (!a.runtime.empty())
+    e << YAML::Key << "openclaw" << YAML::Value << YAML::BeginMap << YAML::Key << "runtime" << YAML::Value
+      << a.runtime << YAML::EndMap;
 
   e << YAML::Key << "branding" << YAML::Value << YAML::BeginMap;
   e << YAML::Key << "product_name" << YAML::Value << YAML::DoubleQuoted << a.product_name;

@@ -147,7 +147,9 @@ Status EnsureOperator(System& sys, const Layout& L, const Config& c, const Answe
 
 // Host-unique material, made before the first start so the installer can print the certificate's
 // fingerprint and sign the operator in; the supervisor would make the same on first start.
-Status EnsureSecrets(System& sys, const Config& c, StepLog& log) {
+// `token_created`: the API token file was missing (first install, or the bootstrap token expired and the
+// supervisor removed it, docs/security.md): a running supervisor must restart to take the new one.
+Status EnsureSecrets(System& sys, const Config& c, StepLog& log, bool* token_created) {
   Result<tls::CertPaths> cert = tls::ApiCertificate(c);
   if (!cert) return Error{cert.error().code, "TLS certificate: " + cert.error().message};
   log.Step(cert->generated, "created", cert->generated ? "self-signed TLS certificate " + cert->cert_file
@@ -156,6 +158,7 @@ Status EnsureSecrets(System& sys, const Config& c, StepLog& log) {
   if (Result<std::string> t = LoadOrCreateToken(c.state_dir + "/api-token"); !t)
     return Error{t.error().code, "API token: " + t.error().message};
   log.Step(!had_token, "created", "API token " + c.state_dir + "/api-token");
+  *token_created = !had_token;
 
   // The vault and the database are opened only when new: a re-run must not write next to a running
   // supervisor (an upgrade stops it first and migrates).
@@ -180,7 +183,7 @@ Status EnsureSecrets(System& sys, const Config& c, StepLog& log) {
   return Status::Ok();
 }
 
-Status EnsureUnitsRunning(System& sys, bool config_changed, StepLog& log) {
+Status EnsureUnitsRunning(System& sys, bool config_changed, bool token_created, StepLog& log) {
   // A package install or upgrade put new unit files in place: systemd sees them after a reload.
   std::string load = UnitProperty(sys, kSupervisorUnit, "LoadState");
   std::string stale = UnitProperty(sys, kSupervisorUnit, "NeedDaemonReload");
@@ -200,13 +203,15 @@ Status EnsureUnitsRunning(System& sys, bool config_changed, StepLog& log) {
   // nothing to poll for. A restart keeps tenants running: the supervisor adopts them when it is back.
   for (const char* unit : {kProxyUnit, kSupervisorUnit}) {
     bool active = ActiveState(sys, unit) == "active";
-    if (active && !config_changed) {
+    const bool reload = config_changed || (token_created && std::string(unit) == kSupervisorUnit);
+    if (active && !reload) {
       log.Ok(std::string(unit) + " running");
       continue;
     }
     if (Status s = Systemctl(sys, "", {active ? "restart" : "start", unit}); !s)
       return Error{s.error().code, s.error().message + "; see: journalctl -u " + unit};
-    log.Changed(active ? "restarted" : "started", std::string(unit) + (active ? " (new configuration)" : ""));
+    log.Changed(active ? "restarted" : "started",
+                std::string(unit) + (!active ? "" : config_changed ? " (new configuration)" : " (new API token)"));
   }
   return Status::Ok();
 }
@@ -307,6 +312,7 @@ int Install(System& sys, const ApiFactory& api_factory, const InstallOptions& o,
                                     kFirstBootUnit};
   if (Status s = CheckUnitsPresent(sys, L, units); !s) return StepFailed(err, "units", s.error());
 
+  if (Status s = EnsureSystemUsers(sys, L, log); !s) return StepFailed(err, "system users", s.error());
   if (Status s = EnsureGroup(sys, L, log); !s) return StepFailed(err, "group", s.error());
   if (Status s = EnsureDir(sys, L, kEtcDir, 0750, log, true); !s) return StepFailed(err, "directories", s.error());
   if (Status s = EnsureDir(sys, L, kStateDir, 0700, log); !s) return StepFailed(err, "directories", s.error());
@@ -345,11 +351,13 @@ int Install(System& sys, const ApiFactory& api_factory, const InstallOptions& o,
 
   config->state_dir = L(config->state_dir);
   config->tenants_dir = L(config->tenants_dir);
-  if (Status s = EnsureSecrets(sys, *config, log); !s) return StepFailed(err, "keys and database", s.error());
+  bool token_created = false;
+  if (Status s = EnsureSecrets(sys, *config, log, &token_created); !s)
+    return StepFailed(err, "keys and database", s.error());
   bool generated = false;
   if (Status s = EnsureOperator(sys, L, *config, a, log, &generated); !s)
     return StepFailed(err, "first operator", s.error());
-  if (Status s = EnsureUnitsRunning(sys, config_changed, log); !s) return StepFailed(err, "units", s.error());
+  if (Status s = EnsureUnitsRunning(sys, config_changed, token_created, log); !s) return StepFailed(err, "units", s.error());
 
   auto api = ConnectApi(sys, api_factory, *config);
   if (!api) return StepFailed(err, "API", api.error());

@@ -10,11 +10,17 @@ namespace clawhive::installer {
 
 inline constexpr const char* kGroup = "clawhive";  // may read the config; its members run clawhivectl via sudo
 
+inline constexpr const char* kProxyUser = "clawhive-proxy";  // runs clawhive-proxy.service (and its group)
+// The accounts above, as systemd-sysusers reads them (units/clawhive.sysusers in the package).
+inline constexpr const char* kSysusersFile = "/usr/lib/sysusers.d/clawhive.conf";
+
 inline constexpr const char* kEtcDir = "/etc/clawhive";                      // 0750 root:clawhive
 inline constexpr const char* kConfigFile = "/etc/clawhive/clawhive.yaml";    // 0640 root:clawhive
 inline constexpr const char* kAnswersFile = "/etc/clawhive/answers.yaml";    // 0600, kept for first boot
 inline constexpr const char* kStateDir = "/var/lib/clawhive";                // 0700: databases, KEK, token
 inline constexpr const char* kTenantsDir = "/var/lib/clawhive-tenants";      // 0755: one dir per tenant
+inline constexpr const char* kMeterDir = "/var/lib/clawhive-meter";    // 0700 clawhive-proxy: meter.db
+inline constexpr const char* kMeterRunDir = "/run/clawhive-meter";       // 0700 clawhive-proxy: provider keys
 inline constexpr const char* kMarkerFile = "/var/lib/clawhive/installed";    // "version X" once installed
 inline constexpr const char* kPasswordFile = "/var/lib/clawhive/initial-operator-password";  // 0600
 inline constexpr const char* kSysctlFile = "/etc/sysctl.d/60-clawhive.conf";  // reserved tenant ports
@@ -32,7 +38,7 @@ inline constexpr const char* kAgentTemplate = "clawhive-agent@.service";
 inline const std::vector<std::string>& PayloadFiles() {
   static const std::vector<std::string> files = {
       kSupervisorBinary, "/usr/sbin/clawhive-proxy", "/usr/lib/clawhive/clawhive-deliver",
-      "/usr/share/clawhive/console/index.html"};
+      "/usr/share/clawhive/console/index.html", kSysusersFile};
   return files;
 }
 

@@ -40,6 +40,9 @@ int ShowStatus(System& sys, const ApiFactory& api_factory, const std::string& ro
   if (health) {
     Result<int64_t> n = (*api)->TenantCount();
     if (n && *n >= 0) out << "tenants:     " << *n << "\n";
+    else if (!sys.Exists(config->state_dir + "/api-token"))
+      out << "tenants:     unknown (the bootstrap API token has expired; restart " << kSupervisorUnit
+          << " for a new one, or pass an operator token: docs/security.md)\n";
   }
   return healthy && health ? 0 : 1;
 }

@@ -74,7 +74,9 @@ int Uninstall(System& sys, const std::string& root, bool purge, std::ostream& ou
         if (Status s = RemoveLogged(sys, L(dir + "/" + name), log); !s) return fail("units", s.error());
   }
   for (const std::string& name : sys.List(L("/etc/systemd/system"))) {
-    if ((StartsWith(name, "clawhive-agent@") && EndsWith(name, ".service.d")) ||
+    bool tenant_unit = StartsWith(name, "clawhive-agent@") || StartsWith(name, "clawhive-gw@") ||
+                       StartsWith(name, "clawhive-meter@");  // the agent and its network boundary units
+    if ((tenant_unit && (EndsWith(name, ".service.d") || EndsWith(name, ".socket.d"))) ||
         name == "clawhive-tenants.target.wants")
       if (Status s = RemoveLogged(sys, L("/etc/systemd/system/" + name), log); !s) return fail("units", s.error());
   }
@@ -83,7 +85,7 @@ int Uninstall(System& sys, const std::string& root, bool purge, std::ostream& ou
       if (Status s = RemoveLogged(sys, L("/etc/systemd/system.control/" + name), log); !s)
         return fail("units", s.error());
   }
-  for (const char* path : {kSysctlFile, kRuntimeDir, kMarkerFile})
+  for (const char* path : {kSysctlFile, kRuntimeDir, kMeterRunDir, kMarkerFile})
     if (Status s = RemoveLogged(sys, L(path), log); !s) return fail("files", s.error());
   if (online) {
     if (Status s = Systemctl(sys, "", {"daemon-reload"}); !s) return fail("systemd", s.error());
@@ -91,7 +93,7 @@ int Uninstall(System& sys, const std::string& root, bool purge, std::ostream& ou
   }
 
   if (!purge) {
-    out << "\n" << log.changes() << " change(s). Kept: " << kStateDir << " (databases, keys), " << kTenantsDir
+    out << "\n" << log.changes() << " change(s). Kept: " << kStateDir << " (databases, keys), " << kMeterDir << " (metering), " << kTenantsDir
         << ", " << kEtcDir << " and the tenants' users.\n"
         << "Back them up, or remove them too with: clawhive-install uninstall --purge\n";
     return 0;
@@ -105,15 +107,25 @@ int Uninstall(System& sys, const std::string& root, bool purge, std::ostream& ou
     if (r->exit_code != 0) return fail("users", Error::Unavailable("userdel " + user + " failed"));
     log.Changed("removed", "user " + user);
   }
-  for (const char* path : {kStateDir, kTenantsDir, kEtcDir})
+  for (const char* path : {kStateDir, kMeterDir, kTenantsDir, kEtcDir})
     if (Status s = RemoveLogged(sys, L(path), log); !s) return fail("data", s.error());
-  if (GroupId(sys, L, kGroup)) {
+  // The package's system accounts (kSysusersFile): the proxy's user, then its group and ours.
+  if (UserExists(sys, L, kProxyUser)) {
+    std::vector<std::string> argv = {"userdel"};
+    if (!root.empty()) argv.insert(argv.end(), {"--prefix", root});
+    argv.push_back(kProxyUser);
+    Result<ExecResult> r = sys.Exec(argv);
+    if (!r || r->exit_code != 0) return fail("users", Error::Unavailable(std::string("userdel ") + kProxyUser + " failed"));
+    log.Changed("removed", std::string("user ") + kProxyUser);
+  }
+  for (const char* group : {kProxyUser, kGroup}) {
+    if (!GroupId(sys, L, group)) continue;  // userdel may have taken the user's own group already
     std::vector<std::string> argv = {"groupdel"};
     if (!root.empty()) argv.insert(argv.end(), {"--prefix", root});
-    argv.push_back(kGroup);
+    argv.push_back(group);
     Result<ExecResult> r = sys.Exec(argv);
-    if (!r || r->exit_code != 0) return fail("group", Error::Unavailable("groupdel clawhive failed"));
-    log.Changed("removed", std::string("group ") + kGroup);
+    if (!r || r->exit_code != 0) return fail("group", Error::Unavailable(std::string("groupdel ") + group + " failed"));
+    log.Changed("removed", std::string("group ") + group);
   }
   out << "\n" << log.changes() << " change(s). Nothing of Clawhive's data is left.\n";
   return 0;

@@ -42,10 +42,21 @@ int Upgrade(System& sys, const ApiFactory& api_factory, const std::string& root,
   Result<Config> config = LoadInstalledConfig(sys, L);
   if (!config) return Failed(err, "configuration", config.error().message);
 
+  // A package older than the proxy's own user (issue 11) did not have it: the new proxy unit needs it.
+  if (Status s = EnsureSystemUsers(sys, L, log); !s) return Failed(err, "system users", s.error().message);
   if (Status s = Systemctl(sys, "", {"daemon-reload"}); !s) return Failed(err, "systemd", s.error().message);
   log.Changed("reloaded", "systemd unit files");
   if (Status s = Systemctl(sys, "", {"stop", kSupervisorUnit}); !s) return Failed(err, "stop", s.error().message);
   log.Changed("stopped", std::string(kSupervisorUnit) + " (tenants keep running)");
+  // From a version that kept meter.db in the state directory: the supervisor moves it to meter_dir when it
+  // starts, which it does only while no one has it open, so the old proxy (which does) stops first.
+  const bool meter_moves = sys.Exists(config->state_dir + "/meter.db") && !sys.Exists(config->meter_dir + "/meter.db");
+  bool proxy_stopped = false;
+  if (meter_moves && ActiveState(sys, kProxyUnit) == "active") {
+    if (Status s = Systemctl(sys, "", {"stop", kProxyUnit}); !s) return Failed(err, "stop", s.error().message);
+    log.Changed("stopped", std::string(kProxyUnit) + " (the meter database moves to " + config->meter_dir + ")");
+    proxy_stopped = true;
+  }
 
   // Every database is migrated by the code that will use it, with no other writer.
   {
@@ -66,8 +77,9 @@ int Upgrade(System& sys, const ApiFactory& api_factory, const std::string& root,
   if (Status s = Systemctl(sys, "", {"start", kSupervisorUnit}); !s)
     return Failed(err, "start", s.error().message + "; see: journalctl -u " + kSupervisorUnit);
   log.Changed("started", std::string(kSupervisorUnit) + " (adopts the running tenants)");
-  if (Status s = Systemctl(sys, "", {"try-restart", kProxyUnit}); !s) return Failed(err, "proxy", s.error().message);
-  log.Changed("restarted", kProxyUnit);
+  if (Status s = Systemctl(sys, "", {proxy_stopped ? "start" : "try-restart", kProxyUnit}); !s)
+    return Failed(err, "proxy", s.error().message);
+  log.Changed(proxy_stopped ? "started" : "restarted", kProxyUnit);
 
   auto api = ConnectApi(sys, api_factory, *config);
   if (!api) return Failed(err, "API", api.error().message);

@@ -10,6 +10,8 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -23,10 +25,13 @@
 #include "supervisor/core/loop_tenant_service.h"
 #include "supervisor/core/proxy_tokens.h"
 #include "supervisor/meter/ledger.h"
+#include "supervisor/meter/meter_dir.h"
+#include "supervisor/proxy/provider_key_file.h"
 #include "supervisor/openclaw/fleet.h"
 #include "supervisor/openclaw/gateway_preparer.h"
 #include "supervisor/openclaw/runtime_service_loop.h"
 #include "supervisor/core/posix_host.h"
+#include "supervisor/core/provider_key_export.h"
 #include "supervisor/core/secret_manager.h"
 #include "supervisor/core/supervisor.h"
 #include "supervisor/store/store.h"
@@ -87,9 +92,21 @@ int main(int argc, char** argv) {
   std::error_code ec;
   std::filesystem::create_directories(config->state_dir, ec);
   chmod(config->state_dir.c_str(), 0700);
+  // The metering proxy's books (shared with clawhive-proxy) and each tenant's token for it. They live in
+  // a directory of the proxy's own user, away from the vault (docs/security.md, "Our own daemons").
+  const std::optional<meter::Owner> proxy_user = meter::LookupUser(meter::kProxyUser);
+  if (!proxy_user)
+    log.Write(LOG_WARNING, "", std::string("no system user ") + meter::kProxyUser + " (systemd-sysusers clawhive.conf "
+              "makes it): " + config->meter_dir + " and the provider-key export stay root's, which clawhive-proxy "
+              "cannot read");
+  auto meter_dir = meter::PrepareMeterDir(config->state_dir, config->meter_dir, proxy_user);
+  if (!meter_dir) return Fail(log, 1, "meter directory: " + meter_dir.error().message);
+  if (meter_dir->moved)
+    log.Write(LOG_NOTICE, "", "moved the meter database from " + config->state_dir + " to " + config->meter_dir);
   auto store = Store::Open(config->state_dir + "/clawhive.db");
   if (!store) return Fail(log, 1, "state database: " + store.error().message);
-  auto token = LoadOrCreateToken(config->state_dir + "/api-token");
+  const std::string token_file = config->state_dir + "/api-token";
+  auto token = LoadOrCreateToken(token_file);
   if (!token) return Fail(log, 1, "API token: " + token.error().message);
   VaultOptions vault_options;
   vault_options.db_path = config->state_dir + "/vault.db";
@@ -106,9 +123,16 @@ int main(int argc, char** argv) {
   HttpProber prober(**loop);
   Supervisor supervisor(*config, **store, **units, host, **loop, prober, log);
   SecretManager secrets(**vault, supervisor, **store, host, log);
-  // The metering proxy's books (shared with clawhive-proxy) and each tenant's token for it.
-  auto ledger = meter::Ledger::Open(config->state_dir + "/meter.db");
+  auto ledger = meter::Ledger::Open(config->meter_dir + "/" + meter::kMeterDbName);
   if (!ledger) return Fail(log, 1, "meter database: " + ledger.error().message);
+  // Provider keys reach the proxy only as this export (tmpfs, the proxy's user only), never the vault.
+  PosixKeyFileWriter key_writer;
+  ProviderKeyExport key_export(**vault, key_writer, proxy_user.value_or(meter::Owner{}), proxy::kProviderKeysDir);
+  auto export_keys = [&key_export, &log] {
+    if (Status s = key_export.Write(); !s) log.Write(LOG_ERR, "", s.error().message);
+  };
+  export_keys();
+  secrets.OnPlatformChange(export_keys);
   ProxyTokens proxy_tokens(**vault, **ledger, **store);
   // Tenants on an OpenClaw runtime image: the images, each tenant's gateway files, fleet updates.
   StoreCatalog catalog(config->images_dir);
@@ -125,7 +149,7 @@ int main(int argc, char** argv) {
   secrets.Init();
   Fleet fleet(*config, supervisor, **store, catalog, WallMs);
   if (Status s = fleet.Init(); !s) return Fail(log, 1, "fleet updates: " + s.error().message);
-  ProcessConfigValidator validator("/run/clawhive/validate");
+  ProcessConfigValidator validator;
   LoopRuntimeService runtime_service(*config, **loop, supervisor, fleet, gateways, validator);
 
   // Users, sessions and API tokens; the bootstrap token becomes the first operator token.
@@ -133,9 +157,34 @@ int main(int argc, char** argv) {
   identity_options.db_path = config->state_dir + "/identity.db";
   auto identity_store = auth::IdentityStore::Open(identity_options);
   if (!identity_store) return Fail(log, 1, "identity store: " + identity_store.error().message);
-  if (auto id = (*identity_store)->ImportBootstrapToken(*token, WallMs()); !id)
-    return Fail(log, 1, "bootstrap token: " + id.error().message);
+  // The bootstrap token expires an hour after the first operator user exists (docs/security.md). One that
+  // expired while the supervisor was down is replaced: each start gives root a fresh, short-lived token.
+  auto bootstrap = (*identity_store)->ImportBootstrapToken(*token, WallMs());
+  if (!bootstrap && bootstrap.error().code == ErrorCode::kUnauthorized) {
+    unlink(token_file.c_str());
+    token = LoadOrCreateToken(token_file);
+    if (!token) return Fail(log, 1, "API token: " + token.error().message);
+    bootstrap = (*identity_store)->ImportBootstrapToken(*token, WallMs());
+  }
+  if (!bootstrap) return Fail(log, 1, "bootstrap token: " + bootstrap.error().message);
   auth::Identity identity(std::move(*identity_store));
+  // Once expired it is revoked and its file removed (unless root already put another token there).
+  std::function<void()> retire_bootstrap = [&, id = *bootstrap, text = *token] {
+    Result<bool> gone = identity.With([&](auto& users) { return users->RetireBootstrapToken(id, WallMs()); });
+    if (gone && *gone) {
+      std::ifstream in(token_file);
+      std::string now_there;
+      std::getline(in, now_there);
+      if (now_there == text) unlink(token_file.c_str());
+      log.Write(LOG_NOTICE, "", "the bootstrap API token has expired: revoked and " + token_file + " removed. "
+                "Operators make tokens in the console (Tokens) or with POST /v1/tokens; restarting "
+                "clawhive-supervisor makes a new bootstrap token, valid for an hour");
+      return;
+    }
+    if (!gone) log.Write(LOG_ERR, "", "bootstrap token: " + gone.error().message);
+    (*loop)->After(30000, retire_bootstrap);
+  };
+  (*loop)->Post(retire_bootstrap);
   auto audit_log = audit::AuditLog::Open(config->state_dir + "/audit.db");
   if (!audit_log) return Fail(log, 1, "audit log: " + audit_log.error().message);
   supervisor.OnDeleted([&secrets, &identity, &proxy_tokens, &log](const std::string& id) {

@@ -791,6 +791,17 @@ BOOST_AUTO_TEST_CASE(sizes_and_percentages_may_be_numbers_or_strings) {
 
 // ---- errors ---------------------------------------------------------------------------------------
 
+BOOST_AUTO_TEST_CASE(a_tenant_without_a_runtime_image_or_agent_is_409_with_what_to_do) {
+  service.FailNext(Error::Conflict(kNoAgentMessage));  // what Supervisor::Create answers (supervisor_runtime)
+  Reply r = Post("/v1/tenants", R"({"id":"acme"})");
+  BOOST_TEST(r.status == 409);
+  BOOST_TEST(r.error_code() == "conflict");
+  BOOST_TEST(r.error_message() == kNoAgentMessage);
+  BOOST_TEST(r.error_message().find("images/runtime/build") != std::string::npos);
+  BOOST_TEST(r.error_message().find("openclaw.runtime") != std::string::npos);
+  BOOST_TEST(Get("/v1/tenants/acme").status == 404);
+}
+
 BOOST_AUTO_TEST_CASE(service_errors_map_to_http_statuses) {
   CreateTenant("acme");
   struct Case {

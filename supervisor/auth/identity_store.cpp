@@ -247,6 +247,7 @@ Status IdentityStore::CreateUserWithHash(const std::string& name, Role role, con
   if (Status s = st->BindInt64(5, now_ms); !s) return s;
   if (Status s = st->Run(); !s) return s;
   if (sqlite3_changes(db_.get()) == 0) return Error::Exists("user '" + name + "' already exists");
+  if (role == Role::kOperator) return StartBootstrapExpiry(now_ms);
   return Status::Ok();
 }
 
@@ -477,6 +478,23 @@ Result<std::vector<TokenInfo>> IdentityStore::ListTokens() {
   return out;
 }
 
+Result<bool> IdentityStore::OperatorExists() {
+  Result<Statement> st = Statement::Prepare(db_.get(), "SELECT 1 FROM users WHERE role = 'operator' LIMIT 1");
+  if (!st) return st.error();
+  Result<bool> row = st->Step();
+  if (!row) return row.error();
+  return *row;
+}
+
+Status IdentityStore::StartBootstrapExpiry(int64_t now_ms) {
+  // Only the bootstrap token is ever stored without an expiry (CreateToken always sets one).
+  Result<Statement> up = Statement::Prepare(
+      db_.get(), "UPDATE api_tokens SET expires_ms = ?1 WHERE expires_ms IS NULL AND revoked_ms IS NULL");
+  if (!up) return up.error();
+  if (Status s = Binder(*up).Int(now_ms + options_.bootstrap_ttl_ms).status(); !s) return s;
+  return up->Run();
+}
+
 Result<int64_t> IdentityStore::ImportBootstrapToken(std::string_view token_text, int64_t now_ms) {
   if (token_text.size() < 32 || token_text.size() > 256)
     return Error::Invalid("bootstrap token must be 32 to 256 characters");
@@ -492,14 +510,34 @@ Result<int64_t> IdentityStore::ImportBootstrapToken(std::string_view token_text,
   if (!ins) return ins.error();
   if (Status s = Binder(*ins).Blob(hash).Int(now_ms).status(); !s) return s.error();
   if (Status s = ins->Run(); !s) return s.error();
-  Result<Statement> st = Statement::Prepare(db_.get(), "SELECT id, role FROM api_tokens WHERE hash = ?1");
+  Result<Statement> st = Statement::Prepare(
+      db_.get(), "SELECT id, role, coalesce(expires_ms, 0), coalesce(revoked_ms, 0) FROM api_tokens WHERE hash = ?1");
   if (!st) return st.error();
   if (Status s = st->BindBlob(1, hash); !s) return s.error();
   Result<bool> row = st->Step();
   if (!row) return row.error();
   if (!*row) return Error::Internal("bootstrap token row vanished");
   if (st->ColumnText(1) != "operator") return Error::Conflict("that token is already registered with another role");
-  return st->ColumnInt64(0);
+  const int64_t id = st->ColumnInt64(0), expires = st->ColumnInt64(2), revoked = st->ColumnInt64(3);
+  if (revoked != 0 || (expires != 0 && expires <= now_ms))
+    return Error{ErrorCode::kUnauthorized, "the bootstrap token has expired"};
+  if (expires == 0) {
+    Result<bool> op = OperatorExists();
+    if (!op) return op.error();
+    if (*op) {
+      if (Status s = StartBootstrapExpiry(now_ms); !s) return s.error();
+    }
+  }
+  return id;
+}
+
+Result<bool> IdentityStore::RetireBootstrapToken(int64_t id, int64_t now_ms) {
+  Result<TokenInfo> t = GetToken(id);
+  if (!t) return t.error();
+  if (t->revoked_ms != 0) return true;
+  if (t->expires_ms == 0 || t->expires_ms > now_ms) return false;
+  if (Status s = RevokeToken(id, now_ms); !s) return s.error();
+  return true;
 }
 
 // ---- lookups, tenant cleanup, settings -------------------------------------------------------------

@@ -38,6 +38,9 @@ struct IdentityStoreOptions {
   int64_t session_idle_ms = 30 * 60 * 1000;
   int64_t session_absolute_ms = 12 * 60 * 60 * 1000;
   int64_t max_token_ttl_ms = int64_t{366} * 24 * 60 * 60 * 1000;
+  // The bootstrap token's life once an operator user exists (docs/security.md): long enough for the
+  // installer and a first sign-in, short enough that a copied api-token file soon opens nothing.
+  int64_t bootstrap_ttl_ms = int64_t{60} * 60 * 1000;
   ThrottleOptions throttle;
 };
 
@@ -68,7 +71,7 @@ struct TokenInfo {
   Role role = Role::kTenantViewer;
   std::string tenant;
   int64_t created_ms = 0;
-  int64_t expires_ms = 0;     // 0 = never (the imported bootstrap token only)
+  int64_t expires_ms = 0;     // 0 = never (the bootstrap token only, until an operator user exists)
   int64_t revoked_ms = 0;     // 0 = not revoked
   int64_t last_used_ms = 0;   // 0 = never used
 };
@@ -121,9 +124,15 @@ class IdentityStore {
   Status RevokeToken(int64_t id, int64_t now_ms);  // kNotFound for an unknown id; idempotent otherwise
   Result<std::vector<TokenInfo>> ListTokens();     // metadata only
   Result<TokenInfo> GetToken(int64_t id);          // kNotFound
-  // Registers the existing root-only API token (any 32..256 printable, non-space bytes) as a
-  // non-expiring operator token named "bootstrap". Idempotent: returns the existing id if already there.
+  // Registers the existing root-only API token (any 32..256 printable, non-space bytes) as an operator
+  // token named "bootstrap". It has no expiry while no operator user exists; once one does (now, or when
+  // CreateUser makes the first), it expires options.bootstrap_ttl_ms later. Idempotent: returns the
+  // existing id if already there (giving a never-expiring one from an older version its expiry now).
+  // kUnauthorized when that token has expired or was revoked: the caller makes a new one.
   Result<int64_t> ImportBootstrapToken(std::string_view token_text, int64_t now_ms);
+  // The bootstrap token `id` has expired by now_ms: revokes it (idempotent) and returns true, so the
+  // caller removes its file. False while it is still valid (or has no expiry yet).
+  Result<bool> RetireBootstrapToken(int64_t id, int64_t now_ms);
 
   // A tenant was deleted: its users (and their sessions) go, its tokens are revoked, so a later tenant
   // with the same id inherits no access.
@@ -137,6 +146,9 @@ class IdentityStore {
  private:
   IdentityStore(IdentityStoreOptions options, sqlite::DbHandle db);
   Status Transaction(const std::function<Status()>& body);
+  Result<bool> OperatorExists();
+  // An operator user exists from now_ms on: a bootstrap token without an expiry gets one.
+  Status StartBootstrapExpiry(int64_t now_ms);
 
   IdentityStoreOptions options_;
   sqlite::DbHandle db_;

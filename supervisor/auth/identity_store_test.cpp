@@ -222,7 +222,7 @@ BOOST_AUTO_TEST_CASE(expired_and_revoked_tokens_are_rejected) {
   BOOST_CHECK(!store->CreateToken(Role::kOperator, "", "too long", int64_t{400} * 24 * 60 * kMin, 0).ok());
 }
 
-BOOST_AUTO_TEST_CASE(bootstrap_token_becomes_a_non_expiring_operator_token) {
+BOOST_AUTO_TEST_CASE(bootstrap_token_becomes_an_operator_token_without_expiry_while_no_operator_exists) {
   const std::string root(64, 'f');
   Result<int64_t> id = store->ImportBootstrapToken(root, 0);
   BOOST_REQUIRE(id.ok());
@@ -237,6 +237,71 @@ BOOST_AUTO_TEST_CASE(bootstrap_token_becomes_a_non_expiring_operator_token) {
   BOOST_CHECK(!store->ImportBootstrapToken("short", 0).ok());
   BOOST_CHECK(!store->ImportBootstrapToken(std::string(40, 'a') + "\n", 0).ok());
   BOOST_CHECK(FileBytes().find(root) == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(bootstrap_token_expires_an_hour_after_the_first_operator_user_exists) {
+  const int64_t kHour = 60 * kMin;
+  BOOST_CHECK_EQUAL(opts.bootstrap_ttl_ms, kHour);
+  const std::string root(64, 'e');
+  Result<int64_t> id = store->ImportBootstrapToken(root, 1000);
+  BOOST_REQUIRE(id.ok());
+  BOOST_CHECK_EQUAL(store->GetToken(*id)->expires_ms, 0);
+  // Tenant users start nothing; the first operator user starts the clock, the second does not move it.
+  BOOST_REQUIRE(store->CreateUser("viewer", Role::kTenantViewer, "acme", kPw, 2000));
+  BOOST_CHECK_EQUAL(store->GetToken(*id)->expires_ms, 0);
+  BOOST_REQUIRE(store->CreateUser("admin", Role::kOperator, "", kPw, 10000));
+  BOOST_CHECK_EQUAL(store->GetToken(*id)->expires_ms, 10000 + kHour);
+  BOOST_REQUIRE(store->CreateUser("second", Role::kOperator, "", kPw, 20000));
+  BOOST_CHECK_EQUAL(store->GetToken(*id)->expires_ms, 10000 + kHour);
+  // A restart before then re-imports the same token without extending it.
+  BOOST_CHECK_EQUAL(*store->ImportBootstrapToken(root, 30000), *id);
+  BOOST_CHECK_EQUAL(store->GetToken(*id)->expires_ms, 10000 + kHour);
+
+  BOOST_CHECK(store->AuthenticateToken(root, 10000 + kHour - 1).ok());
+  Result<bool> early = store->RetireBootstrapToken(*id, 10000 + kHour - 1);
+  BOOST_REQUIRE(early.ok());
+  BOOST_CHECK(!*early);
+  BOOST_CHECK(!store->AuthenticateToken(root, 10000 + kHour).ok());
+  Result<bool> retired = store->RetireBootstrapToken(*id, 10000 + kHour);
+  BOOST_REQUIRE(retired.ok());
+  BOOST_CHECK(*retired);
+  BOOST_CHECK_EQUAL(store->GetToken(*id)->revoked_ms, 10000 + kHour);
+  BOOST_CHECK(*store->RetireBootstrapToken(*id, 10000 + kHour + 5));  // idempotent
+  BOOST_CHECK_EQUAL(store->GetToken(*id)->revoked_ms, 10000 + kHour);
+
+  // The expired token cannot be imported again (the supervisor then makes a new one) ...
+  Result<int64_t> stale = store->ImportBootstrapToken(root, 20 * kHour);
+  BOOST_REQUIRE(!stale.ok());
+  BOOST_CHECK(stale.error().code == ErrorCode::kUnauthorized);
+  BOOST_CHECK(!store->AuthenticateToken(root, 20 * kHour).ok());
+  // ... and a new one, with an operator already there, lives an hour from its import.
+  const std::string fresh(64, 'd');
+  Result<int64_t> next = store->ImportBootstrapToken(fresh, 20 * kHour);
+  BOOST_REQUIRE(next.ok());
+  BOOST_CHECK(*next != *id);
+  BOOST_CHECK_EQUAL(store->GetToken(*next)->expires_ms, 21 * kHour);
+  BOOST_CHECK(store->AuthenticateToken(fresh, 21 * kHour - 1).ok());
+  BOOST_CHECK(!store->AuthenticateToken(fresh, 21 * kHour).ok());
+}
+
+BOOST_AUTO_TEST_CASE(a_revoked_bootstrap_token_is_not_imported_again) {
+  const std::string root(64, 'c');
+  Result<int64_t> id = store->ImportBootstrapToken(root, 0);
+  BOOST_REQUIRE(id.ok());
+  BOOST_REQUIRE(store->RevokeToken(*id, 1));
+  Result<int64_t> again = store->ImportBootstrapToken(root, 2);
+  BOOST_REQUIRE(!again.ok());
+  BOOST_CHECK(again.error().code == ErrorCode::kUnauthorized);
+  BOOST_CHECK(*store->RetireBootstrapToken(*id, 3));
+}
+
+BOOST_AUTO_TEST_CASE(operator_tokens_made_later_keep_their_own_expiry) {
+  const std::string root(64, 'b');
+  BOOST_REQUIRE(store->ImportBootstrapToken(root, 0).ok());
+  Result<NewToken> t = store->CreateToken(Role::kOperator, "", "ci", 10 * kMin, 0);
+  BOOST_REQUIRE(t.ok());
+  BOOST_REQUIRE(store->CreateUser("admin", Role::kOperator, "", kPw, 1000));
+  BOOST_CHECK_EQUAL(store->GetToken(t->id)->expires_ms, 10 * kMin);
 }
 
 BOOST_AUTO_TEST_CASE(principal_checks_keep_tenants_apart) {

@@ -1,6 +1,8 @@
 // clawhive-proxy: the metering model proxy, a unit of its own (clawhive-proxy.service) so that a
-// supervisor restart or upgrade never cuts an agent's stream. Reads the same config file; keeps its
-// books in <state_dir>/meter.db, which the supervisor shares. This is the top: the one place that logs.
+// supervisor restart or upgrade never cuts an agent's stream. Runs as its own system user
+// (clawhive-proxy); reads the same config file; keeps its books in <meter_dir>/meter.db, which the
+// supervisor shares; takes provider keys from the supervisor's export (/run/clawhive-meter/provider-keys),
+// never from the vault, which it cannot see. This is the top: the one place that logs.
 #include <getopt.h>
 #include <signal.h>
 #include <syslog.h>
@@ -18,10 +20,11 @@
 #include "supervisor/config/config.h"
 #include "supervisor/core/event_log.h"
 #include "supervisor/meter/ledger.h"
+#include "supervisor/proxy/bridge_peers.h"
 #include "supervisor/proxy/proc_net_peers.h"
 #include "supervisor/proxy/proxy_server.h"
-#include "supervisor/proxy/vault_keys.h"
-#include "supervisor/vault/vault.h"
+#include "supervisor/meter/meter_dir.h"
+#include "supervisor/proxy/provider_key_file.h"
 
 namespace {
 
@@ -44,16 +47,13 @@ int Fail(clawhive::EventLog& log, int code, const std::string& message) {
 int main(int argc, char** argv) {
   using namespace clawhive;
   std::string config_path = "/etc/clawhive/clawhive.yaml";
-  bool peer_check = true;
   static const option options[] = {{"config", required_argument, nullptr, 'c'},
-                                   {"no-peer-check", no_argument, nullptr, 'n'},
                                    {"help", no_argument, nullptr, 'h'},
                                    {nullptr, 0, nullptr, 0}};
-  for (int c; (c = getopt_long(argc, argv, "c:nh", options, nullptr)) != -1;) {
+  for (int c; (c = getopt_long(argc, argv, "c:h", options, nullptr)) != -1;) {
     if (c == 'c') config_path = optarg;
-    else if (c == 'n') peer_check = false;
     else {
-      std::puts("usage: clawhive-proxy [--config FILE] [--no-peer-check]");
+      std::puts("usage: clawhive-proxy [--config FILE]");
       return c == 'h' ? 0 : 2;
     }
   }
@@ -67,24 +67,22 @@ int main(int argc, char** argv) {
   sigaddset(&stop, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);  // before any thread starts: only sigwait sees them
 
-  auto ledger = meter::Ledger::Open(config->state_dir + "/meter.db", /*background_checkpoints=*/true);
+  auto ledger = meter::Ledger::Open(config->meter_dir + "/" + meter::kMeterDbName, /*background_checkpoints=*/true);
   if (!ledger) return Fail(log, 1, "meter database: " + ledger.error().message);
   if (Status s = (*ledger)->ReleaseOrphans(WallMs()); !s) return Fail(log, 1, "meter database: " + s.error().message);
 
-  VaultOptions vo;
-  vo.db_path = config->state_dir + "/vault.db";
-  vo.key_dir = config->state_dir + "/keys";
-  vo.resume_rotations = false;  // the supervisor owns rotations; the proxy only reads provider keys
-  vo.create = false;
-  proxy::VaultKeys keys([vo]() { return Vault::Open(vo); });
-  proxy::ProcNetPeers peers;
+  // Provider keys: the supervisor's export, re-read when it is replaced (a platform secret changed).
+  proxy::FileKeys keys(std::string(proxy::kProviderKeysDir) + "/" + proxy::kProviderKeysName);
+  // Who calls: the tenant's egress bridge names it by source address; host processes by /proc/net/tcp.
+  proxy::ProcNetPeers host_peers;
+  proxy::BridgePeers peers(host_peers);
 
   Poco::Net::initializeSSL();  // providers are HTTPS
   proxy::ProxyOptions po;
   po.address = config->proxy_address;
   po.port = config->proxy_port;
   po.threads = static_cast<int>(config->proxy_threads);
-  proxy::ProxyServer server(po, **ledger, keys, peer_check ? &peers : nullptr);
+  proxy::ProxyServer server(po, **ledger, keys, &peers);
   if (Status s = server.Start(); !s) return Fail(log, 1, s.error().message);
   std::string ready = "metering proxy on " + config->proxy_address + ":" + std::to_string(server.port());
   log.Write(LOG_INFO, "", ready);

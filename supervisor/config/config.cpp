@@ -305,6 +305,7 @@ class Loader {
   bool HealthPath(const YAML::Node& key, const YAML::Node& value, const std::string& path, std::string* out);
 
   bool ImageId(const YAML::Node& key, const YAML::Node& value, const std::string& path, std::string* out);
+  bool AgentExec(const YAML::Node& key, const YAML::Node& value, const std::string& path, std::string* out);
   bool Models(const YAML::Node& key, const YAML::Node& value, const std::string& path,
               std::vector<std::string>* out);
   bool ModelApi(const YAML::Node& key, const YAML::Node& value, const std::string& path, std::string* out);
@@ -502,14 +503,15 @@ bool Loader::PlainHttp(const YAML::Node& key, const YAML::Node& value, const std
   return true;
 }
 
-// Agents may reach only 127.0.0.1 and ::1 (IPAddressAllow= in the agent unit): the proxy must be there.
+// Each agent reaches the proxy through its egress bridge (units/clawhive-meter@.socket), which connects
+// from an IPv4 source address naming the tenant (supervisor/bridge/bridge.h): the proxy must be on 127.0.0.1.
 bool Loader::ProxyListen(const YAML::Node& key, const YAML::Node& value, const std::string& path, Config* c) {
   std::string host;
   uint16_t port = 0;
   if (!Listen(key, value, path, &host, &port)) return false;
-  if (host != "127.0.0.1" && host != "::1")
-    return Fail(value.Mark(), path + ": the proxy must listen on 127.0.0.1 or [::1] (the only addresses agents may reach), got '" +
-                                  Echo(host) + "'");
+  if (host != "127.0.0.1")
+    return Fail(value.Mark(), path + ": the proxy must listen on 127.0.0.1 (tenants' bridges reach it there "
+                                     "from addresses that name them), got '" + Echo(host) + "'");
   c->proxy_address = host;
   c->proxy_port = port;
   return true;
@@ -635,6 +637,17 @@ bool Loader::ImageId(const YAML::Node& key, const YAML::Node& value, const std::
   return true;
 }
 
+// tenant_defaults.agent.exec: an absolute path, or "" for none (tenants then need openclaw.runtime or
+// their own agent.exec).
+bool Loader::AgentExec(const YAML::Node& key, const YAML::Node& value, const std::string& path, std::string* out) {
+  std::string s;
+  if (!Text(key, value, path, "an absolute path (\"\" for none)", true, &s)) return false;
+  if (!s.empty() && s.front() != '/')
+    return Fail(value.Mark(), path + ": must be an absolute path or \"\", got '" + Echo(s) + "'");
+  *out = s;
+  return true;
+}
+
 // Model ids as the provider knows them ("gpt-4o-mini", "claude-sonnet-4-5"): no spaces, no '/', which
 // OpenClaw uses between the provider and the model.
 bool Loader::Models(const YAML::Node& key, const YAML::Node& value, const std::string& path,
@@ -722,6 +735,7 @@ bool Loader::Load(const YAML::Node& root, Config* c) {
       {"paths", section({
                     {"state_dir", [=, this](N k, N v, S p) { return Path(k, v, p, &c->state_dir); }},
                     {"tenants_dir", [=, this](N k, N v, S p) { return Path(k, v, p, &c->tenants_dir); }},
+                    {"meter_dir", [=, this](N k, N v, S p) { return Path(k, v, p, &c->meter_dir); }},
                     {"unit_dir", [=, this](N k, N v, S p) { return Path(k, v, p, &c->unit_dir); }},
                     {"console_dir", [=, this](N k, N v, S p) { return Path(k, v, p, &c->console_dir); }},
                 })},
@@ -742,7 +756,7 @@ bool Loader::Load(const YAML::Node& root, Config* c) {
            {"tasks_max", [=, this, &r](N k, N v, S p) { return Integer(k, v, p, 1, k64, true, &r.tasks_max); }},
            {"agent",
             section({
-                {"exec", [=, this, &a](N k, N v, S p) { return Path(k, v, p, &a.exec); }},
+                {"exec", [=, this, &a](N k, N v, S p) { return AgentExec(k, v, p, &a.exec); }},
                 {"args", [=, this, &a](N k, N v, S p) { return Args(k, v, p, &a.args); }},
                 {"env", [=, this, &a](N k, N v, S p) { return Env(k, v, p, &a.env); }},
                 {"health_path", [=, this, &a](N k, N v, S p) { return HealthPath(k, v, p, &a.health_path); }},

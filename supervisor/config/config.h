@@ -28,6 +28,9 @@ struct Config {
   // paths:
   std::string state_dir = "/var/lib/clawhive";            // supervisor DB, API token (root only)
   std::string tenants_dir = "/var/lib/clawhive-tenants";  // tenants' own state (one 0700 dir each)
+  // meter.db, shared by the supervisor and clawhive-proxy: 0700, owned by the proxy's user
+  // (clawhive-proxy), outside state_dir so the proxy never needs to see the vault's directory.
+  std::string meter_dir = "/var/lib/clawhive-meter";
   std::string unit_dir = "/etc/systemd/system";           // where per-tenant drop-ins are written
   std::string console_dir = "/usr/share/clawhive/console"; // the web console's static files
   // parent_slice: caps all tenants together so the host and the supervisor keep headroom.
@@ -38,8 +41,10 @@ struct Config {
   // tenant_defaults:
   Resources default_resources{.memory_high = 1024ull << 20, .memory_max = 1536ull << 20,
                               .cpu_weight = 100, .cpu_quota_percent = 100, .tasks_max = 512};
-  AgentSpec default_agent{.exec = "/usr/lib/clawhive/clawhive-test-agent", .args = {}, .env = {},
-                          .health_path = "/healthz"};
+  // tenant_defaults.agent: the plain command of a tenant without a runtime image. No default program
+  // (exec ""): a tenant runs the OpenClaw runtime (openclaw.runtime) unless its own agent.exec, or this,
+  // names one; creating a tenant with neither answers 409 (kNoAgentMessage in core/tenant_rules.h).
+  AgentSpec default_agent{.exec = "", .args = {}, .env = {}, .health_path = "/healthz"};
   uint16_t port_base = 20000;  // first tenant port
   uint16_t port_step = 120;    // OpenClaw uses port, port+2 and port+9..+108
   uint32_t uid_min = 300000;   // static per-tenant uids are allocated in [uid_min, uid_max]

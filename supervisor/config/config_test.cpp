@@ -59,6 +59,7 @@ void CheckDefaults(const Config& c) {
   BOOST_TEST(c.listen_port == 8470);
   BOOST_TEST(c.state_dir == "/var/lib/clawhive");
   BOOST_TEST(c.tenants_dir == "/var/lib/clawhive-tenants");
+  BOOST_TEST(c.meter_dir == "/var/lib/clawhive-meter");
   BOOST_TEST(c.unit_dir == "/etc/systemd/system");
   BOOST_TEST(c.parent_memory_max == 0u);
   BOOST_TEST(c.parent_memory_high == 0u);
@@ -69,7 +70,7 @@ void CheckDefaults(const Config& c) {
   BOOST_TEST(c.default_resources.cpu_weight == 100u);
   BOOST_TEST(c.default_resources.cpu_quota_percent == 100u);
   BOOST_TEST(c.default_resources.tasks_max == 512u);
-  BOOST_TEST(c.default_agent.exec == "/usr/lib/clawhive/clawhive-test-agent");
+  BOOST_TEST(c.default_agent.exec.empty());  // no test agent in production: OpenClaw or an explicit exec
   BOOST_TEST(c.default_agent.args.empty());
   BOOST_TEST(c.default_agent.env.empty());
   BOOST_TEST(c.default_agent.health_path == "/healthz");
@@ -94,6 +95,7 @@ api:
 paths:
   state_dir: /srv/ch/state
   tenants_dir: /srv/ch/tenants
+  meter_dir: /srv/ch/meter
   unit_dir: /run/systemd/system
 parent_slice:
   memory_max: 80G
@@ -177,6 +179,7 @@ BOOST_AUTO_TEST_CASE(a_full_file_sets_every_field) {
   BOOST_TEST(c.listen_port == 9000);
   BOOST_TEST(c.state_dir == "/srv/ch/state");
   BOOST_TEST(c.tenants_dir == "/srv/ch/tenants");
+  BOOST_TEST(c.meter_dir == "/srv/ch/meter");
   BOOST_TEST(c.unit_dir == "/run/systemd/system");
   BOOST_TEST(c.parent_memory_max == 80ull << 30);
   BOOST_TEST(c.parent_memory_high == 70ull << 30);
@@ -524,8 +527,10 @@ BOOST_AUTO_TEST_CASE(a_probe_timeout_not_below_the_interval_is_rejected) {
 BOOST_AUTO_TEST_CASE(relative_paths_are_rejected) {
   BOOST_TEST(ErrorOf("paths:\n  state_dir: var/lib/x\n") ==
              "c.yaml:2:14: paths.state_dir: must be an absolute path, got 'var/lib/x'");
+  BOOST_TEST(ErrorOf("paths:\n  meter_dir: meter\n") ==
+             "c.yaml:2:14: paths.meter_dir: must be an absolute path, got 'meter'");
   BOOST_TEST(ErrorOf("tenant_defaults:\n  agent:\n    exec: ./agent\n") ==
-             "c.yaml:3:11: tenant_defaults.agent.exec: must be an absolute path, got './agent'");
+             "c.yaml:3:11: tenant_defaults.agent.exec: must be an absolute path or \"\", got './agent'");
 }
 
 BOOST_AUTO_TEST_CASE(a_health_path_must_start_with_a_slash) {

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "supervisor/common/result.h"
+#include "supervisor/tenant/tenant_dir.h"
 
 namespace clawhive {
 
@@ -37,6 +38,24 @@ class Host {
   // failures. Cheap enough to call thousands of times per sampling interval.
   virtual Result<std::string> ReadFile(const std::string& path) = 0;
   static constexpr size_t kMaxReadBytes = 1 << 20;
+
+  // ---- A tenant's state directory: hostile ground ----
+  // Every touch root makes below <tenants_dir>/<id> goes through these, never through the plain-path
+  // methods above: the tenant owns that tree and may plant symlinks, hard links, FIFOs, devices and huge
+  // files in it. `base` is the tenant's directory (WorkspacePath; its parent is root's), `rel` a plain
+  // relative path below it. PosixHost delegates to TenantDir (supervisor/tenant/tenant_dir.h, which
+  // states the rules and the refusals); they are Host methods so callers and their tests keep one seam.
+  //
+  // Makes `rel` ("" = the base itself) and every missing directory on the way, the base included, with
+  // `owner`; existing real directories are left alone; a symlink or non-directory on the way is refused.
+  virtual Status MakeTenantDir(const std::string& base, const std::string& rel, const FileOwnership& owner) = 0;
+  // Replaces `rel` atomically (temp file + fsync + rename in the same directory) with `owner`.
+  virtual Status WriteTenantFile(const std::string& base, const std::string& rel, const std::string& content,
+                                 const FileOwnership& owner) = 0;
+  // A regular, singly linked file of at most `max_bytes`; kNotFound if `rel` (or `base`) does not exist.
+  virtual Result<std::string> ReadTenantFile(const std::string& base, const std::string& rel, size_t max_bytes) = 0;
+  // Removes `base` and everything below it without following a symlink or crossing a mount; ok if absent.
+  virtual Status RemoveTenantTree(const std::string& base) = 0;
 
   virtual int64_t WallMs() = 0;  // unix time in ms
 

@@ -193,6 +193,27 @@ Result<std::string> PosixHost::ReadFile(const std::string& path) {
   return out;
 }
 
+Status PosixHost::MakeTenantDir(const std::string& base, const std::string& rel, const FileOwnership& owner) {
+  Result<TenantDir> dir = TenantDir::OpenOrCreate(base, owner);
+  if (!dir) return dir.error();
+  return rel.empty() ? Status::Ok() : dir->MakeDir(rel, owner);
+}
+
+Status PosixHost::WriteTenantFile(const std::string& base, const std::string& rel, const std::string& content,
+                                  const FileOwnership& owner) {
+  Result<TenantDir> dir = TenantDir::Open(base);
+  if (!dir) return dir.error();
+  return dir->WriteFile(rel, content, owner);
+}
+
+Result<std::string> PosixHost::ReadTenantFile(const std::string& base, const std::string& rel, size_t max_bytes) {
+  Result<TenantDir> dir = TenantDir::Open(base);
+  if (!dir) return dir.error();
+  return dir->ReadFile(rel, max_bytes);
+}
+
+Status PosixHost::RemoveTenantTree(const std::string& base) { return TenantDir::RemoveTree(base); }
+
 int64_t PosixHost::WallMs() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();

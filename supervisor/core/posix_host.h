@@ -20,6 +20,11 @@ class PosixHost : public Host {
   Status Chown(const std::string& path, uint32_t uid, uint32_t gid) override;
   bool Exists(const std::string& path) override;
   Result<std::string> ReadFile(const std::string& path) override;
+  Status MakeTenantDir(const std::string& base, const std::string& rel, const FileOwnership& owner) override;
+  Status WriteTenantFile(const std::string& base, const std::string& rel, const std::string& content,
+                         const FileOwnership& owner) override;
+  Result<std::string> ReadTenantFile(const std::string& base, const std::string& rel, size_t max_bytes) override;
+  Status RemoveTenantTree(const std::string& base) override;
   int64_t WallMs() override;
   bool IsEphemeralPort(uint16_t port) override;
   bool PortInUse(uint16_t port) override;

@@ -67,7 +67,16 @@ Result<SecretInfo> SecretManager::PutSecret(const std::string& tenant, const std
   uint32_t newest = info->versions.empty() ? 0 : info->versions.front().version;
   log_.Write(LOG_INFO, tenant == kPlatformScope ? "" : tenant,
              "secret " + name + " version " + std::to_string(newest) + " stored");
-  if (tenant == kPlatformScope) return info;
+  if (tenant == kPlatformScope) {
+    // No agent runs on a platform secret (the proxy reads it), so there is no trial: a new version is
+    // current at once. (Before the export it stayed staged, and the proxy kept the first value.)
+    if (info->current_version != newest) {
+      if (Status s = vault_.Promote(tenant, name, newest); !s) return s.error();
+      (void)vault_.RetirePrevious(tenant, name);
+    }
+    if (on_platform_change_) on_platform_change_();
+    return vault_.Get(tenant, name);
+  }
   bool first = info->current_version == newest;
   if (!supervisor_.IsRunning(tenant)) {
     // Nothing runs on the old value: the new one is simply current.
@@ -136,6 +145,7 @@ Status SecretManager::DeleteSecret(const std::string& tenant, const std::string&
   if (Status s = CheckScope(tenant); !s) return s;
   if (Status s = vault_.Delete(tenant, name); !s) return s;
   log_.Write(LOG_INFO, tenant == kPlatformScope ? "" : tenant, "secret " + name + " deleted");
+  if (tenant == kPlatformScope && on_platform_change_) on_platform_change_();
   // The agent must not keep a deleted credential in its environment.
   if (tenant != kPlatformScope && supervisor_.IsRunning(tenant)) (void)supervisor_.Restart(tenant);
   return Status::Ok();

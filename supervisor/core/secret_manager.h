@@ -10,6 +10,7 @@
 // Loop thread only; LoopSecretService hands calls over from other threads.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "supervisor/config/config.h"
@@ -26,6 +27,10 @@ class SecretManager : public SecretService {
  public:
   SecretManager(Vault& vault, Supervisor& supervisor, Store& store, Host& host, EventLog& log,
                 std::string run_dir = "/run/clawhive");
+
+  // Called after every change of a platform secret's current value (put, delete): main.cpp re-exports
+  // the provider keys to the proxy (ProviderKeyExport) there.
+  void OnPlatformChange(std::function<void()> f) { on_platform_change_ = std::move(f); }
 
   // Re-runs trials a supervisor restart interrupted. Call after Supervisor::Init().
   void Init();
@@ -58,6 +63,7 @@ class SecretManager : public SecretService {
   Host& host_;
   EventLog& log_;
   std::string run_dir_;
+  std::function<void()> on_platform_change_;
 };
 
 }  // namespace clawhive

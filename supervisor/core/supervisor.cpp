@@ -127,6 +127,12 @@ void Supervisor::Reconcile(const Tenant& t, Runtime& rt) {
   if (!host_.Exists(DropInDir(config_, t.id) + "/10-tenant.conf")) {
     Log(LOG_NOTICE, t.id, "unit files missing (reinstalled?): provisioning the tenant again");
     if (Status s = Provision(t, /*fresh=*/true); !s) Log(LOG_ERR, t.id, "re-provisioning: " + s.error().message);
+  } else if (!host_.Exists(RenderBridgeDropIns(t, config_).back().first)) {
+    // Provisioned by a version without network namespaces: its boundary units may already be loaded
+    // (the agent template wants them), so systemd must read the new drop-ins before the next start.
+    Log(LOG_NOTICE, t.id, "network boundary units missing (upgrade): writing them");
+    if (Status s = WriteBridgeDropIns(t); !s) Log(LOG_ERR, t.id, "network boundary units: " + s.error().message);
+    else if (Status r = units_.Reload(); !r) Log(LOG_ERR, t.id, "daemon-reload: " + r.error().message);
   }
   auto st = units_.GetState(TenantNames::Service(t.id));
   std::string active = st ? st->active_state : "inactive";
@@ -454,12 +460,19 @@ Status Supervisor::Provision(const Tenant& t, bool fresh) {
     if (Status s = host_.EnsureUser(TenantNames::User(t.id), t.uid, WorkspacePath(config_, t.id)); !s) return s;
     if (Status s = host_.WriteFile(DropInDir(config_, t.id) + "/10-tenant.conf", RenderDropIn(t), 0644); !s)
       return s;
+    if (Status s = WriteBridgeDropIns(t); !s) return s;
   }
   if (Status s = host_.WriteFile(EnvFilePath(config_, t.id), RenderEnvFile(t, ProxyUrl(config_)), 0600); !s) return s;
   if (Status s = units_.SetSliceLimits(TenantNames::Slice(t.id), SliceLimits::From(t.resources)); !s) return s;
   if (fresh && t.desired == DesiredState::kRunning) {
     if (Status s = units_.Enable(TenantNames::Service(t.id)); !s) return s;
   }
+  return Status::Ok();
+}
+
+Status Supervisor::WriteBridgeDropIns(const Tenant& t) {
+  for (const auto& [path, content] : RenderBridgeDropIns(t, config_))
+    if (Status s = host_.WriteFile(path, content, 0644); !s) return s;
   return Status::Ok();
 }
 
@@ -478,9 +491,12 @@ void Supervisor::Deprovision(const std::string& id, bool remove_workspace) {
   note(units_.Revert(slice));
   note(units_.ResetFailed(service));
   note(host_.RemoveTree(DropInDir(config_, id)));
+  // The boundary units live in the tenant's slice: stopped with it above.
+  for (const std::string& dir : BridgeDropInDirs(config_, id)) note(host_.RemoveTree(dir));
   note(host_.RemoveFile(EnvFilePath(config_, id)));
   note(host_.RemoveUser(TenantNames::User(id)));
-  if (remove_workspace) note(host_.RemoveTree(WorkspacePath(config_, id)));
+  // The tenant owns that tree: removed without following its symlinks or entering mounts (host.h).
+  if (remove_workspace) note(host_.RemoveTenantTree(WorkspacePath(config_, id)));
 }
 
 // ---- TenantService ----------------------------------------------------------------------------
@@ -519,7 +535,13 @@ Result<TenantStatus> Supervisor::Create(const std::string& id, const TenantPatch
   auto uid = store_.FreeUid(config_.uid_min, config_.uid_max);
   if (!uid) return uid.error();
   t.uid = *uid;
-  if (Status s = ResolveRuntime(t); !s) return s.error();
+  if (Status s = ResolveRuntime(t); !s) {
+    // The configured default image is missing: the appliance's set-up, not the request, is wrong.
+    if (s.error().code == ErrorCode::kNotFound && !patch.runtime)
+      return Error::Conflict(s.error().message + " (openclaw.runtime in /etc/clawhive/clawhive.yaml names it): " +
+                             "import it (POST /v1/images or clawhive-image import) or change openclaw.runtime");
+    return s.error();
+  }
   t.created_at = t.updated_at = host_.WallMs() / 1000;
 
   // The row and the units appear together or not at all: the transaction commits only after every

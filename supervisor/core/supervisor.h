@@ -134,6 +134,7 @@ class Supervisor : public TenantService {
   void StopAgent(const std::string& id, Runtime& rt);
   void FinishStop(const std::string& id, Runtime& rt);
   Status Provision(const Tenant& t, bool fresh);
+  Status WriteBridgeDropIns(const Tenant& t);  // the tenant's network boundary units (RenderBridgeDropIns)
   // For a tenant on a runtime image: checks its OpenClaw settings and derives its agent command from the
   // image (after the port is known). No-op for a plain-command tenant.
   Status ResolveRuntime(Tenant& t);

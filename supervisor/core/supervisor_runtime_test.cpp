@@ -181,6 +181,64 @@ BOOST_AUTO_TEST_CASE(the_configured_default_runtime_is_what_new_tenants_run) {
   BOOST_TEST(st.tenant.agent.exec == "/images/" + kOld + "/node/bin/node");
 }
 
+BOOST_AUTO_TEST_CASE(without_a_runtime_image_or_an_agent_a_create_is_a_conflict_that_says_what_to_do) {
+  World w;
+  w.config.default_agent.exec = "";  // the production default: no test agent, no plain command
+  w.config.default_runtime = "";
+  w.Boot();
+  auto st = w.sup->Create("acme", TenantPatch{});
+  BOOST_TEST(Failed(st, ErrorCode::kConflict), Why(st));
+  BOOST_TEST(Why(st) == kNoAgentMessage);
+  BOOST_TEST(Has(Why(st), "images/runtime/build"));
+  BOOST_TEST(Has(Why(st), "POST /v1/images"));
+  BOOST_TEST(Has(Why(st), "clawhive-image import"));
+  BOOST_TEST(Has(Why(st), "openclaw.runtime"));
+  CheckNothingCreated(w, "acme");
+  // Either way out works: the tenant's own image, or its own program.
+  TenantPatch on_image;
+  on_image.runtime = kNew;
+  TenantStatus a = w.Create("on-image", on_image);
+  BOOST_TEST(a.tenant.agent.exec == "/images/" + kNew + "/node/bin/node");
+  TenantPatch own;
+  own.agent_exec = "/opt/agent/bin/agent";
+  BOOST_TEST(w.Create("own", own).tenant.agent.exec == "/opt/agent/bin/agent");
+}
+
+BOOST_AUTO_TEST_CASE(with_no_default_agent_a_configured_runtime_is_what_new_tenants_run) {
+  World w;
+  w.config.default_agent.exec = "";
+  w.config.default_runtime = kOld;
+  w.Boot();
+  TenantStatus st = w.Create("acme", TenantPatch{});
+  BOOST_TEST(st.tenant.runtime == kOld);
+  BOOST_TEST(st.tenant.agent.exec == "/images/" + kOld + "/node/bin/node");
+}
+
+BOOST_AUTO_TEST_CASE(a_configured_runtime_that_is_not_imported_is_a_conflict_that_says_what_to_do) {
+  World w;
+  w.config.default_agent.exec = "";
+  w.config.default_runtime = "openclaw-1999.1.1";
+  w.Boot();
+  auto st = w.sup->Create("acme", TenantPatch{});
+  BOOST_TEST(Failed(st, ErrorCode::kConflict), Why(st));
+  BOOST_TEST(Has(Why(st), "openclaw-1999.1.1"), Why(st));
+  BOOST_TEST(Has(Why(st), "openclaw.runtime"), Why(st));
+  BOOST_TEST(Has(Why(st), "POST /v1/images"), Why(st));
+  CheckNothingCreated(w, "acme");
+}
+
+BOOST_AUTO_TEST_CASE(leaving_the_runtime_with_no_default_agent_is_a_conflict_and_changes_nothing) {
+  World w;
+  w.config.default_agent.exec = "";
+  w.Boot();
+  w.CreateOn("acme", kOld);
+  TenantPatch leave;
+  leave.runtime = "";
+  auto st = w.sup->Update("acme", leave);
+  BOOST_TEST(Failed(st, ErrorCode::kConflict), Why(st));
+  BOOST_TEST(w.sup->Get("acme")->tenant.runtime == kOld);
+}
+
 BOOST_AUTO_TEST_CASE(an_update_of_only_the_openclaw_settings_restarts_the_agent) {
   World w;
   w.CreateOn("acme", kNew);

@@ -35,6 +35,7 @@ struct World {
   std::unique_ptr<Supervisor> sup;
 
   World() {
+    config.default_agent.exec = "/usr/local/lib/clawhive-test/clawhive-test-agent";  // production has no default agent
     config.immediate_restarts = 2;
     config.backoff_initial_ms = 1000;
     config.backoff_max_ms = 4000;

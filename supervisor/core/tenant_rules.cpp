@@ -1,5 +1,7 @@
 #include "supervisor/core/tenant_rules.h"
 
+#include "supervisor/bridge/bridge.h"
+
 namespace clawhive {
 namespace {
 
@@ -96,8 +98,8 @@ Result<Tenant> ApplyPatch(const Tenant& base, const TenantPatch& p) {
     return Error::Invalid("resources.cpu_quota_percent must be at most 100000 (0 = no limit)");
   if (r.tasks_max != 0 && r.tasks_max < 8)
     return Error::Invalid("resources.tasks_max must be at least 8 (or 0 for no limit)");
-  if (t.agent.exec.empty() || t.agent.exec[0] != '/' || !SafeWord(t.agent.exec) ||
-      t.agent.exec.size() > 1024)
+  if (t.agent.exec.empty() && t.runtime.empty()) return Error::Conflict(kNoAgentMessage);
+  if (!t.agent.exec.empty() && (t.agent.exec[0] != '/' || !SafeWord(t.agent.exec) || t.agent.exec.size() > 1024))
     return Error::Invalid("agent.exec must be an absolute path without spaces, quotes, '$' or '%'");
   if (t.agent.args.size() > 64) return Error::Invalid("agent.args may hold at most 64 arguments");
   for (const auto& a : t.agent.args)
@@ -142,6 +144,31 @@ std::string RenderDropIn(const Tenant& t) {
   std::string user = TenantNames::User(t.id);
   return "# Written by clawhive-supervisor for tenant " + t.id + "; edits are overwritten.\n"
          "[Service]\nUser=" + user + "\nGroup=" + user + "\n";
+}
+
+std::vector<std::pair<std::string, std::string>> RenderBridgeDropIns(const Tenant& t, const Config& c) {
+  std::string head = "# Written by clawhive-supervisor for tenant " + t.id + "; edits are overwritten.\n";
+  std::string gateway = "127.0.0.1:" + std::to_string(t.port);
+  std::string proxy = c.proxy_address + ":" + std::to_string(c.proxy_port);
+  // Config allows the proxy on 127.0.0.1 only and uids are < 2^23 (uid_range), so there is always one.
+  std::string source = bridge::TenantSourceAddress(t.uid).value_or("127.0.0.1");
+  const std::string bridge = "/usr/lib/clawhive/clawhive-bridge";
+  auto dir = [&](const std::string& unit) { return c.unit_dir + "/" + unit + ".d/10-tenant.conf"; };
+  return {
+      {dir(TenantNames::GatewaySocket(t.id)), head + "[Socket]\nListenStream=" + gateway + "\n"},
+      {dir(TenantNames::GatewayBridge(t.id)), head + "[Service]\nExecStart=\nExecStart=" + bridge + " --to " + gateway + "\n"},
+      {dir(TenantNames::MeterSocket(t.id)), head + "[Socket]\nListenStream=" + proxy + "\n"},
+      {dir(TenantNames::MeterBridge(t.id)),
+       head + "[Service]\nExecStart=\nExecStart=" + bridge + " --to " + proxy + " --from " + source + "\n"},
+  };
+}
+
+std::vector<std::string> BridgeDropInDirs(const Config& c, const std::string& id) {
+  std::vector<std::string> dirs;
+  for (const std::string& unit : {TenantNames::GatewaySocket(id), TenantNames::GatewayBridge(id),
+                                  TenantNames::MeterSocket(id), TenantNames::MeterBridge(id)})
+    dirs.push_back(c.unit_dir + "/" + unit + ".d");
+  return dirs;
 }
 
 std::string EnvFilePath(const Config& c, const std::string& id) { return c.state_dir + "/tenants/" + id + ".env"; }

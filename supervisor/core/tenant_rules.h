@@ -4,6 +4,8 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "supervisor/common/result.h"
 #include "supervisor/config/config.h"
@@ -11,8 +13,16 @@
 
 namespace clawhive {
 
+// Why a tenant with neither a runtime image nor an agent command cannot be made, and what to do (409).
+inline constexpr const char* kNoAgentMessage =
+    "no OpenClaw runtime image: build one with images/runtime/build and import it (POST /v1/images or "
+    "clawhive-image import), then set openclaw.runtime in /etc/clawhive/clawhive.yaml (or give the tenant "
+    "\"runtime\": {\"image\": ...}); a tenant may instead name its own program in agent.exec";
+
 // Applies `patch` onto `base` (defaults for a create, the stored tenant for an update) and validates
-// the result: display name, agent exec/args/env/health path, resource ranges.
+// the result: display name, agent exec/args/env/health path, resource ranges. A tenant without a
+// runtime image must have an agent.exec (kConflict, kNoAgentMessage); with one, its command comes from
+// the image (Supervisor::ResolveRuntime) and an empty agent.exec is fine.
 Result<Tenant> ApplyPatch(const Tenant& base, const TenantPatch& patch);
 // The merge step alone, unvalidated.
 Tenant MergePatch(const Tenant& base, const TenantPatch& patch);
@@ -28,6 +38,13 @@ std::string ProxyUrl(const Config& c);
 // The per-tenant drop-in: the static user the agent runs as. Written before the unit is first loaded,
 // so no daemon-reload is needed; its content depends on the id only, so it never goes stale.
 std::string RenderDropIn(const Tenant& t);
+// The drop-ins of the tenant's network boundary units (TenantNames::GatewaySocket ... MeterBridge), as
+// (path, content): where each socket listens and where each bridge connects, the egress bridge from
+// the source address that names the tenant to the proxy. Derived from the port, uid and config only,
+// never from anything the tenant sets. Written before the units are first loaded, like RenderDropIn.
+std::vector<std::pair<std::string, std::string>> RenderBridgeDropIns(const Tenant& t, const Config& c);
+// The drop-in directories RenderBridgeDropIns writes into, for removal.
+std::vector<std::string> BridgeDropInDirs(const Config& c, const std::string& id);
 
 // A value for a systemd EnvironmentFile=, double-quoted with ", \, $ and ` escaped. The value must be
 // free of newlines and NUL (callers validate). The returned buffer is the caller's to wipe if secret.

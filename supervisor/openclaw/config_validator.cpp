@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -10,24 +9,10 @@
 
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 
 #include "supervisor/api/json.h"
 
 namespace clawhive {
-namespace {
-
-// Removes the scratch directory whatever happens.
-struct ScratchDir {
-  std::string path;
-  ~ScratchDir() {
-    std::error_code ec;
-    if (!path.empty()) std::filesystem::remove_all(path, ec);
-  }
-};
-
-}  // namespace
 
 Result<std::vector<ConfigIssue>> ParseValidateOutput(const std::string& text) {
   // Node may print warnings before the document (and they may hold braces); the JSON starts at the first
@@ -61,51 +46,81 @@ Result<std::vector<ConfigIssue>> ParseValidateOutput(const std::string& text) {
   return issues;
 }
 
+std::vector<std::string> ProcessConfigValidator::Command(const RuntimeImage& image,
+                                                         const std::vector<std::string>& env_names) const {
+  std::vector<std::string> argv = {
+      "systemd-run", "--quiet", "--wait", "--pipe", "--collect", "--service-type=exec",
+      "--description=Clawhive OpenClaw config check",
+      // The agent's sandbox (units/clawhive-agent@.service), with a throwaway uid and an empty network.
+      "-p", "DynamicUser=yes", "-p", "PrivateNetwork=yes", "-p", "PrivateTmp=yes", "-p", "PrivateDevices=yes",
+      "-p", "PrivateIPC=yes", "-p", "ProtectSystem=strict", "-p", "ProtectHome=yes", "-p", "ProtectProc=invisible",
+      "-p", "InaccessiblePaths=-/etc/clawhive -/var/lib/clawhive -/run/clawhive -/var/lib/clawhive-tenants",
+      "-p", "NoNewPrivileges=yes", "-p", "CapabilityBoundingSet=", "-p", "RestrictNamespaces=yes",
+      "-p", "ProtectKernelTunables=yes", "-p", "ProtectKernelModules=yes", "-p", "ProtectKernelLogs=yes",
+      "-p", "ProtectControlGroups=yes", "-p", "ProtectClock=yes", "-p", "ProtectHostname=yes",
+      "-p", "RestrictRealtime=yes", "-p", "LockPersonality=yes", "-p", "SystemCallArchitectures=native",
+      "-p", "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK",
+      "-p", "SystemCallFilter=@system-service", "-p", "SystemCallErrorNumber=EPERM",
+      "-p", "IPAddressDeny=any", "-p", "MemoryMax=1G", "-p", "TasksMax=256",
+      "-p", "RuntimeMaxSec=" + std::to_string(timeout_.count()), "-p", "UMask=0077",
+      "-E", "PATH=/usr/bin:/bin", "-E", "HOME=/tmp/home", "-E", "OPENCLAW_STATE_DIR=/tmp/state",
+      "-E", "OPENCLAW_CONFIG_PATH=/tmp/openclaw.json5", "-E", "OPENCLAW_NO_AUTO_UPDATE=1",
+      "-E", "OPENCLAW_SUPERVISOR_MODE=external"};
+  for (const std::string& name : env_names) {
+    argv.push_back("-E");
+    argv.push_back(name + "=placeholder");
+  }
+  // The candidate arrives on stdin and is written into the unit's own private /tmp.
+  argv.insert(argv.end(), {"--", "/bin/sh", "-c",
+                           "mkdir -p /tmp/home /tmp/state && cat > /tmp/openclaw.json5 && cd /tmp && exec \"$0\" \"$@\"",
+                           image.node, image.entry, "config", "validate", "--json"});
+  return argv;
+}
+
 Result<std::vector<ConfigIssue>> ProcessConfigValidator::Validate(const RuntimeImage& image,
                                                                   const std::string& config_text,
                                                                   const std::vector<std::string>& env_names) {
-  std::error_code ec;
-  std::filesystem::create_directories(scratch_dir_, ec);
-  ::chmod(scratch_dir_.c_str(), 0700);
-  std::string tmpl = scratch_dir_ + "/validate-XXXXXX";
-  if (!::mkdtemp(tmpl.data())) return Error::Unavailable("mkdtemp in " + scratch_dir_ + ": " + std::strerror(errno));
-  ScratchDir dir{tmpl};
-  std::string config = dir.path + "/openclaw.json5";
-  {
-    std::ofstream out(config);
-    out << config_text;
-    if (!out) return Error::Unavailable("writing " + config);
+  if (config_text.size() > kMaxConfigBytes)
+    return Error::Invalid("the OpenClaw configuration is " + std::to_string(config_text.size()) +
+                          " bytes; at most " + std::to_string(kMaxConfigBytes));
+  std::vector<std::string> argv = Command(image, env_names);
+  int in[2];
+  if (::pipe2(in, O_CLOEXEC) != 0) return Error::Unavailable(std::string("pipe: ") + std::strerror(errno));
+  // The whole candidate fits the pipe's buffer (64 KiB, more than kMaxConfigBytes): written before the
+  // child runs, so reading its output below can never deadlock against our own write.
+  if (::write(in[1], config_text.data(), config_text.size()) != static_cast<ssize_t>(config_text.size())) {
+    ::close(in[0]);
+    ::close(in[1]);
+    return Error::Unavailable("cannot hand the configuration to the validator");
   }
-  std::vector<std::string> env = {"PATH=/usr/bin:/bin", "HOME=" + dir.path + "/home",
-                                  "OPENCLAW_STATE_DIR=" + dir.path + "/state", "OPENCLAW_CONFIG_PATH=" + config,
-                                  "OPENCLAW_NO_AUTO_UPDATE=1", "OPENCLAW_SUPERVISOR_MODE=external"};
-  for (const std::string& name : env_names) env.push_back(name + "=placeholder");
-  std::vector<std::string> argv = {image.node, image.entry, "config", "validate", "--json"};
-
+  ::close(in[1]);
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return Error::Unavailable(std::string("pipe: ") + std::strerror(errno));
+  // Built before the fork: the child of a threaded process only calls async-signal-safe functions.
+  std::vector<char*> a;
+  for (auto& arg : argv) a.push_back(arg.data());
+  a.push_back(nullptr);
+  char path_env[] = "PATH=/usr/bin:/bin";
+  char* env[] = {path_env, nullptr};
   pid_t pid = ::fork();
   if (pid < 0) {
+    ::close(in[0]);
     ::close(fds[0]);
     ::close(fds[1]);
     return Error::Unavailable(std::string("fork: ") + std::strerror(errno));
   }
   if (pid == 0) {
-    // An empty network namespace: the validator has nothing to reach (OpenClaw tries catalogs at start).
-    (void)::unshare(CLONE_NEWNET);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
     int null = ::open("/dev/null", O_RDWR);
-    ::dup2(null, 0);
+    ::dup2(in[0], 0);
     ::dup2(fds[1], 1);
     ::dup2(null, 2);
-    if (::chdir(dir.path.c_str()) != 0) ::_exit(127);
-    std::vector<char*> a, e;
-    for (auto& s : argv) a.push_back(s.data());
-    a.push_back(nullptr);
-    for (auto& s : env) e.push_back(s.data());
-    e.push_back(nullptr);
-    ::execve(a[0], a.data(), e.data());
+    ::execve("/usr/bin/systemd-run", a.data(), env);
     ::_exit(127);
   }
+  ::close(in[0]);
   ::close(fds[1]);
   std::string out;
   auto deadline = std::chrono::steady_clock::now() + timeout_;
@@ -127,14 +142,15 @@ Result<std::vector<ConfigIssue>> ProcessConfigValidator::Validate(const RuntimeI
     if (out.size() < (1u << 20)) out.append(buf, static_cast<size_t>(r));
   }
   ::close(fds[0]);
-  if (timed_out) ::kill(pid, SIGKILL);
+  // systemd-run's own death stops the transient unit too (--wait), and RuntimeMaxSec= caps it anyway.
+  if (timed_out) ::kill(pid, SIGTERM);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (timed_out)
     return Error::Unavailable("openclaw config validate did not finish within " + std::to_string(timeout_.count()) + " s");
   if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && out.empty())
-    return Error::Unavailable("cannot run " + image.node);
+    return Error::Unavailable("cannot run systemd-run for " + image.node);
   return ParseValidateOutput(out);
 }
 

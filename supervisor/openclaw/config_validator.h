@@ -1,10 +1,13 @@
 // ConfigValidator: asks OpenClaw itself whether a configuration is valid, before the supervisor makes a
 // tenant run it (OpenClaw exits 78 on a bad config: a tenant must never be left down by a bad edit).
 //
-// Real: ProcessConfigValidator runs the tenant's own image — `node openclaw.mjs config validate --json`
-// — on the candidate file in a fresh private directory, in an empty network namespace (nothing to call
-// home to), with a minimal environment (the ${NAME}s the config refers to set to placeholders), killed
-// after a timeout. 2-5 s on 2 cores. Called on API threads, never on the loop thread.
+// Real: ProcessConfigValidator runs the tenant's own image — `node openclaw.mjs config validate --json` —
+// on the candidate file as third-party code must run: in a transient systemd unit (systemd-run --wait
+// --pipe) with a throwaway uid (DynamicUser=), a network namespace of its own with nothing in it, the
+// tenant agent's file system sandbox (the candidate is written into its private /tmp from stdin; it
+// never sees /etc/clawhive, /var/lib/clawhive or /run/clawhive), no capabilities, a system call filter,
+// memory and task caps, and a runtime cap. A minimal environment: the ${NAME}s the config refers to set
+// to placeholders. 2-5 s on 2 cores. Called on API threads, never on the loop thread.
 #pragma once
 
 #include <chrono>
@@ -31,14 +34,16 @@ class ConfigValidator {
 
 class ProcessConfigValidator : public ConfigValidator {
  public:
-  // `scratch_dir`: where the private directories are made (root only), e.g. /run/clawhive/validate.
-  explicit ProcessConfigValidator(std::string scratch_dir, std::chrono::seconds timeout = std::chrono::seconds(60))
-      : scratch_dir_(std::move(scratch_dir)), timeout_(timeout) {}
+  explicit ProcessConfigValidator(std::chrono::seconds timeout = std::chrono::seconds(60)) : timeout_(timeout) {}
   Result<std::vector<ConfigIssue>> Validate(const RuntimeImage& image, const std::string& config_text,
                                             const std::vector<std::string>& env_names) override;
 
+  // The systemd-run command line for one validation (exposed for tests).
+  std::vector<std::string> Command(const RuntimeImage& image, const std::vector<std::string>& env_names) const;
+  // Larger candidates are refused before anything runs (they go through a pipe).
+  static constexpr size_t kMaxConfigBytes = 60 * 1024;
+
  private:
-  std::string scratch_dir_;
   std::chrono::seconds timeout_;
 };
 

@@ -26,7 +26,7 @@ Status EnsureToken(Vault& vault, const std::string& tenant) {
 }  // namespace
 
 std::string OpenClawConfigPath(const Config& c, const std::string& id) {
-  return WorkspacePath(c, id) + "/openclaw.json5";
+  return WorkspacePath(c, id) + "/" + kOpenClawConfigFile;
 }
 
 Status GatewayPreparer::Prepare(const Tenant& t) {
@@ -39,11 +39,12 @@ Status GatewayPreparer::Prepare(const Tenant& t) {
   ctx.models = config_.openclaw_models;
   ctx.log_file = WorkspacePath(config_, t.id) + "/logs/openclaw.log";
   // Before the first start the state directory does not exist yet; systemd's StateDirectory= takes it
-  // over (and gives it to the tenant's user) when it starts the unit.
-  if (!host_.Exists(WorkspacePath(config_, t.id))) {
-    if (Status s = host_.MakeDir(WorkspacePath(config_, t.id), 0700); !s) return s;
-  }
-  return host_.WriteFile(OpenClawConfigPath(config_, t.id), RenderOpenClawConfig(t.openclaw, ctx), 0644);
+  // over (and gives it to the tenant's user) when it starts the unit. The config stays root's, 0644: the
+  // agent reads it. Both through the tenant-file methods: the tenant owns that tree (host.h).
+  const std::string base = WorkspacePath(config_, t.id);
+  if (Status s = host_.MakeTenantDir(base, "", {.uid = 0, .gid = 0, .mode = 0700}); !s) return s;
+  return host_.WriteTenantFile(base, kOpenClawConfigFile, RenderOpenClawConfig(t.openclaw, ctx),
+                               {.uid = 0, .gid = 0, .mode = 0644});
 }
 
 Result<std::string> GatewayPreparer::Token(const std::string& tenant) {
@@ -69,22 +70,21 @@ Status GatewayPreparer::WritePersona(const Tenant& t, const std::string& name, c
       return Error::Invalid(name + " must be UTF-8 text without control characters");
     i += n;
   }
-  std::string state = WorkspacePath(config_, t.id), workspace = state + "/workspace";
-  // Made as root, then given to the tenant's user: the agent must be able to write beside them.
-  for (const std::string& dir : {state, workspace}) {
-    if (host_.Exists(dir)) continue;
-    if (Status s = host_.MakeDir(dir, 0700); !s) return s;
-    if (Status s = host_.Chown(dir, t.uid, t.uid); !s) return s;
-  }
-  std::string path = workspace + "/" + name;
-  if (Status s = host_.WriteFile(path, content, 0600); !s) return s;
-  return host_.Chown(path, t.uid, t.uid);
+  // Made as root and given to the tenant's user (the agent must be able to write beside them), through
+  // the tenant-file methods: a planted `workspace` symlink or USER.md link is refused or replaced, never
+  // followed (host.h).
+  const std::string base = WorkspacePath(config_, t.id);
+  if (Status s = host_.MakeTenantDir(base, "workspace", {.uid = t.uid, .gid = t.uid, .mode = 0700}); !s) return s;
+  return host_.WriteTenantFile(base, "workspace/" + name, content, {.uid = t.uid, .gid = t.uid, .mode = 0600});
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> GatewayPreparer::ReadPersona(const Tenant& t) {
   std::vector<std::pair<std::string, std::string>> files;
   for (const char* name : kPersonaFiles) {
-    Result<std::string> text = host_.ReadFile(WorkspacePath(config_, t.id) + "/workspace/" + name);
+    // At most kMaxPersonaBytes, as written: a symlink, hard link, FIFO or device the agent put there is
+    // refused with a message naming the file; its content is never read.
+    Result<std::string> text =
+        host_.ReadTenantFile(WorkspacePath(config_, t.id), std::string("workspace/") + name, kMaxPersonaBytes);
     if (text) files.emplace_back(name, std::move(*text));
     else if (text.error().code != ErrorCode::kNotFound) return text.error();
   }

@@ -29,7 +29,9 @@ class GatewayPreparer {
   // at most kMaxPersonaBytes of UTF-8 text each. Written as the tenant's user (the agent edits them
   // too); OpenClaw reads them at the start of each session, so no restart is needed.
   Status WritePersona(const Tenant& t, const std::string& name, const std::string& content);
-  // The files that exist, (name, content), in kPersonaFiles order.
+  // The files that exist, (name, content), in kPersonaFiles order. One the agent replaced by anything but
+  // a regular file of at most kMaxPersonaBytes with a single link fails the whole read (kConflict or
+  // kTooLarge, naming the file).
   Result<std::vector<std::pair<std::string, std::string>>> ReadPersona(const Tenant& t);
 
  private:
@@ -41,6 +43,8 @@ class GatewayPreparer {
 inline constexpr const char* kPersonaFiles[] = {"AGENTS.md", "SOUL.md", "IDENTITY.md", "USER.md"};
 inline constexpr size_t kMaxPersonaBytes = 64 * 1024;
 
+// The config's name in the tenant's state directory.
+inline constexpr const char* kOpenClawConfigFile = "openclaw.json5";
 // <tenants_dir>/<id>/openclaw.json5, as OPENCLAW_CONFIG_PATH in units/clawhive-agent@.service says.
 std::string OpenClawConfigPath(const Config& c, const std::string& id);
 

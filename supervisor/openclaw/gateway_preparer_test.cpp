@@ -1,11 +1,20 @@
 // GatewayPreparer: before each start of a runtime tenant, its gateway token exists (made once, in a real
-// vault in a temporary directory) and its openclaw.json5 is written (into the FakeHost).
+// vault in a temporary directory) and its openclaw.json5 is written (into the FakeHost); persona files are
+// the tenant's own; and, on the real file system (PosixHost), what a hostile tenant plants in its state
+// directory is refused or replaced, never followed.
 #include "supervisor/openclaw/gateway_preparer.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <boost/test/unit_test.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "supervisor/api/json.h"
+#include "supervisor/core/posix_host.h"
 #include "supervisor/core/tenant_rules.h"
 #include "supervisor/openclaw/openclaw_config.h"
 #include "supervisor/vault/vault_test_util.h"
@@ -39,6 +48,36 @@ struct PreparerWorld {
     return "";
   }
 };
+
+// The same preparer over the real file system: tenants_dir is a temporary directory; `token` stands for
+// /var/lib/clawhive/api-token, outside every tenant's directory.
+struct RealWorld {
+  vault_test::TempDir dir;
+  std::unique_ptr<Vault> vault = vault_test::MustOpen(vault_test::OptionsIn(dir));
+  Config config;
+  PosixHost host;
+  GatewayPreparer preparer{config, *vault, host};
+  std::string token = dir.File("api-token");
+
+  RealWorld() {
+    config.openclaw_models = {"gpt-4o-mini", "gpt-4o"};
+    config.tenants_dir = dir.File("tenants");
+    std::ofstream(token) << "operator-secret";
+  }
+  std::string In(const std::string& id, const std::string& rel) { return WorkspacePath(config, id) + "/" + rel; }
+  std::string Token() {
+    std::ifstream in(token);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+};
+
+Tenant Plain(const std::string& id, uint32_t uid) {
+  Tenant t = PreparerWorld::OnRuntime(id, 20120);
+  t.uid = uid;
+  return t;
+}
 
 }  // namespace
 
@@ -126,6 +165,99 @@ BOOST_AUTO_TEST_CASE(a_command_tenant_is_left_alone) {
   auto list = w.vault->List("plain");
   BOOST_TEST(list.ok());
   if (list.ok()) BOOST_TEST(list->empty());
+}
+
+BOOST_AUTO_TEST_CASE(the_config_is_roots_and_readable_while_persona_files_are_the_tenants_own) {
+  PreparerWorld w;
+  Tenant t = Plain("acme", 4242);
+  BOOST_TEST_REQUIRE(w.preparer.Prepare(t).ok());
+  const std::string base = WorkspacePath(w.config, "acme");
+  BOOST_TEST(w.host.owners[base + "/openclaw.json5"] == 0u);
+  BOOST_TEST(w.host.modes[base + "/openclaw.json5"] == 0644u);
+  Status s = w.preparer.WritePersona(t, "USER.md", "# Ada\n");
+  BOOST_TEST_REQUIRE(s.ok(), Why(s));
+  BOOST_TEST(w.host.files[base + "/workspace/USER.md"] == "# Ada\n");
+  BOOST_TEST(w.host.owners[base + "/workspace/USER.md"] == 4242u);
+  BOOST_TEST(w.host.modes[base + "/workspace/USER.md"] == 0600u);
+  BOOST_TEST(w.host.owners[base + "/workspace"] == 4242u);
+  BOOST_TEST(w.host.modes[base + "/workspace"] == 0700u);
+  auto files = w.preparer.ReadPersona(t);
+  BOOST_TEST_REQUIRE(files.ok(), Why(files));
+  BOOST_TEST(files->size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_persona_file_the_tenant_dir_refuses_fails_the_read_naming_the_file) {
+  PreparerWorld w;
+  Tenant t = Plain("acme", 4242);
+  w.host.tenant_refusals[WorkspacePath(w.config, "acme") + "/workspace/USER.md"] =
+      Error::Conflict("workspace/USER.md is a symlink; refused");
+  auto files = w.preparer.ReadPersona(t);
+  BOOST_TEST_REQUIRE(!files.ok());
+  BOOST_TEST((files.error().code == ErrorCode::kConflict));
+  BOOST_TEST(files.error().message == "workspace/USER.md is a symlink; refused");
+}
+
+BOOST_AUTO_TEST_CASE(a_user_md_planted_as_a_link_to_the_api_token_is_refused_and_never_read) {
+  RealWorld w;
+  Tenant t = Plain("acme", 4242);
+  std::filesystem::create_directories(w.In("acme", "workspace"));
+  BOOST_REQUIRE(symlink(w.token.c_str(), w.In("acme", "workspace/USER.md").c_str()) == 0);
+  auto files = w.preparer.ReadPersona(t);
+  BOOST_TEST_REQUIRE(!files.ok());
+  BOOST_TEST((files.error().code == ErrorCode::kConflict));
+  BOOST_TEST(files.error().message == "workspace/USER.md is a symlink; refused");
+
+  BOOST_REQUIRE(unlink(w.In("acme", "workspace/USER.md").c_str()) == 0);
+  BOOST_REQUIRE(link(w.token.c_str(), w.In("acme", "workspace/USER.md").c_str()) == 0);
+  files = w.preparer.ReadPersona(t);
+  BOOST_TEST_REQUIRE(!files.ok());
+  BOOST_TEST(files.error().message == "workspace/USER.md has 2 hard links; refused");
+}
+
+BOOST_AUTO_TEST_CASE(a_persona_write_into_a_symlinked_workspace_is_refused_and_writes_nothing_outside) {
+  RealWorld w;
+  Tenant t = Plain("acme", 4242);
+  std::string elsewhere = w.dir.File("elsewhere");
+  std::filesystem::create_directories(elsewhere);
+  std::filesystem::create_directories(WorkspacePath(w.config, "acme"));
+  BOOST_REQUIRE(symlink(elsewhere.c_str(), w.In("acme", "workspace").c_str()) == 0);
+  Status s = w.preparer.WritePersona(t, "USER.md", "x");
+  BOOST_TEST_REQUIRE(!s.ok());
+  BOOST_TEST((s.error().code == ErrorCode::kConflict));
+  BOOST_TEST(s.error().message == "workspace is a symlink; refused");
+  BOOST_TEST(std::filesystem::is_empty(elsewhere));
+}
+
+BOOST_AUTO_TEST_CASE(persona_files_on_disk_belong_to_the_tenant_and_the_config_to_root) {
+  RealWorld w;
+  Tenant t = Plain("acme", 4242);
+  BOOST_TEST_REQUIRE(w.preparer.Prepare(t).ok());
+  Status s = w.preparer.WritePersona(t, "SOUL.md", "kind");
+  BOOST_TEST_REQUIRE(s.ok(), Why(s));
+  struct stat st;
+  BOOST_REQUIRE(lstat(w.In("acme", "workspace/SOUL.md").c_str(), &st) == 0);
+  BOOST_TEST(st.st_uid == 4242u);
+  BOOST_TEST((st.st_mode & 07777) == 0600u);
+  BOOST_REQUIRE(lstat(w.In("acme", "workspace").c_str(), &st) == 0);
+  BOOST_TEST(st.st_uid == 4242u);
+  BOOST_REQUIRE(lstat(w.In("acme", "openclaw.json5").c_str(), &st) == 0);
+  BOOST_TEST(st.st_uid == 0u);
+  BOOST_TEST((st.st_mode & 07777) == 0644u);
+  auto files = w.preparer.ReadPersona(t);
+  BOOST_TEST_REQUIRE(files.ok(), Why(files));
+  BOOST_TEST(files->size() == 1u);
+  BOOST_TEST(files->front().second == "kind");
+}
+
+BOOST_AUTO_TEST_CASE(a_fifo_planted_as_openclaw_json5_does_not_block_the_start, *boost::unit_test::timeout(20)) {
+  RealWorld w;
+  Tenant t = Plain("acme", 4242);
+  std::filesystem::create_directories(WorkspacePath(w.config, "acme"));
+  BOOST_REQUIRE(mkfifo(OpenClawConfigPath(w.config, "acme").c_str(), 0666) == 0);
+  Status s = w.preparer.Prepare(t);
+  BOOST_TEST_REQUIRE(s.ok(), Why(s));
+  BOOST_TEST(std::filesystem::is_regular_file(std::filesystem::symlink_status(OpenClawConfigPath(w.config, "acme"))));
+  BOOST_TEST(w.Token() == "operator-secret");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -17,8 +17,9 @@ namespace clawhive::proxy {
 
 class ProcNetPeers : public PeerIdentity {
  public:
-  // `proc_net`: the directory holding tcp and tcp6 (tests pass a fixture directory).
-  explicit ProcNetPeers(std::string proc_net = "/proc/net") : dir_(std::move(proc_net)) {}
+  // `proc_net`: the directory holding tcp and tcp6 (tests pass a fixture directory). /proc/self/net, not
+  // /proc/net: the proxy runs with ProcSubset=pid, which hides /proc's top-level entries.
+  explicit ProcNetPeers(std::string proc_net = "/proc/self/net") : dir_(std::move(proc_net)) {}
   std::optional<uint32_t> UidOf(const std::string& client_ip, uint16_t client_port, uint16_t server_port) override;
 
  private:

@@ -11,6 +11,8 @@
 
 #include <climits>
 
+#include "supervisor/common/unique_fd.h"
+
 namespace clawhive::sqlite {
 
 void CloseDb::operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
@@ -225,18 +227,30 @@ Result<Identity> ReadIdentity(sqlite3* db, const std::string& where) {
 }
 
 Status CreateOwnerOnly(const std::string& path) {
+  auto os_error = [&](const std::string& what, int err) {
+    return Error::Unavailable(what + " " + path + ": " + std::error_code(err, std::generic_category()).message());
+  };
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) {
     if (errno == EEXIST) return Status::Ok();
-    return Error::Unavailable("cannot create database file " + path + ": " +
-                              std::error_code(errno, std::generic_category()).message());
+    return os_error("cannot create database file", errno);
   }
-  int rc = ::fchmod(fd, 0600);
-  int err = errno;
-  ::close(fd);
-  if (rc != 0)
-    return Error::Unavailable("cannot set mode 0600 on " + path + ": " +
-                              std::error_code(err, std::generic_category()).message());
+  UniqueFd file(fd);
+  if (::fchmod(fd, 0600) != 0) return os_error("cannot set mode 0600 on", errno);
+  // Root making a file in a directory another user owns (the meter database in clawhive-proxy's
+  // directory): the file is that user's, or its owner could not open it. SQLite then gives the -wal and
+  // -shm files it makes as root the database file's owner.
+  if (::geteuid() == 0) {
+    const size_t slash = path.rfind('/');
+    const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) != 0) return os_error("cannot stat the directory of", errno);
+    if (st.st_uid != 0 && ::fchown(fd, st.st_uid, st.st_gid) != 0) {
+      int err = errno;
+      ::unlink(path.c_str());  // not left behind as root's: the next attempt makes it again
+      return os_error("cannot give the directory's owner", err);
+    }
+  }
   return Status::Ok();
 }
 

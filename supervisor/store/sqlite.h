@@ -132,7 +132,9 @@ Result<Identity> ReadIdentity(sqlite3* db, const std::string& where);
 
 // Creates `path` owner-only (0600, whatever the umask) before SQLite opens it: SQLite would create it
 // 0644 minus the umask, and the -wal/-shm files it adds later copy the database file's mode. An existing
-// file is left as it is (callers check modes where they must). Symlinks are refused.
+// file is left as it is (callers check modes where they must). Symlinks are refused. When root makes
+// the file in a directory owned by another user, the file goes to that directory's owner and group
+// before anyone opens it (SQLite then gives root-made -wal/-shm files the same owner).
 Status CreateOwnerOnly(const std::string& path);
 
 // Binds parameters ?1, ?2, ... in order, keeping the first failure:

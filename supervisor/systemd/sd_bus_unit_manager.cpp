@@ -189,6 +189,13 @@ Status SdBusUnitManager::JobCall(const char* method, const std::string& unit) {
   return Status::Ok();
 }
 
+Status SdBusUnitManager::Reload() {
+  BusError err;
+  int r = sd_bus_call_method(bus_.get(), kDest, kPath, kManager, "Reload", err.get(), nullptr, "");
+  if (r < 0) return BusFailure("Reload", r, err.get());
+  return Status::Ok();
+}
+
 Status SdBusUnitManager::Start(const std::string& unit) { return JobCall("StartUnit", unit); }
 Status SdBusUnitManager::Stop(const std::string& unit) { return JobCall("StopUnit", unit); }
 Status SdBusUnitManager::Restart(const std::string& unit) { return JobCall("RestartUnit", unit); }

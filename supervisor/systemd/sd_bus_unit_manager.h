@@ -28,6 +28,7 @@ class SdBusUnitManager : public UnitManager {
   Status Restart(const std::string& unit) override;
   Status Kill(const std::string& unit, int signal) override;
   Status ResetFailed(const std::string& unit) override;
+  Status Reload() override;
   Result<UnitState> GetState(const std::string& unit) override;
   Result<std::vector<std::string>> ListUnits(const std::string& glob) override;
   Status Watch(const std::string& prefix, std::function<void(const UnitEvent&)> callback) override;

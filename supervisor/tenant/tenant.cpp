@@ -36,6 +36,10 @@ std::string TenantNames::Escaped(const std::string& id) {
 
 std::string TenantNames::Service(const std::string& id) { return "clawhive-agent@" + Escaped(id) + ".service"; }
 std::string TenantNames::Slice(const std::string& id) { return "clawhive-" + Escaped(id) + ".slice"; }
+std::string TenantNames::GatewaySocket(const std::string& id) { return "clawhive-gw@" + Escaped(id) + ".socket"; }
+std::string TenantNames::GatewayBridge(const std::string& id) { return "clawhive-gw@" + Escaped(id) + ".service"; }
+std::string TenantNames::MeterSocket(const std::string& id) { return "clawhive-meter@" + Escaped(id) + ".socket"; }
+std::string TenantNames::MeterBridge(const std::string& id) { return "clawhive-meter@" + Escaped(id) + ".service"; }
 
 std::string TenantNames::User(const std::string& id) {
   if (id.size() <= 29) return "ch-" + id;

@@ -68,6 +68,12 @@ struct TenantNames {
   static std::string Escaped(const std::string& id);       // systemd-escape of the id
   static std::string Service(const std::string& id);       // clawhive-agent@<esc>.service
   static std::string Slice(const std::string& id);         // clawhive-<esc>.slice
+  // The tenant's network boundary (docs/security.md, "Network"): the ingress socket on the host's
+  // loopback and its bridge into the namespace, the egress socket inside it and its bridge to the proxy.
+  static std::string GatewaySocket(const std::string& id);  // clawhive-gw@<esc>.socket
+  static std::string GatewayBridge(const std::string& id);  // clawhive-gw@<esc>.service
+  static std::string MeterSocket(const std::string& id);    // clawhive-meter@<esc>.socket
+  static std::string MeterBridge(const std::string& id);    // clawhive-meter@<esc>.service
   // Unix user name: "ch-<id>" when that fits the 32-char limit of useradd, else "ch-" + the first 20
   // chars + "-" + 8 hex digits of a hash of the whole id. Deterministic, so the unit drop-in that names
   // it never goes stale.

@@ -673,6 +673,13 @@ Result<SecretValue> SqliteVault::ProviderKey(const std::string& name) {
   return got;
 }
 
+Result<std::vector<std::pair<std::string, SecretValue>>> SqliteVault::ProviderKeys() {
+  // Platform secrets have no staged versions: the current ones, read like a tenant's delivery.
+  Result<std::vector<std::pair<std::string, SecretValue>>> got = DeliverableOnce(kPlatformScope, false);
+  if (!got.ok() && got.error().code == ErrorCode::kNotFound) got = DeliverableOnce(kPlatformScope, false);  // as above
+  return got;
+}
+
 Result<std::vector<std::pair<std::string, SecretValue>>> SqliteVault::DeliverableOnce(const std::string& tenant,
                                                                                       bool staged) {
   // One read transaction: a snapshot, so a rotation committing in another process between our reads

@@ -47,6 +47,7 @@ class SqliteVault final : public Vault {
   Result<std::vector<std::pair<std::string, SecretValue>>> Deliverable(const std::string& tenant,
                                                                        bool staged) override;
   Result<SecretValue> ProviderKey(const std::string& name) override;
+  Result<std::vector<std::pair<std::string, SecretValue>>> ProviderKeys() override;
   Result<RotationInfo> RotateKek() override;
   Result<RotationInfo> RotateDataKey(const std::string& tenant) override;
   Result<std::vector<RotationInfo>> Rotations(size_t limit) override;

@@ -12,7 +12,7 @@
 //
 // Values cross this interface only as SecretValue, which wipes its buffer (OPENSSL_cleanse) when it
 // dies. No method returns or logs a value except Deliverable() (for the root-only delivery helper) and
-// ProviderKey() (for the metering proxy). Error messages name the tenant/secret, never a value.
+// ProviderKey()/ProviderKeys() (for the provider-key export to the metering proxy). Error messages name the tenant/secret, never a value.
 // Not thread-safe: one owner (the supervisor's loop thread, or the one-shot delivery helper).
 #pragma once
 
@@ -109,8 +109,11 @@ class Vault {
   // the staged version where `staged` is true and one exists, else the current one.
   virtual Result<std::vector<std::pair<std::string, SecretValue>>> Deliverable(const std::string& tenant,
                                                                                bool staged) = 0;
-  // For the metering proxy: the current value of a platform secret.
+  // The current value of a platform secret.
   virtual Result<SecretValue> ProviderKey(const std::string& name) = 0;
+  // (name, current value) of every platform secret, for the supervisor's provider-key export to the
+  // metering proxy (core/provider_key_export.h); never any tenant's secret.
+  virtual Result<std::vector<std::pair<std::string, SecretValue>>> ProviderKeys() = 0;
 
   // Re-wraps every data key under a new KEK version (online). Returns when done.
   virtual Result<RotationInfo> RotateKek() = 0;

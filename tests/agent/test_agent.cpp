@@ -7,6 +7,7 @@
 //   Self-tests "from inside" a sandboxed unit:
 //                            GET /selftest/read?path=  /selftest/connect?addr=&port=&timeout_ms=  /selftest/whoami
 //                            GET /selftest/env?name=  (an environment variable: the secrets it was handed)
+//                            GET /selftest/sh?cmd=    (a shell command run as the agent, inside its unit)
 //
 // Deliberately written in C style: it references nothing from libstdc++ (no std::string/vector, no
 // operator new, no exceptions, no objects with destructors), so with the toolchain's --as-needed the
@@ -31,6 +32,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -551,6 +553,49 @@ void selftest_env(Conn& c, const char* name, bool head) {
   respond(c, 200, b.p, head);
 }
 
+// Runs `/bin/sh -c cmd` as this agent, inside its unit (its uid, cgroup, namespaces, seccomp filter and
+// mounts), and answers its exit status and output: how the boundary suite (tests/integration/
+// boundary_it.cpp) attacks from inside a real tenant. Blocks the agent while it runs; callers bound the
+// command with `timeout`. Test agent only, never shipped (it is a remote shell by design).
+void selftest_sh(Conn& c, const char* cmd, bool head) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return respond_error(c, 500, "pipe failed");
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(fds[0]);
+    close(fds[1]);
+    return respond_error(c, 500, "fork failed");
+  }
+  if (pid == 0) {
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    dup2(fds[1], 1);
+    dup2(fds[1], 2);
+    int devnull = open("/dev/null", O_RDONLY);
+    if (devnull >= 0) dup2(devnull, 0);
+    execl("/bin/sh", "sh", "-c", cmd, (char*)nullptr);
+    _exit(127);
+  }
+  close(fds[1]);
+  static char out[16 * 1024];
+  size_t n = 0;
+  for (ssize_t r; (r = read(fds[0], out + n, sizeof out - 1 - n)) != 0;) {
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0 || (n += (size_t)r) == sizeof out - 1) break;
+  }
+  out[n] = 0;
+  close(fds[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  Buf b(g_body, sizeof g_body);
+  b.addf("{\"exit\":%d,\"out\":", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+  b.json_str(out);
+  b.add("}");
+  respond(c, 200, b.p, head);
+}
+
 void selftest_whoami(Conn& c, bool head) {
   char cwd[4096];
   const char* wd = getcwd(cwd, sizeof cwd) ? cwd : "";
@@ -660,6 +705,11 @@ void handle_request(Conn& c, Str method, Str target) {
       return selftest_read(c, p, head);
     }
     if (!strcmp(path, "/selftest/connect")) return start_probe(c, query);
+    if (!strcmp(path, "/selftest/sh")) {
+      char cmd[kMaxValueBytes];
+      if (!query_param(query, "cmd", cmd, sizeof cmd) || !cmd[0]) return respond_error(c, 400, "cmd is required");
+      return selftest_sh(c, cmd, head);
+    }
     if (!strcmp(path, "/selftest/env")) {
       char n[256];
       if (!query_param(query, "name", n, sizeof n) || !n[0]) return respond_error(c, 400, "name is required");

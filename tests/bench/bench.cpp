@@ -37,6 +37,7 @@ constexpr uint16_t kApiPort = 18571;
 std::string Config(int port_step, int port_base = 21000) {
   return "api:\n  listen: 127.0.0.1:18571\n"
          "tenant_defaults:\n  memory_max: 128M\n  memory_high: 100M\n  tasks_max: 32\n"
+         "  agent:\n    exec: " + std::string(kTestAgent) + "\n"
          "  port_base: " + std::to_string(port_base) + "\n  port_step: " + std::to_string(port_step) + "\n"
          "crash_policy:\n  immediate_restarts: 100\n  quarantine_after: 1000\n  window: 10m\n";
 }
@@ -161,7 +162,7 @@ int CrashRestart() {
 
   uint16_t bport = 6000;
   sb.Exec("systemd-run --unit=bench-bare -p Restart=always -p RestartSec=0 -p StartLimitIntervalSec=0 -E PORT=" +
-          std::to_string(bport) + " /usr/lib/clawhive/clawhive-test-agent >/dev/null 2>&1");
+          std::to_string(bport) + " " + std::string(kTestAgent) + " >/dev/null 2>&1");
   Eventually([&] { return HttpStatus(bport, "/healthz", 200) == 200; }, 10s);
   auto base = KillLoop(sb, bport, 20, nullptr);
   sb.Exec("systemctl stop bench-bare");
@@ -202,7 +203,7 @@ int Provision() {
     uint16_t port = static_cast<uint16_t>(6000 + i);
     double t0 = NowS();
     sb.Exec("systemd-run --unit=bench-base-" + std::to_string(i) + " -E PORT=" + std::to_string(port) +
-            " /usr/lib/clawhive/clawhive-test-agent >/dev/null 2>&1");
+            " " + std::string(kTestAgent) + " >/dev/null 2>&1");
     if (Eventually([&] { return HttpStatus(port, "/healthz", 200) == 200; }, 10s, 1ms)) base.push_back(NowS() - t0);
   }
   Print("provision_count", static_cast<double>(ours.size()), "count");

@@ -78,6 +78,7 @@ int InProcess(int n) {
       return 1;
     }
     Config config;
+    config.default_agent.exec = testing::kTestAgent;
     config.port_base = 2000;
     config.port_step = 2;
     FakeLoop loop;

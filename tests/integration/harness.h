@@ -12,6 +12,10 @@
 
 namespace clawhive::testing {
 
+// Where scripts/install-system puts the test agent (tests/agent/): a test-only path, never in the .deb.
+// Test configs name it as tenant_defaults.agent.exec; production has no default agent (issue 11).
+inline constexpr const char* kTestAgent = "/usr/local/lib/clawhive-test/clawhive-test-agent";
+
 struct CommandResult {
   int status = -1;
   std::string out;  // stdout (stderr goes to the test log)

@@ -1,7 +1,9 @@
 // Acceptance of the metering proxy against the real systemd sandbox: each tenant's agent gets its own
 // proxy token; a request made as the tenant's own user reaches the provider stub with the real key and
 // is metered to that tenant; the same token from another tenant's user is refused; an agent reaches the
-// proxy and no other loopback service; a supervisor restart does not cut a stream in flight.
+// proxy and no other loopback service; a supervisor restart does not cut a stream in flight; the proxy
+// runs as its own user and, as it sees the file system, cannot open the KEKs or the vault, yet still
+// sends the real provider key (from the supervisor's export) and picks up a changed one.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -12,6 +14,7 @@
 #include <Poco/Net/HTTPResponse.h>
 
 #include <boost/test/unit_test.hpp>
+#include <sstream>
 #include <thread>
 
 #include "integration/world.h"
@@ -140,6 +143,75 @@ BOOST_AUTO_TEST_CASE(a_supervisor_restart_does_not_cut_a_stream_in_flight) {
   BOOST_TEST(rest.find("[DONE]") != std::string::npos, "the stream was cut: " << rest.size() << " bytes after the restart");
   BOOST_TEST(rest.find("\"usage\"") != std::string::npos);
   sb().WaitForApi(15s);
+}
+
+// `command` run as the proxy sees the machine: in its mount namespace (InaccessiblePaths=, ProtectSystem=)
+// with its user and group, without its supplementary group. "<exit status> <stdout and stderr>".
+std::string AsProxy(const std::string& command) {
+  std::string pid = sb().Show("clawhive-proxy.service", "MainPID");
+  auto r = sb().Exec("nsenter -t " + pid + " -m -- setpriv --reuid=clawhive-proxy --regid=clawhive-proxy "
+                     "--clear-groups " + command + " 2>&1; echo \" $?\"");
+  return r.out;
+}
+
+BOOST_AUTO_TEST_CASE(the_proxy_runs_as_its_own_user_and_reads_provider_keys_but_not_the_vault) {
+  Stub stub;
+  const std::string pid = sb().Show("clawhive-proxy.service", "MainPID");
+  BOOST_REQUIRE(pid != "0" && !pid.empty());
+  // Real, effective, saved and file-system uid and gid are all the proxy's own.
+  auto ids = sb().Exec("for f in Uid Gid; do awk -v f=$f: '$1 == f { print $2, $3, $4, $5 }' /proc/" + pid +
+                       "/status; done; id -u clawhive-proxy; id -g clawhive-proxy").out;
+  std::istringstream in(ids);
+  std::string uid_line, gid_line, uid, gid;
+  std::getline(in, uid_line);
+  std::getline(in, gid_line);
+  in >> uid >> gid;
+  BOOST_REQUIRE(!uid.empty() && uid != "0");
+  BOOST_TEST(uid_line == uid + " " + uid + " " + uid + " " + uid, ids);
+  BOOST_TEST(gid_line == gid + " " + gid + " " + gid + " " + gid, ids);
+  BOOST_TEST(sb().Exec("ps -o user:32= -p " + pid).out == "clawhive-proxy\n");
+
+  // The KEKs and the vault: not even there for it.
+  std::string kek = sb().Exec("ls /var/lib/clawhive/keys | head -n1").out;
+  while (!kek.empty() && kek.back() == '\n') kek.pop_back();
+  BOOST_REQUIRE_MESSAGE(kek.rfind("kek-", 0) == 0, kek);
+  for (const std::string& path : {"/var/lib/clawhive/keys/" + kek, std::string("/var/lib/clawhive/vault.db"),
+                                 std::string("/var/lib/clawhive/api-token")}) {
+    BOOST_TEST(sb().Exec("test -s " + path).status == 0, path << " is there (control)");
+    std::string got = AsProxy("cat " + path);
+    BOOST_TEST(got == "cat: " + path + ": Permission denied\n 1\n", got);
+  }
+  std::string listing = AsProxy("ls /var/lib/clawhive");
+  BOOST_TEST(listing.find("Permission denied") != std::string::npos, listing);
+  BOOST_TEST(AsProxy("ls /run/clawhive").find("Permission denied") != std::string::npos);
+
+  // What it may read: the export (0400, its own, on tmpfs), its meter database, the config (by group).
+  BOOST_TEST(sb().Exec("stat -c '%a %U:%G' /run/clawhive-meter /run/clawhive-meter/provider-keys").out ==
+             "700 clawhive-proxy:clawhive-proxy\n400 clawhive-proxy:clawhive-proxy\n");
+  BOOST_TEST(sb().Exec("stat -f -c %T /run/clawhive-meter/provider-keys").out == "tmpfs\n");
+  std::string keys = AsProxy("cat /run/clawhive-meter/provider-keys");
+  BOOST_TEST(keys.find("\"STUB_KEY\":\"" + kProviderKey + "\"") != std::string::npos);
+  BOOST_TEST(keys.find("CLAWHIVE_PROXY_TOKEN") == std::string::npos);  // no tenant's secret
+  BOOST_TEST(sb().Exec("stat -c '%a %U' /var/lib/clawhive-meter /var/lib/clawhive-meter/meter.db").out ==
+             "700 clawhive-proxy\n600 clawhive-proxy\n");
+  BOOST_TEST(sb().Exec("test -e /var/lib/clawhive/meter.db").status != 0);
+  BOOST_TEST(sb().Exec("stat -c '%a %U:%G' /etc/clawhive/clawhive.yaml").out == "640 root:clawhive\n");
+
+  // And a model request still goes out with the real key; a key changed through the API is used next.
+  BOOST_REQUIRE(Eventually([] { return !AgentEnv("px-a", "CLAWHIVE_PROXY_TOKEN").empty(); }, 15s, 100ms));
+  const std::string token = AgentEnv("px-a", "CLAWHIVE_PROXY_TOKEN");
+  std::string own = CurlAs(UserOf("px-a"), token, kChat);
+  BOOST_TEST(own.ends_with(" 200"), own);
+  BOOST_REQUIRE(!stub.server.Requests().empty());
+  BOOST_TEST(stub.server.Requests().back().authorization.value_or("") == "Bearer " + kProviderKey);
+  auto changed = api().Call("PUT", "/v1/platform/secrets/STUB_KEY", "{\"value\":\"stub-provider-key-rotated\"}");
+  BOOST_REQUIRE_MESSAGE(changed.status < 300, changed.body);
+  BOOST_TEST(Eventually([&] {
+    (void)CurlAs(UserOf("px-a"), token, kChat);
+    return stub.server.Requests().back().authorization.value_or("") == "Bearer stub-provider-key-rotated";
+  }, 10s, 300ms));
+  auto back = api().Call("PUT", "/v1/platform/secrets/STUB_KEY", "{\"value\":\"" + kProviderKey + "\"}");
+  BOOST_REQUIRE_MESSAGE(back.status < 300, back.body);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -22,6 +22,8 @@ tenant_defaults:
   tasks_max: 64
   port_base: 24000
   port_step: 120
+  agent:
+    exec: /usr/local/lib/clawhive-test/clawhive-test-agent   # testing::kTestAgent, from install-system
 crash_policy:
   immediate_restarts: 3
   backoff_initial: 300ms

@@ -140,12 +140,12 @@ CommandResult Chat(const std::string& id, const std::string& token) {
             "\"content\":\"Say hello.\"}]}' http://127.0.0.1:" + std::to_string(Port(id)) + "/v1/chat/completions");
 }
 
-// Runs `command` as the tenant's own user inside its agent's mount namespace (its InaccessiblePaths,
-// ProtectSystem, PrivateTmp): exactly what the agent sees.
+// Runs `command` as the tenant's own user inside its agent's mount and network namespaces (its
+// InaccessiblePaths, ProtectSystem, PrivateTmp, its own loopback): what the agent sees.
 CommandResult AsAgent(const std::string& id, const std::string& command) {
   std::string uid = S().Exec("id -u ch-" + id).out;
   while (!uid.empty() && uid.back() == '\n') uid.pop_back();
-  return S().Exec("nsenter -t " + std::to_string(Pid(id)) + " -m -- setpriv --reuid=" + uid + " --regid=" + uid +
+  return S().Exec("nsenter -t " + std::to_string(Pid(id)) + " -m -n -- setpriv --reuid=" + uid + " --regid=" + uid +
                   " --clear-groups sh -c " + Quote(command) + " 2>&1");
 }
 
@@ -218,6 +218,24 @@ BOOST_AUTO_TEST_CASE(a_chat_turn_through_each_gateway_reaches_the_stub_through_t
   // A wrong gateway token is refused by the gateway itself.
   CommandResult bad = Chat("oc-alpha", "ocg_wrong");
   BOOST_TEST(bad.out.substr(bad.out.rfind('\n') + 1) == "401", bad.out);
+}
+
+BOOST_AUTO_TEST_CASE(with_openclaw_running_a_gateway_reaches_the_proxy_only_and_exposure_scores_hold) {
+  const std::string probe = std::string(CLAWHIVE_SOURCE_DIR) + "/tests/integration/boundary_probe.py ";
+  BOOST_TEST(AsAgent("oc-alpha", probe + "tcp 127.0.0.1 " + std::to_string(Port("oc-beta"))).out == "ECONNREFUSED\n");
+  BOOST_TEST(AsAgent("oc-alpha", probe + "tcp 127.0.0.1 " + std::to_string(kApiPort)).out == "ECONNREFUSED\n");
+  BOOST_TEST(AsAgent("oc-alpha", probe + "tcp 127.0.0.1 18484").out == "connected\n");  // the proxy
+  BOOST_TEST(AsAgent("oc-alpha", probe + "interfaces").out == "lo\n");
+  for (const auto& [unit, max] : std::vector<std::pair<std::string, double>>{
+           {"clawhive-agent@oc\\x2dalpha.service", 2.0}, {"clawhive-proxy.service", 2.5}}) {
+    std::string out = S().Exec("systemd-analyze security --no-pager '" + unit + "' | tail -1").out;
+    size_t colon = out.rfind(": ");
+    BOOST_REQUIRE_MESSAGE(colon != std::string::npos, unit << ": " << out);
+    double score = std::stod(out.substr(colon + 2));
+    BOOST_TEST_MESSAGE("exposure " << unit << " " << score << " (OpenClaw running)");
+    BOOST_TEST(score <= max, unit << ": " << score);
+  }
+  BOOST_TEST(IsHealthy("oc-alpha"));
 }
 
 BOOST_AUTO_TEST_CASE(tenant_settings_are_checked_before_anything_changes_and_persona_files_reach_the_workspace) {

@@ -1,5 +1,7 @@
 // FakeHost: users and files in memory (kernel stat files too: a test puts /proc or cgroupfs text in
-// `files`); OOM counters and the wall clock settable by the test; file reads counted.
+// `files`); OOM counters and the wall clock settable by the test; file reads counted. A tenant's files
+// land in the same `files`/`dirs`/`owners` under <base>/<rel>, with their modes in `modes`; a test makes
+// one refused (as TenantDir would refuse a planted symlink) through `tenant_refusals`.
 #pragma once
 
 #include <map>
@@ -50,6 +52,43 @@ class FakeHost : public Host {
     if (it == files.end()) return Error::NotFound(path + " does not exist");
     return it->second;
   }
+  Status MakeTenantDir(const std::string& base, const std::string& rel, const FileOwnership& owner) override {
+    std::string path = base;
+    for (size_t start = 0; ; ) {
+      if (auto it = tenant_refusals.find(path); it != tenant_refusals.end()) return it->second;
+      if (dirs.insert(path).second) {
+        owners[path] = owner.uid;
+        modes[path] = owner.mode;
+      }
+      if (rel.empty() || start > rel.size()) break;
+      size_t slash = rel.find('/', start);
+      if (slash == std::string::npos) slash = rel.size();
+      path = base + "/" + rel.substr(0, slash);
+      start = slash + 1;
+    }
+    return Status::Ok();
+  }
+  Status WriteTenantFile(const std::string& base, const std::string& rel, const std::string& content,
+                         const FileOwnership& owner) override {
+    std::string path = base + "/" + rel;
+    if (auto it = tenant_refusals.find(path); it != tenant_refusals.end()) return it->second;
+    files[path] = content;
+    owners[path] = owner.uid;
+    modes[path] = owner.mode;
+    return Status::Ok();
+  }
+  Result<std::string> ReadTenantFile(const std::string& base, const std::string& rel, size_t max_bytes) override {
+    ++reads;
+    std::string path = base + "/" + rel;
+    if (auto it = tenant_refusals.find(path); it != tenant_refusals.end()) return it->second;
+    auto it = files.find(path);
+    if (it == files.end()) return Error::NotFound(rel + " does not exist");
+    if (it->second.size() > max_bytes)
+      return Error{ErrorCode::kTooLarge, rel + " is larger than " + std::to_string(max_bytes) + " bytes; refused"};
+    return it->second;
+  }
+  Status RemoveTenantTree(const std::string& base) override { return RemoveTree(base); }
+
   int64_t WallMs() override { return wall_ms; }
   bool IsEphemeralPort(uint16_t port) override { return port >= 32768; }
   bool PortInUse(uint16_t port) override { return busy_ports.count(port) > 0; }
@@ -63,7 +102,9 @@ class FakeHost : public Host {
   std::map<std::string, uint32_t> users;
   std::map<std::string, std::string> files;
   std::set<std::string> removed_trees;
-  std::map<std::string, uint32_t> owners;  // Chown()
+  std::map<std::string, uint32_t> owners;  // Chown(), and what the tenant-file methods made
+  std::map<std::string, uint32_t> modes;   // what the tenant-file methods made
+  std::map<std::string, Error> tenant_refusals;  // <base>/<rel> -> the error a tenant-file method returns
   std::map<std::string, uint64_t> oom;
   std::set<uint16_t> busy_ports;
   std::set<std::string> dirs;

@@ -35,7 +35,7 @@ class FakeTenantService : public TenantService {
     st.tenant.display_name = id;
     st.tenant.port = static_cast<uint16_t>(20000 + 120 * tenants_.size());
     st.tenant.uid = static_cast<uint32_t>(300000 + tenants_.size());
-    st.tenant.agent.exec = "/usr/lib/clawhive/clawhive-test-agent";
+    st.tenant.agent.exec = "/usr/local/lib/clawhive-test/clawhive-test-agent";
     st.tenant.created_at = st.tenant.updated_at = ++clock_;
     Apply(patch, &st);
     Refresh(&st);

@@ -72,6 +72,11 @@ class FakeUnitManager : public UnitManager {
     Crash(u, ExitKind::kKilled, sig, "signal");
     return Status::Ok();
   }
+  Status Reload() override {
+    ++reloads;
+    return Status::Ok();
+  }
+  int reloads = 0;
   Status ResetFailed(const std::string& u) override {
     auto it = units.find(u);
     if (it != units.end() && it->second.active == "failed") {

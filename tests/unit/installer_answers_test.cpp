@@ -82,7 +82,26 @@ BOOST_AUTO_TEST_CASE(the_full_fixture_sets_every_value) {
   BOOST_TEST(a.tasks_max == 512u);
   BOOST_TEST(a.headroom_memory == 2ull << 30);
   BOOST_TEST(a.headroom_cpu_percent == 50u);
+  BOOST_TEST(a.runtime == "openclaw-2026.9.6");
+  BOOST_TEST(a.agent_exec == "/opt/agent/bin/agent");
   BOOST_TEST(a.tenants.empty());
+}
+
+BOOST_AUTO_TEST_CASE(tenants_with_neither_a_runtime_image_nor_an_agent_are_refused_with_what_to_do) {
+  const std::string text = "operator: {name: admin, generate_password: true}\ntenants:\n  - id: acme\n";
+  auto r = ParseAnswers(text, "a.yaml");
+  BOOST_REQUIRE(!r.ok());
+  const std::string m = r.error().message;
+  BOOST_TEST(m.rfind("a.yaml:2:1: tenants: ", 0) == 0, m);
+  BOOST_TEST(m.find("images/runtime/build") != std::string::npos, m);
+  BOOST_TEST(m.find("clawhive-image import") != std::string::npos, m);
+  BOOST_TEST(m.find("openclaw: {runtime:") != std::string::npos, m);
+  BOOST_TEST(ParseAnswers(text + "openclaw: {runtime: openclaw-2026.9.6}\n", "a.yaml").ok());
+  BOOST_TEST(ParseAnswers(text + "tenant_defaults: {agent_exec: /opt/agent/bin/agent}\n", "a.yaml").ok());
+  BOOST_TEST(ParseAnswers("operator: {name: admin, generate_password: true}\ntenants: []\n", "a.yaml").ok());
+  auto bad_id = ParseAnswers(text + "openclaw: {runtime: \"../x\"}\n", "a.yaml");
+  BOOST_REQUIRE(!bad_id.ok());
+  BOOST_TEST(bad_id.error().message.find("openclaw.runtime") != std::string::npos, bad_id.error().message);
 }
 
 BOOST_AUTO_TEST_CASE(tenants_keep_their_order_and_sizes_and_ipv6_listen_is_read) {

@@ -122,9 +122,25 @@ BOOST_AUTO_TEST_CASE(sizes_that_are_not_whole_mib_keep_every_byte) {
 }
 
 BOOST_AUTO_TEST_CASE(the_same_answers_on_the_same_host_render_the_same_text) {
-  Answers a = FromFile("operator: {name: admin, generate_password: true}\ntenants: [{id: acme}]\n");
+  Answers a = FromFile("operator: {name: admin, generate_password: true}\nopenclaw: {runtime: openclaw-2026.9.6}\n"
+                       "tenants: [{id: acme}]\n");
   BOOST_TEST(RenderConfig(a, {16 * kGiB, 8}) == RenderConfig(a, {16 * kGiB, 8}));
   BOOST_TEST(RenderConfig(a, {16 * kGiB, 8}) != RenderConfig(a, {32 * kGiB, 8}));
+}
+
+BOOST_AUTO_TEST_CASE(the_runtime_and_agent_of_the_answers_become_what_tenants_run) {
+  Answers a = FromFile("operator: {name: admin, generate_password: true}\nopenclaw: {runtime: openclaw-2026.9.6}\n"
+                       "tenant_defaults: {agent_exec: /opt/agent/bin/agent}\n");
+  Result<Config> c = ParseConfig(RenderConfig(a, {16 * kGiB, 8}), "clawhive.yaml");
+  BOOST_TEST_REQUIRE(c.ok(), (c.ok() ? "" : c.error().message));
+  BOOST_TEST(c->default_runtime == "openclaw-2026.9.6");
+  BOOST_TEST(c->default_agent.exec == "/opt/agent/bin/agent");
+  // Neither given: the supervisor's defaults, so no test program and no image.
+  Result<Config> none = ParseConfig(RenderConfig(FromFile("operator: {name: admin, generate_password: true}\n"),
+                                                 {16 * kGiB, 8}), "clawhive.yaml");
+  BOOST_TEST_REQUIRE(none.ok());
+  BOOST_TEST(none->default_runtime.empty());
+  BOOST_TEST(none->default_agent.exec.empty());
 }
 
 BOOST_AUTO_TEST_CASE(the_reserved_port_range_covers_120_ports_per_tenant_from_20000_up_to_65535) {

@@ -222,6 +222,7 @@ class FakeSystem : public System {
     if (program == "groupadd") return GroupAdd(argv);
     if (program == "groupdel") return DropLine(Prefix(argv) + "/etc/group", argv.back(), 6);
     if (program == "userdel") return DropLine(Prefix(argv) + "/etc/passwd", argv.back(), 6);
+    if (program == "systemd-sysusers") return SysUsers(argv);
     if (program == "sysctl") return ExecResult{0, ""};
     if (program == "dpkg-query") return dpkg_version.empty() ? ExecResult{1, ""} : ExecResult{0, dpkg_version};
     return Error::Unavailable(program + ": cannot run (not installed?)");
@@ -293,6 +294,27 @@ class FakeSystem : public System {
     for (std::string line; std::getline(in, line);)
       if (line.rfind(name + ":", 0) == 0) return ExecResult{9, ""};  // "group already exists"
     PutFile(file, text + name + ":x:" + std::to_string(next_gid--) + ":\n");
+    return ExecResult{0, ""};
+  }
+
+  // systemd-sysusers [--root=DIR] clawhive.conf: the accounts units/clawhive.sysusers declares.
+  Result<ExecResult> SysUsers(const std::vector<std::string>& argv) {
+    std::string r = root;
+    for (const std::string& a : argv)
+      if (a.rfind("--root=", 0) == 0) r = a.substr(7);
+    if (!PathExists(r + kSysusersFile)) return ExecResult{1, ""};
+    auto has = [](const std::string& text, const std::string& name) {
+      return text.rfind(name + ":", 0) == 0 || text.find("\n" + name + ":") != std::string::npos;
+    };
+    std::string group = GetFile(r + "/etc/group"), passwd = GetFile(r + "/etc/passwd");
+    if (!has(group, kGroup)) group += std::string(kGroup) + ":x:" + std::to_string(next_gid--) + ":\n";
+    if (!has(passwd, kProxyUser)) {
+      std::string id = std::to_string(next_gid--);
+      passwd += std::string(kProxyUser) + ":x:" + id + ":" + id + ":Clawhive metering proxy:/:/usr/sbin/nologin\n";
+      if (!has(group, kProxyUser)) group += std::string(kProxyUser) + ":x:" + id + ":\n";
+    }
+    PutFile(r + "/etc/group", group);
+    PutFile(r + "/etc/passwd", passwd);
     return ExecResult{0, ""};
   }
 
@@ -428,7 +450,10 @@ class FakeApi {
       api_.tenants[t.id] = {true, api_.tenants_become_healthy, api_.tenants_become_healthy ? "running" : "backoff"};
       return Status::Ok();
     }
-    Result<int64_t> TenantCount() override { return static_cast<int64_t>(api_.tenants.size()); }
+    Result<int64_t> TenantCount() override {  // the real API answers 401 without a token: -1
+      if (api_.token.empty()) return int64_t{-1};
+      return static_cast<int64_t>(api_.tenants.size());
+    }
 
    private:
     FakeApi& api_;

@@ -5,6 +5,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,7 @@ const std::string kAnswers =
     "listen: 0.0.0.0:8470\n"
     "operator:\n  name: admin\n  generate_password: true\n"
     "branding:\n  product_name: \"Acme Agents\"\n  primary_color: \"#aa3300\"\n"
+    "openclaw: {runtime: openclaw-2026.9.6}\n"
     "tenants:\n  - {id: acme, display_name: \"Acme\"}\n  - id: globex\n";
 
 const std::string kMinimal = "operator:\n  name: admin\n  generate_password: true\n";
@@ -80,7 +82,12 @@ BOOST_AUTO_TEST_CASE(an_online_install_makes_the_group_the_directories_and_the_a
   InstallOnline(app);
   Result<gid_t> gid = GroupId(app.sys, Layout{app.dir.path}, kGroup);
   BOOST_REQUIRE(gid.ok());
-  BOOST_TEST(app.sys.Ran("groupadd").size() == 1u);
+  // The package's accounts (the clawhive group, the proxy's user) come from its sysusers.d file.
+  BOOST_TEST((app.sys.Ran("systemd-sysusers") ==
+              std::vector<std::vector<std::string>>{{"systemd-sysusers", "--root=" + app.dir.path, "clawhive.conf"}}));
+  BOOST_TEST(app.sys.Ran("groupadd").empty());
+  BOOST_TEST(UserExists(app.sys, Layout{app.dir.path}, kProxyUser));
+  BOOST_TEST(Contains(app.out, "created    system user clawhive-proxy and group clawhive"), app.out);
   BOOST_TEST(ModeOf(app.P(kEtcDir)) == 0750u);
   BOOST_TEST(app.sys.groups[app.P(kEtcDir)] == *gid);
   BOOST_TEST(ModeOf(app.P(kStateDir)) == 0700u);
@@ -182,6 +189,25 @@ BOOST_AUTO_TEST_CASE(a_second_install_with_the_same_answers_changes_nothing) {
                                                               << (it == after.end() ? "gone" : it->second));
   }
   for (const auto& [path, now] : after) BOOST_TEST(before.count(path) == 1u, "new: " << path);
+}
+
+BOOST_AUTO_TEST_CASE(a_rerun_after_the_bootstrap_token_expired_makes_a_new_one_and_restarts_only_the_supervisor) {
+  FakeAppliance app;
+  InstallOnline(app);
+  const std::string old_token = GetFile(app.P("/var/lib/clawhive/api-token"));
+  // The supervisor removed the expired bootstrap token (docs/security.md).
+  BOOST_REQUIRE(std::filesystem::remove(app.P("/var/lib/clawhive/api-token")));
+  app.sys.execs.clear();
+  app.api.created.clear();
+  InstallOnline(app);
+  const std::string token = GetFile(app.P("/var/lib/clawhive/api-token"));
+  BOOST_TEST(!token.empty());
+  BOOST_TEST(token != old_token);
+  BOOST_TEST(app.api.token + "\n" == token);  // the installer's API calls use the new one
+  BOOST_TEST(app.sys.RanSystemctl({"restart", kSupervisorUnit}));  // which the supervisor imports at start
+  BOOST_TEST(!app.sys.RanSystemctl({"restart", kProxyUnit}));
+  BOOST_TEST(Contains(app.out, "(new API token)"), app.out);
+  BOOST_TEST(app.api.created.empty());
 }
 
 BOOST_AUTO_TEST_CASE(a_generated_password_is_kept_in_a_root_only_file_and_signs_the_operator_in) {
@@ -305,11 +331,20 @@ BOOST_AUTO_TEST_CASE(a_missing_unit_file_exits_1_naming_it_and_writes_nothing) {
   BOOST_TEST((Snapshot(app.dir.path) == before));
 }
 
+BOOST_AUTO_TEST_CASE(without_the_packages_sysusers_file_the_install_stops_and_says_so) {
+  FakeAppliance app;
+  std::filesystem::remove(app.P(kSysusersFile));
+  BOOST_TEST(app.Install(app.Offline(kAnswers)) != 0);
+  BOOST_TEST(Contains(app.err, kSysusersFile), app.err);
+}
+
 BOOST_AUTO_TEST_CASE(an_offline_install_writes_the_files_and_enables_first_boot_but_starts_nothing) {
   FakeAppliance app;
   BOOST_TEST_REQUIRE(app.Install(app.Offline(kAnswers)) == 0, app.err);
-  BOOST_TEST((app.sys.Ran("groupadd") ==
-              std::vector<std::vector<std::string>>{{"groupadd", "--system", "--prefix", app.dir.path, kGroup}}));
+  BOOST_TEST((app.sys.Ran("systemd-sysusers") ==
+              std::vector<std::vector<std::string>>{{"systemd-sysusers", "--root=" + app.dir.path, "clawhive.conf"}}));
+  BOOST_TEST(UserExists(app.sys, Layout{app.dir.path}, kProxyUser));
+  BOOST_TEST(GroupId(app.sys, Layout{app.dir.path}, kGroup).ok());
   BOOST_TEST(GetFile(app.P(kAnswersFile)) == kAnswers);
   BOOST_TEST(PathExists(app.P(kConfigFile)));
   BOOST_TEST(InstalledConfig(app).parent_memory_max == 0u);  // the machine's size is known at first boot

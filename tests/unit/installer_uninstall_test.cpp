@@ -21,6 +21,7 @@ namespace {
 
 const std::string kAnswers =
     "operator:\n  name: admin\n  generate_password: true\n"
+    "openclaw: {runtime: openclaw-2026.9.6}\n"
     "tenants:\n  - id: acme\n  - id: globex\n";
 
 bool Contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
@@ -118,16 +119,20 @@ BOOST_AUTO_TEST_CASE(a_second_uninstall_changes_nothing) {
 BOOST_AUTO_TEST_CASE(purge_also_removes_the_data_the_tenants_users_and_the_group) {
   Installed app;
   BOOST_TEST_REQUIRE(app.Uninstall(true) == 0, app.err);
-  for (const char* gone : {kStateDir, kTenantsDir, kEtcDir}) BOOST_TEST(!PathExists(app.P(gone)), gone);
-  // Only users the supervisor made: "ch-" names with the "Clawhive tenant" comment.
+  for (const char* gone : {kStateDir, kMeterDir, kTenantsDir, kEtcDir}) BOOST_TEST(!PathExists(app.P(gone)), gone);
+  // Only users the supervisor made: "ch-" names with the "Clawhive tenant" comment; then the package's own.
   BOOST_TEST((app.sys.Ran("userdel") == Commands{{"userdel", "--force", "--prefix", app.dir.path, "ch-acme"},
-                                                 {"userdel", "--force", "--prefix", app.dir.path, "ch-globex"}}));
+                                                 {"userdel", "--force", "--prefix", app.dir.path, "ch-globex"},
+                                                 {"userdel", "--prefix", app.dir.path, kProxyUser}}));
+  BOOST_TEST(!UserExists(app.sys, Layout{app.dir.path}, kProxyUser));
   std::string passwd = GetFile(app.P("/etc/passwd"));
   BOOST_TEST(!Contains(passwd, "ch-acme:"));
   BOOST_TEST(Contains(passwd, "ch-other:"));
   BOOST_TEST(Contains(passwd, "alice:"));
-  BOOST_TEST(app.sys.Ran("groupdel").size() == 1u);
+  BOOST_TEST((app.sys.Ran("groupdel") == Commands{{"groupdel", "--prefix", app.dir.path, kProxyUser},
+                                                  {"groupdel", "--prefix", app.dir.path, kGroup}}));
   BOOST_TEST(!GroupId(app.sys, Layout{app.dir.path}, kGroup).ok());
+  BOOST_TEST(!GroupId(app.sys, Layout{app.dir.path}, kProxyUser).ok());
   BOOST_TEST(Contains(app.out, "Nothing of Clawhive's data is left"), app.out);
 }
 
@@ -172,6 +177,20 @@ BOOST_AUTO_TEST_CASE(an_upgrade_restarts_the_supervisor_and_the_proxy_but_no_ten
   BOOST_TEST(Contains(app.out, std::string("Upgraded 0.0.1 -> ") + Version()), app.out);
 }
 
+BOOST_AUTO_TEST_CASE(an_upgrade_that_moves_the_meter_database_stops_the_old_proxy_first) {
+  Installed app;
+  PutFile(app.P(kMarkerFile), "version 0.0.1\n");
+  PutFile(app.P(std::string(kStateDir) + "/meter.db"), "an older version's meter database");
+  BOOST_REQUIRE(app.sys.Active(kProxyUnit));
+  BOOST_TEST_REQUIRE(app.Upgrade() == 0, app.err);
+  BOOST_TEST((app.sys.SystemctlChanges() == Commands{{"daemon-reload"},
+                                                     {"stop", kSupervisorUnit},
+                                                     {"stop", kProxyUnit},
+                                                     {"start", kSupervisorUnit},
+                                                     {"start", kProxyUnit}}));
+  BOOST_TEST(app.sys.Active(kProxyUnit));
+}
+
 BOOST_AUTO_TEST_CASE(an_upgrade_whose_supervisor_does_not_start_fails_pointing_at_its_journal) {
   Installed app;
   PutFile(app.P(kMarkerFile), "version 0.0.1\n");
@@ -204,6 +223,14 @@ BOOST_AUTO_TEST_CASE(status_of_a_healthy_install_exits_0_and_shows_units_api_and
   BOOST_TEST(Contains(app.out, "tenants:     2"), app.out);
   BOOST_TEST(app.sys.SystemctlChanges().empty());  // read-only
   BOOST_TEST((Snapshot(app.dir.path) == before));
+}
+
+BOOST_AUTO_TEST_CASE(status_after_the_bootstrap_token_expired_is_healthy_and_says_why_tenants_are_unknown) {
+  Installed app;
+  BOOST_REQUIRE(std::filesystem::remove(app.P("/var/lib/clawhive/api-token")));  // the supervisor removed it
+  BOOST_TEST(app.Status() == 0, app.out);
+  BOOST_TEST(Contains(app.out, "api:         https://127.0.0.1:8470 healthy"), app.out);
+  BOOST_TEST(Contains(app.out, "tenants:     unknown (the bootstrap API token has expired"), app.out);
 }
 
 BOOST_AUTO_TEST_CASE(status_exits_1_when_a_unit_is_down_or_the_api_does_not_answer) {

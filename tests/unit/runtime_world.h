@@ -53,6 +53,7 @@ struct RuntimeWorld {
   std::unique_ptr<Supervisor> sup;
 
   RuntimeWorld() {
+    config.default_agent.exec = "/usr/local/lib/clawhive-test/clawhive-test-agent";  // for the plain tenants; production has none
     config.probe_interval_ms = 1000;
     config.probe_timeout_ms = 500;
     config.trial_soak_ms = 2000;

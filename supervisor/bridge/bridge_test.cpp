@@ -1,0 +1,133 @@
+#include "supervisor/bridge/bridge.h"
+
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/test/unit_test.hpp>
+#include <string>
+#include <thread>
+
+#include "supervisor/common/unique_fd.h"
+
+namespace clawhive::bridge {
+namespace {
+
+// A listening socket on 127.0.0.1 with an ephemeral port.
+UniqueFd Listen(uint16_t* port) {
+  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  BOOST_TEST_REQUIRE(::bind(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  BOOST_TEST_REQUIRE(::listen(fd.get(), 16) == 0);
+  socklen_t len = sizeof a;
+  ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&a), &len);
+  *port = ntohs(a.sin_port);
+  return fd;
+}
+
+UniqueFd Connect(uint16_t port) {
+  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  BOOST_TEST_REQUIRE(::connect(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  return fd;
+}
+
+std::string ReadToEof(int fd) {
+  std::string out;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
+  return out;
+}
+
+// A bridge on its own thread from a fresh listener to `to_port`; stopped (listener shut down) and joined
+// when it goes out of scope.
+struct RunningBridge {
+  UniqueFd listener;
+  uint16_t port = 0;
+  std::thread thread;
+  RunningBridge(uint16_t to_port, const std::string& from = "") {
+    listener = Listen(&port);
+    BridgeOptions o;
+    o.to = *ParseAddress("127.0.0.1:" + std::to_string(to_port), &o.to_len);
+    if (!from.empty()) o.from = *ParseAddress(from, &o.from_len, false);
+    thread = std::thread([fd = listener.get(), o] { (void)Serve({fd}, o); });
+  }
+  ~RunningBridge() {
+    ::shutdown(listener.get(), SHUT_RDWR);
+    thread.join();
+  }
+};
+
+BOOST_AUTO_TEST_SUITE(bridge)
+
+BOOST_AUTO_TEST_CASE(carries_bytes_both_ways_and_passes_each_half_close_on) {
+  uint16_t target_port = 0;
+  UniqueFd target = Listen(&target_port);
+  RunningBridge b(target_port);
+  std::thread echo([&] {
+    UniqueFd c(::accept(target.get(), nullptr, nullptr));
+    std::string got = ReadToEof(c.get());  // ends only when the client's half-close came through
+    std::string reply = "pong:" + got;
+    (void)::write(c.get(), reply.data(), reply.size());
+  });
+  UniqueFd client = Connect(b.port);
+  BOOST_TEST(::write(client.get(), "ping", 4) == 4);
+  ::shutdown(client.get(), SHUT_WR);
+  BOOST_TEST(ReadToEof(client.get()) == "pong:ping");
+  echo.join();
+}
+
+BOOST_AUTO_TEST_CASE(connects_from_the_source_address_it_was_given) {
+  uint16_t target_port = 0;
+  UniqueFd target = Listen(&target_port);
+  RunningBridge b(target_port, "127.132.147.225");
+  UniqueFd client = Connect(b.port);
+  sockaddr_in peer{};
+  socklen_t len = sizeof peer;
+  UniqueFd c(::accept(target.get(), reinterpret_cast<sockaddr*>(&peer), &len));
+  char text[INET_ADDRSTRLEN] = {};
+  ::inet_ntop(AF_INET, &peer.sin_addr, text, sizeof text);
+  BOOST_TEST(std::string(text) == "127.132.147.225");
+  BOOST_TEST(UidOfSourceAddress(text).value_or(0) == 300001u);
+}
+
+BOOST_AUTO_TEST_CASE(closes_the_client_at_once_when_nothing_listens_behind_it) {
+  uint16_t dead_port = 0;
+  { UniqueFd gone = Listen(&dead_port); }  // bound once, now closed: connects are refused
+  RunningBridge b(dead_port);
+  UniqueFd client = Connect(b.port);
+  BOOST_TEST(ReadToEof(client.get()).empty());
+}
+
+BOOST_AUTO_TEST_CASE(takes_numeric_addresses_only) {
+  socklen_t len = 0;
+  BOOST_TEST(ParseAddress("127.0.0.1:8480", &len).ok());
+  BOOST_TEST(len == sizeof(sockaddr_in));
+  BOOST_TEST(ParseAddress("[::1]:8480", &len).ok());
+  BOOST_TEST(len == sizeof(sockaddr_in6));
+  for (const char* bad : {"localhost:80", "127.0.0.1", "127.0.0.1:0", "127.0.0.1:65536", "127.0.0.1:8x",
+                          "[::1", "[::1]8480", "", ":80", "1.2.3:80"})
+    BOOST_TEST(!ParseAddress(bad, &len).ok(), bad);
+  BOOST_TEST(ParseAddress("127.0.0.1", &len, /*port_required=*/false).ok());
+}
+
+BOOST_AUTO_TEST_CASE(names_each_uid_below_two_to_the_23_by_one_address_of_127_128_0_0_slash_9) {
+  BOOST_TEST(TenantSourceAddress(300001).value() == "127.132.147.225");
+  BOOST_TEST(TenantSourceAddress(0).value() == "127.128.0.0");
+  BOOST_TEST(TenantSourceAddress((1u << 23) - 1).value() == "127.255.255.255");
+  BOOST_TEST(!TenantSourceAddress(1u << 23));
+  for (uint32_t uid : {0u, 1u, 300000u, 399999u, (1u << 23) - 1})
+    BOOST_TEST(UidOfSourceAddress(*TenantSourceAddress(uid)).value() == uid);
+  for (const char* other : {"127.0.0.1", "127.127.255.255", "10.128.0.1", "::1", "", "127.128.0"})
+    BOOST_TEST(!UidOfSourceAddress(other), other);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace
+}  // namespace clawhive::bridge
