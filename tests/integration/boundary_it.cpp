@@ -22,7 +22,8 @@ namespace {
 
 constexpr uint16_t kApiPort = 18471;
 constexpr uint16_t kProxyPort = 18480;
-const std::string kProbe = std::string(CLAWHIVE_SOURCE_DIR) + "/tests/integration/boundary_probe.py";
+// Installed by scripts/install-system beside the test agent, where a tenant can read it.
+const std::string kProbe = "/usr/local/lib/clawhive-test/boundary_probe.py";
 
 std::string UrlEncode(const std::string& s) {
   std::string out;

@@ -221,7 +221,7 @@ BOOST_AUTO_TEST_CASE(a_chat_turn_through_each_gateway_reaches_the_stub_through_t
 }
 
 BOOST_AUTO_TEST_CASE(with_openclaw_running_a_gateway_reaches_the_proxy_only_and_exposure_scores_hold) {
-  const std::string probe = std::string(CLAWHIVE_SOURCE_DIR) + "/tests/integration/boundary_probe.py ";
+  const std::string probe = "/usr/local/lib/clawhive-test/boundary_probe.py ";  // from install-system
   BOOST_TEST(AsAgent("oc-alpha", probe + "tcp 127.0.0.1 " + std::to_string(Port("oc-beta"))).out == "ECONNREFUSED\n");
   BOOST_TEST(AsAgent("oc-alpha", probe + "tcp 127.0.0.1 " + std::to_string(kApiPort)).out == "ECONNREFUSED\n");
   BOOST_TEST(AsAgent("oc-alpha", probe + "tcp 127.0.0.1 18484").out == "connected\n");  // the proxy
