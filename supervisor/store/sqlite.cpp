@@ -218,11 +218,22 @@ Result<Identity> ReadIdentity(sqlite3* db, const std::string& where) {
   const std::pair<const char*, int64_t*> reads[] = {{"PRAGMA application_id", &id.application_id},
                                                     {"PRAGMA user_version", &id.user_version},
                                                     {"SELECT count(*) FROM sqlite_schema", &id.objects}};
+  // One read transaction, so the three come from one snapshot: two processes open a fresh file at once
+  // (the supervisor and the proxy share the meter database), and reads split around the other's first
+  // migration saw "user_version 1, application_id 0" and refused a database that was ours.
+  const bool own_txn = sqlite3_get_autocommit(db) != 0;
+  if (own_txn) {
+    if (Status s = Exec(db, "BEGIN"); !s) return Error{s.error().code, "cannot read " + where + ": " + s.error().message};
+  }
   for (const auto& [sql, out] : reads) {
     Result<int64_t> v = QueryInt64(db, sql);
-    if (!v) return Error{v.error().code, "cannot read " + where + ": " + v.error().message};
+    if (!v) {
+      if (own_txn) (void)Exec(db, "ROLLBACK");
+      return Error{v.error().code, "cannot read " + where + ": " + v.error().message};
+    }
     *out = *v;
   }
+  if (own_txn) (void)Exec(db, "COMMIT");
   return id;
 }
 
