@@ -108,18 +108,10 @@ BOOST_AUTO_TEST_CASE(only_its_own_loopback_exists_and_no_host_service_answers) {
   BOOST_TEST(Probe("bd-a", "tcp 127.0.0.1 " + std::to_string(kApiPort)) == "ECONNREFUSED");
   BOOST_TEST(Probe("bd-a", "tcp ::1 " + std::to_string(kApiPort)) == "ECONNREFUSED");
   // A service of the host on another loopback address (as databases and caches listen).
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = inet_addr("127.0.0.2");
-  BOOST_REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  BOOST_REQUIRE(listen(fd, 4) == 0);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  std::string port = std::to_string(ntohs(a.sin_port));
+  HostListener host_service;
+  std::string port = std::to_string(host_service.port);
   BOOST_TEST(ProbeFromHost("tcp 127.0.0.2 " + port) == "connected");
   BOOST_TEST(Probe("bd-a", "tcp 127.0.0.2 " + port) == "ECONNREFUSED");
-  close(fd);
 }
 
 BOOST_AUTO_TEST_CASE(abstract_and_path_unix_sockets_of_the_host_are_out_of_reach) {

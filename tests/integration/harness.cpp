@@ -1,5 +1,10 @@
 #include "integration/harness.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
@@ -161,6 +166,22 @@ std::string HttpBody(uint16_t port, const std::string& path, int timeout_ms) {
     return "";
   }
 }
+
+HostListener::HostListener() {
+  fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = inet_addr("127.0.0.2");
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd, 16) != 0)
+    throw std::runtime_error("cannot listen on 127.0.0.2");
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  port = ntohs(a.sin_port);
+}
+
+HostListener::~HostListener() { ::close(fd); }
 
 bool Eventually(std::function<bool()> cond, std::chrono::milliseconds timeout, std::chrono::milliseconds every) {
   auto end = std::chrono::steady_clock::now() + timeout;

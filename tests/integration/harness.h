@@ -74,6 +74,17 @@ class Api {
 int HttpStatus(uint16_t port, const std::string& path, int timeout_ms = 1000);
 std::string HttpBody(uint16_t port, const std::string& path, int timeout_ms = 2000);
 
+// A TCP listener on 127.0.0.2 (an ephemeral port) standing for a host service outside every tenant;
+// closed when it goes out of scope. Connections are left pending: a connect succeeding is the test.
+struct HostListener {
+  HostListener();
+  ~HostListener();
+  HostListener(const HostListener&) = delete;
+  HostListener& operator=(const HostListener&) = delete;
+  int fd = -1;
+  uint16_t port = 0;
+};
+
 // Polls `cond` every `every` until it holds or `timeout` passes. Returns whether it held.
 bool Eventually(std::function<bool()> cond, std::chrono::milliseconds timeout,
                 std::chrono::milliseconds every = std::chrono::milliseconds(50));

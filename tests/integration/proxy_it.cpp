@@ -104,19 +104,9 @@ BOOST_AUTO_TEST_CASE(an_agents_request_is_metered_to_its_tenant_and_its_token_wo
 }
 
 BOOST_AUTO_TEST_CASE(an_agent_reaches_the_proxy_and_no_other_loopback_service) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  int one = 1;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = inet_addr("127.0.0.2");
-  BOOST_REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  BOOST_REQUIRE(listen(fd, 4) == 0);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  std::string outside = HttpBody(PortOf("px-a"), "/selftest/connect?addr=127.0.0.2&port=" + std::to_string(ntohs(a.sin_port)) + "&timeout_ms=500");
+  HostListener host_service;
+  std::string outside = HttpBody(PortOf("px-a"), "/selftest/connect?addr=127.0.0.2&port=" + std::to_string(host_service.port) + "&timeout_ms=500");
   std::string proxy = HttpBody(PortOf("px-a"), "/selftest/connect?addr=127.0.0.1&port=" + std::to_string(kProxyPort) + "&timeout_ms=500");
-  close(fd);
   BOOST_TEST(outside.find("\"connected\":false") != std::string::npos, outside);
   BOOST_TEST(proxy.find("\"connected\":true") != std::string::npos, proxy);
 }

@@ -16,23 +16,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// A listener on 127.0.0.2, outside every tenant.
-struct Listener {
-  int fd = -1;
-  uint16_t port = 0;
-  Listener() {
-    fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = inet_addr("127.0.0.2");
-    bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    listen(fd, 16);
-    socklen_t len = sizeof a;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    port = ntohs(a.sin_port);
-  }
-  ~Listener() { close(fd); }
-};
 
 bool ConnectFromHost(uint16_t port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -76,7 +59,7 @@ BOOST_AUTO_TEST_CASE(a_created_tenant_runs_confined_in_its_own_slice) {
   std::string own = HttpBody(port, "/selftest/read?path=/var/lib/clawhive-tenants/iso-a");
   BOOST_TEST(own.find("\"readable\":true") != std::string::npos, own);
 
-  Listener outside;
+  HostListener outside;
   std::string c = HttpBody(port, "/selftest/connect?addr=127.0.0.2&port=" + std::to_string(outside.port) +
                                      "&timeout_ms=1000");
   BOOST_TEST(c.find("\"connected\":false") != std::string::npos, c);
