@@ -277,6 +277,11 @@ BOOST_AUTO_TEST_CASE(a_sigkill_of_one_gateway_brings_it_back_and_leaves_the_othe
   std::string beta = Pids("oc-beta");
   BOOST_REQUIRE(alpha > 0);
   BOOST_REQUIRE(!beta.empty());
+  // The tenant plants a symlink where root writes its config before the next start: the write must
+  // replace the link as an entry, never write through it (supervisor/tenant/tenant_dir.h).
+  const std::string token_sum = S().Exec("sha256sum /var/lib/clawhive/api-token").out;
+  BOOST_REQUIRE(AsAgent("oc-alpha", "cd /var/lib/clawhive-tenants/oc-alpha && rm -f openclaw.json5 && "
+                                    "ln -s /var/lib/clawhive/api-token openclaw.json5").status == 0);
   auto start = std::chrono::steady_clock::now();
   S().Exec("kill -9 " + std::to_string(alpha));
   BOOST_REQUIRE(Eventually([&] { return Pid("oc-alpha") != alpha && Pid("oc-alpha") > 0 && IsHealthy("oc-alpha"); }, 240s, 200ms));
@@ -284,6 +289,9 @@ BOOST_AUTO_TEST_CASE(a_sigkill_of_one_gateway_brings_it_back_and_leaves_the_othe
   BOOST_TEST_MESSAGE("oc_crash_to_ready_s " << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()
                                             << " s");
   BOOST_TEST(Pids("oc-beta") == beta);
+  BOOST_TEST(S().Exec("test -f /var/lib/clawhive-tenants/oc-alpha/openclaw.json5 && "
+                      "! test -L /var/lib/clawhive-tenants/oc-alpha/openclaw.json5").status == 0);
+  BOOST_TEST(S().Exec("sha256sum /var/lib/clawhive/api-token").out == token_sum);
 }
 
 BOOST_AUTO_TEST_CASE(a_canary_update_to_a_broken_image_rolls_the_canary_back_and_stops_the_wave) {
