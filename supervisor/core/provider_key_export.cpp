@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <filesystem>
 #include <system_error>
 
 #include "supervisor/common/unique_fd.h"
@@ -23,17 +22,11 @@ Error OsError(const std::string& what, int err) {
 
 Status PosixKeyFileWriter::Replace(const std::string& dir, const std::string& name, std::string_view content,
                                    const meter::Owner& owner) {
-  struct stat st {};
-  if (::lstat(dir.c_str(), &st) != 0) {
-    if (errno != ENOENT) return OsError("cannot stat " + dir, errno);
-    std::error_code ec;
-    std::filesystem::create_directories(std::filesystem::path(dir).parent_path(), ec);
-    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return OsError("cannot make " + dir, errno);
-  } else if (!S_ISDIR(st.st_mode)) {
-    return Error::Invalid(dir + " is not a directory; refusing to write provider keys there");
+  if (Result<bool> made = meter::EnsureOwnedDir(dir, owner); !made) {
+    const Error& e = made.error();
+    if (e.code != ErrorCode::kInvalidArgument) return e;
+    return Error::Invalid(e.message + "; refusing to write provider keys there");
   }
-  if (::lchown(dir.c_str(), owner.uid, owner.gid) != 0) return OsError("cannot give " + dir + " to its owner", errno);
-  if (::chmod(dir.c_str(), 0700) != 0) return OsError("cannot set mode 0700 on " + dir, errno);
 
   std::string tmpl = dir + "/." + name + ".XXXXXX";
   UniqueFd fd(::mkostemp(tmpl.data(), O_CLOEXEC));

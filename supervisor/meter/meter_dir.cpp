@@ -86,22 +86,31 @@ std::optional<Owner> LookupUser(const std::string& name) {
   return Owner{found->pw_uid, found->pw_gid};
 }
 
+Result<bool> EnsureOwnedDir(const std::string& dir, const std::optional<Owner>& owner) {
+  bool created = false;
+  struct stat st {};
+  if (::lstat(dir.c_str(), &st) != 0) {
+    if (errno != ENOENT) return OsError("cannot stat " + dir, errno);
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(dir).parent_path(), ec);
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return OsError("cannot make " + dir, errno);
+    created = true;
+  } else if (!S_ISDIR(st.st_mode)) {
+    return Error::Invalid(dir + " is not a directory");
+  }
+  if (::chmod(dir.c_str(), 0700) != 0) return OsError("cannot set mode 0700 on " + dir, errno);
+  if (owner && ::lchown(dir.c_str(), owner->uid, owner->gid) != 0)
+    return OsError("cannot give " + dir + " to uid " + std::to_string(owner->uid), errno);
+  return created;
+}
+
 Result<MeterDirOutcome> PrepareMeterDir(const std::string& state_dir, const std::string& meter_dir,
                                         const std::optional<Owner>& owner) {
   MeterDirOutcome out;
+  Result<bool> created = EnsureOwnedDir(meter_dir, owner);
+  if (!created) return created.error();
+  out.created = *created;
   struct stat st {};
-  if (::lstat(meter_dir.c_str(), &st) != 0) {
-    if (errno != ENOENT) return OsError("cannot stat " + meter_dir, errno);
-    std::error_code ec;
-    std::filesystem::create_directories(std::filesystem::path(meter_dir).parent_path(), ec);
-    if (::mkdir(meter_dir.c_str(), 0700) != 0 && errno != EEXIST) return OsError("cannot make " + meter_dir, errno);
-    out.created = true;
-  } else if (!S_ISDIR(st.st_mode)) {
-    return Error::Invalid(meter_dir + " is not a directory");
-  }
-  if (::chmod(meter_dir.c_str(), 0700) != 0) return OsError("cannot set mode 0700 on " + meter_dir, errno);
-  if (owner && ::lchown(meter_dir.c_str(), owner->uid, owner->gid) != 0)
-    return OsError("cannot give " + meter_dir + " to uid " + std::to_string(owner->uid), errno);
 
   const std::string from = state_dir + "/" + kMeterDbName;
   const std::string to = meter_dir + "/" + kMeterDbName;

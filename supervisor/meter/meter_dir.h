@@ -24,6 +24,12 @@ struct Owner {
 // The system user's uid and primary gid; nullopt when there is no such user.
 std::optional<Owner> LookupUser(const std::string& name);
 
+// Makes `dir` (0700, missing parents 0755) if it is missing, refuses anything there that is not a real
+// directory (a symlink included), and sets it 0700 and, when `owner` is known, gives it to `owner`
+// (never following a symlink). Returns whether it was made. The proxy's directories are made this way:
+// the meter directory here and the provider-key export's (core/provider_key_export.h).
+Result<bool> EnsureOwnedDir(const std::string& dir, const std::optional<Owner>& owner);
+
 struct MeterDirOutcome {
   bool created = false;  // the directory was made
   bool moved = false;    // an older version's <state_dir>/meter.db was moved in
