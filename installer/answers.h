@@ -4,9 +4,9 @@
 // (a typo must not silently fall back to a default). Only `operator` is required, so an empty file is an
 // error. Parsing is pure: nothing on the host is read or changed (a missing file is the only I/O error).
 //
-// Sizes, percentages and host:port reuse supervisor/common/quantity.h (ParseSize, ParsePercent); the
-// host:port and type checks are local, modelled on supervisor/config/config.cpp (whose helpers are not
-// exposed). A password hash is checked for shape with auth::VerifyPassword (parameters inside the caps).
+// Read with supervisor/common/yaml_walker.h, as supervisor/config is: the same bounds on hostile input
+// and the same getters and messages for sizes, percentages, host:port, paths and colours. A password
+// hash is checked for shape with auth::VerifyPassword (parameters inside the caps).
 #pragma once
 
 #include <cstdint>

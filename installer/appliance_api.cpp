@@ -1,6 +1,6 @@
 #include "installer/appliance_api.h"
 
-#include "supervisor/api/json.h"
+#include "supervisor/common/json.h"
 #include "supervisor/cmd/ctl/client.h"
 
 namespace clawhive::installer {
@@ -22,32 +22,32 @@ class HttpsApi : public ApplianceApi {
     if (!r) return r.error();
     if (r->status == 404) return TenantState{};
     if (r->status != 200) return Error::Unavailable("GET /v1/tenants/" + id + " answered " + std::to_string(r->status));
-    Result<api::JsonValue> body = api::ParseJson(r->body);
+    Result<JsonValue> body = ParseJson(r->body);
     if (!body) return body.error();
     TenantState t{.exists = true};
-    if (const api::JsonValue* p = body->Find("phase"); p && p->is_string()) t.state = p->string();
-    if (const api::JsonValue* status = body->Find("status"); status && status->is_object()) {
-      if (const api::JsonValue* h = status->Find("healthy")) t.healthy = h->boolean();
+    if (const JsonValue* p = body->Find("phase"); p && p->is_string()) t.state = p->string();
+    if (const JsonValue* status = body->Find("status"); status && status->is_object()) {
+      if (const JsonValue* h = status->Find("healthy")) t.healthy = h->boolean();
     }
     return t;
   }
 
   Status CreateTenant(const TenantAnswer& tenant) override {
-    api::JsonValue body = api::JsonValue::Object();
-    body.Set("id", api::JsonValue::String(tenant.id));
-    if (!tenant.display_name.empty()) body.Set("display_name", api::JsonValue::String(tenant.display_name));
-    api::JsonValue resources = api::JsonValue::Object();
-    if (tenant.memory_max) resources.Set("memory_max", api::JsonValue::Unsigned(tenant.memory_max));
-    if (tenant.memory_high) resources.Set("memory_high", api::JsonValue::Unsigned(tenant.memory_high));
+    JsonValue body = JsonValue::Object();
+    body.Set("id", JsonValue::String(tenant.id));
+    if (!tenant.display_name.empty()) body.Set("display_name", JsonValue::String(tenant.display_name));
+    JsonValue resources = JsonValue::Object();
+    if (tenant.memory_max) resources.Set("memory_max", JsonValue::Unsigned(tenant.memory_max));
+    if (tenant.memory_high) resources.Set("memory_high", JsonValue::Unsigned(tenant.memory_high));
     if (tenant.memory_max || tenant.memory_high) body.Set("resources", std::move(resources));
     std::string text = body.Serialize();
     Result<ctl::HttpReply> r = client_.Send("POST", "/v1/tenants", &text);
     if (!r) return r.error();
     if (r->status == 201 || r->status == 200) return Status::Ok();
     std::string message = r->body;
-    if (Result<api::JsonValue> e = api::ParseJson(r->body); e) {
-      const api::JsonValue* error = e->Find("error");
-      const api::JsonValue* m = error ? error->Find("message") : nullptr;
+    if (Result<JsonValue> e = ParseJson(r->body); e) {
+      const JsonValue* error = e->Find("error");
+      const JsonValue* m = error ? error->Find("message") : nullptr;
       if (m && m->is_string()) message = m->string();
     }
     return Error::Invalid("creating tenant " + tenant.id + ": " + message);
@@ -57,11 +57,11 @@ class HttpsApi : public ApplianceApi {
     Result<ctl::HttpReply> r = client_.Send("GET", "/v1/system", nullptr);
     if (!r) return r.error();
     if (r->status != 200) return int64_t{-1};
-    Result<api::JsonValue> body = api::ParseJson(r->body);
+    Result<JsonValue> body = ParseJson(r->body);
     if (!body) return int64_t{-1};
-    const api::JsonValue* tenants = body->Find("tenants");
+    const JsonValue* tenants = body->Find("tenants");
     if (!tenants || !tenants->is_object()) return int64_t{-1};
-    const api::JsonValue* total = tenants->Find("total");
+    const JsonValue* total = tenants->Find("total");
     if (!total || !total->AsUnsigned()) return int64_t{-1};
     return static_cast<int64_t>(*total->AsUnsigned());
   }

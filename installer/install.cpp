@@ -10,7 +10,7 @@
 #include "installer/preflight.h"
 #include "installer/step_log.h"
 #include "installer/systemctl.h"
-#include "supervisor/api/api_token.h"
+#include "supervisor/auth/api_token.h"
 #include "supervisor/auth/encoding.h"
 #include "supervisor/auth/identity_store.h"
 #include "supervisor/store/store.h"

@@ -8,7 +8,6 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/utsname.h>
-#include <sys/wait.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
@@ -20,6 +19,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include "supervisor/common/subprocess.h"
 
 namespace clawhive::installer {
 namespace {
@@ -45,41 +46,11 @@ class Real : public System {
 
   Result<ExecResult> Exec(const std::vector<std::string>& argv) override {
     if (argv.empty()) return Error::Invalid("empty command");
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) return Error::Unavailable(std::string("pipe: ") + std::strerror(errno));
-    pid_t pid = ::fork();
-    if (pid < 0) {
-      ::close(fds[0]);
-      ::close(fds[1]);
-      return Error::Unavailable(std::string("fork: ") + std::strerror(errno));
-    }
-    if (pid == 0) {
-      int null = ::open("/dev/null", O_RDONLY);
-      if (null >= 0) ::dup2(null, 0);
-      ::dup2(fds[1], 1);
-      std::vector<char*> args;
-      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
-      ::execvp(args[0], args.data());
-      ::_exit(127);
-    }
-    ::close(fds[1]);
-    ExecResult result;
-    char buf[4096];
-    for (;;) {
-      ssize_t n = ::read(fds[0], buf, sizeof buf);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      if (result.out.size() < (1u << 20)) result.out.append(buf, static_cast<size_t>(n));
-    }
-    ::close(fds[0]);
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && result.out.empty())
+    Result<SubprocessResult> r = RunSubprocess({.argv = argv, .stderr_mode = OutputMode::kInherit});
+    if (!r && r.error().code == ErrorCode::kNotFound)
       return Error::Unavailable(argv[0] + ": cannot run (not installed?)");
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    return result;
+    if (!r) return Error::Unavailable(argv[0] + ": " + r.error().message);
+    return ExecResult{r->ShellStatus(), std::move(r->out)};
   }
 
   Result<uint64_t> FreeBytes(const std::string& path) override {

@@ -16,7 +16,7 @@
 #include <string>
 
 #include "supervisor/api/api_server.h"
-#include "supervisor/api/api_token.h"
+#include "supervisor/auth/api_token.h"
 #include "supervisor/audit/audit_log.h"
 #include "supervisor/auth/identity.h"
 #include "supervisor/tls/api_certificate.h"
@@ -26,9 +26,10 @@
 #include "supervisor/core/proxy_tokens.h"
 #include "supervisor/meter/ledger.h"
 #include "supervisor/meter/meter_dir.h"
-#include "supervisor/proxy/provider_key_file.h"
+#include "supervisor/meter/provider_keys.h"
 #include "supervisor/openclaw/fleet.h"
 #include "supervisor/openclaw/gateway_preparer.h"
+#include "supervisor/openclaw/runtime_agent.h"
 #include "supervisor/openclaw/runtime_service_loop.h"
 #include "supervisor/core/posix_host.h"
 #include "supervisor/core/provider_key_export.h"
@@ -121,29 +122,37 @@ int main(int argc, char** argv) {
   if (!units) return Fail(log, 1, units.error().message);
   PosixHost host;
   HttpProber prober(**loop);
-  Supervisor supervisor(*config, **store, **units, host, **loop, prober, log);
+  ThreadWorker worker(**loop);  // what would block the loop: useradd/userdel, file trees, meter writes
+  Supervisor supervisor(*config, **store, **units, host, **loop, prober, log, worker);
   SecretManager secrets(**vault, supervisor, **store, host, log);
   auto ledger = meter::Ledger::Open(config->meter_dir + "/" + meter::kMeterDbName);
   if (!ledger) return Fail(log, 1, "meter database: " + ledger.error().message);
   // Provider keys reach the proxy only as this export (tmpfs, the proxy's user only), never the vault.
   PosixKeyFileWriter key_writer;
-  ProviderKeyExport key_export(**vault, key_writer, proxy_user.value_or(meter::Owner{}), proxy::kProviderKeysDir);
+  ProviderKeyExport key_export(**vault, key_writer, proxy_user.value_or(meter::Owner{}), meter::kProviderKeysDir);
   auto export_keys = [&key_export, &log] {
     if (Status s = key_export.Write(); !s) log.Write(LOG_ERR, "", s.error().message);
   };
   export_keys();
   secrets.OnPlatformChange(export_keys);
-  ProxyTokens proxy_tokens(**vault, **ledger, **store);
+  ProxyTokens proxy_tokens(**vault, **ledger);
   // Tenants on an OpenClaw runtime image: the images, each tenant's gateway files, fleet updates.
   StoreCatalog catalog(config->images_dir);
-  supervisor.UseRuntimes(&catalog);
+  OpenClawRuntimes runtimes(catalog, *config);
+  supervisor.UseRuntimes(&runtimes);
   GatewayPreparer gateways(*config, **vault, host);
-  supervisor.BeforeStart([&secrets, &proxy_tokens, &gateways, &store, &log](const std::string& id) {
-    if (Status s = proxy_tokens.Ensure(id, WallMs()); !s) log.Write(LOG_ERR, id, "proxy token: " + s.error().message);
-    if (auto t = (*store)->GetTenant(id); t && t->has_value()) {
-      if (Status s = gateways.Prepare(**t); !s) log.Write(LOG_ERR, id, "OpenClaw config: " + s.error().message);
-    }
-    secrets.Deliver(id);
+  supervisor.OnProvision([&proxy_tokens, &log](const Tenant& t) -> std::function<void()> {
+    // On the worker: the ledger write. Back on the loop: the token into the vault.
+    auto issued = std::make_shared<Result<std::string>>(proxy_tokens.Issue(t, WallMs()));
+    return [&proxy_tokens, &log, id = t.id, issued] {
+      Status s = *issued ? proxy_tokens.Keep(id, std::move(**issued)) : Status(issued->error());
+      if (!s) log.Write(LOG_ERR, id, "proxy token: " + s.error().message + " (issued again at its first start)");
+    };
+  });
+  supervisor.BeforeStart([&secrets, &proxy_tokens, &gateways, &log](const Tenant& t) {
+    if (Status s = proxy_tokens.Ensure(t, WallMs()); !s) log.Write(LOG_ERR, t.id, "proxy token: " + s.error().message);
+    if (Status s = gateways.Prepare(t); !s) log.Write(LOG_ERR, t.id, "OpenClaw config: " + s.error().message);
+    secrets.Deliver(t.id);
   });
   if (Status s = supervisor.Init(); !s) return Fail(log, 1, "start-up: " + s.error().message);
   secrets.Init();
@@ -169,7 +178,11 @@ int main(int argc, char** argv) {
   if (!bootstrap) return Fail(log, 1, "bootstrap token: " + bootstrap.error().message);
   auth::Identity identity(std::move(*identity_store));
   // Once expired it is revoked and its file removed (unless root already put another token there).
-  std::function<void()> retire_bootstrap = [&, id = *bootstrap, text = *token] {
+  // Checked every 30 s on the worker: a login may hold the identity store's mutex through a password
+  // hash, which the loop must not wait for.
+  std::function<void()> retire_bootstrap;
+  std::function<void()> check_later = [&] { (*loop)->After(30000, [&] { worker.Submit(retire_bootstrap, nullptr); }); };
+  retire_bootstrap = [&, id = *bootstrap, text = *token] {
     Result<bool> gone = identity.With([&](auto& users) { return users->RetireBootstrapToken(id, WallMs()); });
     if (gone && *gone) {
       std::ifstream in(token_file);
@@ -182,16 +195,22 @@ int main(int argc, char** argv) {
       return;
     }
     if (!gone) log.Write(LOG_ERR, "", "bootstrap token: " + gone.error().message);
-    (*loop)->After(30000, retire_bootstrap);
+    (*loop)->Post(check_later);
   };
-  (*loop)->Post(retire_bootstrap);
+  worker.Submit(retire_bootstrap, nullptr);
   auto audit_log = audit::AuditLog::Open(config->state_dir + "/audit.db");
   if (!audit_log) return Fail(log, 1, "audit log: " + audit_log.error().message);
-  supervisor.OnDeleted([&secrets, &identity, &proxy_tokens, &log](const std::string& id) {
+  supervisor.OnDeleted([&secrets, &identity, &proxy_tokens, &worker, &log](const Tenant& t) {
+    const std::string id = t.id;
     secrets.OnTenantDeleted(id);
-    if (Status s = proxy_tokens.Remove(id); !s) log.Write(LOG_ERR, id, "removing the proxy token: " + s.error().message);
-    if (Status s = identity.With([&](auto& users) { return users->DeleteTenant(id, WallMs()); }); !s)
-      log.Write(LOG_ERR, id, "removing the tenant's users and tokens: " + s.error().message);
+    proxy_tokens.Forget(id);
+    // Off the loop: the meter database may wait for the proxy's writes, the identity store for an API
+    // thread hashing a password under its mutex.
+    worker.Submit([&proxy_tokens, &identity, &log, id] {
+      if (Status s = proxy_tokens.RemoveFromLedger(id); !s) log.Write(LOG_ERR, id, "removing the proxy token: " + s.error().message);
+      if (Status s = identity.With([&](auto& users) { return users->DeleteTenant(id, WallMs()); }); !s)
+        log.Write(LOG_ERR, id, "removing the tenant's users and tokens: " + s.error().message);
+    }, nullptr);
   });
 
   auto cert = tls::ApiCertificate(*config);
@@ -200,7 +219,10 @@ int main(int argc, char** argv) {
   if (!fingerprint) return Fail(log, 1, "API certificate: " + fingerprint.error().message);
 
   LoopTenantService service(**loop, supervisor);
-  LoopSecretService secret_service(**loop, secrets);
+  // Rotations over a vault connection of their own, on the request's thread: the loop keeps restarting
+  // agents while a KEK rotation re-wraps every tenant's data key.
+  VaultRotator rotator(vault_options);
+  LoopSecretService secret_service(**loop, secrets, &rotator, &log);
   ApiServerOptions api_options;
   api_options.address = config->listen_address;
   api_options.port = config->listen_port;
@@ -233,6 +255,7 @@ int main(int argc, char** argv) {
                                             std::to_string(plain->port()) + " (loopback only; tokens sent to it are revoked)");
   sd_notifyf(0, "READY=1\nSTATUS=%s", ready.c_str());
   int rc = (*loop)->Run();
+  worker.Stop();  // its jobs use the supervisor and the host: finish them while those still exist
   sd_notify(0, "STOPPING=1\nSTATUS=stopping; tenants keep running");
   api.Stop();
   if (plain) plain->Stop();

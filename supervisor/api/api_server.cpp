@@ -1,21 +1,12 @@
 #include "supervisor/api/api_server.h"
 
 #include <Poco/Exception.h>
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerRequestImpl.h>
-#include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/NameValueCollection.h>
-#include <Poco/Net/SSLManager.h>
-#include <Poco/Net/SecureServerSocket.h>
-#include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
-#include <Poco/ThreadPool.h>
 #include <Poco/Timespan.h>
 
 #include <openssl/crypto.h>
@@ -32,6 +23,7 @@
 #include "supervisor/api/authorize.h"
 #include "supervisor/api/router.h"
 #include "supervisor/api/routes.h"
+#include "supervisor/common/http_server.h"
 #include "supervisor/audit/audit_log.h"
 #include "supervisor/core/secret_service.h"
 #include "supervisor/core/tenant_service.h"
@@ -43,7 +35,7 @@ using api::Access;
 using api::ApiCall;
 using api::ApiReply;
 using api::BodyKind;
-using api::JsonValue;
+using clawhive::JsonValue;
 
 namespace {
 
@@ -172,8 +164,8 @@ struct ApiServer::Impl {
     if (!reply.audit_tenant.empty()) e.tenant = reply.audit_tenant;
     else if (p.route && p.route->pattern.rfind("/v1/tenants/{id}", 0) == 0 && !p.call.params.empty())
       e.tenant = p.call.params[0];
-    e.action = api::Printable(req.getMethod(), 16) + " " + (p.route ? p.route->pattern : std::string("(unknown route)"));
-    e.target = api::Printable(p.path, 256);
+    e.action = Printable(req.getMethod(), 16) + " " + (p.route ? p.route->pattern : std::string("(unknown route)"));
+    e.target = Printable(p.path, 256);
     e.address = p.call.address;
     e.status = reply.status;
     e.result = reply.status < 400 ? "ok"
@@ -247,7 +239,7 @@ struct ApiServer::Impl {
           return ApiReply::Fail(403, "forbidden", "your role (" + std::string(auth::ToString(out->call.principal->role)) +
                                                       ") may not do this");
         case api::Decision::kHidden:
-          return ApiReply::Fail(Error::NotFound("no tenant '" + api::Printable(res.params[0]) + "'"));
+          return ApiReply::Fail(Error::NotFound("no tenant '" + Printable(res.params[0]) + "'"));
       }
       // A browser session's state changes must carry its CSRF token (a cross-site form cannot read it).
       if (out->auth.by_session && !IsSafeMethod(req.getMethod())) {
@@ -266,7 +258,7 @@ struct ApiServer::Impl {
       std::string allow;
       for (const std::string& m : res.allowed) allow += (allow.empty() ? "" : ", ") + m;
       ApiReply r = ApiReply::Fail(405, "method_not_allowed",
-                                  "method " + api::Printable(req.getMethod(), 16) + " is not allowed here; allowed: " + allow);
+                                  "method " + Printable(req.getMethod(), 16) + " is not allowed here; allowed: " + allow);
       r.headers.emplace_back("Allow", allow);
       return r;
     }
@@ -277,9 +269,9 @@ struct ApiServer::Impl {
     if (!query) return ApiReply::Fail(query.error());
     for (auto& [name, value] : *query) {
       if (std::find(out->route->query.begin(), out->route->query.end(), name) == out->route->query.end())
-        return ApiReply::Fail(Error::Invalid("unknown query parameter '" + api::Printable(name) + "'"));
+        return ApiReply::Fail(Error::Invalid("unknown query parameter '" + Printable(name) + "'"));
       if (out->call.Query(name) != nullptr)
-        return ApiReply::Fail(Error::Invalid("query parameter '" + api::Printable(name) + "' given more than once"));
+        return ApiReply::Fail(Error::Invalid("query parameter '" + Printable(name) + "' given more than once"));
       out->call.query.emplace_back(std::move(name), std::move(value));
     }
 
@@ -307,7 +299,7 @@ struct ApiServer::Impl {
     }
     if (p.route->body == BodyKind::kJson) {
       if (text.empty()) return ApiReply::Fail(Error::Invalid("request body is empty; expected a JSON object"));
-      Result<JsonValue> parsed = api::ParseJson(text);
+      Result<JsonValue> parsed = ParseJson(text);
       if (!parsed) return ApiReply::Fail(parsed.error());
       json = std::move(*parsed);
       p.call.body = &*json;
@@ -383,41 +375,14 @@ struct ApiServer::Impl {
     }
   }
 
-  // ---- Poco glue ----------------------------------------------------------------------------------
-
-  class Handler : public Poco::Net::HTTPRequestHandler {
-   public:
-    explicit Handler(Impl& impl) : impl_(impl) {}
-    void handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) override {
-      impl_.Serve(req, resp);
-    }
-
-   private:
-    Impl& impl_;
-  };
-
-  class Factory : public Poco::Net::HTTPRequestHandlerFactory {
-   public:
-    explicit Factory(Impl& impl) : impl_(impl) {}
-    Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& req) override {
-      // Poco answers "Expect: 100-continue" right after this returns, unless the response status is
-      // no longer 200. A request that will be refused (401, 413, ...) must not invite its body.
-      if (req.getExpectContinue()) {
-        try {
-          BodyState body;
-          Prepared prepared;
-          if (std::optional<ApiReply> refused = impl_.Precheck(req, &body, &prepared))
-            req.response().setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(refused->status));
-        } catch (...) {
-          req.response().setStatus(Poco::Net::HTTPResponse::HTTP_INTERNAL_SERVER_ERROR);
-        }
-      }
-      return new Handler(impl_);
-    }
-
-   private:
-    Impl& impl_;
-  };
+  // Poco answers "Expect: 100-continue" right after this returns, unless the response status is no
+  // longer 200: a request that will be refused (401, 413, ...) must not invite its body.
+  void BeforeBody(const Poco::Net::HTTPServerRequest& req) {
+    BodyState body;
+    Prepared prepared;
+    if (std::optional<ApiReply> refused = Precheck(req, &body, &prepared))
+      req.response().setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(refused->status));
+  }
 
   // Without an identity store Start() refuses, so no request ever reaches `no_identity`.
   auth::Identity& IdentityOrNone() { return options.identity ? *options.identity : no_identity; }
@@ -429,10 +394,9 @@ struct ApiServer::Impl {
   api::Router router;
 
   std::mutex mu;  // Start/Stop
-  std::unique_ptr<Poco::ThreadPool> pool;         // outlives `server`, which runs connections on it
-  std::unique_ptr<Poco::Net::HTTPServer> server;
+  HttpServer http{[this](Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) { Serve(req, resp); },
+                  [this](const Poco::Net::HTTPServerRequest& req) { BeforeBody(req); }};
   std::atomic<uint16_t> bound_port{0};
-  bool ssl_initialized = false;  // Poco::Net::initializeSSL() called by Start(), undone by Stop()
 };
 
 ApiServer::ApiServer(TenantService& service, ApiServerOptions options)
@@ -446,91 +410,27 @@ ApiServer::~ApiServer() { Stop(); }
 Status ApiServer::Start() {
   std::lock_guard<std::mutex> lock(impl_->mu);
   const ApiServerOptions& o = impl_->options;
-  if (impl_->server) return Error::Conflict("API server is already running");
+  if (impl_->http.running()) return Error::Conflict("API server is already running");
   if (o.threads < 1) return Error::Invalid("API threads must be at least 1");
   if (o.identity == nullptr) return Error::Invalid("API server needs an identity store");
-
-  std::string host = o.address;
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  const std::string where = o.address + " port " + std::to_string(o.port);
-  Poco::Net::SocketAddress address;
-  try {
-    address = Poco::Net::SocketAddress(host, o.port);
-  } catch (const Poco::Exception& e) {
-    return Error::Invalid("bad API listen address " + o.address + ": " + e.displayText());
-  }
-  Poco::Net::ServerSocket socket;
-  if (!o.tls.cert_file.empty()) {
-    if (o.tls.key_file.empty()) return Error::Invalid("API TLS certificate given without a key file");
-    if (!impl_->ssl_initialized) {
-      Poco::Net::initializeSSL();
-      impl_->ssl_initialized = true;
-    }
-    try {
-      Poco::Net::Context::Params tp;
-      tp.certificateFile = o.tls.cert_file;
-      tp.privateKeyFile = o.tls.key_file;
-      tp.verificationMode = Poco::Net::Context::VERIFY_NONE;  // no client certificates
-      tp.loadDefaultCAs = false;
-      tp.cipherList = "ECDHE+AESGCM:ECDHE+CHACHA20";  // TLS 1.2; TLS 1.3 uses OpenSSL's defaults
-      Poco::Net::Context::Ptr context = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, tp);
-      context->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
-      socket = Poco::Net::SecureServerSocket(context);
-    } catch (const Poco::Exception& e) {
-      return Error::Invalid("cannot load API TLS certificate " + o.tls.cert_file + " / key " + o.tls.key_file +
-                            ": " + e.displayText());
-    }
-  }
-  try {
-    // SO_REUSEADDR but not SO_REUSEPORT: a second supervisor on the same port must fail, not share it.
-    if (address.family() == Poco::Net::SocketAddress::IPv6) socket.bind6(address, true, false, false);
-    else socket.bind(address, true, false);
-    socket.listen(128);
-  } catch (const Poco::Exception& e) {
-    return Error::Unavailable("cannot listen on " + where + ": " + e.displayText());
-  }
-
-  try {
-    auto* params = new Poco::Net::HTTPServerParams;
-    params->setKeepAlive(true);
-    params->setKeepAliveTimeout(kKeepAliveIdle);
-    params->setTimeout(kIoTimeout);
-    params->setMaxThreads(o.threads);
-    params->setMaxQueued(256);
-    auto pool = std::make_unique<Poco::ThreadPool>("clawhive-api", 1, o.threads);
-    auto server = std::make_unique<Poco::Net::HTTPServer>(new Impl::Factory(*impl_), *pool, socket, params);
-    server->start();
-    impl_->bound_port = socket.address().port();
-    impl_->pool = std::move(pool);
-    impl_->server = std::move(server);
-  } catch (const Poco::Exception& e) {
-    return Error::Unavailable("cannot start the API server on " + where + ": " + e.displayText());
-  }
+  if (!o.tls.cert_file.empty() && o.tls.key_file.empty()) return Error::Invalid("API TLS certificate given without a key file");
+  HttpServerOptions h;
+  h.what = "API";
+  h.max_threads = o.threads;
+  h.keep_alive_idle = kKeepAliveIdle;
+  h.io_timeout = kIoTimeout;
+  h.tls_cert_file = o.tls.cert_file;
+  h.tls_key_file = o.tls.cert_file.empty() ? "" : o.tls.key_file;  // no certificate: plain HTTP
+  h.tls12_ciphers = "ECDHE+AESGCM:ECDHE+CHACHA20";
+  if (Status s = impl_->http.Start(o.address, o.port, h); !s) return s;
+  impl_->bound_port = impl_->http.port();
   return Status::Ok();
 }
 
 void ApiServer::Stop() {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  if (!impl_->server) {
-    if (impl_->ssl_initialized) {  // a TLS Start() that failed
-      Poco::Net::uninitializeSSL();
-      impl_->ssl_initialized = false;
-    }
-    return;
-  }
-  try {
-    impl_->server->stopAll(true);
-    impl_->pool->joinAll();
-  } catch (...) {
-    // Stopping is best effort; the objects below are destroyed either way.
-  }
-  impl_->server.reset();
-  impl_->pool.reset();
+  impl_->http.Stop();
   impl_->bound_port = 0;
-  if (impl_->ssl_initialized) {
-    Poco::Net::uninitializeSSL();
-    impl_->ssl_initialized = false;
-  }
 }
 
 uint16_t ApiServer::port() const { return impl_->bound_port; }

@@ -12,7 +12,7 @@
 // possibly secret: the raw text and the parsed document are wiped (OPENSSL_cleanse) when the request is
 // done, and neither is reallocated without wiping the old buffer. Not wiped: Poco's own socket and
 // stream buffers (pooled by Poco, outside our reach), and strings of at most 15 bytes copied by moves
-// while the JSON tree is built (std::string keeps those inline; see supervisor/api/json.h).
+// while the JSON tree is built (std::string keeps those inline; see supervisor/common/json.h).
 #pragma once
 
 #include <cstddef>
@@ -26,15 +26,7 @@
 
 namespace clawhive {
 
-class RuntimeService;
-class SecretService;
-class TenantService;
-namespace audit {
-class AuditLog;
-}
-namespace meter {
-class Ledger;
-}
+// (RuntimeService, SecretService, TenantService, audit::AuditLog and meter::Ledger are declared in routes.h.)
 
 struct ApiServerOptions {
   std::string address = "127.0.0.1";  // IPv4 or IPv6 literal (or a resolvable host name)

@@ -26,14 +26,16 @@
 #include <thread>
 #include <vector>
 
+#include "unit/fails_with.h"
 #include "unit/fake_tenant_service.h"
 #include "unit/temp_identity.h"
-#include "supervisor/api/json.h"
+#include "supervisor/common/json.h"
 
 namespace clawhive {
 namespace {
 
-using api::JsonValue;
+using clawhive::JsonValue;
+using testing::FailsWith;
 using testing::FakeTenantService;
 
 const char* const kToken = "test-token-0123456789abcdef0123456789abcdef";
@@ -45,7 +47,7 @@ struct Reply {
   std::string content_type;
 
   JsonValue json() const {
-    Result<JsonValue> j = api::ParseJson(body);
+    Result<JsonValue> j = ParseJson(body);
     BOOST_REQUIRE_MESSAGE(j.ok(), "response is not JSON: " << body);
     return *j;
   }
@@ -177,7 +179,7 @@ std::string Repeat(const std::string& s, size_t n) {
 
 std::string JsonString(const std::string& s) {
   std::string out;
-  api::AppendJsonString(&out, s);
+  AppendJsonString(&out, s);
   return out;
 }
 
@@ -552,7 +554,7 @@ BOOST_AUTO_TEST_CASE(hostile_ids_in_the_path_reach_the_service_and_get_400) {
 BOOST_AUTO_TEST_CASE(hostile_ids_in_a_json_body_get_400) {
   for (const std::string& id : HostileIds()) {
     Reply r = Post("/v1/tenants", "{\"id\":" + JsonString(id) + "}");
-    BOOST_TEST(r.status == 400, api::Printable(id) << " -> " << r.status << " " << r.body);
+    BOOST_TEST(r.status == 400, Printable(id) << " -> " << r.status << " " << r.body);
     BOOST_TEST(r.error_code() == "invalid_argument");
   }
   BOOST_TEST(Field(Get("/v1/tenants").json(), "tenants").items().empty());
@@ -574,7 +576,7 @@ BOOST_AUTO_TEST_CASE(malformed_json_gets_400_with_the_line_and_column) {
   for (const char* body : {"{", "[1,2", "{\"id\":\"a\"} trailing", "{'id':'acme'}", "{\"id\":\"acme\",}", "nul",
                            "\"\xFF\"", "{\"a\":1,\"a\":2}"}) {
     Reply bad = Post("/v1/tenants", body);
-    BOOST_TEST(bad.status == 400, api::Printable(body));
+    BOOST_TEST(bad.status == 400, Printable(body));
     BOOST_TEST(bad.error_message().find("malformed JSON at line") == 0, bad.error_message());
   }
 }
@@ -936,13 +938,11 @@ BOOST_AUTO_TEST_CASE(start_refuses_no_identity_store_and_zero_threads) {
   ApiServerOptions o;
   o.port = 0;
   ApiServer no_identity(service, o);
-  Status s = no_identity.Start();
-  BOOST_TEST(!s.ok());
-  BOOST_TEST((s.error().code == ErrorCode::kInvalidArgument));
+  BOOST_TEST(FailsWith(no_identity.Start(), ErrorCode::kInvalidArgument, "needs an identity store"));
   o.identity = ids.identity.get();
   o.threads = 0;
   ApiServer no_threads(service, o);
-  BOOST_TEST(!no_threads.Start().ok());
+  BOOST_TEST(FailsWith(no_threads.Start(), ErrorCode::kInvalidArgument, "API threads must be at least 1"));
 }
 
 BOOST_AUTO_TEST_CASE(start_fails_cleanly_when_the_port_is_taken) {
@@ -955,9 +955,7 @@ BOOST_AUTO_TEST_CASE(start_fails_cleanly_when_the_port_is_taken) {
   BOOST_REQUIRE(first.Start().ok());
   o.port = first.port();
   ApiServer second(service, o);
-  Status s = second.Start();
-  BOOST_TEST(!s.ok());
-  BOOST_TEST((s.error().code == ErrorCode::kUnavailable));
+  BOOST_TEST(FailsWith(second.Start(), ErrorCode::kUnavailable, "Address already in use"));
   BOOST_TEST(second.port() == 0);
 }
 
@@ -969,7 +967,7 @@ BOOST_AUTO_TEST_CASE(start_refuses_an_unparsable_address) {
   o.port = 0;
   o.identity = ids.identity.get();
   ApiServer server(service, o);
-  BOOST_TEST(!server.Start().ok());
+  BOOST_TEST(FailsWith(server.Start(), ErrorCode::kInvalidArgument, "bad API listen address not an address!"));
 }
 
 BOOST_AUTO_TEST_CASE(a_stopped_server_can_be_started_again_and_stop_is_idempotent) {
@@ -980,7 +978,7 @@ BOOST_AUTO_TEST_CASE(a_stopped_server_can_be_started_again_and_stop_is_idempoten
   o.identity = ids.identity.get();
   ApiServer server(service, o);
   BOOST_REQUIRE(server.Start().ok());
-  BOOST_TEST(!server.Start().ok());  // already running
+  BOOST_TEST(FailsWith(server.Start(), ErrorCode::kConflict, "already running"));
   server.Stop();
   server.Stop();
   BOOST_TEST(server.port() == 0);

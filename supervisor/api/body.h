@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "supervisor/api/json.h"
+#include "supervisor/common/json.h"
 #include "supervisor/common/result.h"
 
 namespace clawhive::api {

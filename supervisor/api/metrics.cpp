@@ -8,7 +8,7 @@
 #include <functional>
 #include <optional>
 
-#include "supervisor/api/json.h"
+#include "supervisor/common/json.h"
 
 namespace clawhive::api {
 namespace {

@@ -26,21 +26,6 @@ int HttpStatusFor(ErrorCode code) {
   return 500;
 }
 
-const char* ErrorCodeName(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::kInvalidArgument: return "invalid_argument";
-    case ErrorCode::kNotFound: return "not_found";
-    case ErrorCode::kAlreadyExists: return "already_exists";
-    case ErrorCode::kConflict: return "conflict";
-    case ErrorCode::kUnauthorized: return "unauthorized";
-    case ErrorCode::kTooLarge: return "too_large";
-    case ErrorCode::kRateLimited: return "rate_limited";
-    case ErrorCode::kUnavailable: return "unavailable";
-    case ErrorCode::kInternal: return "internal";
-  }
-  return "internal";
-}
-
 ApiReply ApiReply::Json(int status, const JsonValue& value) {
   ApiReply r;
   r.status = status;

@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "supervisor/api/json.h"
+#include "supervisor/common/json.h"
 #include "supervisor/auth/principal.h"
 #include "supervisor/common/result.h"
 
@@ -72,7 +72,6 @@ struct ApiReply {
 };
 
 int HttpStatusFor(ErrorCode code);
-const char* ErrorCodeName(ErrorCode code);  // "invalid_argument", "not_found", ...
 
 struct Route {
   std::string method;   // "GET", "POST", ...

@@ -13,7 +13,8 @@
 #include <vector>
 
 #include "supervisor/api/api_server.h"
-#include "supervisor/api/json.h"
+#include "supervisor/common/json.h"
+#include "unit/fails_with.h"
 #include "unit/fake_runtime_service.h"
 #include "unit/fake_tenant_service.h"
 #include "unit/temp_identity.h"
@@ -21,7 +22,8 @@
 namespace clawhive {
 namespace {
 
-using api::JsonValue;
+using clawhive::JsonValue;
+using testing::FailsWith;
 
 const char* const kToken = "runtime-routes-token-0123456789abcdef0123";
 
@@ -29,7 +31,7 @@ struct Reply {
   int status = 0;
   std::string body;
   JsonValue json() const {
-    Result<JsonValue> j = api::ParseJson(body);
+    Result<JsonValue> j = ParseJson(body);
     BOOST_REQUIRE_MESSAGE(j.ok(), "response is not JSON: " << body);
     return *j;
   }
@@ -365,7 +367,7 @@ BOOST_AUTO_TEST_CASE(patch_and_create_are_checked_only_when_they_touch_the_runti
   w.runtimes.FailNext("CheckTenantConfig", Error::NotFound("no runtime image 'openclaw-1.0.0'"));
   Reply refused = w.Call("POST", "/v1/tenants", R"({"id":"newbie","runtime":{"image":"openclaw-1.0.0"}})");
   BOOST_TEST(refused.status == 404, refused.body);
-  BOOST_TEST(!w.tenants.Get("newbie").ok());
+  BOOST_TEST(FailsWith(w.tenants.Get("newbie"), ErrorCode::kNotFound));
   checks = w.runtimes.checks();
   BOOST_TEST_REQUIRE(checks.size() == 2u);
   BOOST_TEST(checks[1].id == "newbie");

@@ -9,7 +9,7 @@
 #include <cstddef>
 #include <string>
 
-#include "supervisor/api/json.h"
+#include "supervisor/common/json.h"
 #include "supervisor/common/result.h"
 #include "supervisor/vault/vault.h"
 

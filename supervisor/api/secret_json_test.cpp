@@ -3,9 +3,15 @@
 #include <boost/test/unit_test.hpp>
 
 #include <string>
+#include <utility>
+#include <vector>
+
+#include "unit/fails_with.h"
 
 namespace clawhive::api {
 namespace {
+
+using clawhive::testing::FailsWith;
 
 JsonValue Parse(const std::string& text) {
   Result<JsonValue> j = ParseJson(text);
@@ -19,13 +25,11 @@ BOOST_AUTO_TEST_SUITE(secret_json)
 BOOST_AUTO_TEST_CASE(secret_names_are_environment_variable_names) {
   for (const char* ok : {"A", "_", "OPENAI_API_KEY", "X1", "_9"}) BOOST_TEST(CheckSecretName(ok).ok(), ok);
   BOOST_TEST(CheckSecretName(std::string(128, 'A')).ok());
-  for (const std::string& bad : {std::string(), std::string("lower"), std::string("A=B"), std::string("9A"),
-                                std::string("../X"), std::string("A B"), std::string(129, 'A'),
-                                std::string("A\0B", 3), std::string("\xc3\x89T\xc3\x89")}) {
-    Status s = CheckSecretName(bad);
-    BOOST_TEST(!s.ok(), bad);
-    if (!s.ok()) BOOST_TEST((s.error().code == ErrorCode::kInvalidArgument));
-  }
+  BOOST_TEST(FailsWith(CheckSecretName(""), ErrorCode::kInvalidArgument, "secret name is empty"));
+  BOOST_TEST(FailsWith(CheckSecretName(std::string(129, 'A')), ErrorCode::kInvalidArgument, "is too long"));
+  for (const std::string& bad : {std::string("lower"), std::string("A=B"), std::string("9A"), std::string("../X"),
+                                std::string("A B"), std::string("A\0B", 3), std::string("\xc3\x89T\xc3\x89")})
+    BOOST_TEST(FailsWith(CheckSecretName(bad), ErrorCode::kInvalidArgument, "is not valid"), bad);
   // The message quotes the name made printable and short, never raw control bytes.
   Status s = CheckSecretName(std::string("A\nB", 3));
   BOOST_TEST(s.error().message.find('\n') == std::string::npos);
@@ -50,34 +54,35 @@ BOOST_AUTO_TEST_CASE(escapes_are_decoded) {
 }
 
 BOOST_AUTO_TEST_CASE(bad_bodies_are_refused_without_quoting_the_value) {
-  for (const std::string& text : {
-           std::string(R"({})"),
-           std::string(R"({"value":""})"),
-           std::string(R"({"value":123})"),
-           std::string(R"({"value":null})"),
-           std::string(R"({"value":["S3CRET-never-echo"]})"),
-           std::string(R"({"value":{"v":"S3CRET-never-echo"}})"),
-           std::string(R"({"value":"S3CRET-never-echo\u0000x"})"),
-           std::string(R"({"value":"S3CRET-never-echo\nx"})"),
-           std::string(R"({"value":"S3CRET-never-echo\r"})"),
-           std::string(R"({"value":"S3CRET-never-echo\u001b[0m"})"),
-           std::string(R"({"value":"S3CRET-never-echo\u007f"})"),
-           std::string(R"({"value":"S3CRET-never-echo","extra":1})"),
-           std::string(R"({"S3CRET-never-echo":"x"})"),
-           std::string(R"("S3CRET-never-echo")"),
-           std::string(R"(["S3CRET-never-echo"])"),
-       }) {
+  const std::string kControl = "must not contain control characters";
+  const std::vector<std::pair<std::string, std::string>> refused = {
+      {R"({})", "field 'value' is required"},
+      {R"({"value":""})", "field 'value' must not be empty"},
+      {R"({"value":123})", "field 'value' must be a string"},
+      {R"({"value":null})", "field 'value' must be a string"},
+      {R"({"value":["S3CRET-never-echo"]})", "field 'value' must be a string"},
+      {R"({"value":{"v":"S3CRET-never-echo"}})", "field 'value' must be a string"},
+      {R"({"value":"S3CRET-never-echo\u0000x"})", kControl},
+      {R"({"value":"S3CRET-never-echo\nx"})", kControl},
+      {R"({"value":"S3CRET-never-echo\r"})", kControl},
+      {R"({"value":"S3CRET-never-echo\u001b[0m"})", kControl},
+      {R"({"value":"S3CRET-never-echo\u007f"})", kControl},
+      {R"({"value":"S3CRET-never-echo","extra":1})", "unknown field in the request body"},
+      {R"({"S3CRET-never-echo":"x"})", "unknown field in the request body"},
+      {R"("S3CRET-never-echo")", "request body must be a JSON object"},
+      {R"(["S3CRET-never-echo"])", "request body must be a JSON object"},
+  };
+  for (const auto& [text, why] : refused) {
     JsonValue body = Parse(text);
     Result<SecretValue> v = TakeSecretValue(&body);
-    BOOST_TEST(!v.ok(), text);
+    BOOST_TEST(FailsWith(v, ErrorCode::kInvalidArgument, why), text);
     if (v.ok()) continue;
-    BOOST_TEST((v.error().code == ErrorCode::kInvalidArgument));
     BOOST_TEST(v.error().message.find("S3CRET") == std::string::npos, v.error().message);
     // Whatever was refused was taken out of the document too.
     if (body.is_object() && body.Find("value") && body.Find("value")->is_string())
       BOOST_TEST(body.Find("value")->string().empty());
   }
-  BOOST_TEST(!TakeSecretValue(nullptr).ok());
+  BOOST_TEST(FailsWith(TakeSecretValue(nullptr), ErrorCode::kInvalidArgument, "must be a JSON object, got nothing"));
 }
 
 BOOST_AUTO_TEST_CASE(values_may_be_up_to_64_kib) {
@@ -85,8 +90,7 @@ BOOST_AUTO_TEST_CASE(values_may_be_up_to_64_kib) {
   BOOST_TEST(TakeSecretValue(&max).ok());
   JsonValue over = Parse("{\"value\":\"" + std::string(kMaxSecretValueBytes + 1, 'k') + "\"}");
   Result<SecretValue> v = TakeSecretValue(&over);
-  BOOST_REQUIRE(!v.ok());
-  BOOST_TEST(v.error().message.find("65536") != std::string::npos);
+  BOOST_TEST(FailsWith(v, ErrorCode::kInvalidArgument, "field 'value' is longer than 65536 bytes"));
   JsonValue tab = Parse(R"({"value":"a\tb"})");
   BOOST_TEST(TakeSecretValue(&tab).ok());
 }

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "supervisor/api/api_server.h"
-#include "supervisor/api/json.h"
+#include "supervisor/common/json.h"
 #include "unit/fake_secret_service.h"
 #include "unit/fake_tenant_service.h"
 #include "unit/temp_identity.h"
@@ -22,7 +22,7 @@
 namespace clawhive {
 namespace {
 
-using api::JsonValue;
+using clawhive::JsonValue;
 using testing::FakeSecretService;
 using testing::FakeTenantService;
 
@@ -37,7 +37,7 @@ struct Reply {
   std::map<std::string, std::string> headers;
 
   JsonValue json() const {
-    Result<JsonValue> j = api::ParseJson(body);
+    Result<JsonValue> j = ParseJson(body);
     BOOST_REQUIRE_MESSAGE(j.ok(), "response is not JSON: " << body);
     return std::move(*j);
   }
@@ -54,7 +54,7 @@ struct Reply {
 
 std::string JsonString(const std::string& s) {
   std::string out;
-  api::AppendJsonString(&out, s);
+  AppendJsonString(&out, s);
   return out;
 }
 

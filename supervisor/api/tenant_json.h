@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "supervisor/api/json.h"
+#include "supervisor/common/json.h"
 #include "supervisor/common/result.h"
 #include "supervisor/core/tenant_service.h"
 

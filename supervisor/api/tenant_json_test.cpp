@@ -4,8 +4,12 @@
 
 #include <string>
 
+#include "unit/fails_with.h"
+
 namespace clawhive::api {
 namespace {
+
+using clawhive::testing::FailsWith;
 
 Result<TenantRequest> ParseCreate(const std::string& text) {
   Result<JsonValue> json = ParseJson(text);
@@ -49,7 +53,8 @@ BOOST_AUTO_TEST_CASE(a_create_needs_an_id_and_nothing_else) {
 
 BOOST_AUTO_TEST_CASE(an_update_may_be_empty_but_may_not_name_an_id) {
   BOOST_TEST(ParseUpdate("{}").ok());
-  BOOST_TEST(!ParseUpdate(R"({"id":"acme"})").ok());
+  BOOST_TEST(FailsWith(ParseUpdate(R"({"id":"acme"})"), ErrorCode::kInvalidArgument,
+                       "field 'id' cannot be changed (tenant ids are immutable)"));
 }
 
 BOOST_AUTO_TEST_CASE(the_id_is_passed_on_unjudged_for_the_service_to_validate) {
@@ -122,7 +127,8 @@ BOOST_AUTO_TEST_CASE(ports_and_desired_states_are_range_checked) {
   for (const char* bad : {"0", "65536", "-1", "1.0", "\"80\"", "true", "null"})
     BOOST_TEST(CreateError(std::string(R"({"id":"a1","port":)") + bad + "}").find("field 'port'") == 0u, bad);
   BOOST_TEST((ParseCreate(R"({"id":"a1","desired":"stopped"})")->patch.desired.value() == DesiredState::kStopped));
-  BOOST_TEST(!ParseCreate(R"({"id":"a1","desired":"Running"})").ok());
+  BOOST_TEST(CreateError(R"({"id":"a1","desired":"Running"})").find(R"(field 'desired' must be "running" or "stopped")") ==
+             0u);
 }
 
 BOOST_AUTO_TEST_CASE(unknown_field_names_are_quoted_safely) {

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "supervisor/common/result.h"
-#include "supervisor/store/sqlite.h"
+#include "supervisor/common/sqlite.h"
 
 namespace clawhive::audit {
 
@@ -53,9 +53,10 @@ class AuditLog {
   Result<std::vector<AuditEntry>> Query(const AuditQuery& query);
 
  private:
-  AuditLog(sqlite::DbHandle db, int64_t keep) : db_(std::move(db)), keep_(keep) {}
+  AuditLog(sqlite::DbHandle db, int64_t keep) : db_(std::move(db)), statements_(db_.get()), keep_(keep) {}
   std::mutex mu_;
-  sqlite::DbHandle db_;  // guarded by mu_
+  sqlite::DbHandle db_;                // guarded by mu_
+  sqlite::StatementCache statements_;  // guarded by mu_; statements of db_
   int64_t keep_;
   int64_t appends_ = 0;  // guarded by mu_
 };

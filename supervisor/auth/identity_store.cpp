@@ -1,19 +1,12 @@
 #include "supervisor/auth/identity_store.h"
 
-#include <fcntl.h>
 #include <sqlite3.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include <cerrno>
-#include <system_error>
-
 #include "supervisor/auth/encoding.h"
-#include "supervisor/store/migrations.h"
 
 namespace clawhive::auth {
 
@@ -22,7 +15,17 @@ using sqlite::Statement;
 
 namespace {
 
-constexpr schema::Migration kMigrations[] = {
+// last_seen / last_used are rewritten at most this often: a write per API request would make every
+// read a disk write. Idle expiry is 30 minutes, so 15 s of slack is immaterial.
+constexpr int64_t kTouchGranularityMs = 15 * 1000;
+const char kCsrfKeySetting[] = "csrf_key";
+
+constexpr size_t kMaxUserName = 64;
+constexpr size_t kMaxTokenName = 64;
+const char kGenericLoginError[] = "invalid user name or password";
+
+// The identity store's schema: users, their sessions, API tokens, settings.
+constexpr sqlite::Migration kMigrations[] = {
     {1, R"sql(
 PRAGMA application_id = 1128810820;
 
@@ -70,19 +73,8 @@ CREATE INDEX users_by_tenant ON users (tenant);
 )sql"},
 };
 
-constexpr int kLatest = 2;
-static_assert(std::size(kMigrations) == kLatest && kMigrations[1].number == 2);
+static_assert(sqlite::NumberedConsecutively(kMigrations));
 
-// last_seen / last_used are rewritten at most this often: a write per API request would make every
-// read a disk write. Idle expiry is 30 minutes, so 15 s of slack is immaterial.
-constexpr int64_t kTouchGranularityMs = 15 * 1000;
-const char kCsrfKeySetting[] = "csrf_key";
-
-constexpr size_t kMaxUserName = 64;
-constexpr size_t kMaxTokenName = 64;
-const char kGenericLoginError[] = "invalid user name or password";
-
-Error Prefixed(const Error& e, const std::string& prefix) { return {e.code, prefix + e.message}; }
 Error Unauthorized(std::string m) { return {ErrorCode::kUnauthorized, std::move(m)}; }
 
 // The CSRF token of a session: derived, not stored, so the console can fetch it again after a reload
@@ -97,63 +89,29 @@ std::string DeriveCsrf(const std::string& key, std::string_view session_id) {
   OPENSSL_cleanse(mac, sizeof mac);
   return out;
 }
-std::string ErrnoText(int err) { return std::error_code(err, std::generic_category()).message(); }
-
-Status CheckOwnerOnly(const std::string& path) {
-  struct stat st {};
-  if (::lstat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT) return Status::Ok();
-    return Error::Unavailable("cannot stat " + path + ": " + ErrnoText(errno));
-  }
-  if (!S_ISREG(st.st_mode)) return Error::Conflict(path + " is not a regular file; refusing to use it");
-  if (st.st_uid != ::geteuid()) return Error::Conflict(path + " is owned by another user; refusing to use it");
-  if ((st.st_mode & 077) != 0)
-    return Error::Conflict(path + " is accessible to group or others (must be 0600); refusing to use it");
-  return Status::Ok();
-}
 
 Result<sqlite::DbHandle> OpenDatabase(const std::string& path, bool check_modes) {
-  if (path.empty()) return Error::Invalid("identity database path is empty");
-  const std::string where = "identity database " + path;
-  if (Status s = sqlite::CreateOwnerOnly(path); !s) return s.error();
-  if (check_modes) {
-    for (const char* suffix : {"", "-wal", "-shm"}) {
-      if (Status s = CheckOwnerOnly(path + suffix); !s) return s.error();
-    }
-  }
-  sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE | SQLITE_OPEN_NOFOLLOW,
-                           nullptr);
-  sqlite::DbHandle db(raw);
-  if (rc != SQLITE_OK) return sqlite::ErrorFrom(db.get(), rc, "cannot open " + where);
-  sqlite3_extended_result_codes(db.get(), 1);
-  if (Status s = sqlite::Exec(db.get(), "PRAGMA busy_timeout = 5000; PRAGMA secure_delete = ON; "
-                                        "PRAGMA foreign_keys = ON");
-      !s)
-    return Prefixed(s.error(), "cannot open " + where + ": ");
-  Result<sqlite::Identity> ident = sqlite::ReadIdentity(db.get(), where);
-  if (!ident) return ident.error();
-  if (!ident->fresh()) {
-    if (ident->application_id != kIdentityApplicationId)
-      return Error::Conflict(where + " is an SQLite database but not a Clawhive identity store; refusing to use it");
-    if (ident->user_version > kLatest)
-      return Error::Conflict(where + " has schema " + std::to_string(ident->user_version) +
-                             ", newer than this supervisor; upgrade the supervisor");
-  }
-  Result<std::string> mode = sqlite::QueryText(db.get(), "PRAGMA journal_mode = WAL");
-  if (!mode) return Prefixed(mode.error(), "cannot switch " + where + " to WAL mode: ");
-  if (*mode != "wal") return Error::Unavailable("cannot switch " + where + " to WAL mode");
-  if (Status s = sqlite::Exec(db.get(), "PRAGMA synchronous = FULL"); !s)
-    return Prefixed(s.error(), "cannot open " + where + ": ");
-  Result<int> version = schema::ApplyMigrations(db.get(), kMigrations);
-  if (!version) return Prefixed(version.error(), "cannot migrate " + where + ": ");
-  if (*version != kLatest) return Error::Conflict(where + " has an unexpected schema version");
-  return db;
+  return sqlite::OpenDatabase(path, {.what = "identity database",
+                                     .application_id = kIdentityApplicationId,
+                                     .migrations = kMigrations,
+                                     .synchronous = "FULL",
+                                     .settings = "PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON",
+                                     .owner_only = check_modes});
 }
 
 // A role read back from the file; the CHECK constraints make anything else impossible short of editing.
 Role RoleAt(const Statement& s, int column) { return ParseRole(s.ColumnText(column)).value_or(Role::kTenantViewer); }
+
+// A row of "SELECT name, role, tenant, created_ms, password_changed_ms FROM users".
+UserInfo UserAt(const Statement& s) {
+  return {s.ColumnText(0), RoleAt(s, 1), s.ColumnText(2), s.ColumnInt64(3), s.ColumnInt64(4)};
+}
+
+// A row of "SELECT id, name, role, tenant, created_ms, expires_ms, revoked_ms, last_used_ms FROM api_tokens".
+TokenInfo TokenAt(const Statement& s) {
+  return {s.ColumnInt64(0), s.ColumnText(1), RoleAt(s, 2), s.ColumnText(3),
+          s.ColumnInt64(4), s.ColumnInt64(5), s.ColumnInt64(6), s.ColumnInt64(7)};
+}
 
 // Binds a tenant: NULL for the operator (empty string).
 Status BindTenant(Statement& s, int index, const std::string& tenant) {
@@ -186,7 +144,7 @@ Status ValidateTokenName(std::string_view name) {
 }
 
 IdentityStore::IdentityStore(IdentityStoreOptions options, sqlite::DbHandle db)
-    : options_(std::move(options)), db_(std::move(db)), throttle_(options_.throttle) {}
+    : options_(std::move(options)), db_(std::move(db)), statements_(db_.get()), throttle_(options_.throttle) {}
 
 IdentityStore::~IdentityStore() = default;
 
@@ -212,14 +170,6 @@ Result<std::unique_ptr<IdentityStore>> IdentityStore::Open(const IdentityStoreOp
   return store;
 }
 
-Status IdentityStore::Transaction(const std::function<Status()>& body) {
-  if (Status s = sqlite::Exec(db_.get(), "BEGIN IMMEDIATE"); !s) return s;
-  Status s = body();
-  if (s) s = sqlite::Exec(db_.get(), "COMMIT");
-  if (!s && sqlite3_get_autocommit(db_.get()) == 0) (void)sqlite::Exec(db_.get(), "ROLLBACK");
-  return s;
-}
-
 // ---- users ----------------------------------------------------------------------------------------------
 
 Status IdentityStore::CreateUser(const std::string& name, Role role, const std::string& tenant,
@@ -236,17 +186,15 @@ Status IdentityStore::CreateUserWithHash(const std::string& name, Role role, con
   if (Status s = ValidateRoleScope(role, tenant); !s) return s;
   // The shape and the cost parameters must be ours; any password will do for that check.
   if (Result<bool> shape = VerifyPassword("shape-check", password_hash); !shape) return shape.error();
-  Result<Statement> st = Statement::Prepare(
-      db_.get(),
+  Result<sqlite::CachedStatement> st = statements_.Get(
       "INSERT INTO users (name, role, tenant, password_hash, created_ms, password_changed_ms) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (name) DO NOTHING");
   if (!st) return st.error();
-  if (Status s = Binder(*st).Text(name).Text(ToString(role)).status(); !s) return s;
-  if (Status s = BindTenant(*st, 3, tenant); !s) return s;
-  if (Status s = st->BindText(4, password_hash); !s) return s;
-  if (Status s = st->BindInt64(5, now_ms); !s) return s;
-  if (Status s = st->Run(); !s) return s;
-  if (sqlite3_changes(db_.get()) == 0) return Error::Exists("user '" + name + "' already exists");
+  if (Status s = Binder(**st).Text(name).Text(ToString(role)).status(); !s) return s;
+  if (Status s = BindTenant(**st, 3, tenant); !s) return s;
+  if (Status s = (*st)->BindText(4, password_hash); !s) return s;
+  if (Status s = (*st)->BindInt64(5, now_ms); !s) return s;
+  if (Status s = (*st)->RunChanging(Error::Exists("user '" + name + "' already exists")); !s) return s;
   if (role == Role::kOperator) return StartBootstrapExpiry(now_ms);
   return Status::Ok();
 }
@@ -256,49 +204,41 @@ Status IdentityStore::SetPassword(const std::string& name, std::string_view pass
   if (Status s = CheckPasswordPolicy(password); !s) return s;
   Result<std::string> hash = HashPassword(password, options_.scrypt);
   if (!hash) return hash.error();
-  return Transaction([&]() -> Status {
-    Result<Statement> up = Statement::Prepare(
-        db_.get(), "UPDATE users SET password_hash = ?1, password_changed_ms = ?2 WHERE name = ?3");
+  return sqlite::InTransaction(db_.get(), [&]() -> Status {
+    Result<sqlite::CachedStatement> up = statements_.Get(
+        "UPDATE users SET password_hash = ?1, password_changed_ms = ?2 WHERE name = ?3");
     if (!up) return up.error();
-    if (Status s = Binder(*up).Text(*hash).Int(now_ms).Text(name).status(); !s) return s;
-    if (Status s = up->Run(); !s) return s;
-    if (sqlite3_changes(db_.get()) == 0) return Error::NotFound("no user '" + name + "'");
-    Result<Statement> del = Statement::Prepare(
-        db_.get(), "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = ?1)");
+    if (Status s = Binder(**up).Text(*hash).Int(now_ms).Text(name).status(); !s) return s;
+    if (Status s = (*up)->RunChanging(Error::NotFound("no user '" + name + "'")); !s) return s;
+    Result<sqlite::CachedStatement> del = statements_.Get(
+        "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = ?1)");
     if (!del) return del.error();
-    if (Status s = del->BindText(1, name); !s) return s;
-    return del->Run();
+    if (Status s = (*del)->BindText(1, name); !s) return s;
+    return (*del)->Run();
   });
 }
 
 Status IdentityStore::DeleteUser(const std::string& name) {
   if (Status s = ValidateUserName(name); !s) return s;
-  return Transaction([&]() -> Status {
-    Result<Statement> del = Statement::Prepare(
-        db_.get(), "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = ?1)");
+  return sqlite::InTransaction(db_.get(), [&]() -> Status {
+    Result<sqlite::CachedStatement> del = statements_.Get(
+        "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = ?1)");
     if (!del) return del.error();
-    if (Status s = del->BindText(1, name); !s) return s;
-    if (Status s = del->Run(); !s) return s;
-    Result<Statement> st = Statement::Prepare(db_.get(), "DELETE FROM users WHERE name = ?1");
+    if (Status s = (*del)->BindText(1, name); !s) return s;
+    if (Status s = (*del)->Run(); !s) return s;
+    Result<sqlite::CachedStatement> st = statements_.Get("DELETE FROM users WHERE name = ?1");
     if (!st) return st.error();
-    if (Status s = st->BindText(1, name); !s) return s;
-    if (Status s = st->Run(); !s) return s;
-    if (sqlite3_changes(db_.get()) == 0) return Error::NotFound("no user '" + name + "'");
-    return Status::Ok();
+    if (Status s = (*st)->BindText(1, name); !s) return s;
+    return (*st)->RunChanging(Error::NotFound("no user '" + name + "'"));
   });
 }
 
 Result<std::vector<UserInfo>> IdentityStore::ListUsers() {
-  Result<Statement> st = Statement::Prepare(
-      db_.get(), "SELECT name, role, tenant, created_ms, password_changed_ms FROM users ORDER BY name");
+  Result<sqlite::CachedStatement> st = statements_.Get(
+      "SELECT name, role, tenant, created_ms, password_changed_ms FROM users ORDER BY name");
   if (!st) return st.error();
   std::vector<UserInfo> out;
-  for (;;) {
-    Result<bool> row = st->Step();
-    if (!row) return row.error();
-    if (!*row) break;
-    out.push_back({st->ColumnText(0), RoleAt(*st, 1), st->ColumnText(2), st->ColumnInt64(3), st->ColumnInt64(4)});
-  }
+  if (Status s = (*st)->ForEachRow([&](const Statement& r) { out.push_back(UserAt(r)); }); !s) return s.error();
   return out;
 }
 
@@ -315,16 +255,16 @@ Result<NewSession> IdentityStore::Login(std::string_view name, std::string_view 
   Principal principal;
   std::string stored = dummy_hash_;
   if (ValidateUserName(name) && password.size() <= kMaxPasswordBytes) {
-    Result<Statement> st =
-        Statement::Prepare(db_.get(), "SELECT id, role, tenant, password_hash FROM users WHERE name = ?1");
+    Result<sqlite::CachedStatement> st =
+        statements_.Get("SELECT id, role, tenant, password_hash FROM users WHERE name = ?1");
     if (!st) return st.error();
-    if (Status s = st->BindText(1, name); !s) return s.error();
-    Result<bool> row = st->Step();
+    if (Status s = (*st)->BindText(1, name); !s) return s.error();
+    Result<bool> row = (*st)->Step();
     if (!row) return row.error();
     if (*row) {
-      user_id = st->ColumnInt64(0);
-      principal = {std::string(name), RoleAt(*st, 1), st->ColumnText(2), 0};
-      stored = st->ColumnText(3);
+      user_id = (*st)->ColumnInt64(0);
+      principal = {std::string(name), RoleAt(**st, 1), (*st)->ColumnText(2), 0};
+      stored = (*st)->ColumnText(3);
     }
   }
   // Always one scrypt run, so an unknown user costs as much as a wrong password.
@@ -339,41 +279,40 @@ Result<NewSession> IdentityStore::Login(std::string_view name, std::string_view 
   Result<std::string> sid = NewSecret();
   if (!sid) return sid.error();
   std::string csrf = DeriveCsrf(csrf_key_, *sid);
-  Result<Statement> ins = Statement::Prepare(
-      db_.get(), "INSERT INTO sessions (id_hash, user_id, created_ms, last_seen_ms, csrf_hash) VALUES (?1, ?2, ?3, ?3, ?4)");
+  Result<sqlite::CachedStatement> ins = statements_.Get(
+      "INSERT INTO sessions (id_hash, user_id, created_ms, last_seen_ms, csrf_hash) VALUES (?1, ?2, ?3, ?3, ?4)");
   if (!ins) return ins.error();
-  if (Status s = Binder(*ins).Blob(Sha256(*sid)).Int(user_id).Int(now_ms).Blob(Sha256(csrf)).status(); !s)
+  if (Status s = Binder(**ins).Blob(Sha256(*sid)).Int(user_id).Int(now_ms).Blob(Sha256(csrf)).status(); !s)
     return s.error();
-  if (Status s = ins->Run(); !s) return s.error();
+  if (Status s = (*ins)->Run(); !s) return s.error();
   return NewSession{std::move(*sid), std::move(csrf), std::move(principal), now_ms + options_.session_absolute_ms};
 }
 
 Result<Principal> IdentityStore::Authenticate(std::string_view session_id, int64_t now_ms) {
   if (!LooksLikeSecret(session_id)) return Unauthorized("invalid or expired session");
   const std::string hash = Sha256(session_id);
-  Result<Statement> st = Statement::Prepare(
-      db_.get(),
+  Result<sqlite::CachedStatement> st = statements_.Get(
       "SELECT s.created_ms, s.last_seen_ms, u.name, u.role, u.tenant FROM sessions s JOIN users u ON u.id = s.user_id "
       "WHERE s.id_hash = ?1");
   if (!st) return st.error();
-  if (Status s = st->BindBlob(1, hash); !s) return s.error();
-  Result<bool> row = st->Step();
+  if (Status s = (*st)->BindBlob(1, hash); !s) return s.error();
+  Result<bool> row = (*st)->Step();
   if (!row) return row.error();
   if (!*row) return Unauthorized("invalid or expired session");
-  const int64_t created = st->ColumnInt64(0);
-  const int64_t last_seen = st->ColumnInt64(1);
-  Principal p{st->ColumnText(2), RoleAt(*st, 3), st->ColumnText(4), 0};
-  st->Reset();
+  const int64_t created = (*st)->ColumnInt64(0);
+  const int64_t last_seen = (*st)->ColumnInt64(1);
+  Principal p{(*st)->ColumnText(2), RoleAt(**st, 3), (*st)->ColumnText(4), 0};
+  (*st)->Reset();
   if (now_ms - last_seen >= options_.session_idle_ms || now_ms - created >= options_.session_absolute_ms ||
       now_ms < created) {
     (void)Logout(session_id);
     return Unauthorized("invalid or expired session");
   }
   if (now_ms - last_seen >= kTouchGranularityMs) {
-    Result<Statement> up = Statement::Prepare(db_.get(), "UPDATE sessions SET last_seen_ms = ?1 WHERE id_hash = ?2");
+    Result<sqlite::CachedStatement> up = statements_.Get("UPDATE sessions SET last_seen_ms = ?1 WHERE id_hash = ?2");
     if (!up) return up.error();
-    if (Status s = Binder(*up).Int(now_ms).Blob(hash).status(); !s) return s.error();
-    if (Status s = up->Run(); !s) return s.error();
+    if (Status s = Binder(**up).Int(now_ms).Blob(hash).status(); !s) return s.error();
+    if (Status s = (*up)->Run(); !s) return s.error();
   }
   return p;
 }
@@ -389,20 +328,21 @@ Status IdentityStore::CheckCsrf(std::string_view session_id, std::string_view cs
 Result<SessionInfo> IdentityStore::Session(std::string_view session_id, int64_t now_ms) {
   Result<Principal> p = Authenticate(session_id, now_ms);
   if (!p) return p.error();
-  Result<Statement> st = Statement::Prepare(db_.get(), "SELECT created_ms FROM sessions WHERE id_hash = ?1");
+  Result<sqlite::CachedStatement> st = statements_.Get("SELECT created_ms FROM sessions WHERE id_hash = ?1");
   if (!st) return st.error();
-  if (Status s = st->BindBlob(1, Sha256(session_id)); !s) return s.error();
-  Result<bool> row = st->Step();
+  if (Status s = (*st)->BindBlob(1, Sha256(session_id)); !s) return s.error();
+  Result<bool> row = (*st)->Step();
   if (!row) return row.error();
   if (!*row) return Unauthorized("invalid or expired session");
-  return SessionInfo{std::move(*p), DeriveCsrf(csrf_key_, session_id), st->ColumnInt64(0) + options_.session_absolute_ms};
+  const int64_t created_ms = (*st)->ColumnInt64(0);
+  return SessionInfo{std::move(*p), DeriveCsrf(csrf_key_, session_id), created_ms + options_.session_absolute_ms};
 }
 
 Status IdentityStore::Logout(std::string_view session_id) {
-  Result<Statement> st = Statement::Prepare(db_.get(), "DELETE FROM sessions WHERE id_hash = ?1");
+  Result<sqlite::CachedStatement> st = statements_.Get("DELETE FROM sessions WHERE id_hash = ?1");
   if (!st) return st.error();
-  if (Status s = st->BindBlob(1, Sha256(session_id)); !s) return s;
-  return st->Run();
+  if (Status s = (*st)->BindBlob(1, Sha256(session_id)); !s) return s;
+  return (*st)->Run();
 }
 
 // ---- API tokens -----------------------------------------------------------------------------------------
@@ -416,83 +356,74 @@ Result<NewToken> IdentityStore::CreateToken(Role role, const std::string& tenant
                           std::to_string(options_.max_token_ttl_ms / 1000) + " seconds");
   Result<std::string> token = NewSecret();
   if (!token) return token.error();
-  Result<Statement> st = Statement::Prepare(
-      db_.get(), "INSERT INTO api_tokens (hash, name, role, tenant, created_ms, expires_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  Result<sqlite::CachedStatement> st = statements_.Get(
+      "INSERT INTO api_tokens (hash, name, role, tenant, created_ms, expires_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
   if (!st) return st.error();
-  if (Status s = Binder(*st).Blob(Sha256(*token)).Text(name).Text(ToString(role)).status(); !s) return s.error();
-  if (Status s = BindTenant(*st, 4, tenant); !s) return s.error();
-  if (Status s = st->BindInt64(5, now_ms); !s) return s.error();
-  if (Status s = st->BindInt64(6, now_ms + ttl_ms); !s) return s.error();
-  if (Status s = st->Run(); !s) return s.error();
+  if (Status s = Binder(**st).Blob(Sha256(*token)).Text(name).Text(ToString(role)).status(); !s) return s.error();
+  if (Status s = BindTenant(**st, 4, tenant); !s) return s.error();
+  if (Status s = (*st)->BindInt64(5, now_ms); !s) return s.error();
+  if (Status s = (*st)->BindInt64(6, now_ms + ttl_ms); !s) return s.error();
+  if (Status s = (*st)->Run(); !s) return s.error();
   return NewToken{sqlite3_last_insert_rowid(db_.get()), std::move(*token)};
 }
 
 Result<Principal> IdentityStore::AuthenticateToken(std::string_view token, int64_t now_ms) {
   if (token.empty() || token.size() > 256) return Unauthorized("invalid, expired or revoked token");
   const std::string hash = Sha256(token);
-  Result<Statement> st = Statement::Prepare(
-      db_.get(), "SELECT id, name, role, tenant, expires_ms, revoked_ms, last_used_ms FROM api_tokens WHERE hash = ?1");
+  Result<sqlite::CachedStatement> st = statements_.Get(
+      "SELECT id, name, role, tenant, expires_ms, revoked_ms, last_used_ms FROM api_tokens WHERE hash = ?1");
   if (!st) return st.error();
-  if (Status s = st->BindBlob(1, hash); !s) return s.error();
-  Result<bool> row = st->Step();
+  if (Status s = (*st)->BindBlob(1, hash); !s) return s.error();
+  Result<bool> row = (*st)->Step();
   if (!row) return row.error();
   if (!*row) return Unauthorized("invalid, expired or revoked token");
-  const int64_t id = st->ColumnInt64(0);
-  Principal p{"token:" + st->ColumnText(1), RoleAt(*st, 2), st->ColumnText(3), id};
-  const bool expired = !st->IsNull(4) && now_ms >= st->ColumnInt64(4);
-  const bool revoked = !st->IsNull(5);
-  const int64_t last_used = st->IsNull(6) ? 0 : st->ColumnInt64(6);
-  st->Reset();
+  const int64_t id = (*st)->ColumnInt64(0);
+  Principal p{"token:" + (*st)->ColumnText(1), RoleAt(**st, 2), (*st)->ColumnText(3), id};
+  const bool expired = !(*st)->IsNull(4) && now_ms >= (*st)->ColumnInt64(4);
+  const bool revoked = !(*st)->IsNull(5);
+  const int64_t last_used = (*st)->IsNull(6) ? 0 : (*st)->ColumnInt64(6);
+  (*st)->Reset();
   if (expired || revoked) return Unauthorized("invalid, expired or revoked token");
   if (now_ms - last_used < kTouchGranularityMs) return p;
-  Result<Statement> up = Statement::Prepare(db_.get(), "UPDATE api_tokens SET last_used_ms = ?1 WHERE id = ?2");
+  Result<sqlite::CachedStatement> up = statements_.Get("UPDATE api_tokens SET last_used_ms = ?1 WHERE id = ?2");
   if (!up) return up.error();
-  if (Status s = Binder(*up).Int(now_ms).Int(id).status(); !s) return s.error();
-  if (Status s = up->Run(); !s) return s.error();
+  if (Status s = Binder(**up).Int(now_ms).Int(id).status(); !s) return s.error();
+  if (Status s = (*up)->Run(); !s) return s.error();
   return p;
 }
 
 Status IdentityStore::RevokeToken(int64_t id, int64_t now_ms) {
-  Result<Statement> st = Statement::Prepare(
-      db_.get(), "UPDATE api_tokens SET revoked_ms = coalesce(revoked_ms, ?1) WHERE id = ?2");
+  Result<sqlite::CachedStatement> st = statements_.Get(
+      "UPDATE api_tokens SET revoked_ms = coalesce(revoked_ms, ?1) WHERE id = ?2");
   if (!st) return st.error();
-  if (Status s = Binder(*st).Int(now_ms).Int(id).status(); !s) return s;
-  if (Status s = st->Run(); !s) return s;
-  if (sqlite3_changes(db_.get()) == 0) return Error::NotFound("no API token " + std::to_string(id));
-  return Status::Ok();
+  if (Status s = Binder(**st).Int(now_ms).Int(id).status(); !s) return s;
+  return (*st)->RunChanging(Error::NotFound("no API token " + std::to_string(id)));
 }
 
 Result<std::vector<TokenInfo>> IdentityStore::ListTokens() {
-  Result<Statement> st = Statement::Prepare(
-      db_.get(),
+  Result<sqlite::CachedStatement> st = statements_.Get(
       "SELECT id, name, role, tenant, created_ms, expires_ms, revoked_ms, last_used_ms FROM api_tokens ORDER BY id");
   if (!st) return st.error();
   std::vector<TokenInfo> out;
-  for (;;) {
-    Result<bool> row = st->Step();
-    if (!row) return row.error();
-    if (!*row) break;
-    out.push_back({st->ColumnInt64(0), st->ColumnText(1), RoleAt(*st, 2), st->ColumnText(3), st->ColumnInt64(4),
-                   st->ColumnInt64(5), st->ColumnInt64(6), st->ColumnInt64(7)});
-  }
+  if (Status s = (*st)->ForEachRow([&](const Statement& r) { out.push_back(TokenAt(r)); }); !s) return s.error();
   return out;
 }
 
 Result<bool> IdentityStore::OperatorExists() {
-  Result<Statement> st = Statement::Prepare(db_.get(), "SELECT 1 FROM users WHERE role = 'operator' LIMIT 1");
+  Result<sqlite::CachedStatement> st = statements_.Get("SELECT 1 FROM users WHERE role = 'operator' LIMIT 1");
   if (!st) return st.error();
-  Result<bool> row = st->Step();
+  Result<bool> row = (*st)->Step();
   if (!row) return row.error();
   return *row;
 }
 
 Status IdentityStore::StartBootstrapExpiry(int64_t now_ms) {
   // Only the bootstrap token is ever stored without an expiry (CreateToken always sets one).
-  Result<Statement> up = Statement::Prepare(
-      db_.get(), "UPDATE api_tokens SET expires_ms = ?1 WHERE expires_ms IS NULL AND revoked_ms IS NULL");
+  Result<sqlite::CachedStatement> up = statements_.Get(
+      "UPDATE api_tokens SET expires_ms = ?1 WHERE expires_ms IS NULL AND revoked_ms IS NULL");
   if (!up) return up.error();
-  if (Status s = Binder(*up).Int(now_ms + options_.bootstrap_ttl_ms).status(); !s) return s;
-  return up->Run();
+  if (Status s = Binder(**up).Int(now_ms + options_.bootstrap_ttl_ms).status(); !s) return s;
+  return (*up)->Run();
 }
 
 Result<int64_t> IdentityStore::ImportBootstrapToken(std::string_view token_text, int64_t now_ms) {
@@ -503,22 +434,21 @@ Result<int64_t> IdentityStore::ImportBootstrapToken(std::string_view token_text,
     if (c <= 0x20 || c >= 0x7f) return Error::Invalid("bootstrap token must be printable ASCII without spaces");
   }
   const std::string hash = Sha256(token_text);
-  Result<Statement> ins = Statement::Prepare(
-      db_.get(),
+  Result<sqlite::CachedStatement> ins = statements_.Get(
       "INSERT INTO api_tokens (hash, name, role, tenant, created_ms, expires_ms) "
       "VALUES (?1, 'bootstrap', 'operator', NULL, ?2, NULL) ON CONFLICT (hash) DO NOTHING");
   if (!ins) return ins.error();
-  if (Status s = Binder(*ins).Blob(hash).Int(now_ms).status(); !s) return s.error();
-  if (Status s = ins->Run(); !s) return s.error();
-  Result<Statement> st = Statement::Prepare(
-      db_.get(), "SELECT id, role, coalesce(expires_ms, 0), coalesce(revoked_ms, 0) FROM api_tokens WHERE hash = ?1");
+  if (Status s = Binder(**ins).Blob(hash).Int(now_ms).status(); !s) return s.error();
+  if (Status s = (*ins)->Run(); !s) return s.error();
+  Result<sqlite::CachedStatement> st = statements_.Get(
+      "SELECT id, role, coalesce(expires_ms, 0), coalesce(revoked_ms, 0) FROM api_tokens WHERE hash = ?1");
   if (!st) return st.error();
-  if (Status s = st->BindBlob(1, hash); !s) return s.error();
-  Result<bool> row = st->Step();
+  if (Status s = (*st)->BindBlob(1, hash); !s) return s.error();
+  Result<bool> row = (*st)->Step();
   if (!row) return row.error();
   if (!*row) return Error::Internal("bootstrap token row vanished");
-  if (st->ColumnText(1) != "operator") return Error::Conflict("that token is already registered with another role");
-  const int64_t id = st->ColumnInt64(0), expires = st->ColumnInt64(2), revoked = st->ColumnInt64(3);
+  if ((*st)->ColumnText(1) != "operator") return Error::Conflict("that token is already registered with another role");
+  const int64_t id = (*st)->ColumnInt64(0), expires = (*st)->ColumnInt64(2), revoked = (*st)->ColumnInt64(3);
   if (revoked != 0 || (expires != 0 && expires <= now_ms))
     return Error{ErrorCode::kUnauthorized, "the bootstrap token has expired"};
   if (expires == 0) {
@@ -544,67 +474,65 @@ Result<bool> IdentityStore::RetireBootstrapToken(int64_t id, int64_t now_ms) {
 
 Result<UserInfo> IdentityStore::GetUser(const std::string& name) {
   if (Status s = ValidateUserName(name); !s) return s.error();
-  Result<Statement> st = Statement::Prepare(
-      db_.get(), "SELECT name, role, tenant, created_ms, password_changed_ms FROM users WHERE name = ?1");
+  Result<sqlite::CachedStatement> st = statements_.Get(
+      "SELECT name, role, tenant, created_ms, password_changed_ms FROM users WHERE name = ?1");
   if (!st) return st.error();
-  if (Status s = st->BindText(1, name); !s) return s.error();
-  Result<bool> row = st->Step();
+  if (Status s = (*st)->BindText(1, name); !s) return s.error();
+  Result<bool> row = (*st)->Step();
   if (!row) return row.error();
   if (!*row) return Error::NotFound("no user '" + name + "'");
-  return UserInfo{st->ColumnText(0), RoleAt(*st, 1), st->ColumnText(2), st->ColumnInt64(3), st->ColumnInt64(4)};
+  return UserAt(**st);
 }
 
 Result<TokenInfo> IdentityStore::GetToken(int64_t id) {
-  Result<Statement> st = Statement::Prepare(
-      db_.get(),
+  Result<sqlite::CachedStatement> st = statements_.Get(
       "SELECT id, name, role, tenant, created_ms, expires_ms, revoked_ms, last_used_ms FROM api_tokens WHERE id = ?1");
   if (!st) return st.error();
-  if (Status s = st->BindInt64(1, id); !s) return s.error();
-  Result<bool> row = st->Step();
+  if (Status s = (*st)->BindInt64(1, id); !s) return s.error();
+  Result<bool> row = (*st)->Step();
   if (!row) return row.error();
   if (!*row) return Error::NotFound("no API token " + std::to_string(id));
-  return TokenInfo{st->ColumnInt64(0), st->ColumnText(1), RoleAt(*st, 2), st->ColumnText(3), st->ColumnInt64(4),
-                   st->ColumnInt64(5), st->ColumnInt64(6), st->ColumnInt64(7)};
+  return TokenAt(**st);
 }
 
 Status IdentityStore::DeleteTenant(const std::string& tenant, int64_t now_ms) {
   if (tenant.empty()) return Error::Invalid("tenant is empty");
-  return Transaction([&]() -> Status {
-    Result<Statement> del = Statement::Prepare(db_.get(), "DELETE FROM users WHERE tenant = ?1");  // sessions cascade
+  return sqlite::InTransaction(db_.get(), [&]() -> Status {
+    Result<sqlite::CachedStatement> del = statements_.Get("DELETE FROM users WHERE tenant = ?1");  // sessions cascade
     if (!del) return del.error();
-    if (Status s = del->BindText(1, tenant); !s) return s;
-    if (Status s = del->Run(); !s) return s;
-    Result<Statement> rev = Statement::Prepare(
-        db_.get(), "UPDATE api_tokens SET revoked_ms = coalesce(revoked_ms, ?1) WHERE tenant = ?2");
+    if (Status s = (*del)->BindText(1, tenant); !s) return s;
+    if (Status s = (*del)->Run(); !s) return s;
+    Result<sqlite::CachedStatement> rev = statements_.Get(
+        "UPDATE api_tokens SET revoked_ms = coalesce(revoked_ms, ?1) WHERE tenant = ?2");
     if (!rev) return rev.error();
-    if (Status s = Binder(*rev).Int(now_ms).Text(tenant).status(); !s) return s;
-    return rev->Run();
+    if (Status s = Binder(**rev).Int(now_ms).Text(tenant).status(); !s) return s;
+    return (*rev)->Run();
   });
 }
 
 Result<std::optional<std::string>> IdentityStore::GetSetting(const std::string& key) {
-  Result<Statement> st = Statement::Prepare(db_.get(), "SELECT value FROM settings WHERE key = ?1");
+  Result<sqlite::CachedStatement> st = statements_.Get("SELECT value FROM settings WHERE key = ?1");
   if (!st) return st.error();
-  if (Status s = st->BindText(1, key); !s) return s.error();
-  Result<bool> row = st->Step();
+  if (Status s = (*st)->BindText(1, key); !s) return s.error();
+  Result<bool> row = (*st)->Step();
   if (!row) return row.error();
   if (!*row) return std::optional<std::string>();
-  return std::optional<std::string>(st->ColumnBlob(0));
+  return std::optional<std::string>((*st)->ColumnBlob(0));
 }
 
 Status IdentityStore::SetSetting(const std::string& key, std::string_view value) {
-  Result<Statement> st = Statement::Prepare(
-      db_.get(), "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = ?2");
+  Result<sqlite::CachedStatement> st = statements_.Get(
+      "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = ?2");
   if (!st) return st.error();
-  if (Status s = Binder(*st).Text(key).Blob(value).status(); !s) return s;
-  return st->Run();
+  if (Status s = Binder(**st).Text(key).Blob(value).status(); !s) return s;
+  return (*st)->Run();
 }
 
 Status IdentityStore::DeleteSetting(const std::string& key) {
-  Result<Statement> st = Statement::Prepare(db_.get(), "DELETE FROM settings WHERE key = ?1");
+  Result<sqlite::CachedStatement> st = statements_.Get("DELETE FROM settings WHERE key = ?1");
   if (!st) return st.error();
-  if (Status s = st->BindText(1, key); !s) return s;
-  return st->Run();
+  if (Status s = (*st)->BindText(1, key); !s) return s;
+  return (*st)->Run();
 }
 
 }  // namespace clawhive::auth

@@ -1,7 +1,7 @@
 // Users, sessions, API tokens and console settings of the admin console/API, in their own SQLite file.
 //
 // The file is created 0600, runs in WAL mode with secure_delete, carries PRAGMA application_id "CHID"
-// and numbered migrations (schema::ApplyMigrations). Session ids, CSRF tokens and API tokens are 32
+// and numbered migrations (sqlite::ApplyMigrations). Session ids, CSRF tokens and API tokens are 32
 // random bytes shown once as "chv_<base64url>"; only their SHA-256 is stored. A session's CSRF token is
 // an HMAC of its id under a random key kept in the file, so it can be handed out again but not forged. Passwords are scrypt
 // hashes (password.h). Times are unix milliseconds, passed in by the caller.
@@ -24,7 +24,7 @@
 #include "supervisor/auth/principal.h"
 #include "supervisor/auth/throttle.h"
 #include "supervisor/common/result.h"
-#include "supervisor/store/sqlite.h"
+#include "supervisor/common/sqlite.h"
 
 namespace clawhive::auth {
 
@@ -145,13 +145,13 @@ class IdentityStore {
 
  private:
   IdentityStore(IdentityStoreOptions options, sqlite::DbHandle db);
-  Status Transaction(const std::function<Status()>& body);
   Result<bool> OperatorExists();
   // An operator user exists from now_ms on: a bootstrap token without an expiry gets one.
   Status StartBootstrapExpiry(int64_t now_ms);
 
   IdentityStoreOptions options_;
   sqlite::DbHandle db_;
+  sqlite::StatementCache statements_;  // statements of db_
   LoginThrottle throttle_;
   std::string dummy_hash_;  // verified against for unknown users, so they cost the same
   std::string csrf_key_;    // HMAC key deriving each session's CSRF token (settings row "csrf_key")

@@ -3,8 +3,11 @@
 #include <boost/test/unit_test.hpp>
 #include <string>
 
+#include "unit/fails_with.h"
+
 using namespace clawhive;
 using namespace clawhive::auth;
+using clawhive::testing::FailsWith;
 
 namespace {
 const ScryptParams kFast{1024, 8, 1};
@@ -78,30 +81,33 @@ BOOST_AUTO_TEST_CASE(hostile_stored_strings_are_errors_not_work) {
       std::string(300, 'A'),
   };
   for (const std::string& c : cases) {
-    Result<bool> r = VerifyPassword("good password 1", c);
-    BOOST_CHECK_MESSAGE(!r.ok(), "accepted: " << c);
-    if (!r.ok()) BOOST_CHECK(r.error().code == ErrorCode::kInvalidArgument);
+    BOOST_TEST(FailsWith(VerifyPassword("good password 1", c), ErrorCode::kInvalidArgument,
+                         "stored password hash is malformed"),
+               c);
   }
 }
 
 BOOST_AUTO_TEST_CASE(hash_refuses_params_outside_the_caps) {
-  BOOST_CHECK(!HashPassword("x", {1000, 8, 1}).ok());
-  BOOST_CHECK(!HashPassword("x", {uint64_t{1} << 21, 1, 1}).ok());
-  BOOST_CHECK(!HashPassword("x", {1024, 0, 1}).ok());
-  BOOST_CHECK(!HashPassword(std::string(1025, 'a'), kFast).ok());
+  const std::string kPowerOfTwo = "scrypt N must be a power of two between 2 and 2^20";
+  BOOST_TEST(FailsWith(HashPassword("x", {1000, 8, 1}), ErrorCode::kInvalidArgument, kPowerOfTwo));
+  BOOST_TEST(FailsWith(HashPassword("x", {uint64_t{1} << 21, 1, 1}), ErrorCode::kInvalidArgument, kPowerOfTwo));
+  BOOST_TEST(FailsWith(HashPassword("x", {1024, 0, 1}), ErrorCode::kInvalidArgument, "scrypt r must be 1..32"));
+  BOOST_TEST(FailsWith(HashPassword(std::string(1025, 'a'), kFast), ErrorCode::kTooLarge, "longer than 1024 bytes"));
 }
 
 BOOST_AUTO_TEST_CASE(policy_wants_12_to_1024_printable_utf8) {
-  BOOST_CHECK(!CheckPasswordPolicy(""));
-  BOOST_CHECK(!CheckPasswordPolicy("short pw 11"));
+  const std::string kShort = "password is shorter than 12 characters";
+  BOOST_TEST(FailsWith(CheckPasswordPolicy(""), ErrorCode::kInvalidArgument, kShort));
+  BOOST_TEST(FailsWith(CheckPasswordPolicy("short pw 11"), ErrorCode::kInvalidArgument, kShort));
   BOOST_CHECK(CheckPasswordPolicy("twelve chars"));
-  BOOST_CHECK(!CheckPasswordPolicy(std::string("abcdefghijkl\0m", 14)));
-  BOOST_CHECK(!CheckPasswordPolicy("abcdefghijkl\n"));
-  BOOST_CHECK(!CheckPasswordPolicy("abcdefghijkl\xff"));
-  BOOST_CHECK(!CheckPasswordPolicy("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"));  // 6 chars, 12 bytes
+  const std::string kControl = "password contains a control character";
+  BOOST_TEST(FailsWith(CheckPasswordPolicy(std::string("abcdefghijkl\0m", 14)), ErrorCode::kInvalidArgument, kControl));
+  BOOST_TEST(FailsWith(CheckPasswordPolicy("abcdefghijkl\n"), ErrorCode::kInvalidArgument, kControl));
+  BOOST_TEST(FailsWith(CheckPasswordPolicy("abcdefghijkl\xff"), ErrorCode::kInvalidArgument, "password is not valid UTF-8"));
+  BOOST_TEST(FailsWith(CheckPasswordPolicy("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"),  // 6 chars, 12 bytes
+                       ErrorCode::kInvalidArgument, kShort));
   BOOST_CHECK(CheckPasswordPolicy(std::string(1024, 'a')));
-  Status too_long = CheckPasswordPolicy(std::string(1025, 'a'));
-  BOOST_CHECK(!too_long && too_long.error().code == ErrorCode::kTooLarge);
+  BOOST_TEST(FailsWith(CheckPasswordPolicy(std::string(1025, 'a')), ErrorCode::kTooLarge, "longer than 1024 bytes"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -16,6 +16,9 @@ ThrottleOptions Opts() {
   o.max_entries = 100;
   return o;
 }
+
+// How long a refused login must wait; 0 when the login is allowed.
+int64_t RetryAfter(const ThrottleDecision& d) { return d.allowed ? 0 : d.retry_after_ms; }
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(auth)
@@ -57,7 +60,7 @@ BOOST_AUTO_TEST_CASE(repeated_lockouts_double_up_to_the_cap) {
 BOOST_AUTO_TEST_CASE(address_locks_across_accounts) {
   LoginThrottle t(Opts());
   for (int i = 0; i < 5; ++i) t.RecordFailure("user" + std::to_string(i), "203.0.113.7", 50);
-  BOOST_CHECK(!t.Check("someone-else", "203.0.113.7", 50).allowed);
+  BOOST_CHECK_EQUAL(RetryAfter(t.Check("someone-else", "203.0.113.7", 50)), 1000);
   BOOST_CHECK(t.Check("someone-else", "203.0.113.8", 50).allowed);
 }
 
@@ -67,7 +70,7 @@ BOOST_AUTO_TEST_CASE(success_clears_the_account_but_not_the_address) {
   t.RecordFailure("alice", "addr", 0);
   t.RecordFailure("alice", "addr2", 0);
   t.RecordSuccess("alice", "addr", 1);
-  BOOST_CHECK(!t.Check("alice", "addr", 1).allowed);  // address is locked (5 failures)
+  BOOST_CHECK_EQUAL(RetryAfter(t.Check("alice", "addr", 1)), 999);  // address is locked (5 failures)
   t.RecordFailure("alice", "addr3", 1);
   t.RecordFailure("alice", "addr3", 1);
   BOOST_CHECK(t.Check("alice", "addr3", 1).allowed);  // the account count restarted
@@ -81,14 +84,14 @@ BOOST_AUTO_TEST_CASE(memory_is_bounded_and_locked_entries_survive_a_flood) {
   for (int i = 0; i < 1000; ++i) t.RecordFailure("junk" + std::to_string(i), "b" + std::to_string(i), 1);
   BOOST_CHECK_LE(t.account_entries(), 50u);
   BOOST_CHECK_LE(t.address_entries(), 50u);
-  BOOST_CHECK(!t.Check("admin", "c", 2).allowed);
+  BOOST_CHECK_EQUAL(RetryAfter(t.Check("admin", "c", 2)), 998);
 }
 
 BOOST_AUTO_TEST_CASE(huge_keys_are_truncated) {
   LoginThrottle t(Opts());
   const std::string big(100000, 'x');
   for (int i = 0; i < 3; ++i) t.RecordFailure(big, "a", 0);
-  BOOST_CHECK(!t.Check(big, "b", 0).allowed);
+  BOOST_CHECK_EQUAL(RetryAfter(t.Check(big, "b", 0)), 1000);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

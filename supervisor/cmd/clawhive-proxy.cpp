@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
   if (Status s = (*ledger)->ReleaseOrphans(WallMs()); !s) return Fail(log, 1, "meter database: " + s.error().message);
 
   // Provider keys: the supervisor's export, re-read when it is replaced (a platform secret changed).
-  proxy::FileKeys keys(std::string(proxy::kProviderKeysDir) + "/" + proxy::kProviderKeysName);
+  proxy::FileKeys keys(std::string(meter::kProviderKeysDir) + "/" + meter::kProviderKeysName);
   // Who calls: the tenant's egress bridge names it by source address; host processes by /proc/net/tcp.
   proxy::ProcNetPeers host_peers;
   proxy::BridgePeers peers(host_peers);

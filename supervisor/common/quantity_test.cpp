@@ -3,8 +3,12 @@
 #include <boost/test/unit_test.hpp>
 #include <string>
 
+#include "unit/fails_with.h"
+
 namespace clawhive {
 namespace {
+
+using testing::FailsWith;
 
 constexpr uint64_t kK = 1024, kM = kK * 1024, kG = kM * 1024, kT = kG * 1024;
 
@@ -28,8 +32,7 @@ uint64_t Pct(const std::string& s) {
 
 std::string SizeError(const std::string& s) {
   Result<uint64_t> r = ParseSize(s);
-  BOOST_TEST_REQUIRE(!r.ok(), "'" << s << "' parsed");
-  BOOST_TEST(static_cast<int>(r.error().code) == static_cast<int>(ErrorCode::kInvalidArgument));
+  BOOST_TEST_REQUIRE(FailsWith(r, ErrorCode::kInvalidArgument), "'" << s << "'");
   return r.error().message;
 }
 
@@ -83,7 +86,7 @@ BOOST_AUTO_TEST_CASE(a_size_error_does_not_echo_the_input) {
 BOOST_AUTO_TEST_CASE(sizes_that_overflow_are_rejected) {
   BOOST_TEST(SizeError("99999999T") == "size is too large");
   BOOST_TEST(SizeError("100000000000000000000") == "size is too large");
-  BOOST_TEST(!ParseSize(std::string(400, '9')).ok());  // not even a finite double
+  BOOST_TEST(SizeError(std::string(400, '9')) == "expected a size such as 512M or 2G");  // not even a finite double
 }
 
 BOOST_AUTO_TEST_CASE(durations_take_ms_s_m_and_h) {
@@ -98,12 +101,12 @@ BOOST_AUTO_TEST_CASE(durations_take_ms_s_m_and_h) {
 BOOST_AUTO_TEST_CASE(a_bare_duration_is_seconds) { BOOST_TEST(Ms("10") == 10000u); }
 
 BOOST_AUTO_TEST_CASE(garbage_durations_are_rejected) {
-  BOOST_TEST(!ParseDurationMs("").ok());
-  BOOST_TEST(!ParseDurationMs("soon").ok());
-  BOOST_TEST(!ParseDurationMs("-5s").ok());
-  BOOST_TEST(ParseDurationMs("5d").error().message == "unknown duration unit; use ms, s, m or h");
-  BOOST_TEST(ParseDurationMs("5S").error().message == "unknown duration unit; use ms, s, m or h");
-  BOOST_TEST(ParseDurationMs("99999999999999999h").error().message == "duration is too large");
+  for (const char* bad : {"", "soon", "-5s"})
+    BOOST_TEST(FailsWith(ParseDurationMs(bad), ErrorCode::kInvalidArgument, "expected a duration such as 500ms, 5s or 2m"),
+               bad);
+  BOOST_TEST(FailsWith(ParseDurationMs("5d"), ErrorCode::kInvalidArgument, "unknown duration unit; use ms, s, m or h"));
+  BOOST_TEST(FailsWith(ParseDurationMs("5S"), ErrorCode::kInvalidArgument, "unknown duration unit; use ms, s, m or h"));
+  BOOST_TEST(FailsWith(ParseDurationMs("99999999999999999h"), ErrorCode::kInvalidArgument, "duration is too large"));
 }
 
 BOOST_AUTO_TEST_CASE(percentages_take_an_optional_percent_sign) {
@@ -113,11 +116,8 @@ BOOST_AUTO_TEST_CASE(percentages_take_an_optional_percent_sign) {
 }
 
 BOOST_AUTO_TEST_CASE(garbage_percentages_are_rejected) {
-  BOOST_TEST(ParsePercent("").error().message == "expected a percentage such as 150%");
-  BOOST_TEST(ParsePercent("lots").error().message == "expected a percentage such as 150%");
-  BOOST_TEST(ParsePercent("150%%").error().message == "expected a percentage such as 150%");
-  BOOST_TEST(ParsePercent("1.5x").error().message == "expected a percentage such as 150%");
-  BOOST_TEST(!ParsePercent("-5%").ok());
+  for (const char* bad : {"", "lots", "150%%", "1.5x", "-5%"})
+    BOOST_TEST(FailsWith(ParsePercent(bad), ErrorCode::kInvalidArgument, "expected a percentage such as 150%"), bad);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -24,6 +24,22 @@ enum class ErrorCode {
   kInternal,
 };
 
+// "invalid_argument", "not_found", ...: the code's name in API error bodies and test messages.
+inline const char* ErrorCodeName(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidArgument: return "invalid_argument";
+    case ErrorCode::kNotFound: return "not_found";
+    case ErrorCode::kAlreadyExists: return "already_exists";
+    case ErrorCode::kConflict: return "conflict";
+    case ErrorCode::kUnauthorized: return "unauthorized";
+    case ErrorCode::kTooLarge: return "too_large";
+    case ErrorCode::kRateLimited: return "rate_limited";
+    case ErrorCode::kUnavailable: return "unavailable";
+    case ErrorCode::kInternal: return "internal";
+  }
+  return "internal";
+}
+
 struct Error {
   ErrorCode code = ErrorCode::kInternal;
   std::string message;

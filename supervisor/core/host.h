@@ -1,6 +1,6 @@
 // Host: the supervisor's touchpoints with the OS other than systemd: accounts, files, the clock of the
 // wall, kernel OOM counters, and the kernel's small stat files (cgroupfs, /proc) usage figures come from. PosixHost is the real one; tests use FakeHost (tests/unit/fake_host.h).
-// Called on the event-loop thread only.
+// Called on the event-loop thread and the worker (core/worker.h: accounts, tenant file removal).
 #pragma once
 
 #include <cstddef>

@@ -7,9 +7,12 @@
 #include <future>
 #include <memory>
 
+#include <syslog.h>
+
 #include "supervisor/core/loop.h"
 #include "supervisor/core/secret_manager.h"
 #include "supervisor/core/supervisor.h"
+#include "supervisor/core/vault_rotator.h"
 
 namespace clawhive {
 
@@ -30,7 +33,12 @@ class LoopTenantService : public TenantService {
       : loop_(loop), sup_(sup), timeout_(timeout) {}
 
   Result<TenantStatus> Create(const std::string& id, const TenantPatch& p) override {
-    return Call<Result<TenantStatus>>([=, this] { return sup_.Create(id, p); });
+    auto promise = std::make_shared<std::promise<Result<TenantStatus>>>();
+    auto future = promise->get_future();
+    loop_.Post([=, this] { sup_.CreateAsync(id, p, [promise](Result<TenantStatus> r) { promise->set_value(std::move(r)); }); });
+    if (future.wait_for(timeout_) != std::future_status::ready)
+      return Error::Unavailable("timed out waiting for tenant '" + id + "' to be provisioned");
+    return future.get();
   }
   Result<std::vector<TenantStatus>> List() override {
     return Call<Result<std::vector<TenantStatus>>>([this] { return sup_.List(); });
@@ -79,8 +87,11 @@ class LoopTenantService : public TenantService {
 
 class LoopSecretService : public SecretService {
  public:
-  LoopSecretService(Loop& loop, SecretManager& secrets, std::chrono::milliseconds timeout = std::chrono::seconds(60))
-      : loop_(loop), secrets_(secrets), timeout_(timeout) {}
+  // With a rotator, rotations run on the calling thread over its own vault connection (vault_rotator.h)
+  // and the loop stays free; without one (tests), on the loop.
+  LoopSecretService(Loop& loop, SecretManager& secrets, VaultRotator* rotator = nullptr, EventLog* log = nullptr,
+                    std::chrono::milliseconds timeout = std::chrono::seconds(60))
+      : loop_(loop), secrets_(secrets), rotator_(rotator), log_(log), timeout_(timeout) {}
 
   Result<SecretInfo> PutSecret(const std::string& tenant, const std::string& name, SecretValue value) override {
     auto v = std::make_shared<SecretValue>(std::move(value));  // move-only: shared into the closure
@@ -96,10 +107,24 @@ class LoopSecretService : public SecretService {
     return CallOnLoop<Status>(loop_, timeout_, [=, this] { return secrets_.DeleteSecret(tenant, name); });
   }
   Result<RotationInfo> RotateKek() override {
-    return CallOnLoop<Result<RotationInfo>>(loop_, timeout_, [this] { return secrets_.RotateKek(); });
+    if (!rotator_) return CallOnLoop<Result<RotationInfo>>(loop_, timeout_, [this] { return secrets_.RotateKek(); });
+    uint32_t version = 0;
+    auto r = rotator_->RotateKek(&version);
+    if (r && log_)
+      log_->Write(LOG_INFO, "", "KEK rotated to version " + std::to_string(version) + ", " + std::to_string(r->done) +
+                                    " data keys re-wrapped");
+    return r;
   }
   Result<RotationInfo> RotateDataKey(const std::string& tenant) override {
-    return CallOnLoop<Result<RotationInfo>>(loop_, timeout_, [=, this] { return secrets_.RotateDataKey(tenant); });
+    if (!rotator_)
+      return CallOnLoop<Result<RotationInfo>>(loop_, timeout_, [=, this] { return secrets_.RotateDataKey(tenant); });
+    if (Status s = CallOnLoop<Status>(loop_, timeout_, [=, this] { return secrets_.CheckScope(tenant); }); !s)
+      return s.error();
+    auto r = rotator_->RotateDataKey(tenant);
+    if (r && log_)
+      log_->Write(LOG_INFO, tenant == kPlatformScope ? "" : tenant,
+                  "data key rotated, " + std::to_string(r->done) + " secret versions re-encrypted");
+    return r;
   }
   Result<std::vector<RotationInfo>> Rotations(size_t limit) override {
     return CallOnLoop<Result<std::vector<RotationInfo>>>(loop_, timeout_, [=, this] { return secrets_.Rotations(limit); });
@@ -108,6 +133,8 @@ class LoopSecretService : public SecretService {
  private:
   Loop& loop_;
   SecretManager& secrets_;
+  VaultRotator* rotator_;
+  EventLog* log_;
   std::chrono::milliseconds timeout_;
 };
 

@@ -6,9 +6,7 @@
 #include <sys/socket.h>
 #include <grp.h>
 #include <pwd.h>
-#include <spawn.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -18,9 +16,10 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <optional>
 #include <vector>
 
-extern char** environ;
+#include "supervisor/common/subprocess.h"
 
 namespace clawhive {
 namespace {
@@ -47,45 +46,56 @@ std::optional<uint64_t> ReadCounter(const std::string& file, const std::string& 
 }  // namespace
 
 Status RunProgram(const std::vector<std::string>& argv) {
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  int err_pipe[2];
-  if (pipe2(err_pipe, O_CLOEXEC) != 0) return Errno("pipe");
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, err_pipe[1], STDERR_FILENO);
-  posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-  pid_t pid;
-  int r = posix_spawn(&pid, args[0], &fa, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  close(err_pipe[1]);
-  if (r != 0) {
-    close(err_pipe[0]);
-    return Error::Unavailable("cannot run " + argv[0] + ": " + strerror(r));
-  }
-  std::string err;
-  char buf[512];
-  ssize_t n;
-  while ((n = read(err_pipe[0], buf, sizeof buf)) > 0 && err.size() < 4096) err.append(buf, n);
-  close(err_pipe[0]);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return Status::Ok();
-  while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) err.pop_back();
-  return Error::Unavailable(argv[0] + " failed (status " + std::to_string(WEXITSTATUS(status)) +
-                            "): " + err);
+  Result<SubprocessResult> r = RunSubprocess({.argv = argv,
+                                              .stdout_mode = OutputMode::kDiscard,
+                                              .stderr_limit = 4096,
+                                              .timeout = std::chrono::minutes(2)});
+  if (!r) return Error::Unavailable(r.error().message);
+  if (r->Succeeded()) return Status::Ok();
+  return Error::Unavailable(argv[0] + " failed (" + r->Describe() + "): " + r->ErrLine());
 }
 
+namespace {
+
+// getpwnam() and friends return a static buffer: the account lookups run on the worker thread while
+// other threads may look up accounts too, so only the reentrant forms are used.
+struct Account {
+  std::optional<uint32_t> id;
+  std::string name;
+};
+
+Account UserNamed(const std::string& name) {
+  passwd pw, *found = nullptr;
+  std::vector<char> buf(16384);
+  if (getpwnam_r(name.c_str(), &pw, buf.data(), buf.size(), &found) != 0 || !found) return {};
+  return {found->pw_uid, found->pw_name};
+}
+
+Account UserWithId(uint32_t uid) {
+  passwd pw, *found = nullptr;
+  std::vector<char> buf(16384);
+  if (getpwuid_r(uid, &pw, buf.data(), buf.size(), &found) != 0 || !found) return {};
+  return {found->pw_uid, found->pw_name};
+}
+
+Account GroupWithId(uint32_t gid) {
+  group gr, *found = nullptr;
+  std::vector<char> buf(16384);
+  if (getgrgid_r(gid, &gr, buf.data(), buf.size(), &found) != 0 || !found) return {};
+  return {found->gr_gid, found->gr_name};
+}
+
+}  // namespace
+
 Status PosixHost::EnsureUser(const std::string& name, uint32_t uid, const std::string& home) {
-  if (passwd* pw = getpwnam(name.c_str())) {
-    if (pw->pw_uid == uid) return Status::Ok();
-    return Error::Conflict("user " + name + " exists with uid " + std::to_string(pw->pw_uid));
+  if (Account user = UserNamed(name); user.id) {
+    if (*user.id == uid) return Status::Ok();
+    return Error::Conflict("user " + name + " exists with uid " + std::to_string(*user.id));
   }
-  if (passwd* pw = getpwuid(uid))
-    return Error::Conflict("uid " + std::to_string(uid) + " already belongs to " + pw->pw_name);
-  if (group* gr = getgrgid(uid))
-    return Error::Conflict("gid " + std::to_string(uid) + " already belongs to group " + gr->gr_name);
+  if (Account other = UserWithId(uid); other.id)
+    return Error::Conflict("uid " + std::to_string(uid) + " already belongs to " + other.name);
+  if (Account group = GroupWithId(uid); group.id)
+    return Error::Conflict("gid " + std::to_string(uid) + " already belongs to group " + group.name);
   // The group gets gid = uid. Left to itself, useradd --system takes group ids from SYS_GID_MIN..MAX
   // (101-999 on Debian), which run out after ~900 tenants; the -K overrides pin both ids (and spare the
   // "uid greater than SYS_UID_MAX" warning).
@@ -98,7 +108,7 @@ Status PosixHost::EnsureUser(const std::string& name, uint32_t uid, const std::s
 }
 
 Status PosixHost::RemoveUser(const std::string& name) {
-  if (!getpwnam(name.c_str())) return Status::Ok();
+  if (!UserNamed(name).id) return Status::Ok();
   return RunProgram({"/usr/sbin/userdel", "--force", name});
 }
 

@@ -1,5 +1,6 @@
 // PosixHost: the real Host, on Linux. Accounts through the shadow tools (useradd/userdel, spawned
-// without a shell), files through POSIX calls. Loop thread only.
+// without a shell), files through POSIX calls. Stateless: callable from the loop and the worker thread at once
+// (accounts go through the worker only, so useradd/userdel never run concurrently).
 #pragma once
 
 #include <string>
@@ -31,7 +32,8 @@ class PosixHost : public Host {
   std::optional<uint64_t> OomKills(const std::string& control_group) override;
 };
 
-// Runs argv (argv[0] an absolute path) and waits; returns its exit status or an error with its stderr.
+// Runs argv (argv[0] an absolute path; RunSubprocess, stdout discarded) and waits, at most 2 minutes. An
+// error when it cannot run or does not exit 0: "<argv[0]> failed (exit status N): <its stderr>".
 Status RunProgram(const std::vector<std::string>& argv);
 
 }  // namespace clawhive

@@ -9,17 +9,13 @@
 #include <string>
 
 #include "supervisor/core/kernel_stats.h"
+#include "unit/temp_dir.h"
 
 namespace clawhive {
 namespace {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/clawhive-host-test-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { (void)PosixHost().RemoveTree(path); }
+struct TempDir : testing::TempDir {
+  TempDir() : testing::TempDir("clawhive-host-test") {}
 };
 
 BOOST_AUTO_TEST_SUITE(posix_host)
@@ -53,6 +49,16 @@ BOOST_AUTO_TEST_CASE(this_machines_proc_stat_and_meminfo_parse) {
   MemInfo mem = ParseMemInfo(host.ReadFile("/proc/meminfo").value());
   BOOST_TEST(mem.total_bytes.value() > 0u);
   BOOST_TEST(mem.available_bytes.value() <= *mem.total_bytes);
+}
+
+BOOST_AUTO_TEST_CASE(run_program_reports_the_exit_status_and_stderr_of_a_failed_tool) {
+  BOOST_TEST(RunProgram({"/bin/sh", "-c", "echo ignored"}).ok());
+  Status failed = RunProgram({"/bin/sh", "-c", "echo 'useradd: uid 1234 is not unique' >&2; exit 4"});
+  BOOST_REQUIRE(!failed.ok());
+  BOOST_TEST((failed.error().code == ErrorCode::kUnavailable));
+  BOOST_TEST(failed.error().message == "/bin/sh failed (exit status 4): useradd: uid 1234 is not unique");
+  Status missing = RunProgram({"/nonexistent/useradd"});
+  BOOST_TEST(missing.error().message == "/nonexistent/useradd does not exist");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

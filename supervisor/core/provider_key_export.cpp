@@ -9,7 +9,7 @@
 #include <system_error>
 
 #include "supervisor/common/unique_fd.h"
-#include "supervisor/proxy/provider_key_file.h"
+#include "supervisor/meter/provider_keys.h"
 
 namespace clawhive {
 namespace {
@@ -55,12 +55,12 @@ Status PosixKeyFileWriter::Replace(const std::string& dir, const std::string& na
 }
 
 ProviderKeyExport::ProviderKeyExport(Vault& vault, KeyFileWriter& writer, meter::Owner owner, std::string dir)
-    : vault_(vault), writer_(writer), owner_(owner), dir_(std::move(dir)), name_(proxy::kProviderKeysName) {}
+    : vault_(vault), writer_(writer), owner_(owner), dir_(std::move(dir)), name_(meter::kProviderKeysName) {}
 
 Status ProviderKeyExport::Write() {
   auto keys = vault_.ProviderKeys();
   if (!keys) return Error{keys.error().code, "provider keys: " + keys.error().message};
-  SecretValue text = proxy::EncodeProviderKeys(*keys);
+  SecretValue text = meter::EncodeProviderKeys(*keys);
   if (Status s = writer_.Replace(dir_, name_, text.view(), owner_); !s)
     return Error{s.error().code, "provider keys: " + s.error().message};
   return Status::Ok();

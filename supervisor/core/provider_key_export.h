@@ -1,4 +1,4 @@
-// ProviderKeyExport: the supervisor's side of the provider-key export (supervisor/proxy/provider_key_file.h
+// ProviderKeyExport: the supervisor's side of the provider-key export (supervisor/meter/provider_keys.h
 // says what the file is and why). Writes the platform scope's current values from the vault to
 // /run/clawhive-meter/provider-keys for the proxy's user, atomically, at start and after every platform
 // put or delete (SecretManager). Loop thread only (it uses the vault).

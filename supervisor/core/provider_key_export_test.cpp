@@ -9,13 +9,16 @@
 #include <boost/test/unit_test.hpp>
 #include <fstream>
 
-#include "supervisor/proxy/provider_key_file.h"
+#include "supervisor/meter/provider_keys.h"
+#include "supervisor/proxy/provider_key_file.h"  // the reader, for an end-to-end check
 #include "supervisor/vault/vault_test_util.h"
+#include "unit/fails_with.h"
 #include "unit/fake_key_file_writer.h"
 
 namespace clawhive {
 namespace {
 
+using testing::FailsWith;
 using vault_test::Contains;
 using vault_test::MustOpen;
 using vault_test::MustPut;
@@ -67,7 +70,7 @@ BOOST_AUTO_TEST_CASE(exports_the_platform_scope_current_values_only) {
   BOOST_TEST(w.owner.gid == 4243u);
   BOOST_TEST(!Contains(w.content, "tenant-secret-value"));
   BOOST_TEST(!Contains(w.content, "TENANT_ONLY"));
-  auto keys = proxy::ParseProviderKeys(w.content, "export");
+  auto keys = meter::ParseProviderKeys(w.content, "export");
   BOOST_REQUIRE_MESSAGE(keys.ok(), Why(keys));
   BOOST_TEST(keys->size() == 2u);
   BOOST_TEST(keys->at("OPENAI_API_KEY").view() == "sk-old");
@@ -76,14 +79,12 @@ BOOST_AUTO_TEST_CASE(exports_the_platform_scope_current_values_only) {
 
   BOOST_REQUIRE(vault->Delete(kPlatformScope, "ANTHROPIC_API_KEY").ok());
   BOOST_REQUIRE(out.Write().ok());
-  auto after = proxy::ParseProviderKeys(writer.writes.back().content, "export");
+  auto after = meter::ParseProviderKeys(writer.writes.back().content, "export");
   BOOST_TEST(after->size() == 1u);
   BOOST_TEST(after->count("ANTHROPIC_API_KEY") == 0u);
 
   writer.fail = true;
-  Status s = out.Write();
-  BOOST_TEST(!s.ok());
-  BOOST_TEST(Contains(Why(s), "provider keys: fake: disk on fire"), Why(s));
+  BOOST_TEST(FailsWith(out.Write(), ErrorCode::kUnavailable, "provider keys: fake: disk on fire"));
 }
 
 BOOST_AUTO_TEST_CASE(an_empty_platform_scope_exports_an_empty_object) {
@@ -134,12 +135,12 @@ BOOST_AUTO_TEST_CASE(the_real_writer_refuses_a_symlink_or_file_in_place_of_the_d
   PosixKeyFileWriter writer;
   const std::string link = dir.File("link");
   BOOST_REQUIRE(::symlink(elsewhere.path().c_str(), link.c_str()) == 0);
-  Status s = writer.Replace(link, "provider-keys", "{}\n", meter::Owner{});
-  BOOST_TEST(!s.ok());
-  BOOST_TEST(Contains(Why(s), "is not a directory"), Why(s));
+  BOOST_TEST(FailsWith(writer.Replace(link, "provider-keys", "{}\n", meter::Owner{}), ErrorCode::kInvalidArgument,
+                       link + " is not a directory; refusing to write provider keys there"));
   BOOST_TEST(Names(elsewhere.path()).empty());
   { std::ofstream(dir.File("file")) << "x"; }
-  BOOST_TEST(!writer.Replace(dir.File("file"), "provider-keys", "{}\n", meter::Owner{}).ok());
+  BOOST_TEST(FailsWith(writer.Replace(dir.File("file"), "provider-keys", "{}\n", meter::Owner{}), ErrorCode::kInvalidArgument,
+                       dir.File("file") + " is not a directory; refusing to write provider keys there"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -8,7 +8,7 @@
 
 namespace clawhive {
 
-SecretManager::SecretManager(Vault& vault, Supervisor& supervisor, Store& store, Host& host, EventLog& log,
+SecretManager::SecretManager(Vault& vault, TenantControl& supervisor, Store& store, Host& host, EventLog& log,
                              std::string run_dir)
     : vault_(vault), supervisor_(supervisor), store_(store), host_(host), log_(log), run_dir_(std::move(run_dir)) {}
 

@@ -17,7 +17,7 @@
 #include "supervisor/core/event_log.h"
 #include "supervisor/core/host.h"
 #include "supervisor/core/secret_service.h"
-#include "supervisor/core/supervisor.h"
+#include "supervisor/core/tenant_control.h"
 #include "supervisor/store/store.h"
 #include "supervisor/vault/vault.h"
 
@@ -25,7 +25,7 @@ namespace clawhive {
 
 class SecretManager : public SecretService {
  public:
-  SecretManager(Vault& vault, Supervisor& supervisor, Store& store, Host& host, EventLog& log,
+  SecretManager(Vault& vault, TenantControl& supervisor, Store& store, Host& host, EventLog& log,
                 std::string run_dir = "/run/clawhive");
 
   // Called after every change of a platform secret's current value (put, delete): main.cpp re-exports
@@ -51,14 +51,15 @@ class SecretManager : public SecretService {
   Result<std::vector<RotationInfo>> Rotations(size_t limit) override;
 
   std::string TrialMarker(const std::string& tenant) const { return run_dir_ + "/trial/" + tenant; }
+  // kOk for the platform scope or a tenant that exists.
+  Status CheckScope(const std::string& tenant);
 
  private:
-  Status CheckScope(const std::string& tenant);
   void StartTrial(const std::string& tenant);
   void EndTrial(const std::string& tenant, bool healthy, const std::string& why);
 
   Vault& vault_;
-  Supervisor& supervisor_;
+  TenantControl& supervisor_;
   Store& store_;
   Host& host_;
   EventLog& log_;

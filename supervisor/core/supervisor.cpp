@@ -1,7 +1,5 @@
 #include "supervisor/core/supervisor.h"
 
-#include "supervisor/openclaw/runtime_agent.h"
-
 #include <signal.h>
 #include <string.h>
 #include <syslog.h>
@@ -39,9 +37,9 @@ std::string SignalName(int sig) {
 }  // namespace
 
 Supervisor::Supervisor(const Config& config, Store& store, UnitManager& units, Host& host, Loop& loop,
-                       Prober& prober, EventLog& log)
+                       Prober& prober, EventLog& log, Worker& worker)
     : config_(config), store_(store), units_(units), host_(host), loop_(loop), prober_(prober),
-      log_(log),
+      log_(log), worker_(worker), provisioner_(config, store, units, host),
       policy_(config.immediate_restarts, config.backoff_initial_ms, config.backoff_max_ms,
               config.quarantine_after, config.crash_window_ms),
       sampler_(host, loop, config.usage_interval_ms, config.usage_history),
@@ -64,6 +62,7 @@ const char* Supervisor::PhaseName(Phase p) {
     case Phase::kBackoff: return "backoff";
     case Phase::kQuarantined: return "quarantined";
     case Phase::kStopping: return "stopping";
+    case Phase::kDeleting: return "deleting";
   }
   return "unknown";
 }
@@ -112,7 +111,7 @@ Status Supervisor::Init() {
   for (const Tenant& t : *tenants) {
     Runtime& rt = rt_[t.id];
     rt.tenant = t;
-    Reconcile(t, rt);
+    Reconcile(rt);
   }
   SweepOrphans();
   Log(LOG_INFO, "", "reconciled " + std::to_string(tenants->size()) + " tenants");
@@ -120,18 +119,21 @@ Status Supervisor::Init() {
   return Status::Ok();
 }
 
-void Supervisor::Reconcile(const Tenant& t, Runtime& rt) {
+void Supervisor::Reconcile(Runtime& rt) {
+  const Tenant& t = rt.tenant;
   // After `clawhive-install uninstall` and a reinstall the database is back but the per-tenant unit files
   // are not (until then the template's placeholder user makes a start fail, never run as root). Provision
   // them again before anything makes systemd load the instance.
   if (!host_.Exists(DropInDir(config_, t.id) + "/10-tenant.conf")) {
     Log(LOG_NOTICE, t.id, "unit files missing (reinstalled?): provisioning the tenant again");
-    if (Status s = Provision(t, /*fresh=*/true); !s) Log(LOG_ERR, t.id, "re-provisioning: " + s.error().message);
+    Status s = provisioner_.WriteHost(t, /*fresh=*/true);
+    if (s) s = provisioner_.ApplyUnits(t, /*fresh=*/true);
+    if (!s) Log(LOG_ERR, t.id, "re-provisioning: " + s.error().message);
   } else if (!host_.Exists(RenderBridgeDropIns(t, config_).back().first)) {
     // Provisioned by a version without network namespaces: its boundary units may already be loaded
     // (the agent template wants them), so systemd must read the new drop-ins before the next start.
     Log(LOG_NOTICE, t.id, "network boundary units missing (upgrade): writing them");
-    if (Status s = WriteBridgeDropIns(t); !s) Log(LOG_ERR, t.id, "network boundary units: " + s.error().message);
+    if (Status s = provisioner_.WriteBridgeDropIns(t); !s) Log(LOG_ERR, t.id, "network boundary units: " + s.error().message);
     else if (Status r = units_.Reload(); !r) Log(LOG_ERR, t.id, "daemon-reload: " + r.error().message);
   }
   auto st = units_.GetState(TenantNames::Service(t.id));
@@ -150,7 +152,7 @@ void Supervisor::Reconcile(const Tenant& t, Runtime& rt) {
   if (t.quarantined || t.desired == DesiredState::kStopped) {
     rt.phase = t.quarantined ? Phase::kQuarantined : Phase::kStopped;
     if (IsUp(active)) {
-      rt.expect_stop = true;
+      rt.phase = Phase::kStopping;  // FinishStop() settles it as stopped or quarantined
       if (Status s = units_.Stop(TenantNames::Service(t.id)); !s) Log(LOG_ERR, t.id, s.error().message);
     }
     return;
@@ -164,7 +166,7 @@ void Supervisor::Reconcile(const Tenant& t, Runtime& rt) {
     SchedulePoke(t.id, 0, /*startup=*/true);
   } else if (active == "failed") {
     rt.phase = Phase::kRunning;  // it was running when it died: treat as a crash seen late
-    HandleCrash(t, rt);
+    HandleCrash(rt);
   } else {
     StartAgent(t.id);
   }
@@ -177,7 +179,7 @@ void Supervisor::SweepOrphans() {
     auto id = TenantNames::IdFromService(unit);
     if (!id || rt_.count(*id)) continue;
     Log(LOG_WARNING, *id, "removing orphan unit " + unit + " (no such tenant)");
-    Deprovision(*id, /*remove_workspace=*/false);
+    DeprovisionNow(*id, /*remove_workspace=*/false);
   }
 }
 
@@ -197,43 +199,28 @@ void Supervisor::OnUnitEvent(const UnitEvent& ev) {
   if (!ev.active_state) return;
   std::string before = rt.active_state;
   rt.active_state = *ev.active_state;
-  if (!IsDown(rt.active_state)) rt.start_pending = false;
   if (!IsDown(rt.active_state) && IsDown(before)) {
     // Just started: its first figures within a second, not at the next tick.
     if (const std::string& cg = ControlGroup(*id, rt); !cg.empty()) sampler_.SampleSoon(*id, cg);
     return;
   }
   if (!IsDown(rt.active_state) || IsDown(before)) return;
-  auto t = Load(*id);
-  if (!t) return;
-  OnAgentGone(*t, rt);
+  OnAgentGone(rt);
 }
 
-void Supervisor::OnAgentGone(const Tenant& t, Runtime& rt) {
+void Supervisor::OnAgentGone(Runtime& rt) {
+  const std::string id = rt.tenant.id;
   CancelWork(rt);
   rt.healthy = false;
-  (void)host_.RemoveFile(DeliveredSecretsPath(t.id));  // in case the start died before its own wipe
-  if (rt.expect_stop) {
-    rt.expect_stop = false;
-    if (rt.on_stopped) {
-      auto fn = std::move(rt.on_stopped);
-      rt.on_stopped = nullptr;
-      fn();  // may erase rt
-      return;
-    }
-    if (rt.start_after_stop) {
-      rt.start_after_stop = false;
-      StartAgent(t.id);
-      return;
-    }
-    if (rt.phase == Phase::kStopping) rt.phase = Phase::kStopped;
-    return;
-  }
+  (void)host_.RemoveFile(DeliveredSecretsPath(id));  // in case the start died before its own wipe
+  if (rt.phase == Phase::kStopping) return FinishStop(id, rt);
+  const Tenant& t = rt.tenant;
   if (t.desired != DesiredState::kRunning || t.quarantined) return;
-  if (rt.phase == Phase::kStarting || rt.phase == Phase::kRunning) HandleCrash(t, rt);
+  if (rt.phase == Phase::kStarting || rt.phase == Phase::kRunning) HandleCrash(rt);
 }
 
-void Supervisor::HandleCrash(const Tenant& t, Runtime& rt) {
+void Supervisor::HandleCrash(Runtime& rt) {
+  const Tenant& t = rt.tenant;
   uint64_t now = loop_.NowMs();
   Incident inc;
   inc.tenant = t.id;
@@ -303,7 +290,7 @@ void Supervisor::HandleCrash(const Tenant& t, Runtime& rt) {
     });
   } else {
     rt.phase = Phase::kQuarantined;
-    Tenant q = t;
+    Tenant q = t;  // (a copy: Save() replaces rt.tenant)
     q.quarantined = true;
     q.updated_at = host_.WallMs() / 1000;
     if (Status s = Save(q); !s) Log(LOG_ERR, t.id, s.error().message);
@@ -317,10 +304,8 @@ void Supervisor::StartAgent(const std::string& id) {
   if (it == rt_.end()) return;
   Runtime& rt = it->second;
   CancelWork(rt);
-  if (auto t = Load(id)) {  // the probe target, cached so probes never touch the database
-    rt.port = t->port;
-    SetProbeTargets(rt, *t);
-  }
+  rt.port = rt.tenant.port;  // the probe target, cached so probes never touch the database
+  SetProbeTargets(rt, rt.tenant);
   rt.phase = Phase::kStarting;
   rt.healthy = false;
   rt.probe_failures = 0;
@@ -329,17 +314,14 @@ void Supervisor::StartAgent(const std::string& id) {
   // A failed unit keeps its Result until reset; clear it so the next crash is read fresh.
   rt.result.clear();
   rt.exit_kind = ExitKind::kNone;
-  if (before_start_) before_start_(id);
+  if (before_start_) before_start_(rt.tenant);
   if (Status s = units_.Start(TenantNames::Service(id)); !s) {
     Log(LOG_ERR, id, "start failed: " + s.error().message);
     rt.pending_cause = "start-failed";
     rt.pending_detail = s.error().message;
-    if (auto t = Load(id)) HandleCrash(*t, rt);
+    HandleCrash(rt);
     return;
   }
-  // systemd reports the start later; until then a stop must still reach it (the stale "failed" in
-  // active_state would make StopAgent think there is nothing to stop, and the agent would come up).
-  rt.start_pending = true;
   ++rt.restarts;
   SchedulePoke(id, kFirstStartupProbeMs, /*startup=*/true);
 }
@@ -440,71 +422,38 @@ void Supervisor::CancelWork(Runtime& rt) {
 
 Status Supervisor::ResolveRuntime(Tenant& t) {
   if (t.runtime.empty()) return Status::Ok();
-  if (!runtimes_) return Error::Unavailable("OpenClaw runtime images are not available on this appliance");
-  if (Status s = ValidateOpenClawSettings(t.openclaw, config_.openclaw_models); !s) return s;
-  Result<RuntimeImage> image = runtimes_->Find(t.runtime);
-  if (!image) return image.error();
-  t.agent = RuntimeAgent(*image, t.port);
-  return Status::Ok();
+  if (!runtimes_) return Error::Unavailable("runtime images are not available on this appliance");
+  return runtimes_->Resolve(t);
 }
 
 void Supervisor::SetProbeTargets(Runtime& rt, const Tenant& t) const {
   rt.health_path = t.agent.health_path;
-  // OpenClaw says when it has started (/startupz); a plain agent's health path is all there is.
-  rt.startup_path = t.runtime.empty() ? t.agent.health_path : kStartupPath;
+  // A runtime says when it has started; a plain agent's health path is all there is.
+  rt.startup_path = t.runtime.empty() || !runtimes_ ? t.agent.health_path : runtimes_->StartupPath();
   rt.start_timeout_ms = t.runtime.empty() ? config_.start_timeout_ms : config_.openclaw_start_timeout_ms;
 }
 
-Status Supervisor::Provision(const Tenant& t, bool fresh) {
-  if (fresh) {
-    if (Status s = host_.EnsureUser(TenantNames::User(t.id), t.uid, WorkspacePath(config_, t.id)); !s) return s;
-    if (Status s = host_.WriteFile(DropInDir(config_, t.id) + "/10-tenant.conf", RenderDropIn(t), 0644); !s)
-      return s;
-    if (Status s = WriteBridgeDropIns(t); !s) return s;
-  }
-  if (Status s = host_.WriteFile(EnvFilePath(config_, t.id), RenderEnvFile(t, ProxyUrl(config_)), 0600); !s) return s;
-  if (Status s = units_.SetSliceLimits(TenantNames::Slice(t.id), SliceLimits::From(t.resources)); !s) return s;
-  if (fresh && t.desired == DesiredState::kRunning) {
-    if (Status s = units_.Enable(TenantNames::Service(t.id)); !s) return s;
-  }
-  return Status::Ok();
+void Supervisor::LogProblems(const std::string& id, const std::vector<std::string>& problems) {
+  for (const std::string& p : problems) Log(LOG_WARNING, id, "cleanup: " + p);
 }
 
-Status Supervisor::WriteBridgeDropIns(const Tenant& t) {
-  for (const auto& [path, content] : RenderBridgeDropIns(t, config_))
-    if (Status s = host_.WriteFile(path, content, 0644); !s) return s;
-  return Status::Ok();
-}
-
-// Best effort and idempotent: used to undo a half-done create, to finish a delete and to sweep orphans.
-void Supervisor::Deprovision(const std::string& id, bool remove_workspace) {
-  std::string service = TenantNames::Service(id), slice = TenantNames::Slice(id);
-  auto note = [&](const Status& s) {
-    if (!s && s.error().code != ErrorCode::kNotFound) Log(LOG_WARNING, id, "cleanup: " + s.error().message);
-  };
-  note(units_.Stop(slice));  // stops the agent too, if it still runs
-  // A start cut short by that stop never reached its ExecStartPost wipe, and no unit event will reach
-  // us once the tenant is gone: wipe its delivered secrets here.
-  note(host_.RemoveFile(DeliveredSecretsPath(id)));
-  note(units_.Disable(service));
-  note(units_.Revert(service));
-  note(units_.Revert(slice));
-  note(units_.ResetFailed(service));
-  note(host_.RemoveTree(DropInDir(config_, id)));
-  // The boundary units live in the tenant's slice: stopped with it above.
-  for (const std::string& dir : BridgeDropInDirs(config_, id)) note(host_.RemoveTree(dir));
-  note(host_.RemoveFile(EnvFilePath(config_, id)));
-  note(host_.RemoveUser(TenantNames::User(id)));
-  // The tenant owns that tree: removed without following its symlinks or entering mounts (host.h).
-  if (remove_workspace) note(host_.RemoveTenantTree(WorkspacePath(config_, id)));
+void Supervisor::DeprovisionNow(const std::string& id, bool remove_workspace) {
+  LogProblems(id, provisioner_.RemoveUnits(id));
+  LogProblems(id, provisioner_.RemoveHost(id, remove_workspace));
 }
 
 // ---- TenantService ----------------------------------------------------------------------------
 
-Result<Tenant> Supervisor::Load(const std::string& id) const {
+Result<Supervisor::Runtime*> Supervisor::Live(const std::string& id) {
+  if (Status s = ValidateTenantId(id); !s) return s.error();
   auto it = rt_.find(id);
-  if (it == rt_.end()) return Error::NotFound("no tenant '" + id + "'");
-  return it->second.tenant;
+  if (it == rt_.end()) {
+    if (creating_.count(id)) return Error::Conflict("tenant '" + id + "' is being created");
+    return Error::NotFound("no tenant '" + id + "'");
+  }
+  if (it->second.phase == Phase::kDeleting || it->second.next == Next::kDelete)
+    return Error::Conflict("tenant '" + id + "' is being deleted");
+  return &it->second;
 }
 
 Status Supervisor::Save(const Tenant& t) {
@@ -513,50 +462,59 @@ Status Supervisor::Save(const Tenant& t) {
   return Status::Ok();
 }
 
-Result<TenantStatus> Supervisor::Create(const std::string& id, const TenantPatch& patch) {
-  if (Status s = ValidateTenantId(id); !s) return s.error();
-  if (rt_.count(id)) return Error::Exists("tenant '" + id + "' already exists");
+void Supervisor::CreateAsync(const std::string& id, const TenantPatch& patch,
+                             std::function<void(Result<TenantStatus>)> done) {
+  if (Status s = ValidateTenantId(id); !s) return done(s.error());
+  if (rt_.count(id) || creating_.count(id)) return done(Error::Exists("tenant '" + id + "' already exists"));
   auto built = ApplyPatch(DefaultTenant(id, config_), patch);
-  if (!built) return built.error();
+  if (!built) return done(built.error());
   Tenant t = std::move(*built);
-  if (t.port == 0) {
-    // The lowest free slot of base + k*step that no other program on the host listens on already.
-    uint32_t from = config_.port_base;
-    while (t.port == 0) {
-      auto port = store_.FreePort(static_cast<uint16_t>(from), config_.port_step);
-      if (!port) return port.error();
-      if (!host_.PortInUse(*port)) t.port = *port;
-      else if ((from = uint32_t{*port} + config_.port_step) > 65535)
-        return Error::Unavailable("no free tenant port left");
-    }
-  } else if (host_.PortInUse(t.port)) {
-    return Error::Conflict("port " + std::to_string(t.port) + " is already in use on this host");
+  std::set<uint16_t> ports;
+  std::set<uint32_t> uids;
+  for (const auto& [other, held] : creating_) {
+    ports.insert(held.first);
+    uids.insert(held.second);
   }
-  auto uid = store_.FreeUid(config_.uid_min, config_.uid_max);
-  if (!uid) return uid.error();
-  t.uid = *uid;
+  if (Status s = provisioner_.Allocate(t, ports, uids); !s) return done(s.error());
   if (Status s = ResolveRuntime(t); !s) {
     // The configured default image is missing: the appliance's set-up, not the request, is wrong.
     if (s.error().code == ErrorCode::kNotFound && !patch.runtime)
-      return Error::Conflict(s.error().message + " (openclaw.runtime in /etc/clawhive/clawhive.yaml names it): " +
-                             "import it (POST /v1/images or clawhive-image import) or change openclaw.runtime");
-    return s.error();
+      return done(Error::Conflict(s.error().message + " (openclaw.runtime in /etc/clawhive/clawhive.yaml names it): " +
+                                  "import it (POST /v1/images or clawhive-image import) or change openclaw.runtime"));
+    return done(s.error());
   }
   t.created_at = t.updated_at = host_.WallMs() / 1000;
+  creating_[id] = {t.port, t.uid};
+  // The user and files on the worker (useradd takes tens of milliseconds, more under load); the units
+  // and the row back on the loop. A failure anywhere undoes the steps already taken.
+  auto on_loop = std::make_shared<std::function<void()>>();
+  auto provisioned = std::make_shared<Status>(Status::Ok());
+  worker_.Submit(
+      [this, t, on_loop, provisioned] {
+        *provisioned = provisioner_.WriteHost(t, /*fresh=*/true);
+        if (*provisioned && on_provision_) *on_loop = on_provision_(t);
+        else if (!*provisioned) (void)provisioner_.RemoveHost(t.id, /*remove_workspace=*/false);
+      },
+      [this, t, on_loop, provisioned, done = std::move(done)]() mutable {
+        FinishCreate(std::move(t), std::move(*provisioned), std::move(*on_loop), std::move(done));
+      });
+}
 
-  // The row and the units appear together or not at all: the transaction commits only after every
-  // systemd and file step succeeded, and a failure undoes the steps already taken.
-  auto tx = store_.Begin();
-  if (!tx) return tx.error();
-  if (Status s = store_.InsertTenant(t); !s) return s.error();
-  if (Status s = Provision(t, /*fresh=*/true); !s) {
-    Deprovision(id, /*remove_workspace=*/false);
-    return s.error();
-  }
-  if (Status s = tx->commit(); !s) {
-    Deprovision(id, false);
-    return s.error();
-  }
+void Supervisor::FinishCreate(Tenant t, Status provisioned, std::function<void()> on_loop,
+                              std::function<void(Result<TenantStatus>)> done) {
+  const std::string id = t.id;
+  creating_.erase(id);
+  if (!provisioned) return done(provisioned.error());
+  // The row and the units appear together or not at all: the row commits only after every systemd step
+  // succeeded; on failure the host steps are undone on the worker.
+  auto undo = [this, id](Error e, std::function<void(Result<TenantStatus>)> told) {
+    LogProblems(id, provisioner_.RemoveUnits(id));
+    worker_.Submit([this, id] { (void)provisioner_.RemoveHost(id, /*remove_workspace=*/false); },
+                   [told = std::move(told), e = std::move(e)] { told(e); });
+  };
+  if (Status s = provisioner_.ApplyUnits(t, /*fresh=*/true); !s) return undo(s.error(), std::move(done));
+  if (Status s = store_.InsertTenant(t); !s) return undo(s.error(), std::move(done));
+  if (on_loop) on_loop();
   Runtime& rt = rt_[id];
   rt.tenant = t;
   rt.active_state = "inactive";
@@ -570,7 +528,13 @@ Result<TenantStatus> Supervisor::Create(const std::string& id, const TenantPatch
     StartAgent(id);
     rt.restarts = 0;  // the first start is not a restart
   }
-  return StatusOf(id);
+  done(StatusOf(id));
+}
+
+Result<TenantStatus> Supervisor::Create(const std::string& id, const TenantPatch& patch) {
+  auto result = std::make_shared<Result<TenantStatus>>(Error::Unavailable("creation of '" + id + "' is in progress"));
+  CreateAsync(id, patch, [result](Result<TenantStatus> r) { *result = std::move(r); });
+  return *result;
 }
 
 Result<std::vector<TenantStatus>> Supervisor::List() {
@@ -614,9 +578,10 @@ TenantStatus Supervisor::StatusOf(const Runtime& rt) const {
 }
 
 Result<TenantStatus> Supervisor::Update(const std::string& id, const TenantPatch& patch) {
-  if (Status s = ValidateTenantId(id); !s) return s.error();
-  auto old = Load(id);
-  if (!old) return old.error();
+  auto live = Live(id);
+  if (!live) return live.error();
+  const Tenant old_row = (*live)->tenant;
+  const Tenant* old = &old_row;
   Tenant base = *old;
   // Leaving a runtime image: the command derived from it goes too; the tenant runs the configured agent
   // (or the command this same patch gives).
@@ -630,12 +595,15 @@ Result<TenantStatus> Supervisor::Update(const std::string& id, const TenantPatch
     auto tx = store_.Begin();
     if (!tx) return tx.error();
     if (Status s = store_.UpdateTenant(t); !s) return s.error();
-    if (Status s = Provision(t, /*fresh=*/false); !s) {
+    Status s = provisioner_.WriteHost(t, /*fresh=*/false);  // the environment file: small, on tmpfs-like /etc
+    if (s) s = provisioner_.ApplyUnits(t, /*fresh=*/false);
+    if (!s) {
       // Put the previous files and limits back; the row rolls back with the transaction.
-      (void)Provision(*old, false);
+      (void)provisioner_.WriteHost(*old, false);
+      (void)provisioner_.ApplyUnits(*old, false);
       return s.error();
     }
-    if (Status s = tx->commit(); !s) return s.error();
+    if (Status c = tx->commit(); !c) return c.error();
   }
   Runtime& rt = rt_[id];
   rt.tenant = t;
@@ -652,9 +620,10 @@ Result<TenantStatus> Supervisor::Update(const std::string& id, const TenantPatch
 }
 
 Result<TenantStatus> Supervisor::Start(const std::string& id) {
-  if (Status s = ValidateTenantId(id); !s) return s.error();
-  auto t = Load(id);
-  if (!t) return t.error();
+  auto live = Live(id);
+  if (!live) return live.error();
+  Tenant row = (*live)->tenant;
+  Tenant* t = &row;
   if (t->desired != DesiredState::kRunning || t->quarantined) {
     t->desired = DesiredState::kRunning;
     t->quarantined = false;
@@ -665,7 +634,7 @@ Result<TenantStatus> Supervisor::Start(const std::string& id) {
   Runtime& rt = rt_[id];
   rt.crashes.clear();
   if (rt.phase == Phase::kStopping) {
-    rt.start_after_stop = true;
+    rt.next = Next::kStart;
   } else if (rt.phase != Phase::kStarting && rt.phase != Phase::kRunning) {
     (void)units_.ResetFailed(TenantNames::Service(id));
     StartAgent(id);
@@ -677,14 +646,13 @@ Result<TenantStatus> Supervisor::Start(const std::string& id) {
 void Supervisor::StopAgent(const std::string& id, Runtime& rt) {
   CancelWork(rt);
   rt.healthy = false;
-  if (IsDown(rt.active_state) && !rt.start_pending) return FinishStop(id, rt);
+  // We asked systemd to start it and have not yet seen it come up: the stale "failed" in active_state
+  // must not make us think there is nothing to stop, or the agent would come up after all.
+  const bool start_pending = rt.phase == Phase::kStarting && IsDown(rt.active_state);
+  if (IsDown(rt.active_state) && !start_pending) return FinishStop(id, rt);
   rt.phase = Phase::kStopping;
-  rt.expect_stop = true;
-  if (Status s = units_.Stop(TenantNames::Service(id)); !s) {
-    Log(LOG_ERR, id, "stop failed: " + s.error().message);
-    rt.expect_stop = false;
-  }
-  if (!rt.start_pending) return;
+  if (Status s = units_.Stop(TenantNames::Service(id)); !s) Log(LOG_ERR, id, "stop failed: " + s.error().message);
+  if (!start_pending) return;
   // A start job that had not run yet is simply cancelled by the stop: the unit never changes state, so
   // no signal will come. Settle by asking systemd once the signals in flight have surely arrived.
   rt.timer = loop_.After(kStopSettleMs, [this, id] {
@@ -693,33 +661,27 @@ void Supervisor::StopAgent(const std::string& id, Runtime& rt) {
     Runtime& r = it->second;
     r.timer = 0;
     auto st = units_.GetState(TenantNames::Service(id));
-    if (!r.expect_stop || !st || !IsDown(st->active_state)) return;  // its down event will finish it
-    r.expect_stop = false;
-    r.start_pending = false;
+    if (r.phase != Phase::kStopping || !st || !IsDown(st->active_state)) return;  // its down event will finish it
     r.active_state = st->active_state;
     r.sub_state = st->sub_state;
     FinishStop(id, r);
   });
 }
 
-// The agent is down and we meant it: run what waited for that (a delete, the start of a restart).
 void Supervisor::FinishStop(const std::string& id, Runtime& rt) {
-  rt.phase = Phase::kStopped;
+  rt.phase = rt.tenant.quarantined ? Phase::kQuarantined : Phase::kStopped;
   (void)host_.RemoveFile(DeliveredSecretsPath(id));
-  if (rt.on_stopped) {
-    auto fn = std::move(rt.on_stopped);
-    rt.on_stopped = nullptr;
-    fn();  // may erase rt
-  } else if (rt.start_after_stop) {
-    rt.start_after_stop = false;
-    StartAgent(id);
-  }
+  Next next = rt.next;
+  rt.next = Next::kNothing;
+  if (next == Next::kDelete) BeginDelete(id, rt);
+  else if (next == Next::kStart) StartAgent(id);
 }
 
 Result<TenantStatus> Supervisor::Stop(const std::string& id) {
-  if (Status s = ValidateTenantId(id); !s) return s.error();
-  auto t = Load(id);
-  if (!t) return t.error();
+  auto live = Live(id);
+  if (!live) return live.error();
+  Tenant row = (*live)->tenant;
+  Tenant* t = &row;
   if (t->desired != DesiredState::kStopped) {
     t->desired = DesiredState::kStopped;
     t->updated_at = host_.WallMs() / 1000;
@@ -727,7 +689,7 @@ Result<TenantStatus> Supervisor::Stop(const std::string& id) {
   }
   (void)units_.Disable(TenantNames::Service(id));
   Runtime& rt = rt_[id];
-  rt.start_after_stop = false;
+  rt.next = Next::kNothing;
   StopAgent(id, rt);
   Log(LOG_INFO, id, "stop requested");
   // A health-gated restart in progress cannot succeed any more: its owner rolls back now rather than
@@ -737,44 +699,61 @@ Result<TenantStatus> Supervisor::Stop(const std::string& id) {
 }
 
 Result<TenantStatus> Supervisor::Restart(const std::string& id) {
-  if (Status s = ValidateTenantId(id); !s) return s.error();
-  auto t = Load(id);
-  if (!t) return t.error();
-  if (t->quarantined || t->desired != DesiredState::kRunning) return Start(id);
-  Runtime& rt = rt_[id];
-  rt.start_after_stop = true;
+  auto live = Live(id);
+  if (!live) return live.error();
+  Runtime& rt = **live;
+  if (rt.tenant.quarantined || rt.tenant.desired != DesiredState::kRunning) return Start(id);
+  rt.next = Next::kStart;
   StopAgent(id, rt);
   Log(LOG_INFO, id, "restart requested");
   return StatusOf(id);
 }
 
 void Supervisor::DeleteAsync(const std::string& id, bool remove_workspace, std::function<void(Status)> done) {
-  if (Status s = ValidateTenantId(id); !s) return done(s);
-  auto t = Load(id);
-  if (!t) return done(t.error());
-  Runtime& rt = rt_[id];
-  rt.start_after_stop = false;
-  rt.on_stopped = [this, id, remove_workspace, done] {
-    Deprovision(id, remove_workspace);
-    Status s = store_.DeleteTenant(id);
-    std::function<void(bool, const std::string&)> trial;
-    auto it = rt_.find(id);
-    if (it != rt_.end()) {
-      CancelWork(it->second);
-      // The cache follows the store: a row that could not be deleted stays listed (a retry finishes it).
-      if (s) {
-        trial = TakeTrial(it->second);
-        rt_.erase(it);
-      }
-    }
-    if (s) sampler_.Forget(id);
-    Log(LOG_INFO, id, std::string("deleted, workspace ") + (remove_workspace ? "removed" : "kept"));
-    // A health-gated restart in progress ends with the tenant; its owner must not wait for it.
-    if (trial) trial(false, "the tenant was deleted during its health-gated restart");
-    if (on_deleted_) on_deleted_(id);
-    done(s);
-  };
+  auto live = Live(id);
+  if (!live) return done(live.error());
+  Runtime& rt = **live;
+  rt.next = Next::kDelete;
+  rt.remove_workspace = remove_workspace;
+  rt.deleted = std::move(done);
   StopAgent(id, rt);
+}
+
+// The agent is down: the units go now, the user and files on the worker, then the row.
+void Supervisor::BeginDelete(const std::string& id, Runtime& rt) {
+  rt.phase = Phase::kDeleting;
+  CancelWork(rt);
+  LogProblems(id, provisioner_.RemoveUnits(id));
+  bool remove_workspace = rt.remove_workspace;
+  worker_.Run<std::vector<std::string>>(
+      [this, id, remove_workspace] { return provisioner_.RemoveHost(id, remove_workspace); },
+      [this, id](std::vector<std::string> problems) { FinishDelete(id, std::move(problems)); });
+}
+
+void Supervisor::FinishDelete(const std::string& id, std::vector<std::string> problems) {
+  LogProblems(id, problems);
+  auto it = rt_.find(id);
+  if (it == rt_.end()) return;
+  Runtime& rt = it->second;
+  Status s = store_.DeleteTenant(id);
+  auto done = std::move(rt.deleted);
+  const Tenant tenant = rt.tenant;
+  const bool removed_workspace = rt.remove_workspace;
+  std::function<void(bool, const std::string&)> trial;
+  CancelWork(rt);
+  if (s) {
+    trial = TakeTrial(rt);
+    rt_.erase(it);
+    sampler_.Forget(id);
+  } else {
+    // The cache follows the store: a row that could not be deleted stays listed (a retry finishes it).
+    rt.phase = Phase::kStopped;
+  }
+  Log(LOG_INFO, id, std::string("deleted, workspace ") + (removed_workspace ? "removed" : "kept"));
+  // A health-gated restart in progress ends with the tenant; its owner must not wait for it.
+  if (trial) trial(false, "the tenant was deleted during its health-gated restart");
+  if (s && on_deleted_) on_deleted_(tenant);
+  if (done) done(s);
 }
 
 Status Supervisor::Delete(const std::string& id, bool remove_workspace) {
@@ -784,13 +763,17 @@ Status Supervisor::Delete(const std::string& id, bool remove_workspace) {
 }
 
 bool Supervisor::IsRunning(const std::string& id) {
-  auto t = Load(id);
-  return t && t->desired == DesiredState::kRunning && !t->quarantined;
+  auto it = rt_.find(id);
+  if (it == rt_.end() || it->second.phase == Phase::kDeleting || it->second.next == Next::kDelete) return false;
+  const Tenant& t = it->second.tenant;
+  return t.desired == DesiredState::kRunning && !t.quarantined;
 }
 
 Status Supervisor::SetRuntime(const std::string& id, const std::string& image) {
-  auto old = Load(id);
-  if (!old) return old.error();
+  auto live = Live(id);
+  if (!live) return live.error();
+  const Tenant old_row = (*live)->tenant;
+  const Tenant* old = &old_row;
   Tenant t = *old;
   t.runtime = image;
   if (Status s = ResolveRuntime(t); !s) return s;
@@ -798,8 +781,8 @@ Status Supervisor::SetRuntime(const std::string& id, const std::string& image) {
   auto tx = store_.Begin();
   if (!tx) return tx.error();
   if (Status s = store_.UpdateTenant(t); !s) return s;
-  if (Status s = Provision(t, /*fresh=*/false); !s) {
-    (void)Provision(*old, false);
+  if (Status s = provisioner_.WriteHost(t, /*fresh=*/false); !s) {
+    (void)provisioner_.WriteHost(*old, false);
     return s;
   }
   if (Status s = tx->commit(); !s) return s;
@@ -832,7 +815,7 @@ Status Supervisor::BeginTrial(const std::string& id, std::function<void(bool, co
   Runtime& rt = rt_[id];
   if (rt.trial_done) return Error::Conflict("tenant '" + id + "' is already in a health-gated restart");
   rt.trial_done = std::move(done);
-  rt.start_after_stop = true;
+  rt.next = Next::kStart;
   StopAgent(id, rt);
   Log(LOG_INFO, id, "restarting (health-gated)");
   return Status::Ok();
@@ -841,7 +824,7 @@ Status Supervisor::BeginTrial(const std::string& id, std::function<void(bool, co
 Result<std::vector<Incident>> Supervisor::Incidents(const std::string& tenant, size_t limit) {
   if (!tenant.empty()) {
     if (Status s = ValidateTenantId(tenant); !s) return s.error();
-    if (auto t = Load(tenant); !t) return t.error();
+    if (!rt_.count(tenant)) return Error::NotFound("no tenant '" + tenant + "'");
   }
   return store_.ListIncidents(tenant, std::min<size_t>(limit == 0 ? 100 : limit, 1000));
 }
@@ -860,7 +843,7 @@ Result<SystemStatus> Supervisor::System() {
   sys.cpu_cores = host.online_cpus;
   sys.cpu_used = host.cpu_used;
   constexpr Phase kOrder[] = {Phase::kRunning, Phase::kStarting, Phase::kBackoff, Phase::kQuarantined,
-                              Phase::kStopping, Phase::kStopped};
+                              Phase::kStopping, Phase::kStopped, Phase::kDeleting};
   size_t by_phase[std::size(kOrder)] = {};
   for (const auto& [id, rt] : rt_) {
     const Resources& r = rt.tenant.resources;

@@ -7,14 +7,23 @@
 // PropertiesChanged signals, and resource figures from the UsageSampler's last sample. So List(), Get(),
 // Usage() and System() never touch D-Bus, the database or a file.
 //
+// Each tenant is in one explicit phase (Phase below) and has at most one pending intent: what to do once
+// its agent is down (start it again, or delete the tenant). What a tenant is made of on the host is the
+// Provisioner's (provisioner.h); this class decides when.
+//
 // Threading: every method, including the TenantService ones, runs on the event-loop thread only (the
-// thread that owns the sd-bus connection). Other threads go through LoopTenantService
-// (supervisor/core/loop_tenant_service.h). Borrowed collaborators must outlive it.
+// thread that owns the sd-bus connection), and none of them waits for slow work: useradd/userdel, file
+// and workspace removal and the hooks' slow parts run on the Worker (worker.h), and their results come
+// back to the loop. What stays on the loop is calls to PID 1 over sd-bus (answered in about a
+// millisecond unless systemd itself is busy) and small writes to the loop's own SQLite store. Other
+// threads go through LoopTenantService (supervisor/core/loop_tenant_service.h).
+// Borrowed collaborators must outlive it.
 #pragma once
 
 #include <deque>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 
 #include "supervisor/config/config.h"
@@ -23,30 +32,37 @@
 #include "supervisor/core/host.h"
 #include "supervisor/core/loop.h"
 #include "supervisor/core/prober.h"
+#include "supervisor/core/provisioner.h"
+#include "supervisor/core/runtime_resolver.h"
+#include "supervisor/core/tenant_control.h"
 #include "supervisor/core/tenant_service.h"
 #include "supervisor/core/usage_sampler.h"
-#include "supervisor/openclaw/runtime_catalog.h"
+#include "supervisor/core/worker.h"
 #include "supervisor/store/store.h"
 #include "supervisor/systemd/unit_manager.h"
 
 namespace clawhive {
 
-class Supervisor : public TenantService {
+class Supervisor : public TenantService, public TenantControl {
  public:
   Supervisor(const Config& config, Store& store, UnitManager& units, Host& host, Loop& loop,
-             Prober& prober, EventLog& log);
+             Prober& prober, EventLog& log, Worker& worker);
   ~Supervisor() override;
 
   // Subscribes to unit signals, applies the parent slice's limits, re-adopts running agents without
-  // restarting them and reconciles desired vs actual state. Call once before serving.
+  // restarting them and reconciles desired vs actual state. Call once before serving, before the loop
+  // runs (it may provision a tenant whose files a reinstall lost, synchronously).
   Status Init();
 
+  // Completes asynchronously: the user and files are made on the worker, then the units and the row on
+  // the loop. The synchronous override is for the fake-driven unit tests (InlineWorker).
+  void CreateAsync(const std::string& id, const TenantPatch& patch, std::function<void(Result<TenantStatus>)> done);
   Result<TenantStatus> Create(const std::string& id, const TenantPatch& patch) override;
   Result<std::vector<TenantStatus>> List() override;
   Result<TenantStatus> Get(const std::string& id) override;
   Result<TenantStatus> Update(const std::string& id, const TenantPatch& patch) override;
-  // Completes asynchronously (the agent must have stopped before its user and files go); the
-  // synchronous override is for the fake-driven unit tests and answers once cleanup is queued.
+  // Completes asynchronously (the agent must have stopped before its user and files go, on the worker);
+  // the synchronous override is for the fake-driven unit tests and answers once cleanup is queued.
   Status Delete(const std::string& id, bool remove_workspace) override;
   void DeleteAsync(const std::string& id, bool remove_workspace, std::function<void(Status)> done);
   Result<TenantStatus> Start(const std::string& id) override;
@@ -59,41 +75,38 @@ class Supervisor : public TenantService {
   // For tests: the phase the supervisor believes a tenant is in.
   std::string PhaseOf(const std::string& id) const;
 
-  // Hooks for the vault side (SecretManager):
-  // whether the tenant should be running (desired running, not quarantined);
-  bool IsRunning(const std::string& id);
-  // restarts the agent as a trial: `done(true)` once it has been healthy through the soak window
-  // (config trial_soak), `done(false, why)` if it
-  // crashes, hangs or does not get healthy in time — then no restart happens (the crash ladder is
-  // skipped) and the caller restarts it with StartNow() after rolling back — or is stopped or deleted
-  // meanwhile (`done(false, why)` at once);
-  Status BeginTrial(const std::string& id, std::function<void(bool, const std::string&)> done);
-  // Starts the agent unless the tenant should not run (stopped, quarantined, deleted).
-  void StartNow(const std::string& id);
-  // For fleet updates: moves a tenant to another runtime image (stored, unit files rewritten) without
-  // restarting it; BeginTrial() then restarts it health-gated, or the next start picks it up.
-  Status SetRuntime(const std::string& id, const std::string& image);
-  // The tenants (id, runtime image, pinned), for fleet updates and image removal.
-  std::vector<Tenant> Tenants() const;
-  // called with the id once a tenant has been deleted;
-  void OnDeleted(std::function<void(const std::string&)> hook) { on_deleted_ = std::move(hook); }
-  // called with the id right before every start of its agent (delivers its secrets).
-  void BeforeStart(std::function<void(const std::string&)> hook) { before_start_ = std::move(hook); }
-  // The OpenClaw runtime images tenants may run (not owned; outlives the supervisor). Without one, a
-  // tenant asking for a runtime is refused.
-  void UseRuntimes(RuntimeCatalog* catalog) { runtimes_ = catalog; }
+  // TenantControl (tenant_control.h), for the secret manager and fleet updates.
+  bool IsRunning(const std::string& id) override;
+  Status BeginTrial(const std::string& id, std::function<void(bool, const std::string&)> done) override;
+  void StartNow(const std::string& id) override;
+  Status SetRuntime(const std::string& id, const std::string& image) override;
+  std::vector<Tenant> Tenants() const override;
+
+  // Hooks, each given the tenant's row (no re-read from the store):
+  // right before every start of its agent (delivers its secrets, writes its gateway config);
+  void BeforeStart(std::function<void(const Tenant&)> hook) { before_start_ = std::move(hook); }
+  // once a tenant has been deleted;
+  void OnDeleted(std::function<void(const Tenant&)> hook) { on_deleted_ = std::move(hook); }
+  // on the worker while a new tenant is provisioned (blocking work: the meter write of its proxy
+  // token); what it returns runs on the loop thread before the tenant's first start.
+  void OnProvision(std::function<std::function<void()>(const Tenant&)> hook) { on_provision_ = std::move(hook); }
+  // How tenants on a runtime image get their command (not owned; outlives the supervisor).
+  void UseRuntimes(RuntimeResolver* resolver) { runtimes_ = resolver; }
 
  private:
-  enum class Phase { kStopped, kStarting, kRunning, kBackoff, kQuarantined, kStopping };
+  // The lifecycle of one tenant's agent. kDeleting: the agent is down and the tenant's files and user
+  // are being removed on the worker; the tenant takes no more requests.
+  enum class Phase { kStopped, kStarting, kRunning, kBackoff, kQuarantined, kStopping, kDeleting };
   static const char* PhaseName(Phase p);
+  // What to do once the agent is down (meaningful while kStopping).
+  enum class Next { kNothing, kStart, kDelete };
 
   struct Runtime {
     Tenant tenant;                   // the stored row (write-through copy)
     Phase phase = Phase::kStopped;
-    bool expect_stop = false;        // we asked systemd to stop it: inactive/failed is not a crash
-    bool start_after_stop = false;   // a restart: start again once stopped
-    bool start_pending = false;      // we asked systemd to start it and have not yet seen it come up
-    std::function<void()> on_stopped;  // a delete waiting for the agent to be gone
+    Next next = Next::kNothing;      // the one pending intent
+    bool remove_workspace = false;   // for Next::kDelete
+    std::function<void(Status)> deleted;  // for Next::kDelete: told once the tenant is gone
     std::function<void(bool, const std::string&)> trial_done;  // a health-gated restart in progress
     TimerId trial_timer = 0;         // its soak window, once healthy
     std::string pending_cause, pending_detail;  // set before we kill a hung agent
@@ -104,7 +117,7 @@ class Supervisor : public TenantService {
     uint64_t restarts = 0;
     uint32_t probe_failures = 0;
     bool healthy = false;
-    TimerId timer = 0;               // next probe or backoff restart
+    TimerId timer = 0;               // next probe, backoff restart or stop settle
     ProbeId probe = 0;
     std::optional<uint64_t> oom_baseline;
     std::string control_group;       // of the tenant slice, from systemd once known
@@ -120,8 +133,8 @@ class Supervisor : public TenantService {
   };
 
   void OnUnitEvent(const UnitEvent& ev);
-  void OnAgentGone(const Tenant& t, Runtime& rt);
-  void HandleCrash(const Tenant& t, Runtime& rt);
+  void OnAgentGone(Runtime& rt);
+  void HandleCrash(Runtime& rt);
   void StartAgent(const std::string& id);
   void SchedulePoke(const std::string& id, uint64_t delay_ms, bool startup);
   void ProbeNow(const std::string& id, bool startup);
@@ -132,25 +145,31 @@ class Supervisor : public TenantService {
   // Ends the tenant's health-gated restart, if any: its callback (to call) and no soak timer left.
   std::function<void(bool, const std::string&)> TakeTrial(Runtime& rt);
   void StopAgent(const std::string& id, Runtime& rt);
+  // The agent is down and we meant it: the pending intent runs.
   void FinishStop(const std::string& id, Runtime& rt);
-  Status Provision(const Tenant& t, bool fresh);
-  Status WriteBridgeDropIns(const Tenant& t);  // the tenant's network boundary units (RenderBridgeDropIns)
-  // For a tenant on a runtime image: checks its OpenClaw settings and derives its agent command from the
-  // image (after the port is known). No-op for a plain-command tenant.
+  void FinishCreate(Tenant t, Status provisioned, std::function<void()> on_loop,
+                    std::function<void(Result<TenantStatus>)> done);
+  void BeginDelete(const std::string& id, Runtime& rt);
+  void FinishDelete(const std::string& id, std::vector<std::string> problems);
+  // For a tenant on a runtime image: checks its settings and derives its agent command (after the port
+  // is known). No-op for a plain-command tenant.
   Status ResolveRuntime(Tenant& t);
   void SetProbeTargets(Runtime& rt, const Tenant& t) const;
-  void Deprovision(const std::string& id, bool remove_workspace);
-  void Reconcile(const Tenant& t, Runtime& rt);
+  // Synchronous: at Init only (orphans), before the loop serves anyone.
+  void DeprovisionNow(const std::string& id, bool remove_workspace);
+  void Reconcile(Runtime& rt);
   void SweepOrphans();
   Result<TenantStatus> StatusOf(const std::string& id) const;
   TenantStatus StatusOf(const Runtime& rt) const;
-  Result<Tenant> Load(const std::string& id) const;  // from the cache
+  // The tenant, for a request that changes it: kNotFound, or kConflict while it is being deleted.
+  Result<Runtime*> Live(const std::string& id);
   Status Save(const Tenant& t);                       // store, then cache
   // The tenant slice's cgroup path: asks systemd until it knows it (the slice has none before its first
   // start), then cached.
   const std::string& ControlGroup(const std::string& id, Runtime& rt);
   std::optional<uint64_t> OomKills(const std::string& id, Runtime& rt);  // kernel counter of the slice
   std::vector<UsageSampler::Target> SampleTargets();
+  void LogProblems(const std::string& id, const std::vector<std::string>& problems);
   void Log(int priority, const std::string& tenant, const std::string& msg) { log_.Write(priority, tenant, msg); }
 
   const Config& config_;
@@ -160,13 +179,19 @@ class Supervisor : public TenantService {
   Loop& loop_;
   Prober& prober_;
   EventLog& log_;
+  Worker& worker_;
+  Provisioner provisioner_;
   CrashPolicy policy_;
   std::map<std::string, Runtime> rt_;  // one per stored tenant, by id; loop thread only
+  // Creations whose user and files are being made on the worker: id -> (port, uid), held so that
+  // concurrent creations pick different ones. Loop thread only.
+  std::map<std::string, std::pair<uint16_t, uint32_t>> creating_;
   UsageSampler sampler_;
   uint64_t started_ms_;                // loop clock at construction, for the uptime
-  std::function<void(const std::string&)> on_deleted_;
-  std::function<void(const std::string&)> before_start_;
-  RuntimeCatalog* runtimes_ = nullptr;
+  std::function<void(const Tenant&)> on_deleted_;
+  std::function<void(const Tenant&)> before_start_;
+  std::function<std::function<void()>(const Tenant&)> on_provision_;
+  RuntimeResolver* runtimes_ = nullptr;
 };
 
 }  // namespace clawhive

@@ -40,7 +40,7 @@ void CheckNothingCreated(World& w, const std::string& id) {
   BOOST_TEST(w.host.users.empty());
   BOOST_TEST(w.host.files.empty());
   BOOST_TEST(w.units.calls.empty());
-  BOOST_TEST(!w.sup->Get(id).ok());
+  BOOST_TEST(Failed(w.sup->Get(id), ErrorCode::kNotFound), Why(w.sup->Get(id)));
 }
 
 }  // namespace

@@ -9,57 +9,19 @@
 
 #include "supervisor/core/tenant_rules.h"
 #include "supervisor/core/usage_sampler.h"
+#include "unit/fails_with.h"
 #include "unit/fake_host.h"
 #include "unit/fake_loop.h"
 #include "unit/fake_prober.h"
 #include "unit/fake_unit_manager.h"
+#include "unit/supervisor_world.h"
 
 namespace clawhive {
 namespace {
 
-struct MemoryLog : EventLog {
-  void Write(int, const std::string& tenant, const std::string& message) override {
-    lines.push_back(tenant + ": " + message);
-  }
-  std::vector<std::string> lines;
-};
+using testing::FailsWith;
 
-struct World {
-  Config config;
-  std::unique_ptr<Store> store;
-  FakeLoop loop;
-  FakeUnitManager units{loop};
-  FakeHost host;
-  FakeProber prober{loop};
-  MemoryLog log;
-  std::unique_ptr<Supervisor> sup;
-
-  World() {
-    config.default_agent.exec = "/usr/local/lib/clawhive-test/clawhive-test-agent";  // production has no default agent
-    config.immediate_restarts = 2;
-    config.backoff_initial_ms = 1000;
-    config.backoff_max_ms = 4000;
-    config.quarantine_after = 5;
-    config.crash_window_ms = 60000;
-    config.probe_interval_ms = 1000;
-    config.probe_timeout_ms = 500;
-    config.probe_failures = 3;
-    store = std::move(Store::Open(":memory:").value());
-    Boot();
-  }
-  void Boot() {
-    sup = std::make_unique<Supervisor>(config, *store, units, host, loop, prober, log);
-    BOOST_REQUIRE(sup->Init().ok());
-    loop.Drain();
-  }
-  TenantStatus Create(const std::string& id) {
-    auto st = sup->Create(id, TenantPatch{});
-    BOOST_REQUIRE_MESSAGE(st.ok(), (st.ok() ? std::string() : st.error().message));
-    loop.Advance(50);
-    return *st;
-  }
-  std::vector<Incident> Incidents(const std::string& id) { return sup->Incidents(id, 100).value(); }
-};
+using World = testing::SupervisorWorld;
 
 const std::string kSvc = TenantNames::Service("acme-corp");
 
@@ -96,16 +58,14 @@ BOOST_AUTO_TEST_CASE(ports_other_programs_listen_on_are_skipped) {
   BOOST_TEST(a.tenant.port == w.config.port_base + w.config.port_step);
   TenantPatch p;
   p.port = w.config.port_base;
-  auto b = w.sup->Create("b2", p);
-  BOOST_TEST(!b.ok());
-  BOOST_TEST((b.error().code == ErrorCode::kConflict));
+  BOOST_TEST(FailsWith(w.sup->Create("b2", p), ErrorCode::kConflict,
+                       "port " + std::to_string(w.config.port_base) + " is already in use on this host"));
 }
 
 BOOST_AUTO_TEST_CASE(a_failed_create_leaves_no_row_user_or_files) {
   World w;
   w.units.fail_limits = true;
-  auto st = w.sup->Create("acme-corp", TenantPatch{});
-  BOOST_TEST(!st.ok());
+  BOOST_TEST(FailsWith(w.sup->Create("acme-corp", TenantPatch{}), ErrorCode::kUnavailable, "SetUnitProperties failed (fake)"));
   BOOST_TEST(w.store->ListTenants()->empty());
   BOOST_TEST(w.host.users.empty());
   BOOST_TEST(w.host.files.empty());
@@ -115,17 +75,16 @@ BOOST_AUTO_TEST_CASE(a_failed_create_leaves_no_row_user_or_files) {
 BOOST_AUTO_TEST_CASE(invalid_ids_and_fields_are_rejected_before_anything_happens) {
   World w;
   for (const std::string& id : std::vector<std::string>{"../x", "a.service", "x\n", "-a", std::string(300, 'a'), "", "é"}) {
-    auto st = w.sup->Create(id, TenantPatch{});
-    BOOST_TEST(!st.ok());
-    BOOST_TEST((st.error().code == ErrorCode::kInvalidArgument));
+    BOOST_TEST(FailsWith(w.sup->Create(id, TenantPatch{}), ErrorCode::kInvalidArgument, "tenant id "), id);
   }
   TenantPatch bad;
   bad.agent_exec = "relative/path";
-  BOOST_TEST(!w.sup->Create("ok-id", bad).ok());
+  BOOST_TEST(FailsWith(w.sup->Create("ok-id", bad), ErrorCode::kInvalidArgument, "agent.exec must be an absolute path"));
   TenantPatch bad_mem;
   bad_mem.memory_high = 2ull << 30;
   bad_mem.memory_max = 1ull << 30;
-  BOOST_TEST(!w.sup->Create("ok-id", bad_mem).ok());
+  BOOST_TEST(FailsWith(w.sup->Create("ok-id", bad_mem), ErrorCode::kInvalidArgument,
+                       "resources.memory_high must not exceed resources.memory_max"));
   BOOST_TEST(w.units.calls.empty());
   BOOST_TEST(w.host.users.empty());
 }
@@ -306,7 +265,7 @@ BOOST_AUTO_TEST_CASE(a_delete_racing_a_restart_leaves_no_delivered_secrets_behin
   // CI saw this: a crash restart had written the secrets file and asked systemd to start; the delete
   // arrived before systemd reported the start, stopped the slice mid-start (so ExecStartPost never ran).
   World w;
-  w.sup->BeforeStart([&](const std::string& id) { (void)w.host.WriteFile(DeliveredSecretsPath(id), "K=v\n", 0600); });
+  w.sup->BeforeStart([&](const Tenant& t) { (void)w.host.WriteFile(DeliveredSecretsPath(t.id), "K=v\n", 0600); });
   w.Create("acme-corp");
   w.units.Crash(kSvc, ExitKind::kKilled, SIGKILL, "signal");
   BOOST_REQUIRE(w.loop.RunOne());  // the crash: restarted at once, file written, start reported later
@@ -485,9 +444,10 @@ BOOST_AUTO_TEST_CASE(the_cached_tenants_follow_every_change_written_to_the_store
   same_as_store();
   TenantPatch bad;
   bad.memory_high = 2ull << 30;  // above memory_max: refused, nothing changes
-  BOOST_TEST(!w.sup->Update("acme-corp", bad).ok());
+  BOOST_TEST(FailsWith(w.sup->Update("acme-corp", bad), ErrorCode::kInvalidArgument,
+                       "resources.memory_high must not exceed resources.memory_max"));
   w.units.fail_limits = true;  // systemd refuses: the row rolls back, and so must the cache
-  BOOST_TEST(!w.sup->Update("acme-corp", p).ok());
+  BOOST_TEST(FailsWith(w.sup->Update("acme-corp", p), ErrorCode::kUnavailable, "SetUnitProperties failed (fake)"));
   w.units.fail_limits = false;
   same_as_store();
   w.sup->DeleteAsync("neighbour", false, [](Status) {});

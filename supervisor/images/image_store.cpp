@@ -39,13 +39,17 @@ using Fd = UniqueFd;
 // flock() on <dir>/.lock for the life of the object: one importer or remover per store, any process.
 class StoreLock {
  public:
-  static Result<std::unique_ptr<StoreLock>> Take(const std::string& dir) {
+  // `wait` false: kUnavailable at once when another import or removal holds the lock.
+  static Result<std::unique_ptr<StoreLock>> Take(const std::string& dir, bool wait = true) {
     std::string path = dir + "/.lock";
     int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) return Errno("opening " + path);
     auto lock = std::unique_ptr<StoreLock>(new StoreLock(fd));
-    while (flock(fd, LOCK_EX) != 0)
+    while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) != 0) {
+      if (errno == EWOULDBLOCK && !wait)
+        return Error::Unavailable("the image store is busy (an import or a removal is in progress); try again");
       if (errno != EINTR) return Errno("locking " + path);
+    }
     return lock;
   }
 
@@ -418,10 +422,14 @@ Result<std::vector<ImageInfo>> ImageStore::List() {
 }
 
 Status ImageStore::Remove(const std::string& id, const ImageUsers& users) {
+  if (Status s = Retire(id, users); !s) return s;
+  return Open();  // deletes it, under the lock
+}
+
+Status ImageStore::Retire(const std::string& id, const ImageUsers& users) {
   if (Status s = ValidateImageId(id); !s) return s;
-  Result<std::unique_ptr<StoreLock>> lock = StoreLock::Take(dir_);
+  Result<std::unique_ptr<StoreLock>> lock = StoreLock::Take(dir_, /*wait=*/false);
   if (!lock) return lock.error();
-  if (Status s = CleanLeftovers(); !s) return s;
   std::string path = dir_ + "/" + id;
   struct stat st;
   if (lstat(path.c_str(), &st) != 0) {
@@ -437,8 +445,7 @@ Status ImageStore::Remove(const std::string& id, const ImageUsers& users) {
   }
   std::string doomed = dir_ + "/" + kRemovingPrefix + id;
   if (rename(path.c_str(), doomed.c_str()) != 0) return Errno("renaming " + path);
-  if (Status s = FsyncDir(dir_); !s) return s;
-  return ForceRemoveTree(doomed);
+  return FsyncDir(dir_);
 }
 
 }  // namespace clawhive::images

@@ -29,7 +29,8 @@
 // Remove(id, users): kConflict "image openclaw-2026.9.6 is used by tenants acme, beta" when `users`
 // names any tenant; else renamed to .removing-<id> (atomic: the image is gone for List/Get at once),
 // made writable and deleted. The caller must keep tenants from taking the image up between its check
-// and the rename (the supervisor: both on its loop thread).
+// and the rename (the supervisor: both on its loop thread, with Retire(); the deletion then runs on the
+// API request's thread).
 //
 // List/Get read without the lock: an image directory appears and disappears by rename only.
 // Errors: kInvalidArgument (bad artifact, manifest, digest, id), kNotFound, kAlreadyExists, kConflict,
@@ -84,6 +85,10 @@ class ImageStore {
   Result<std::vector<ImageInfo>> List();
   Result<ImageInfo> Get(const std::string& id);
   Status Remove(const std::string& id, const ImageUsers& users);
+  // Remove() in two steps, for a caller that must not wait: Retire() checks the users and renames the
+  // image away (milliseconds; kUnavailable at once if an import or removal holds the lock), then Open()
+  // deletes the retired tree under the lock (seconds for a 38,000-file image).
+  Status Retire(const std::string& id, const ImageUsers& users);
 
   const std::string& dir() const { return dir_; }
 

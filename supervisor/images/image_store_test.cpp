@@ -2,6 +2,8 @@
 // refused when tampered with or hostile, re-imported, listed, removed; leftovers of a crash cleaned.
 #include "supervisor/images/image_store.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,10 +14,12 @@
 
 #include "supervisor/images/content_digest.h"
 #include "supervisor/images/image_test_util.h"
+#include "unit/fails_with.h"
 
 namespace clawhive::images {
 namespace {
 
+using clawhive::testing::FailsWith;
 using testing::ModeOf;
 using testing::TempDir;
 using testing::WriteFile;
@@ -73,9 +77,10 @@ struct Fixture {
 
   std::string Artifact(const std::string& version) { return Pack(MakeContent(version), "openclaw-" + version + ".tar"); }
 
+  // Why `artifact` was refused; every refusal of a bad artifact is the caller's input at fault.
   std::string ImportError(const std::string& artifact, const ImportOptions& options = {}) {
     Result<ImportResult> r = store.Import(artifact, options);
-    BOOST_REQUIRE_MESSAGE(!r.ok(), "imported " << artifact << " but should not have");
+    BOOST_TEST_REQUIRE(FailsWith(r, ErrorCode::kInvalidArgument), artifact);
     return r.error().message;
   }
 
@@ -185,9 +190,7 @@ BOOST_FIXTURE_TEST_CASE(malformed_artifacts_and_missing_tar_give_clear_errors, F
   BOOST_TEST((store.Import(tmp.path + "/missing.tar").error().code == ErrorCode::kNotFound));
   MissingTar missing;
   ImageStore bare(store_dir, missing);
-  Result<ImportResult> r = bare.Import(Artifact("1.0.0"));
-  BOOST_REQUIRE(!r.ok());
-  BOOST_TEST(r.error().message == "tar is not installed (not found on PATH)");
+  BOOST_TEST(FailsWith(bare.Import(Artifact("1.0.0")), ErrorCode::kNotFound, "tar is not installed (not found on PATH)"));
   StoreHoldsNothing();
 }
 
@@ -239,9 +242,7 @@ BOOST_FIXTURE_TEST_CASE(reimporting_the_same_content_is_a_no_op_other_content_is
   std::string other = tmp.path + "/other";
   std::filesystem::rename(MakeContent("1.0.0", " changed"), other);
   Result<ImportResult> clash = store.Import(Pack(other, "other.tar"));
-  BOOST_REQUIRE(!clash.ok());
-  BOOST_TEST((clash.error().code == ErrorCode::kAlreadyExists));
-  BOOST_TEST(clash.error().message.find("image openclaw-1.0.0 already exists with other content") == 0u);
+  BOOST_TEST(FailsWith(clash, ErrorCode::kAlreadyExists, "image openclaw-1.0.0 already exists with other content"));
   BOOST_TEST(VerifyImageDir(store_dir + "/openclaw-1.0.0").ok());
 }
 
@@ -290,12 +291,10 @@ BOOST_FIXTURE_TEST_CASE(an_image_in_use_is_not_removed_an_unused_one_is, Fixture
   Status s = store.Remove("openclaw-2026.9.6", [](const std::string& id) {
     return id == "openclaw-2026.9.6" ? std::vector<std::string>{"beta", "acme"} : std::vector<std::string>{};
   });
-  BOOST_REQUIRE(!s.ok());
-  BOOST_TEST((s.error().code == ErrorCode::kConflict));
-  BOOST_TEST(s.error().message == "image openclaw-2026.9.6 is used by tenants acme, beta");
+  BOOST_TEST(FailsWith(s, ErrorCode::kConflict, "image openclaw-2026.9.6 is used by tenants acme, beta"));
   BOOST_TEST(store.Get("openclaw-2026.9.6").ok());
   Status one = store.Remove("openclaw-2026.9.6", [](const std::string&) { return std::vector<std::string>{"acme"}; });
-  BOOST_TEST(one.error().message == "image openclaw-2026.9.6 is used by tenant acme");
+  BOOST_TEST(FailsWith(one, ErrorCode::kConflict, "image openclaw-2026.9.6 is used by tenant acme"));
 
   BOOST_TEST(store.Remove("openclaw-2026.9.6", None).ok());
   BOOST_TEST((store.Get("openclaw-2026.9.6").error().code == ErrorCode::kNotFound));
@@ -304,6 +303,26 @@ BOOST_FIXTURE_TEST_CASE(an_image_in_use_is_not_removed_an_unused_one_is, Fixture
   BOOST_TEST((store.Remove("openclaw-2026.9.6", None).error().code == ErrorCode::kNotFound));
   BOOST_TEST((store.Remove("../../etc", None).error().code == ErrorCode::kInvalidArgument));
   BOOST_TEST(store.Import(Artifact("2026.9.6")).ok());  // and it can come back
+}
+
+BOOST_FIXTURE_TEST_CASE(retiring_an_image_renames_it_away_and_the_next_open_deletes_it, Fixture) {
+  BOOST_REQUIRE(store.Import(Artifact("2026.9.6")).ok());
+  BOOST_REQUIRE(store.Retire("openclaw-2026.9.6", None).ok());
+  BOOST_TEST(FailsWith(store.Get("openclaw-2026.9.6"), ErrorCode::kNotFound));
+  BOOST_TEST(Exists(store_dir + "/.removing-openclaw-2026.9.6"));  // the deletion is the caller's next step
+  BOOST_REQUIRE(store.Open().ok());
+  StoreHoldsNothing();
+}
+
+BOOST_FIXTURE_TEST_CASE(retiring_while_an_import_holds_the_lock_answers_busy_at_once_instead_of_waiting, Fixture) {
+  BOOST_REQUIRE(store.Import(Artifact("2026.9.6")).ok());
+  int fd = open((store_dir + "/.lock").c_str(), O_RDWR | O_CLOEXEC);
+  BOOST_REQUIRE(fd >= 0);
+  BOOST_REQUIRE(flock(fd, LOCK_EX) == 0);  // as a running import does, from another open file
+  BOOST_TEST(FailsWith(store.Retire("openclaw-2026.9.6", None), ErrorCode::kUnavailable, "the image store is busy"));
+  close(fd);
+  BOOST_TEST(store.Get("openclaw-2026.9.6").ok());
+  BOOST_TEST(store.Retire("openclaw-2026.9.6", None).ok());
 }
 
 BOOST_FIXTURE_TEST_CASE(leftovers_of_an_interrupted_import_or_removal_are_cleaned, Fixture) {

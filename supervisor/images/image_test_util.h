@@ -10,21 +10,12 @@
 #include <fstream>
 #include <string>
 
+#include "unit/temp_dir.h"
+
 namespace clawhive::images::testing {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/clawhive-image-test-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    for (auto it = std::filesystem::recursive_directory_iterator(path, ec);
-         it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
-      if (it->is_directory(ec) && !it->is_symlink(ec)) chmod(it->path().c_str(), 0700);
-    std::filesystem::remove_all(path, ec);
-  }
+struct TempDir : clawhive::testing::TempDir {
+  TempDir() : clawhive::testing::TempDir("clawhive-image-test") {}
 };
 
 inline void WriteFile(const std::string& path, const std::string& content, mode_t mode = 0644) {

@@ -4,12 +4,12 @@
 #include <optional>
 #include <utility>
 
-#include "supervisor/api/json.h"
+#include "supervisor/common/json.h"
 
 namespace clawhive::images {
 namespace {
 
-using api::JsonValue;
+using clawhive::JsonValue;
 
 constexpr size_t kMaxVersion = 64;
 constexpr size_t kMaxName = 32;
@@ -25,10 +25,10 @@ bool IsLowerHex(char c) { return IsDigit(c) || (c >= 'a' && c <= 'f'); }
 Status ValidateName(std::string_view field, std::string_view name) {
   if (name.empty() || name.size() > kMaxName)
     return FieldError(field, "must be 1-" + std::to_string(kMaxName) + " characters");
-  if (name[0] < 'a' || name[0] > 'z') return FieldError(field, "must start with a lowercase letter: '" + api::Printable(name) + "'");
+  if (name[0] < 'a' || name[0] > 'z') return FieldError(field, "must start with a lowercase letter: '" + Printable(name) + "'");
   for (char c : name)
     if (!((c >= 'a' && c <= 'z') || IsDigit(c) || c == '-'))
-      return FieldError(field, "only a-z, 0-9 and '-' are allowed: '" + api::Printable(name) + "'");
+      return FieldError(field, "only a-z, 0-9 and '-' are allowed: '" + Printable(name) + "'");
   return Status::Ok();
 }
 
@@ -51,26 +51,26 @@ Status ValidateVersion(std::string_view field, std::string_view v) {
     return FieldError(field, "must be 1-" + std::to_string(kMaxVersion) + " characters");
   for (char c : v)
     if (!(IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' || c == '+' || c == '-'))
-      return FieldError(field, "only 0-9, A-Z, a-z, '.', '+' and '-' are allowed: '" + api::Printable(v) + "'");
-  if (!IsDigit(v[0])) return FieldError(field, "must start with a digit: '" + api::Printable(v) + "'");
-  if (v.find("..") != std::string_view::npos) return FieldError(field, "must not contain '..': '" + api::Printable(v) + "'");
+      return FieldError(field, "only 0-9, A-Z, a-z, '.', '+' and '-' are allowed: '" + Printable(v) + "'");
+  if (!IsDigit(v[0])) return FieldError(field, "must start with a digit: '" + Printable(v) + "'");
+  if (v.find("..") != std::string_view::npos) return FieldError(field, "must not contain '..': '" + Printable(v) + "'");
   return Status::Ok();
 }
 
 Status ValidateRelativePath(std::string_view field, std::string_view path) {
   if (path.empty()) return FieldError(field, "is empty");
   if (path.size() > kMaxPath) return FieldError(field, "is longer than " + std::to_string(kMaxPath) + " bytes");
-  if (path[0] == '/') return FieldError(field, "must be relative to the image: '" + api::Printable(path) + "'");
+  if (path[0] == '/') return FieldError(field, "must be relative to the image: '" + Printable(path) + "'");
   for (char c : path)
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
-      return FieldError(field, "has a control character: '" + api::Printable(path) + "'");
+      return FieldError(field, "has a control character: '" + Printable(path) + "'");
   size_t start = 0;
   while (start <= path.size()) {
     size_t end = path.find('/', start);
     if (end == std::string_view::npos) end = path.size();
     std::string_view part = path.substr(start, end - start);
     if (part.empty() || part == "." || part == "..")
-      return FieldError(field, "must not have empty, '.' or '..' components: '" + api::Printable(path) + "'");
+      return FieldError(field, "must not have empty, '.' or '..' components: '" + Printable(path) + "'");
     start = end + 1;
   }
   return Status::Ok();
@@ -79,13 +79,13 @@ Status ValidateRelativePath(std::string_view field, std::string_view path) {
 Status ValidateSha256Hex(std::string_view field, std::string_view hex) {
   if (hex.size() != 64) return FieldError(field, "must be 64 lowercase hex digits, found " + std::to_string(hex.size()) + " characters");
   for (char c : hex)
-    if (!IsLowerHex(c)) return FieldError(field, "must be 64 lowercase hex digits: '" + api::Printable(hex) + "'");
+    if (!IsLowerHex(c)) return FieldError(field, "must be 64 lowercase hex digits: '" + Printable(hex) + "'");
   return Status::Ok();
 }
 
 Status ValidateRfc3339(std::string_view field, std::string_view t) {
   auto bad = [&] {
-    return FieldError(field, "must be an RFC 3339 date-time such as 2026-09-30T12:00:00Z: '" + api::Printable(t) + "'");
+    return FieldError(field, "must be an RFC 3339 date-time such as 2026-09-30T12:00:00Z: '" + Printable(t) + "'");
   };
   int year = 0, month = 0, day = 0;
   if (!Digits(t, 0, 4, 0, 9999, &year) || t.size() < 20 || t[4] != '-' || !Digits(t, 5, 2, 1, 12, &month) ||
@@ -116,7 +116,7 @@ Status ValidateImageId(std::string_view id) {
   for (size_t dash = id.find('-'); dash != std::string_view::npos; dash = id.find('-', dash + 1))
     if (ValidateName("name", id.substr(0, dash)).ok() && ValidateVersion("version", id.substr(dash + 1)).ok())
       return Status::Ok();
-  return Error::Invalid("not an image id (NAME-VERSION, e.g. openclaw-2026.9.6): '" + api::Printable(id) + "'");
+  return Error::Invalid("not an image id (NAME-VERSION, e.g. openclaw-2026.9.6): '" + Printable(id) + "'");
 }
 
 Status ValidateManifest(const Manifest& m) {
@@ -138,10 +138,10 @@ Status ValidateManifest(const Manifest& m) {
 Result<Manifest> ParseManifest(std::string_view json) {
   if (json.size() > kMaxManifestBytes)
     return Error::Invalid("manifest is larger than " + std::to_string(kMaxManifestBytes) + " bytes");
-  api::JsonLimits limits;
+  JsonLimits limits;
   limits.max_depth = 4;
   limits.max_values = 100;
-  Result<JsonValue> doc = api::ParseJson(json, limits);
+  Result<JsonValue> doc = ParseJson(json, limits);
   if (!doc) return Error::Invalid("manifest: " + doc.error().message);
   if (!doc->is_object()) return Error::Invalid(std::string("manifest must be a JSON object, found ") + doc->kind_name());
 
@@ -150,7 +150,7 @@ Result<Manifest> ParseManifest(std::string_view json) {
   for (const auto& [key, value] : doc->members()) {
     bool known = false;
     for (std::string_view f : kFields) known = known || key == f;
-    if (!known) return Error::Invalid("manifest has an unknown field '" + api::Printable(key) + "'");
+    if (!known) return Error::Invalid("manifest has an unknown field '" + Printable(key) + "'");
   }
   Manifest m;
   auto field = [&](std::string_view name) -> Result<const JsonValue*> {
@@ -212,7 +212,7 @@ std::string SerializeManifest(const Manifest& m) {
     if (!first) out += ",\n";
     first = false;
     out += "  ";
-    api::AppendJsonString(&out, key);
+    AppendJsonString(&out, key);
     out += ": ";
     out += value.Serialize();
   }

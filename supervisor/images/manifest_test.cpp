@@ -6,8 +6,12 @@
 #include <utility>
 #include <vector>
 
+#include "unit/fails_with.h"
+
 namespace clawhive::images {
 namespace {
+
+using clawhive::testing::FailsWith;
 
 Manifest Good() {
   Manifest m;
@@ -109,7 +113,9 @@ BOOST_AUTO_TEST_CASE(rfc_3339_forms_that_are_accepted) {
                         "2026-12-31T23:59:60-11:30"})
     BOOST_TEST(ValidateRfc3339("built_at", t).ok(), t);
   for (const char* t : {"2025-02-29T00:00:00Z", "2026-09-30T12:00:00.Z", "2026-09-30T12:00Z", "2026-09-30T12:00:00Z "})
-    BOOST_TEST(!ValidateRfc3339("built_at", t).ok(), t);
+    BOOST_TEST(FailsWith(ValidateRfc3339("built_at", t), ErrorCode::kInvalidArgument,
+                         "manifest field 'built_at': must be an RFC 3339 date-time"),
+               t);
 }
 
 BOOST_AUTO_TEST_CASE(image_ids_are_name_dash_version_and_nothing_else) {
@@ -117,7 +123,7 @@ BOOST_AUTO_TEST_CASE(image_ids_are_name_dash_version_and_nothing_else) {
     BOOST_TEST(ValidateImageId(id).ok(), id);
   for (const char* id : {"openclaw", "openclaw-", "-2026.9.6", "openclaw-v1", "../openclaw-1", "openclaw-1/..",
                          ".staging-abc", ".removing-openclaw-1", "openclaw-1..2", "OpenClaw-1", ""})
-    BOOST_TEST(!ValidateImageId(id).ok(), id);
+    BOOST_TEST(FailsWith(ValidateImageId(id), ErrorCode::kInvalidArgument, "not an image id (NAME-VERSION"), id);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,6 +1,6 @@
 // ProcessRunner: runs a helper program (here: tar, and through it gzip/zstd) without a shell and
 // collects what it prints. The image store's only OS touchpoint beyond the file system, so a test can
-// stand in for tar. RealProcessRunner() spawns for real; stateless, thread-safe.
+// stand in for tar. RealProcessRunner() runs it through RunSubprocess; stateless, thread-safe.
 #pragma once
 
 #include <cstddef>
@@ -14,7 +14,7 @@ namespace clawhive::images {
 struct ProcessOutput {
   int exit_code = 0;  // 0..255; 128+N when killed by signal N
   std::string out;    // stdout
-  std::string err;    // the first 8 KiB of stderr, trailing whitespace trimmed
+  std::string err;    // the first 8 KiB of stderr on one line (SubprocessResult::ErrLine)
 };
 
 class ProcessRunner {

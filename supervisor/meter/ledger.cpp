@@ -7,7 +7,6 @@
 #include <ctime>
 
 #include "supervisor/auth/encoding.h"
-#include "supervisor/store/migrations.h"
 
 namespace clawhive::meter {
 
@@ -18,75 +17,6 @@ using sqlite::Statement;
 
 namespace {
 
-constexpr schema::Migration kMigrations[] = {
-    {1, R"sql(
-PRAGMA application_id = 1128811860;
-CREATE TABLE tokens (
-  tenant     TEXT PRIMARY KEY,
-  hash       BLOB NOT NULL UNIQUE CHECK (length(hash) = 32),
-  uid        INTEGER NOT NULL,
-  created_ms INTEGER NOT NULL
-) STRICT;
-CREATE TABLE providers (
-  name       TEXT PRIMARY KEY,
-  kind       TEXT NOT NULL CHECK (kind IN ('openai', 'anthropic')),
-  base_url   TEXT NOT NULL,
-  key_secret TEXT NOT NULL,
-  models     TEXT NOT NULL  -- name|in|out|max;...
-) STRICT;
-CREATE TABLE budgets (
-  tenant         TEXT PRIMARY KEY,
-  limit_micros   INTEGER NOT NULL CHECK (limit_micros >= -1),  -- -1: no budget
-  period         TEXT NOT NULL CHECK (period IN ('monthly', 'weekly', 'daily')),
-  warn_percent   TEXT NOT NULL,
-  rpm            INTEGER NOT NULL,
-  tpm            INTEGER NOT NULL,
-  fallback_model TEXT NOT NULL,
-  providers      TEXT NOT NULL
-) STRICT;
-CREATE TABLE spend (
-  tenant          TEXT NOT NULL,
-  period_start_ms INTEGER NOT NULL,
-  spent_micros    INTEGER NOT NULL DEFAULT 0,
-  reserved_micros INTEGER NOT NULL DEFAULT 0,
-  warned_percent  INTEGER NOT NULL DEFAULT 0,
-  PRIMARY KEY (tenant, period_start_ms)
-) STRICT;
-CREATE TABLE reservations (
-  id              INTEGER PRIMARY KEY,
-  tenant          TEXT NOT NULL,
-  period_start_ms INTEGER NOT NULL,
-  amount_micros   INTEGER NOT NULL,
-  tokens          INTEGER NOT NULL,
-  created_ms      INTEGER NOT NULL
-) STRICT;
-CREATE INDEX reservations_by_tenant ON reservations (tenant, created_ms);
-CREATE TABLE usage (
-  id                INTEGER PRIMARY KEY,
-  tenant            TEXT NOT NULL,
-  at_ms             INTEGER NOT NULL,
-  provider          TEXT NOT NULL,
-  model             TEXT NOT NULL,
-  prompt_tokens     INTEGER NOT NULL,
-  completion_tokens INTEGER NOT NULL,
-  estimated         INTEGER NOT NULL,
-  cost_micros       INTEGER NOT NULL,
-  latency_ms        INTEGER NOT NULL,
-  status            INTEGER NOT NULL,
-  stream            INTEGER NOT NULL
-) STRICT;
-CREATE INDEX usage_by_tenant ON usage (tenant, at_ms);
-CREATE INDEX usage_by_time ON usage (at_ms);
-CREATE TABLE events (
-  id     INTEGER PRIMARY KEY,
-  tenant TEXT NOT NULL,
-  at_ms  INTEGER NOT NULL,
-  kind   TEXT NOT NULL,
-  detail TEXT NOT NULL
-) STRICT;
-CREATE INDEX events_by_tenant ON events (tenant, id);
-)sql"},
-};
 constexpr int64_t kMinuteMs = 60 * 1000;
 
 Error Prefixed(const Error& e, const std::string& prefix) { return {e.code, prefix + e.message}; }
@@ -257,22 +187,97 @@ std::string FormatMoney(int64_t micros) {
 
 // ---- open ------------------------------------------------------------------------------------------
 
+// The meter database's schema; the supervisor and the proxy both open (and may migrate) it.
+constexpr sqlite::Migration kMigrations[] = {
+    {1, R"sql(
+PRAGMA application_id = 1128811860;
+CREATE TABLE tokens (
+  tenant     TEXT PRIMARY KEY,
+  hash       BLOB NOT NULL UNIQUE CHECK (length(hash) = 32),
+  uid        INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL
+) STRICT;
+CREATE TABLE providers (
+  name       TEXT PRIMARY KEY,
+  kind       TEXT NOT NULL CHECK (kind IN ('openai', 'anthropic')),
+  base_url   TEXT NOT NULL,
+  key_secret TEXT NOT NULL,
+  models     TEXT NOT NULL  -- name|in|out|max;...
+) STRICT;
+CREATE TABLE budgets (
+  tenant         TEXT PRIMARY KEY,
+  limit_micros   INTEGER NOT NULL CHECK (limit_micros >= -1),  -- -1: no budget
+  period         TEXT NOT NULL CHECK (period IN ('monthly', 'weekly', 'daily')),
+  warn_percent   TEXT NOT NULL,
+  rpm            INTEGER NOT NULL,
+  tpm            INTEGER NOT NULL,
+  fallback_model TEXT NOT NULL,
+  providers      TEXT NOT NULL
+) STRICT;
+CREATE TABLE spend (
+  tenant          TEXT NOT NULL,
+  period_start_ms INTEGER NOT NULL,
+  spent_micros    INTEGER NOT NULL DEFAULT 0,
+  reserved_micros INTEGER NOT NULL DEFAULT 0,
+  warned_percent  INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (tenant, period_start_ms)
+) STRICT;
+CREATE TABLE reservations (
+  id              INTEGER PRIMARY KEY,
+  tenant          TEXT NOT NULL,
+  period_start_ms INTEGER NOT NULL,
+  amount_micros   INTEGER NOT NULL,
+  tokens          INTEGER NOT NULL,
+  created_ms      INTEGER NOT NULL
+) STRICT;
+CREATE INDEX reservations_by_tenant ON reservations (tenant, created_ms);
+CREATE TABLE usage (
+  id                INTEGER PRIMARY KEY,
+  tenant            TEXT NOT NULL,
+  at_ms             INTEGER NOT NULL,
+  provider          TEXT NOT NULL,
+  model             TEXT NOT NULL,
+  prompt_tokens     INTEGER NOT NULL,
+  completion_tokens INTEGER NOT NULL,
+  estimated         INTEGER NOT NULL,
+  cost_micros       INTEGER NOT NULL,
+  latency_ms        INTEGER NOT NULL,
+  status            INTEGER NOT NULL,
+  stream            INTEGER NOT NULL
+) STRICT;
+CREATE INDEX usage_by_tenant ON usage (tenant, at_ms);
+CREATE INDEX usage_by_time ON usage (at_ms);
+CREATE TABLE events (
+  id     INTEGER PRIMARY KEY,
+  tenant TEXT NOT NULL,
+  at_ms  INTEGER NOT NULL,
+  kind   TEXT NOT NULL,
+  detail TEXT NOT NULL
+) STRICT;
+CREATE INDEX events_by_tenant ON events (tenant, id);
+)sql"},
+};
+
+static_assert(sqlite::NumberedConsecutively(kMigrations));
+
 Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path, bool background_checkpoints) {
   const std::string where = "meter database " + path;
   // Two processes share the file: wait long for the other's write lock rather than fail. NORMAL in WAL:
   // survives a crash of either process; a power cut may lose the last commits.
-  Result<sqlite::DbHandle> opened =
-      sqlite::OpenOwnedDatabase(path, {"meter database", kMeterApplicationId, kMigrations, "NORMAL", 10000});
+  constexpr int kBusyTimeoutMs = 10000;
+  Result<sqlite::DbHandle> opened = sqlite::OpenDatabase(path, {.what = "meter database",
+                                                                .application_id = kMeterApplicationId,
+                                                                .migrations = kMigrations,
+                                                                .synchronous = "NORMAL",
+                                                                .busy_timeout_ms = kBusyTimeoutMs});
   if (!opened) return opened.error();
   sqlite::DbHandle db = std::move(*opened);
   sqlite::DbHandle checkpointer;
   if (background_checkpoints) {
     if (Status s = sqlite::Exec(db.get(), "PRAGMA wal_autocheckpoint = 0"); !s) return Prefixed(s.error(), where + ": ");
-    sqlite3* c = nullptr;
-    int crc = sqlite3_open_v2(path.c_str(), &c, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, nullptr);
-    checkpointer.reset(c);
-    if (crc != SQLITE_OK) return sqlite::ErrorFrom(checkpointer.get(), crc, "cannot open " + where);
-    (void)sqlite::Exec(checkpointer.get(), "PRAGMA busy_timeout = 10000");
+    Result<sqlite::DbHandle> c = sqlite::Connect(path, kBusyTimeoutMs);
+    if (!c) return Prefixed(c.error(), where + ": ");
+    checkpointer = std::move(*c);
   }
   return std::unique_ptr<Ledger>(new Ledger(std::move(db), std::move(checkpointer)));
 }
@@ -293,12 +298,10 @@ Status Ledger::ReleaseOrphans(int64_t now_ms) {
     Result<sqlite::CachedStatement> st = cache_.Get("SELECT id, tenant, period_start_ms, amount_micros FROM reservations");
     if (!st) return st.error();
     std::vector<Reservation> open;
-    for (;;) {
-      Result<bool> row = (*st)->Step();
-      if (!row) return row.error();
-      if (!*row) break;
-      open.push_back({(*st)->ColumnInt64(0), (*st)->ColumnText(1), (*st)->ColumnInt64(2), (*st)->ColumnInt64(3), false});
-    }
+    Status read = (*st)->ForEachRow([&](const Statement& r) {
+      open.push_back({r.ColumnInt64(0), r.ColumnText(1), r.ColumnInt64(2), r.ColumnInt64(3), false});
+    });
+    if (!read) return read;
     (*st)->Reset();
     for (const Reservation& r : open) {
       if (Status s = AddSpend(cache_, r.tenant, r.period_start_ms, 0, -r.amount_micros); !s) return s;
@@ -417,9 +420,7 @@ Status Ledger::DeleteProvider(const std::string& name) {
   Result<sqlite::CachedStatement> st = cache_.Get("DELETE FROM providers WHERE name = ?1");
   if (!st) return st.error();
   if (Status s = (*st)->BindText(1, name); !s) return s;
-  if (Status s = (*st)->Run(); !s) return s;
-  if (sqlite3_changes(db_.get()) == 0) return Error::NotFound("no provider '" + name + "'");
-  return Status::Ok();
+  return (*st)->RunChanging(Error::NotFound("no provider '" + name + "'"));
 }
 
 Result<std::vector<Provider>> Ledger::Providers() {
@@ -427,22 +428,20 @@ Result<std::vector<Provider>> Ledger::Providers() {
   Result<sqlite::CachedStatement> st = cache_.Get("SELECT name, kind, base_url, key_secret, models FROM providers ORDER BY name");
   if (!st) return st.error();
   std::vector<Provider> out;
-  for (;;) {
-    Result<bool> row = (*st)->Step();
-    if (!row) return row.error();
-    if (!*row) break;
+  Status read = (*st)->ForEachRow([&](const Statement& r) {
     Provider p;
-    p.name = (*st)->ColumnText(0);
-    p.kind = ParseApiKind((*st)->ColumnText(1)).value_or(ApiKind::kOpenAI);
-    p.base_url = (*st)->ColumnText(2);
-    p.key_secret = (*st)->ColumnText(3);
-    for (const std::string& m : Split((*st)->ColumnText(4), ';')) {
+    p.name = r.ColumnText(0);
+    p.kind = ParseApiKind(r.ColumnText(1)).value_or(ApiKind::kOpenAI);
+    p.base_url = r.ColumnText(2);
+    p.key_secret = r.ColumnText(3);
+    for (const std::string& m : Split(r.ColumnText(4), ';')) {
       std::vector<std::string> f = Split(m, '|');
       if (f.size() != 4) continue;
       p.models.push_back({f[0], std::stoll(f[1]), std::stoll(f[2]), std::stoll(f[3])});
     }
     out.push_back(std::move(p));
-  }
+  });
+  if (!read) return read.error();
   return out;
 }
 

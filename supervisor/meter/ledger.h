@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "supervisor/common/result.h"
-#include "supervisor/store/sqlite.h"
+#include "supervisor/common/sqlite.h"
 
 namespace clawhive::meter {
 

@@ -14,7 +14,7 @@
 #include <sqlite3.h>
 
 #include "supervisor/common/unique_fd.h"
-#include "supervisor/store/sqlite.h"
+#include "supervisor/common/sqlite.h"
 
 namespace clawhive::meter {
 namespace {

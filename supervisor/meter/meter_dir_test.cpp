@@ -13,12 +13,14 @@
 #include <fstream>
 
 #include "supervisor/meter/ledger.h"
-#include "supervisor/store/sqlite.h"
+#include "supervisor/common/sqlite.h"
 #include "supervisor/vault/vault_test_util.h"
+#include "unit/fails_with.h"
 
 namespace clawhive::meter {
 namespace {
 
+using clawhive::testing::FailsWith;
 using vault_test::TempDir;
 using vault_test::Why;
 
@@ -62,7 +64,8 @@ BOOST_AUTO_TEST_CASE(makes_the_directory_for_the_proxy_user) {
   BOOST_TEST(plain->created);
   BOOST_TEST(StatOf(dir.File("other")).uid == ::geteuid());
   { std::ofstream(dir.File("afile")) << "x"; }
-  BOOST_TEST(!PrepareMeterDir(dir.File("state"), dir.File("afile"), std::nullopt).ok());
+  BOOST_TEST(FailsWith(PrepareMeterDir(dir.File("state"), dir.File("afile"), std::nullopt), ErrorCode::kInvalidArgument,
+                       dir.File("afile") + " is not a directory"));
 }
 
 // An older version's meter.db: a WAL database with rows (some still in its -wal when `keep_open`).
@@ -112,9 +115,8 @@ BOOST_AUTO_TEST_CASE(a_meter_db_still_open_elsewhere_is_not_moved) {
   BOOST_REQUIRE(::mkdir(state.c_str(), 0700) == 0);
   {
     sqlite::DbHandle old_proxy = MakeOldDb(state + "/meter.db", /*keep_open=*/true);
-    auto r = PrepareMeterDir(state, meter, Owner{4242, 4243});
-    BOOST_TEST(!r.ok());
-    BOOST_TEST(vault_test::Contains(Why(r), "another process has it open"), Why(r));
+    BOOST_TEST(FailsWith(PrepareMeterDir(state, meter, Owner{4242, 4243}), ErrorCode::kUnavailable,
+                         "another process has it open"));
     BOOST_TEST(StatOf(state + "/meter.db").exists);
     BOOST_TEST(!StatOf(meter + "/meter.db").exists);
   }

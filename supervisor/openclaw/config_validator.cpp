@@ -1,16 +1,7 @@
 #include "supervisor/openclaw/config_validator.h"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-
-#include "supervisor/api/json.h"
+#include "supervisor/common/json.h"
+#include "supervisor/common/subprocess.h"
 
 namespace clawhive {
 
@@ -27,18 +18,18 @@ Result<std::vector<ConfigIssue>> ParseValidateOutput(const std::string& text) {
   }
   if (start == std::string::npos) start = text.find('{');
   if (start == std::string::npos) return Error::Unavailable("openclaw config validate printed no JSON");
-  Result<api::JsonValue> v = api::ParseJson(std::string_view(text).substr(start));
+  Result<JsonValue> v = ParseJson(std::string_view(text).substr(start));
   if (!v || !v->is_object()) return Error::Unavailable("openclaw config validate printed unreadable JSON");
-  const api::JsonValue* valid = v->Find("valid");
-  if (!valid || valid->kind() != api::JsonValue::Kind::kBool)
+  const JsonValue* valid = v->Find("valid");
+  if (!valid || valid->kind() != JsonValue::Kind::kBool)
     return Error::Unavailable("openclaw config validate did not say whether the config is valid");
   std::vector<ConfigIssue> issues;
   if (valid->boolean()) return issues;
-  if (const api::JsonValue* list = v->Find("issues"); list && list->is_array()) {
-    for (const api::JsonValue& i : list->items()) {
+  if (const JsonValue* list = v->Find("issues"); list && list->is_array()) {
+    for (const JsonValue& i : list->items()) {
       if (!i.is_object()) continue;
-      const api::JsonValue* p = i.Find("path");
-      const api::JsonValue* m = i.Find("message");
+      const JsonValue* p = i.Find("path");
+      const JsonValue* m = i.Find("message");
       issues.push_back({p && p->is_string() ? p->string() : "", m && m->is_string() ? m->string() : "invalid"});
     }
   }
@@ -84,74 +75,26 @@ Result<std::vector<ConfigIssue>> ProcessConfigValidator::Validate(const RuntimeI
     return Error::Invalid("the OpenClaw configuration is " + std::to_string(config_text.size()) +
                           " bytes; at most " + std::to_string(kMaxConfigBytes));
   std::vector<std::string> argv = Command(image, env_names);
-  int in[2];
-  if (::pipe2(in, O_CLOEXEC) != 0) return Error::Unavailable(std::string("pipe: ") + std::strerror(errno));
-  // The whole candidate fits the pipe's buffer (64 KiB, more than kMaxConfigBytes): written before the
-  // child runs, so reading its output below can never deadlock against our own write.
-  if (::write(in[1], config_text.data(), config_text.size()) != static_cast<ssize_t>(config_text.size())) {
-    ::close(in[0]);
-    ::close(in[1]);
-    return Error::Unavailable("cannot hand the configuration to the validator");
-  }
-  ::close(in[1]);
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) return Error::Unavailable(std::string("pipe: ") + std::strerror(errno));
-  // Built before the fork: the child of a threaded process only calls async-signal-safe functions.
-  std::vector<char*> a;
-  for (auto& arg : argv) a.push_back(arg.data());
-  a.push_back(nullptr);
-  char path_env[] = "PATH=/usr/bin:/bin";
-  char* env[] = {path_env, nullptr};
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    ::close(in[0]);
-    ::close(fds[0]);
-    ::close(fds[1]);
-    return Error::Unavailable(std::string("fork: ") + std::strerror(errno));
-  }
-  if (pid == 0) {
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    int null = ::open("/dev/null", O_RDWR);
-    ::dup2(in[0], 0);
-    ::dup2(fds[1], 1);
-    ::dup2(null, 2);
-    ::execve("/usr/bin/systemd-run", a.data(), env);
-    ::_exit(127);
-  }
-  ::close(in[0]);
-  ::close(fds[1]);
-  std::string out;
-  auto deadline = std::chrono::steady_clock::now() + timeout_;
-  bool timed_out = false;
-  for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      timed_out = true;
-      break;
-    }
-    pollfd p{fds[0], POLLIN, 0};
-    int n = ::poll(&p, 1, static_cast<int>(left.count()));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) continue;
-    char buf[4096];
-    ssize_t r = ::read(fds[0], buf, sizeof buf);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) break;
-    if (out.size() < (1u << 20)) out.append(buf, static_cast<size_t>(r));
-  }
-  ::close(fds[0]);
-  // systemd-run's own death stops the transient unit too (--wait), and RuntimeMaxSec= caps it anyway.
-  if (timed_out) ::kill(pid, SIGTERM);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (timed_out)
+  argv[0] = "/usr/bin/systemd-run";  // not whatever our PATH finds first
+  // Killed with SIGKILL at the timeout, systemd-run cannot stop the unit itself: RuntimeMaxSec= (the same
+  // timeout) ends it, and --collect removes it.
+  Result<SubprocessResult> r = RunSubprocess({.argv = argv,
+                                              .env = {{"PATH=/usr/bin:/bin"}},
+                                              .stdin_data = config_text,
+                                              .stdout_limit = 1 << 20,
+                                              .stderr_limit = 4096,
+                                              .timeout = timeout_});
+  if (!r) return Error::Unavailable("cannot run systemd-run for " + image.node + ": " + r.error().message);
+  if (r->timed_out)
     return Error::Unavailable("openclaw config validate did not finish within " + std::to_string(timeout_.count()) + " s");
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && out.empty())
-    return Error::Unavailable("cannot run systemd-run for " + image.node);
-  return ParseValidateOutput(out);
+  // OpenClaw exits non-zero on an invalid config, with the issues on stdout; anything else that did not
+  // exit 0 is a check that failed to run, never a pass.
+  const std::string how = "systemd-run " + r->Describe() + (r->ErrLine().empty() ? "" : ": " + r->ErrLine());
+  Result<std::vector<ConfigIssue>> issues = ParseValidateOutput(r->out);
+  if (!issues && !r->Succeeded()) return Error::Unavailable(issues.error().message + " (" + how + ")");
+  if (issues && issues->empty() && !r->Succeeded())
+    return Error::Unavailable("openclaw config validate said valid but did not exit 0 (" + how + ")");
+  return issues;
 }
 
 }  // namespace clawhive

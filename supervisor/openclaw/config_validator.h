@@ -7,7 +7,8 @@
 // tenant agent's file system sandbox (the candidate is written into its private /tmp from stdin; it
 // never sees /etc/clawhive, /var/lib/clawhive or /run/clawhive), no capabilities, a system call filter,
 // memory and task caps, and a runtime cap. A minimal environment: the ${NAME}s the config refers to set
-// to placeholders. 2-5 s on 2 cores. Called on API threads, never on the loop thread.
+// to placeholders. Run through RunSubprocess. 2-5 s on 2 cores. Called on API threads, never on the loop
+// thread.
 #pragma once
 
 #include <chrono>
@@ -27,7 +28,9 @@ struct ConfigIssue {
 class ConfigValidator {
  public:
   virtual ~ConfigValidator() = default;
-  // The issues OpenClaw reports (empty: valid). An Error when the check itself could not run.
+  // The issues OpenClaw reports (empty: valid). An Error when the check itself could not run: it was not
+  // started, timed out, printed no verdict, or said valid without exiting 0 (the message then has the
+  // exit status and stderr).
   virtual Result<std::vector<ConfigIssue>> Validate(const RuntimeImage& image, const std::string& config_text,
                                                     const std::vector<std::string>& env_names) = 0;
 };

@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <set>
 
-#include "supervisor/api/json.h"
+#include "supervisor/common/json.h"
 
 namespace clawhive {
 
-using api::JsonValue;
+using clawhive::JsonValue;
 
 std::string EncodeFleetUpdate(const FleetUpdate& u) {
   JsonValue steps = JsonValue::Array();
@@ -37,7 +37,7 @@ std::string EncodeFleetUpdate(const FleetUpdate& u) {
 }
 
 Result<FleetUpdate> DecodeFleetUpdate(const std::string& json) {
-  Result<JsonValue> v = api::ParseJson(json);
+  Result<JsonValue> v = ParseJson(json);
   if (!v || !v->is_object()) return Error::Internal("stored fleet update is damaged");
   auto str = [&](const JsonValue& o, const char* k) {
     const JsonValue* x = o.Find(k);
@@ -102,7 +102,7 @@ Result<FleetUpdate> Fleet::Start(const FleetRequest& r) {
   std::set<std::string> canaries(r.canaries.begin(), r.canaries.end());
   for (const std::string& c : canaries) {
     auto it = std::find_if(tenants.begin(), tenants.end(), [&](const Tenant& t) { return t.id == c; });
-    if (it == tenants.end()) return Error::NotFound("canary '" + api::Printable(c) + "' is not a tenant");
+    if (it == tenants.end()) return Error::NotFound("canary '" + Printable(c) + "' is not a tenant");
     if (it->runtime.empty()) return Error::Invalid("canary '" + c + "' runs no OpenClaw runtime image");
     if (it->runtime_pinned) return Error::Invalid("canary '" + c + "' is pinned to " + it->runtime);
   }

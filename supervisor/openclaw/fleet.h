@@ -2,8 +2,8 @@
 //
 // An update to image T: every tenant on a runtime image other than T, unless pinned (skipped, and said
 // so), in waves. The canaries named in the request go first, as wave 0; then the rest in sorted order,
-// `wave_size` at a time. Each tenant in a wave is switched (Supervisor::SetRuntime) and, when running,
-// restarted health-gated (Supervisor::BeginTrial: started within the runtime's start timeout, then no
+// `wave_size` at a time. Each tenant in a wave is switched (TenantControl::SetRuntime) and, when running,
+// restarted health-gated (TenantControl::BeginTrial: started within the runtime's start timeout, then no
 // crash or hang through the soak window, config probe.trial_soak). A tenant that fails is switched back
 // to its previous image and started again at once, and the update stops after that wave: the tenants
 // not reached stay where they were. Stopped tenants are switched without a start.
@@ -24,7 +24,7 @@
 
 #include "supervisor/common/result.h"
 #include "supervisor/config/config.h"
-#include "supervisor/core/supervisor.h"
+#include "supervisor/core/tenant_control.h"
 #include "supervisor/openclaw/runtime_catalog.h"
 #include "supervisor/store/store.h"
 
@@ -62,7 +62,7 @@ Result<FleetUpdate> DecodeFleetUpdate(const std::string& json);
 
 class Fleet {
  public:
-  Fleet(const Config& config, Supervisor& supervisor, Store& store, RuntimeCatalog& catalog,
+  Fleet(const Config& config, TenantControl& supervisor, Store& store, RuntimeCatalog& catalog,
         std::function<int64_t()> wall_ms)
       : config_(config), supervisor_(supervisor), store_(store), catalog_(catalog), wall_ms_(std::move(wall_ms)) {}
 
@@ -83,7 +83,7 @@ class Fleet {
   void Save();
 
   const Config& config_;
-  Supervisor& supervisor_;
+  TenantControl& supervisor_;
   Store& store_;
   RuntimeCatalog& catalog_;
   std::function<int64_t()> wall_ms_;

@@ -529,8 +529,11 @@ BOOST_AUTO_TEST_CASE(an_update_document_round_trips) {
     BOOST_TEST(back->steps[i].state == u.steps[i].state);
     BOOST_TEST(back->steps[i].detail == u.steps[i].detail);
   }
-  BOOST_TEST(!DecodeFleetUpdate("not json").ok());
-  BOOST_TEST(!DecodeFleetUpdate("[]").ok());
+  for (const char* damaged : {"not json", "[]"}) {
+    auto r = DecodeFleetUpdate(damaged);
+    BOOST_TEST(Failed(r, ErrorCode::kInternal), damaged);
+    BOOST_TEST(Has(Why(r), "stored fleet update is damaged"), Why(r));
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "supervisor/api/json.h"
+#include "supervisor/common/json.h"
 #include "supervisor/auth/encoding.h"
 #include "supervisor/core/tenant_rules.h"
 #include "supervisor/openclaw/openclaw_config.h"
@@ -58,14 +58,14 @@ Result<std::string> GatewayPreparer::Token(const std::string& tenant) {
 
 Status GatewayPreparer::WritePersona(const Tenant& t, const std::string& name, const std::string& content) {
   if (std::find(std::begin(kPersonaFiles), std::end(kPersonaFiles), name) == std::end(kPersonaFiles))
-    return Error::NotFound("no persona file '" + api::Printable(name) + "'; the files are AGENTS.md, SOUL.md, "
+    return Error::NotFound("no persona file '" + Printable(name) + "'; the files are AGENTS.md, SOUL.md, "
                            "IDENTITY.md and USER.md");
   if (content.size() > kMaxPersonaBytes)
     return Error{ErrorCode::kTooLarge, name + " is " + std::to_string(content.size()) + " bytes; at most " +
                                            std::to_string(kMaxPersonaBytes)};
   for (size_t i = 0; i < content.size();) {
     char32_t cp = 0;
-    size_t n = api::DecodeUtf8(content, i, &cp);
+    size_t n = DecodeUtf8(content, i, &cp);
     if (n == 0 || (cp < 0x20 && cp != '\n' && cp != '\t' && cp != '\r'))
       return Error::Invalid(name + " must be UTF-8 text without control characters");
     i += n;

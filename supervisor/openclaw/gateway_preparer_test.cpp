@@ -13,7 +13,7 @@
 #include <sstream>
 #include <string>
 
-#include "supervisor/api/json.h"
+#include "supervisor/common/json.h"
 #include "supervisor/core/posix_host.h"
 #include "supervisor/core/tenant_rules.h"
 #include "supervisor/openclaw/openclaw_config.h"
@@ -93,11 +93,11 @@ BOOST_AUTO_TEST_CASE(prepare_writes_the_tenants_openclaw_config_into_its_state_d
   BOOST_TEST(OpenClawConfigPath(w.config, "acme") == path);
   BOOST_TEST_REQUIRE(w.host.files.count(path) == 1u);
   BOOST_TEST(w.host.dirs.count(w.config.tenants_dir + "/acme") == 1u);
-  auto doc = api::ParseJson(w.host.files[path]);
+  auto doc = ParseJson(w.host.files[path]);
   BOOST_TEST_REQUIRE(doc.ok());
   BOOST_TEST(doc->Find("gateway")->Find("port")->AsUnsigned().value_or(0) == 20120u);
   BOOST_TEST(doc->Find("logging")->Find("file")->string() == w.config.tenants_dir + "/acme/logs/openclaw.log");
-  const api::JsonValue* provider = doc->Find("models")->Find("providers")->Find("clawhive");
+  const JsonValue* provider = doc->Find("models")->Find("providers")->Find("clawhive");
   BOOST_TEST_REQUIRE(provider != nullptr);
   BOOST_TEST(provider->Find("baseUrl")->string() == ProxyUrl(w.config));
   BOOST_TEST(provider->Find("models")->items().size() == 2u);
@@ -211,6 +211,7 @@ BOOST_AUTO_TEST_CASE(a_user_md_planted_as_a_link_to_the_api_token_is_refused_and
   BOOST_REQUIRE(link(w.token.c_str(), w.In("acme", "workspace/USER.md").c_str()) == 0);
   files = w.preparer.ReadPersona(t);
   BOOST_TEST_REQUIRE(!files.ok());
+  BOOST_TEST((files.error().code == ErrorCode::kConflict));
   BOOST_TEST(files.error().message == "workspace/USER.md has 2 hard links; refused");
 }
 

@@ -1,11 +1,11 @@
 #include "supervisor/openclaw/openclaw_config.h"
 
-#include "supervisor/api/json.h"
+#include "supervisor/common/json.h"
 
 namespace clawhive {
 namespace {
 
-using api::JsonValue;
+using clawhive::JsonValue;
 
 JsonValue Obj() { return JsonValue::Object(); }
 JsonValue Str(std::string s) { return JsonValue::String(std::move(s)); }

@@ -4,16 +4,19 @@
 
 #include <boost/test/unit_test.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
-#include "supervisor/api/json.h"
+#include "supervisor/common/json.h"
 #include "supervisor/openclaw/config_validator.h"
 #include "supervisor/openclaw/runtime_agent.h"
+#include "unit/fails_with.h"
 
 namespace clawhive {
 namespace {
 
-using api::JsonValue;
+using clawhive::JsonValue;
+using testing::FailsWith;
 
 OpenClawContext Context() {
   OpenClawContext c;
@@ -27,7 +30,7 @@ OpenClawContext Context() {
 
 JsonValue Render(const OpenClawSettings& s, const OpenClawContext& c = Context()) {
   std::string text = RenderOpenClawConfig(s, c);
-  Result<JsonValue> doc = api::ParseJson(text);
+  Result<JsonValue> doc = ParseJson(text);
   BOOST_TEST_REQUIRE(doc.ok(), "not JSON: " << text);
   BOOST_TEST_REQUIRE(doc->is_object());
   return *doc;
@@ -175,12 +178,16 @@ BOOST_AUTO_TEST_CASE(invalid_without_issues_still_says_it_is_rejected) {
 }
 
 BOOST_AUTO_TEST_CASE(output_without_readable_json_or_a_verdict_is_an_error) {
-  for (const std::string& text : std::vector<std::string>{"", "Segmentation fault\n", "{not json", "[1,2]",
-                                                          R"({"ok":true})", R"({"valid":"yes"})"}) {
-    auto issues = ParseValidateOutput(text);
-    BOOST_TEST(!issues.ok(), "accepted: " << text);
-    if (!issues.ok()) BOOST_TEST((issues.error().code == ErrorCode::kUnavailable));
-  }
+  const std::vector<std::pair<std::string, std::string>> refused = {
+      {"", "printed no JSON"},
+      {"Segmentation fault\n", "printed no JSON"},
+      {"[1,2]", "printed no JSON"},
+      {"{not json", "printed unreadable JSON"},
+      {R"({"ok":true})", "did not say whether the config is valid"},
+      {R"({"valid":"yes"})", "did not say whether the config is valid"},
+  };
+  for (const auto& [text, why] : refused)
+    BOOST_TEST(FailsWith(ParseValidateOutput(text), ErrorCode::kUnavailable, "openclaw config validate " + why), text);
 }
 
 BOOST_AUTO_TEST_CASE(warning_lines_before_the_json_are_skipped) {

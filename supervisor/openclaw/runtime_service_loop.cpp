@@ -76,15 +76,19 @@ Result<ImageView> LoopRuntimeService::Import(const std::string& path, const std:
 }
 
 Status LoopRuntimeService::Remove(const std::string& id) {
-  // On the loop thread: no tenant can take the image up between the check and the removal.
-  return CallOnLoop<Status>(loop_, timeout_, [this, id] {
+  // The check and the rename on the loop thread, so no tenant can take the image up in between; the
+  // deletion (tens of thousands of files) here, on the request's thread, so the loop never waits for it.
+  Status retired = CallOnLoop<Status>(loop_, timeout_, [this, id] {
     images::ImageStore store(images_dir_);
     auto users = UsersByImage(supervisor_.Tenants());
-    return store.Remove(id, [&](const std::string& image) {
+    return store.Retire(id, [&](const std::string& image) {
       auto it = users.find(image);
       return it == users.end() ? std::vector<std::string>{} : it->second;
     });
   });
+  if (!retired) return retired;
+  images::ImageStore store(images_dir_);
+  return store.Open();
 }
 
 Result<FleetUpdate> LoopRuntimeService::StartUpdate(const FleetRequest& request) {

@@ -6,7 +6,7 @@
 #include <chrono>
 
 #include "supervisor/core/loop.h"
-#include "supervisor/core/supervisor.h"
+#include "supervisor/core/tenant_control.h"
 #include "supervisor/images/image_store.h"
 #include "supervisor/openclaw/config_validator.h"
 #include "supervisor/openclaw/fleet.h"
@@ -17,7 +17,7 @@ namespace clawhive {
 
 class LoopRuntimeService : public RuntimeService {
  public:
-  LoopRuntimeService(const Config& config, Loop& loop, Supervisor& supervisor, Fleet& fleet,
+  LoopRuntimeService(const Config& config, Loop& loop, TenantControl& supervisor, Fleet& fleet,
                      GatewayPreparer& gateways, ConfigValidator& validator,
                      std::chrono::milliseconds timeout = std::chrono::seconds(60))
       : config_(config), loop_(loop), supervisor_(supervisor), fleet_(fleet), gateways_(gateways),
@@ -39,7 +39,7 @@ class LoopRuntimeService : public RuntimeService {
  private:
   const Config& config_;
   Loop& loop_;
-  Supervisor& supervisor_;
+  TenantControl& supervisor_;
   Fleet& fleet_;
   GatewayPreparer& gateways_;
   ConfigValidator& validator_;

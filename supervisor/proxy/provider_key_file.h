@@ -1,14 +1,5 @@
-// The provider-key export: how the metering proxy gets provider keys without any view of the vault.
-//
-// The supervisor (root, owner of the vault) writes the current values of the platform scope
-// (kPlatformScope: provider keys only, never a tenant's secret) to one file on tmpfs,
-// /run/clawhive-meter/provider-keys (directory 0700, file 0400, both owned by the proxy's user
-// clawhive-proxy), at start and after every platform put or delete (core/provider_key_export.h). The
-// proxy runs as clawhive-proxy and reads that file only (FileKeys below).
-//
-// Format: one JSON object of strings, {"OPENAI_API_KEY":"sk-...","ANTHROPIC_API_KEY":"..."}; names are
-// secret names ([A-Z_][A-Z0-9_]{0,127}), values any bytes (", \ and control bytes escaped). Values live
-// in SecretValue buffers (wiped when they die) and in temporary buffers wiped with OPENSSL_cleanse.
+// FileKeys: the metering proxy's side of the provider-key export (the format and the writer:
+// supervisor/meter/provider_keys.h): a KeySource over the export file.
 #pragma once
 
 #include <sys/types.h>
@@ -22,22 +13,11 @@
 #include <utility>
 #include <vector>
 
+#include "supervisor/meter/provider_keys.h"
 #include "supervisor/proxy/proxy_server.h"
 #include "supervisor/vault/vault.h"
 
 namespace clawhive::proxy {
-
-inline constexpr const char* kProviderKeysDir = "/run/clawhive-meter";
-inline constexpr const char* kProviderKeysName = "provider-keys";
-inline constexpr size_t kMaxProviderKeysBytes = 1 << 20;
-
-// The file's text for `keys` (in their order). The result is a SecretValue: it holds every value.
-SecretValue EncodeProviderKeys(const std::vector<std::pair<std::string, SecretValue>>& keys);
-
-// Parses the file's text. kInvalidArgument, naming `where` and the byte offset, for anything but one
-// object of string members with valid names (no nesting, no numbers, no duplicates, nothing after it);
-// kTooLarge above kMaxProviderKeysBytes. Messages never quote a value.
-Result<std::map<std::string, SecretValue>> ParseProviderKeys(std::string_view text, const std::string& where);
 
 // KeySource over the export file: parsed once and kept; read again when the file was replaced (another
 // inode, size or mtime), checked at most every `recheck` (so a key put through the API is used within

@@ -4,16 +4,11 @@
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/HTTPSClientSession.h>
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/Net/ServerSocket.h>
-#include <Poco/ThreadPool.h>
 #include <Poco/URI.h>
 
 #include <chrono>
@@ -21,7 +16,8 @@
 #include <mutex>
 #include <vector>
 
-#include "supervisor/api/json.h"
+#include "supervisor/common/http_server.h"
+#include "supervisor/common/json.h"
 #include "supervisor/proxy/usage_parser.h"
 
 namespace clawhive::proxy {
@@ -46,17 +42,17 @@ struct Failure {
 };
 
 std::string ErrorBody(ApiKind kind, const Failure& f) {
-  api::JsonValue err = api::JsonValue::Object();
+  JsonValue err = JsonValue::Object();
   if (kind == ApiKind::kAnthropic) {
-    err.Set("type", api::JsonValue::String(f.type)).Set("message", api::JsonValue::String(f.message));
-    api::JsonValue doc = api::JsonValue::Object();
-    doc.Set("type", api::JsonValue::String("error")).Set("error", std::move(err));
+    err.Set("type", JsonValue::String(f.type)).Set("message", JsonValue::String(f.message));
+    JsonValue doc = JsonValue::Object();
+    doc.Set("type", JsonValue::String("error")).Set("error", std::move(err));
     return doc.Serialize();
   }
-  err.Set("message", api::JsonValue::String(f.message))
-      .Set("type", api::JsonValue::String(f.type))
-      .Set("code", api::JsonValue::String(f.code));
-  api::JsonValue doc = api::JsonValue::Object();
+  err.Set("message", JsonValue::String(f.message))
+      .Set("type", JsonValue::String(f.type))
+      .Set("code", JsonValue::String(f.code));
+  JsonValue doc = JsonValue::Object();
   doc.Set("error", std::move(err));
   return doc.Serialize();
 }
@@ -214,7 +210,7 @@ struct ProxyServer::Impl {
 
       if (req.getMethod() == "GET" && path == "/v1/models") return Models(resp, *budget);
       bool known = path == "/v1/chat/completions" || path == "/v1/responses" || path == "/v1/messages";
-      if (!known) return fail({404, "invalid_request_error", "not_found", "no such endpoint: " + api::Printable(path)});
+      if (!known) return fail({404, "invalid_request_error", "not_found", "no such endpoint: " + Printable(path)});
       if (req.getMethod() != "POST") return fail({405, "invalid_request_error", "method_not_allowed", "use POST"});
 
       // The body: bounded, then what the books need from it.
@@ -239,7 +235,7 @@ struct ProxyServer::Impl {
       const ModelPrice* price = nullptr;
       const Provider* provider = Find(*ps, *budget, kind, info->model, &price);
       if (provider == nullptr)
-        return fail({404, "invalid_request_error", "model_not_found", "model '" + api::Printable(info->model) + "' is not offered to this tenant"});
+        return fail({404, "invalid_request_error", "model_not_found", "model '" + Printable(info->model) + "' is not offered to this tenant"});
 
       // Reserve the most this request can cost: the prompt (bytes / 3, an over-estimate) and the
       // largest completion it may ask for.
@@ -274,19 +270,19 @@ struct ProxyServer::Impl {
 
   void Models(Poco::Net::HTTPServerResponse& resp, const meter::Budget& budget) {
     Result<std::vector<Provider>> ps = providers.Get();
-    api::JsonValue data = api::JsonValue::Array();
+    JsonValue data = JsonValue::Array();
     if (ps)
       for (const Provider& p : *ps)
         if (Allowed(budget, p.name))
           for (const ModelPrice& m : p.models) {
-            api::JsonValue o = api::JsonValue::Object();
-            o.Set("id", api::JsonValue::String(m.name))
-                .Set("object", api::JsonValue::String("model"))
-                .Set("owned_by", api::JsonValue::String(p.name));
+            JsonValue o = JsonValue::Object();
+            o.Set("id", JsonValue::String(m.name))
+                .Set("object", JsonValue::String("model"))
+                .Set("owned_by", JsonValue::String(p.name));
             data.Push(std::move(o));
           }
-    api::JsonValue doc = api::JsonValue::Object();
-    doc.Set("object", api::JsonValue::String("list")).Set("data", std::move(data));
+    JsonValue doc = JsonValue::Object();
+    doc.Set("object", JsonValue::String("list")).Set("data", std::move(data));
     std::string body = doc.Serialize();
     resp.setContentType("application/json");
     resp.setContentLength64(static_cast<Poco::Int64>(body.size()));
@@ -416,36 +412,13 @@ struct ProxyServer::Impl {
     settle(client_gone ? 0 : status);
   }
 
-  class Handler : public Poco::Net::HTTPRequestHandler {
-   public:
-    explicit Handler(Impl& i) : impl_(i) {}
-    void handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) override {
-      impl_.Serve(req, resp);
-    }
-
-   private:
-    Impl& impl_;
-  };
-  class Factory : public Poco::Net::HTTPRequestHandlerFactory {
-   public:
-    explicit Factory(Impl& i) : impl_(i) {}
-    Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
-      return new Handler(impl_);
-    }
-
-   private:
-    Impl& impl_;
-  };
-
   ProxyOptions options;
   meter::Ledger& ledger;
   KeySource& keys;
   PeerIdentity* peers;
   ProviderCache providers;
   UpstreamPool pool;
-  std::unique_ptr<Poco::ThreadPool> threads;
-  std::unique_ptr<Poco::Net::HTTPServer> server;
-  uint16_t bound = 0;
+  HttpServer http{[this](Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) { Serve(req, resp); }};
 };
 
 ProxyServer::ProxyServer(ProxyOptions options, meter::Ledger& ledger, KeySource& keys, PeerIdentity* peers)
@@ -454,40 +427,20 @@ ProxyServer::ProxyServer(ProxyOptions options, meter::Ledger& ledger, KeySource&
 ProxyServer::~ProxyServer() { Stop(); }
 
 Status ProxyServer::Start() {
-  try {
-    Poco::Net::ServerSocket socket;
-    socket.bind(Poco::Net::SocketAddress(impl_->options.address, impl_->options.port), true, false);
-    socket.listen(1024);
-    auto* params = new Poco::Net::HTTPServerParams;
-    params->setKeepAlive(true);
-    params->setMaxKeepAliveRequests(100000);
-    params->setKeepAliveTimeout(Poco::Timespan(30, 0));
-    params->setTimeout(Poco::Timespan(impl_->options.upstream_timeout_s, 0));
-    params->setMaxThreads(impl_->options.threads);
-    params->setMaxQueued(1024);
-    impl_->threads = std::make_unique<Poco::ThreadPool>("clawhive-proxy", 4, impl_->options.threads);
-    impl_->server = std::make_unique<Poco::Net::HTTPServer>(new Impl::Factory(*impl_), *impl_->threads, socket, params);
-    impl_->server->start();
-    impl_->bound = socket.address().port();
-  } catch (const Poco::Exception& e) {
-    return Error::Unavailable("cannot listen on " + impl_->options.address + " port " +
-                              std::to_string(impl_->options.port) + ": " + e.displayText());
-  }
-  return Status::Ok();
+  HttpServerOptions h;
+  h.what = "metering proxy";
+  h.min_threads = 4;
+  h.max_threads = impl_->options.threads;
+  h.max_queued = 1024;
+  h.listen_backlog = 1024;
+  h.keep_alive_idle = Poco::Timespan(30, 0);
+  h.max_keep_alive_requests = 100000;
+  h.io_timeout = Poco::Timespan(impl_->options.upstream_timeout_s, 0);
+  return impl_->http.Start(impl_->options.address, impl_->options.port, h);
 }
 
-void ProxyServer::Stop() {
-  if (!impl_->server) return;
-  try {
-    impl_->server->stopAll(true);
-    impl_->threads->joinAll();
-  } catch (...) {
-  }
-  impl_->server.reset();
-  impl_->threads.reset();
-  impl_->bound = 0;
-}
+void ProxyServer::Stop() { impl_->http.Stop(); }
 
-uint16_t ProxyServer::port() const { return impl_->bound; }
+uint16_t ProxyServer::port() const { return impl_->http.port(); }
 
 }  // namespace clawhive::proxy

@@ -1,12 +1,12 @@
 #include "supervisor/proxy/usage_parser.h"
 
-#include "supervisor/api/json.h"
-#include "supervisor/api/json_skim.h"
+#include "supervisor/common/json.h"
+#include "supervisor/proxy/json_skim.h"
 
 namespace clawhive::proxy {
 namespace {
 
-std::optional<int64_t> Count(const api::JsonValue* v) {
+std::optional<int64_t> Count(const JsonValue* v) {
   if (v == nullptr) return std::nullopt;
   std::optional<uint64_t> u = v->AsUnsigned();
   if (!u || *u > (uint64_t{1} << 40)) return std::nullopt;
@@ -14,7 +14,7 @@ std::optional<int64_t> Count(const api::JsonValue* v) {
 }
 
 // Fills what `usage` (an object of either naming) reports.
-void Take(const api::JsonValue* usage, Usage* out) {
+void Take(const JsonValue* usage, Usage* out) {
   if (usage == nullptr || !usage->is_object()) return;
   if (auto p = Count(usage->Find("prompt_tokens"))) out->prompt_tokens = p;
   if (auto p = Count(usage->Find("input_tokens"))) out->prompt_tokens = p;
@@ -22,16 +22,16 @@ void Take(const api::JsonValue* usage, Usage* out) {
   if (auto c = Count(usage->Find("output_tokens"))) out->completion_tokens = c;
 }
 
-void TakeDocument(const api::JsonValue& doc, Usage* out) {
+void TakeDocument(const JsonValue& doc, Usage* out) {
   if (!doc.is_object()) return;
   Take(doc.Find("usage"), out);                                     // OpenAI chat, Anthropic message_delta
-  if (const api::JsonValue* m = doc.Find("message")) Take(m->Find("usage"), out);   // Anthropic message_start
-  if (const api::JsonValue* r = doc.Find("response")) Take(r->Find("usage"), out);  // OpenAI responses
+  if (const JsonValue* m = doc.Find("message")) Take(m->Find("usage"), out);   // Anthropic message_start
+  if (const JsonValue* r = doc.Find("response")) Take(r->Find("usage"), out);  // OpenAI responses
 }
 
 // Agents send deep tool schemas and long histories: generous, but still bounded.
-api::JsonLimits RequestLimits() {
-  api::JsonLimits l;
+JsonLimits RequestLimits() {
+  JsonLimits l;
   l.max_depth = 256;
   l.max_values = 2000000;
   return l;
@@ -45,11 +45,11 @@ Result<RequestInfo> ParseRequest(std::string_view body) {
   RequestInfo info;
   bool has_model = false;
   std::string bad;
-  Status s = api::SkimJsonObject(body, 256, [&](std::string_view key, std::string_view raw) {
+  Status s = proxy::SkimJsonObject(body, 256, [&](std::string_view key, std::string_view raw) {
     if (key != "model" && key != "stream" && key != "stream_options" && key != "max_tokens" &&
         key != "max_completion_tokens" && key != "max_output_tokens")
       return;
-    Result<api::JsonValue> v = api::ParseJson(raw);
+    Result<JsonValue> v = ParseJson(raw);
     if (!v) return;
     if (key == "model") {
       if (v->is_string() && !v->string().empty() && v->string().size() <= 256) {
@@ -59,10 +59,10 @@ Result<RequestInfo> ParseRequest(std::string_view body) {
         bad = "\"model\" must be a model name (a string)";
       }
     } else if (key == "stream") {
-      info.stream = v->kind() == api::JsonValue::Kind::kBool && v->boolean();
+      info.stream = v->kind() == JsonValue::Kind::kBool && v->boolean();
     } else if (key == "stream_options") {
-      if (const api::JsonValue* iu = v->is_object() ? v->Find("include_usage") : nullptr)
-        info.include_usage = iu->kind() == api::JsonValue::Kind::kBool && iu->boolean();
+      if (const JsonValue* iu = v->is_object() ? v->Find("include_usage") : nullptr)
+        info.include_usage = iu->kind() == JsonValue::Kind::kBool && iu->boolean();
     } else if (auto n = Count(&*v)) {
       info.max_tokens = n;
     }
@@ -74,11 +74,11 @@ Result<RequestInfo> ParseRequest(std::string_view body) {
 }
 
 Result<std::string> WithModel(std::string_view body, const std::string& model) {
-  Result<api::JsonValue> doc = api::ParseJson(body, RequestLimits());
+  Result<JsonValue> doc = ParseJson(body, RequestLimits());
   if (!doc || !doc->is_object()) return Error::Invalid("request body must be a JSON object");
-  api::JsonValue* m = doc->Find("model");
+  JsonValue* m = doc->Find("model");
   if (m == nullptr) return Error::Invalid("\"model\" is required");
-  *m = api::JsonValue::String(model);
+  *m = JsonValue::String(model);
   return doc->Serialize();
 }
 
@@ -119,14 +119,14 @@ void SseUsageParser::Feed(std::string_view bytes) {
 void SseUsageParser::Event(std::string_view data) {
   ++events_;
   if (data.find("usage") == std::string_view::npos || data == "[DONE]") return;
-  api::JsonLimits limits;
-  Result<api::JsonValue> doc = api::ParseJson(data, limits);
+  JsonLimits limits;
+  Result<JsonValue> doc = ParseJson(data, limits);
   if (doc) TakeDocument(*doc, &usage_);
 }
 
 Usage UsageOfBody(std::string_view body) {
   Usage u;
-  Result<api::JsonValue> doc = api::ParseJson(body);
+  Result<JsonValue> doc = ParseJson(body);
   if (doc) TakeDocument(*doc, &u);
   return u;
 }

@@ -1,10 +1,6 @@
 #include "supervisor/store/migrations.h"
 
-#include <sqlite3.h>
-
-#include <string>
-
-#include "supervisor/store/sqlite.h"
+#include <iterator>
 
 namespace clawhive::schema {
 namespace {
@@ -12,7 +8,7 @@ namespace {
 // STRICT tables (SQLite >= 3.37) make the column types binding: a text in an INTEGER column is an
 // error, not a silent conversion. Numbers are signed 64-bit in SQLite; the CHECKs keep them within the
 // C++ types they are read back into.
-constexpr Migration kMigrations[] = {
+constexpr sqlite::Migration kMigrations[] = {
     {1, R"sql(
 PRAGMA application_id = 1129072726;
 
@@ -65,55 +61,12 @@ CREATE TABLE fleet_updates (
 )sql"},
 };
 
-constexpr bool NumberedConsecutively() {
-  int expected = 1;
-  for (const Migration& m : kMigrations) {
-    if (m.number != expected++) return false;
-  }
-  return true;
-}
-static_assert(NumberedConsecutively(), "migrations must be numbered 1, 2, 3, ... without gaps");
-
-Result<int64_t> UserVersion(sqlite3* db) { return sqlite::QueryInt64(db, "PRAGMA user_version"); }
-
-// One migration in its own transaction; a no-op when another connection has applied it meanwhile.
-Status ApplyOne(sqlite3* db, const Migration& m) {
-  const std::string prefix = "schema migration " + std::to_string(m.number) + " failed: ";
-  if (Status s = sqlite::Exec(db, "BEGIN IMMEDIATE"); !s) return Error{s.error().code, prefix + s.error().message};
-  auto fail = [&](const Error& e) -> Status {
-    // A failed statement may already have rolled back (e.g. disk full); ROLLBACK then just reports that.
-    if (!sqlite3_get_autocommit(db)) (void)sqlite::Exec(db, "ROLLBACK");
-    return Error{e.code, prefix + e.message};
-  };
-  Result<int64_t> version = UserVersion(db);
-  if (!version) return fail(version.error());
-  if (*version >= m.number) return sqlite::Exec(db, "COMMIT");  // someone else got here first
-  if (Status s = sqlite::Exec(db, m.sql); !s) return fail(s.error());
-  if (Status s = sqlite::Exec(db, "PRAGMA user_version = " + std::to_string(m.number)); !s) return fail(s.error());
-  if (Status s = sqlite::Exec(db, "COMMIT"); !s) return fail(s.error());
-  return Status::Ok();
-}
+static_assert(sqlite::NumberedConsecutively(kMigrations), "migrations must be numbered 1, 2, 3, ... without gaps");
 
 }  // namespace
 
-std::span<const Migration> Migrations() { return kMigrations; }
+std::span<const sqlite::Migration> Migrations() { return kMigrations; }
 
 int LatestSchemaVersion() { return std::size(kMigrations) == 0 ? 0 : kMigrations[std::size(kMigrations) - 1].number; }
-
-Result<int> ApplyMigrations(sqlite3* db, std::span<const Migration> migrations) {
-  int expected = 1;
-  for (const Migration& m : migrations) {
-    if (m.number != expected++) return Error::Internal("schema migrations are not numbered consecutively");
-  }
-  Result<int64_t> current = UserVersion(db);
-  if (!current) return current.error();
-  for (const Migration& m : migrations) {
-    if (m.number <= *current) continue;
-    if (Status s = ApplyOne(db, m); !s) return s.error();
-  }
-  Result<int64_t> final_version = UserVersion(db);
-  if (!final_version) return final_version.error();
-  return static_cast<int>(*final_version);
-}
 
 }  // namespace clawhive::schema

@@ -1,22 +1,12 @@
 #include "supervisor/store/store.h"
 
-#include <Poco/Exception.h>
-#include <Poco/JSON/Array.h>
-#include <Poco/JSON/Parser.h>
-#include <fcntl.h>
 #include <sqlite3.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cmath>
-#include <exception>
 #include <limits>
-#include <sstream>
-#include <system_error>
-#include <typeinfo>
 #include <utility>
 
+#include "supervisor/common/json.h"
 #include "supervisor/store/migrations.h"
 
 namespace clawhive {
@@ -28,85 +18,75 @@ namespace {
 
 constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
 
-Error Prefixed(const Error& e, const std::string& prefix) { return {e.code, prefix + e.message}; }
-
-
 // ---- JSON columns (agent_args, agent_env) ---------------------------------------------------------
+// Compact JSON as Poco::JSON wrote it before (["a","b"], [["NAME","value"]]), so rows written by earlier
+// versions read back and new rows look the same (only the rare \u escapes of control characters differ
+// in the case of their hex digits).
 
-std::string Stringify(const Poco::JSON::Array& array) {
-  std::ostringstream out;
-  array.stringify(out);
-  return out.str();
-}
-
-Poco::JSON::Array::Ptr ParseArray(const std::string& json) {
-  Poco::JSON::Parser parser;
-  Poco::Dynamic::Var value = parser.parse(json);
-  if (value.type() != typeid(Poco::JSON::Array::Ptr)) throw Poco::DataFormatException("not a JSON array");
-  auto array = value.extract<Poco::JSON::Array::Ptr>();
-  if (array.isNull()) throw Poco::DataFormatException("not a JSON array");
-  return array;
-}
-
-std::string StringAt(const Poco::JSON::Array& array, unsigned i) {
-  Poco::Dynamic::Var v = array.get(i);
-  if (!v.isString()) throw Poco::DataFormatException("element " + std::to_string(i) + " is not a string");
-  return v.extract<std::string>();
-}
-
-// Poco writes invalid UTF-8 through unchanged and then cannot read it back; rather than store something
-// that comes back different (or not at all), such a value is refused up front.
+// Invalid UTF-8 cannot be stored as JSON text (the writer would replace it), so such a value is refused
+// up front rather than stored as something that comes back different.
 Status CheckJsonSafe(const std::string& value, const std::string& what) {
-  Poco::JSON::Array one;
-  one.add(value);
-  try {
-    Poco::JSON::Array::Ptr back = ParseArray(Stringify(one));
-    if (back->size() == 1 && StringAt(*back, 0) == value) return Status::Ok();
-  } catch (const std::exception&) {  // Poco::Exception included
+  for (size_t i = 0; i < value.size();) {
+    char32_t cp;
+    size_t len = static_cast<unsigned char>(value[i]) < 0x80 ? 1 : DecodeUtf8(value, i, &cp);
+    if (len == 0) return Error::Invalid(what + " is not valid UTF-8 text");
+    i += len;
   }
-  return Error::Invalid(what + " is not valid UTF-8 text");
+  return Status::Ok();
 }
 
 Result<std::string> EncodeArgs(const std::vector<std::string>& args) {
-  Poco::JSON::Array array;
+  JsonValue array = JsonValue::Array();
   for (size_t i = 0; i < args.size(); ++i) {
     if (Status s = CheckJsonSafe(args[i], "agent argument " + std::to_string(i)); !s) return s.error();
-    array.add(args[i]);
+    array.Push(JsonValue::String(args[i]));
   }
-  return Stringify(array);
+  return array.Serialize();
 }
 
 // An array of [name, value] pairs rather than an object: keeps the order and any repeated names.
 Result<std::string> EncodeEnv(const std::vector<std::pair<std::string, std::string>>& env) {
-  Poco::JSON::Array array;
+  JsonValue array = JsonValue::Array();
   for (const auto& [name, value] : env) {
     if (Status s = CheckJsonSafe(name, "agent environment name"); !s) return s.error();
     if (Status s = CheckJsonSafe(value, "agent environment value of " + name); !s) return s.error();
-    Poco::JSON::Array::Ptr pair = new Poco::JSON::Array;
-    pair->add(name);
-    pair->add(value);
-    array.add(pair);
+    JsonValue pair = JsonValue::Array();
+    pair.Push(JsonValue::String(name));
+    pair.Push(JsonValue::String(value));
+    array.Push(std::move(pair));
   }
-  return Stringify(array);
+  return array.Serialize();
 }
 
-// Decoders throw Poco::Exception / std::exception on malformed input; ReadTenant turns that into an Error.
-std::vector<std::string> DecodeArgs(const std::string& json) {
-  Poco::JSON::Array::Ptr array = ParseArray(json);
+// A column's array; stored rows may hold many arguments, so the reader's value cap is lifted.
+Result<JsonValue> ParseArray(const std::string& json) {
+  Result<JsonValue> value = ParseJson(json, {.max_depth = 4, .max_values = std::numeric_limits<size_t>::max()});
+  if (!value) return value.error();
+  if (!value->is_array()) return Error::Invalid(std::string("not a JSON array but ") + value->kind_name());
+  return value;
+}
+
+Result<std::vector<std::string>> DecodeArgs(const std::string& json) {
+  Result<JsonValue> array = ParseArray(json);
+  if (!array) return array.error();
   std::vector<std::string> args;
-  args.reserve(array->size());
-  for (unsigned i = 0; i < array->size(); ++i) args.push_back(StringAt(*array, i));
+  args.reserve(array->items().size());
+  for (const JsonValue& v : array->items()) {
+    if (!v.is_string()) return Error::Invalid("element " + std::to_string(args.size()) + " is not a string");
+    args.push_back(v.string());
+  }
   return args;
 }
 
-std::vector<std::pair<std::string, std::string>> DecodeEnv(const std::string& json) {
-  Poco::JSON::Array::Ptr array = ParseArray(json);
+Result<std::vector<std::pair<std::string, std::string>>> DecodeEnv(const std::string& json) {
+  Result<JsonValue> array = ParseArray(json);
+  if (!array) return array.error();
   std::vector<std::pair<std::string, std::string>> env;
-  env.reserve(array->size());
-  for (unsigned i = 0; i < array->size(); ++i) {
-    Poco::JSON::Array::Ptr pair = array->getArray(i);
-    if (pair.isNull() || pair->size() != 2) throw Poco::DataFormatException("element is not a [name, value] pair");
-    env.emplace_back(StringAt(*pair, 0), StringAt(*pair, 1));
+  env.reserve(array->items().size());
+  for (const JsonValue& pair : array->items()) {
+    if (!pair.is_array() || pair.items().size() != 2 || !pair.items()[0].is_string() || !pair.items()[1].is_string())
+      return Error::Invalid("element " + std::to_string(env.size()) + " is not a [name, value] pair of strings");
+    env.emplace_back(pair.items()[0].string(), pair.items()[1].string());
   }
   return env;
 }
@@ -202,20 +182,11 @@ Result<Tenant> ReadTenant(const Statement& s) {
   auto bad_json = [&](const char* what, const std::string& why) {
     if (problem.empty()) problem = std::string(what) + " (" + why + ")";
   };
-  try {
-    t.agent.args = DecodeArgs(s.ColumnText(8));
-  } catch (const Poco::Exception& e) {
-    bad_json("agent_args is not a JSON array of strings", e.displayText());
-  } catch (const std::exception& e) {
-    bad_json("agent_args is not a JSON array of strings", e.what());
-  }
-  try {
-    t.agent.env = DecodeEnv(s.ColumnText(9));
-  } catch (const Poco::Exception& e) {
-    bad_json("agent_env is not a JSON array of [name, value] pairs", e.displayText());
-  } catch (const std::exception& e) {
-    bad_json("agent_env is not a JSON array of [name, value] pairs", e.what());
-  }
+  if (Result<std::vector<std::string>> args = DecodeArgs(s.ColumnText(8)); args) t.agent.args = std::move(*args);
+  else bad_json("agent_args is not a JSON array of strings", args.error().message);
+  if (Result<std::vector<std::pair<std::string, std::string>>> env = DecodeEnv(s.ColumnText(9)); env)
+    t.agent.env = std::move(*env);
+  else bad_json("agent_env is not a JSON array of [name, value] pairs", env.error().message);
   t.agent.health_path = s.ColumnText(10);
   t.port = static_cast<uint16_t>(number(11, "port", std::numeric_limits<uint16_t>::max()));
   t.uid = static_cast<uint32_t>(number(12, "uid", std::numeric_limits<uint32_t>::max()));
@@ -274,49 +245,7 @@ Status CheckSeconds(double seconds) {
   return Status::Ok();
 }
 
-// ---- opening ----------------------------------------------------------------------------------------
-
-// Looks at a file without changing it: is it empty, or ours at a schema version we can handle?
-Status CheckIdentity(sqlite3* db, const std::string& where, bool* fresh) {
-  Result<sqlite::Identity> ident = sqlite::ReadIdentity(db, where);
-  if (!ident) return ident.error();
-  const int64_t* app_id = &ident->application_id;
-  const int64_t* version = &ident->user_version;
-
-  *fresh = ident->fresh();
-  if (*fresh) return Status::Ok();
-  if (*app_id != schema::kApplicationId)
-    return Error::Conflict(where + " is an SQLite database but not a Clawhive one; refusing to use it");
-  const int latest = schema::LatestSchemaVersion();
-  if (*version > latest)
-    return Error::Conflict("database schema " + std::to_string(*version) + " is newer than this supervisor (" +
-                           std::to_string(latest) + "); upgrade the supervisor");
-  if (*version < 0) return Error::Internal(where + " has an invalid schema version " + std::to_string(*version));
-  return Status::Ok();
-}
-
 }  // namespace
-
-// ---- Transaction ------------------------------------------------------------------------------------
-
-Transaction::Transaction(Transaction&& other) noexcept : db_(other.db_), done_(other.done_) { other.done_ = true; }
-
-Transaction::~Transaction() {
-  // SQLite itself may already have rolled back after an I/O error; ROLLBACK would then only fail.
-  if (!done_ && sqlite3_get_autocommit(db_) == 0) (void)sqlite::Exec(db_, "ROLLBACK");
-}
-
-Status Transaction::commit() {
-  if (done_) return Error::Internal("transaction already committed or moved from");
-  if (sqlite3_get_autocommit(db_) != 0) {
-    done_ = true;
-    return Error::Unavailable("cannot commit: the database rolled the transaction back after an earlier error");
-  }
-  // On failure the transaction stays open: commit() may be retried, and the destructor rolls back.
-  if (Status s = sqlite::Exec(db_, "COMMIT"); !s) return s;
-  done_ = true;
-  return Status::Ok();
-}
 
 // ---- Store ------------------------------------------------------------------------------------------
 
@@ -325,65 +254,19 @@ Store::Store(sqlite::DbHandle db, int schema_version) : db_(std::move(db)), sche
 Store::~Store() = default;
 
 Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
-  if (path.empty()) return Error::Invalid("database path is empty");
-  const bool in_memory = path == ":memory:";
-  const std::string where = "database " + path;
-  if (!in_memory) {
-    if (Status s = sqlite::CreateOwnerOnly(path); !s) return s.error();
-  }
-
-  sqlite3* raw = nullptr;
-  // No SQLITE_OPEN_URI: the path is a plain file name. NOMUTEX: one thread uses the store at a time.
-  int rc = sqlite3_open_v2(path.c_str(), &raw,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
-                           nullptr);
-  sqlite::DbHandle db(raw);  // owns the handle even when opening failed
-  if (rc != SQLITE_OK) return sqlite::ErrorFrom(db.get(), rc, "cannot open " + where);
-  sqlite3_extended_result_codes(db.get(), 1);
-
-  // Connection settings: they never change the file.
-  if (Status s = sqlite::Exec(db.get(), "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON"); !s)
-    return Prefixed(s.error(), "cannot open " + where + ": ");
-  Result<int64_t> fk = sqlite::QueryInt64(db.get(), "PRAGMA foreign_keys");
+  Result<sqlite::DbHandle> db = sqlite::OpenDatabase(path, {.what = "database",
+                                                            .application_id = schema::kApplicationId,
+                                                            .migrations = schema::Migrations(),
+                                                            .synchronous = "NORMAL",
+                                                            .settings = "PRAGMA foreign_keys = ON",
+                                                            .quick_check = true});
+  if (!db) return db.error();
+  Result<int64_t> fk = sqlite::QueryInt64(db->get(), "PRAGMA foreign_keys");
   if (!fk || *fk != 1) return Error::Internal("this SQLite library does not enforce foreign keys");
-
-  // Only reads until we know the file is ours and not from a newer supervisor.
-  bool fresh = false;
-  if (Status s = CheckIdentity(db.get(), where, &fresh); !s) return s.error();
-  if (!fresh) {
-    // Find damage now, with a clear message, rather than in the middle of some later write.
-    Result<std::string> check = sqlite::QueryText(db.get(), "PRAGMA quick_check(1)");
-    if (!check) return Prefixed(check.error(), where + " is damaged: ");
-    if (*check != "ok") {
-      std::string detail = *check;  // SQLite's report spans lines; an error message should not
-      for (char& c : detail) c = (c == '\n' || c == '\r') ? ' ' : c;
-      return Error::Internal(where + " is damaged (" + detail + "); restore it from a backup or move it aside");
-    }
-  }
-
-  if (!in_memory) {
-    Result<std::string> mode = sqlite::QueryText(db.get(), "PRAGMA journal_mode = WAL");
-    if (!mode) return Prefixed(mode.error(), "cannot switch " + where + " to WAL mode: ");
-    if (*mode != "wal")
-      return Error::Unavailable("cannot switch " + where + " to WAL mode (journal mode stays '" + *mode + "')");
-  }
-  if (Status s = sqlite::Exec(db.get(), "PRAGMA synchronous = NORMAL"); !s)
-    return Prefixed(s.error(), "cannot open " + where + ": ");
-
-  Result<int> version = schema::ApplyMigrations(db.get(), schema::Migrations());
-  if (!version) return Prefixed(version.error(), "cannot migrate " + where + ": ");
-  if (*version != schema::LatestSchemaVersion())  // a newer supervisor migrated it meanwhile
-    return Error::Conflict("database schema " + std::to_string(*version) + " is newer than this supervisor (" +
-                           std::to_string(schema::LatestSchemaVersion()) + "); upgrade the supervisor");
-  return std::unique_ptr<Store>(new Store(std::move(db), *version));
+  return std::unique_ptr<Store>(new Store(std::move(*db), schema::LatestSchemaVersion()));
 }
 
-Result<Transaction> Store::Begin() {
-  if (sqlite3_get_autocommit(db_.get()) == 0)
-    return Error::Conflict("a transaction is already open (transactions do not nest)");
-  if (Status s = sqlite::Exec(db_.get(), "BEGIN IMMEDIATE"); !s) return Prefixed(s.error(), "cannot begin: ");
-  return Transaction(db_.get());
-}
+Result<sqlite::Transaction> Store::Begin() { return sqlite::Transaction::Begin(db_.get()); }
 
 int Store::schema_version() const { return schema_version_; }
 
@@ -456,9 +339,7 @@ Status Store::DeleteTenant(const std::string& id) {
   Result<Statement> stmt = Statement::Prepare(db_.get(), "DELETE FROM tenants WHERE id = ?1");
   if (!stmt) return stmt.error();
   if (Status s = stmt->BindText(1, id); !s) return s;
-  if (Status s = stmt->Run(); !s) return s;
-  if (sqlite3_changes64(db_.get()) == 0) return Error::NotFound("no tenant '" + id + "'");
-  return Status::Ok();
+  return stmt->RunChanging(Error::NotFound("no tenant '" + id + "'"));
 }
 
 Result<uint32_t> Store::FreeUid(uint32_t lo, uint32_t hi) {
@@ -533,9 +414,7 @@ Status Store::SetIncidentHealthy(int64_t incident_id, double healthy_after_s) {
   if (!stmt) return stmt.error();
   if (Status s = stmt->BindInt64(1, incident_id); !s) return s;
   if (Status s = stmt->BindDouble(2, healthy_after_s); !s) return s;
-  if (Status s = stmt->Run(); !s) return s;
-  if (sqlite3_changes64(db_.get()) == 0) return Error::NotFound("no incident " + std::to_string(incident_id));
-  return Status::Ok();
+  return stmt->RunChanging(Error::NotFound("no incident " + std::to_string(incident_id)));
 }
 
 Result<std::vector<Incident>> Store::ListIncidents(const std::string& tenant, size_t limit) {

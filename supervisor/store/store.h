@@ -11,30 +11,11 @@
 #include <vector>
 
 #include "supervisor/common/result.h"
-#include "supervisor/store/sqlite.h"
+#include "supervisor/common/sqlite.h"
 #include "supervisor/tenant/incident.h"
 #include "supervisor/tenant/tenant.h"
 
-struct sqlite3;
-
 namespace clawhive {
-
-class Store;
-
-// RAII transaction (BEGIN IMMEDIATE). Destroyed without commit() -> ROLLBACK.
-class Transaction {
- public:
-  Transaction(Transaction&&) noexcept;
-  Transaction& operator=(Transaction&&) = delete;
-  ~Transaction();
-  Status commit();
-
- private:
-  friend class Store;
-  explicit Transaction(sqlite3* db) : db_(db) {}
-  sqlite3* db_;  // not owned: a Transaction must not outlive its Store
-  bool done_ = false;
-};
 
 class Store {
  public:
@@ -42,7 +23,8 @@ class Store {
   static Result<std::unique_ptr<Store>> Open(const std::string& path);
   ~Store();
 
-  Result<Transaction> Begin();
+  // BEGIN IMMEDIATE; rolled back unless commit() is called. kConflict inside another transaction.
+  Result<sqlite::Transaction> Begin();
   int schema_version() const;
 
   Result<std::vector<Tenant>> ListTenants();

@@ -10,60 +10,14 @@
 #include <vector>
 
 #include "supervisor/store/migrations.h"
-#include "supervisor/store/sqlite.h"
-#include "supervisor/store/store.h"
+#include "supervisor/store/store_test_util.h"
 
 namespace clawhive {
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "clawhive-store7-XXXXXX").string();
-    BOOST_REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
+using namespace store_test;
 
- private:
-  std::string path_;
-};
-
-template <typename R>
-std::string Why(const R& r) {
-  return r.ok() ? std::string() : r.error().message;
-}
-
-std::unique_ptr<Store> MustOpen(const std::string& path) {
-  Result<std::unique_ptr<Store>> store = Store::Open(path);
-  BOOST_REQUIRE_MESSAGE(store.ok(), "Open failed: " << Why(store));
-  return std::move(store).value();
-}
-
-sqlite::DbHandle RawOpen(const std::string& path) {
-  sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
-  sqlite::DbHandle db(raw);
-  BOOST_REQUIRE_EQUAL(rc, SQLITE_OK);
-  return db;
-}
-
-void MustExec(sqlite3* db, const std::string& sql) {
-  Status s = sqlite::Exec(db, sql);
-  BOOST_REQUIRE_MESSAGE(s.ok(), sql << ": " << Why(s));
-}
-
-std::string MustText(sqlite3* db, const std::string& sql) {
-  Result<sqlite::Statement> stmt = sqlite::Statement::Prepare(db, sql);
-  BOOST_REQUIRE_MESSAGE(stmt.ok(), sql << ": " << Why(stmt));
-  Result<bool> row = stmt->Step();
-  BOOST_REQUIRE_MESSAGE(row.ok() && *row, sql << ": no row");
-  return stmt->ColumnText(0);
-}
+using sqlite_test::MustText;
 
 Tenant MakeTenant(const std::string& id, uint16_t port, uint32_t uid) {
   Tenant t;
@@ -74,13 +28,6 @@ Tenant MakeTenant(const std::string& id, uint16_t port, uint32_t uid) {
   t.uid = uid;
   t.created_at = t.updated_at = 1700000000;
   return t;
-}
-
-Tenant MustGet(Store& store, const std::string& id) {
-  Result<std::optional<Tenant>> t = store.GetTenant(id);
-  BOOST_REQUIRE_MESSAGE(t.ok(), Why(t));
-  BOOST_REQUIRE_MESSAGE(t->has_value(), "tenant " << id << " is missing");
-  return **t;
 }
 
 OpenClawSettings Chosen() {
@@ -106,7 +53,7 @@ BOOST_AUTO_TEST_CASE(migration_2_upgrades_a_version_1_database_keeping_its_tenan
   const std::string path = dir.File("state.db");
   {
     auto raw = RawOpen(path);
-    Result<int> v = schema::ApplyMigrations(raw.get(), schema::Migrations().first(1));
+    Result<int> v = sqlite::ApplyMigrations(raw.get(), schema::Migrations().first(1));
     BOOST_REQUIRE_MESSAGE(v.ok(), Why(v));
     BOOST_REQUIRE_EQUAL(*v, 1);
     MustExec(raw.get(),

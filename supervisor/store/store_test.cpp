@@ -14,63 +14,14 @@
 #include <string>
 
 #include "supervisor/store/migrations.h"
-#include "supervisor/store/sqlite.h"
-#include "supervisor/store/store.h"
+#include "supervisor/store/store_test_util.h"
 
 using namespace clawhive;
 
 namespace {
 
-// A private directory under $TMPDIR, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "clawhive-store-XXXXXX").string();
-    BOOST_REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-
-// The failure text of a Result or Status ("" when ok). Boost evaluates message arguments even when the
-// check passes, so error() must not be called unguarded there.
-template <typename R>
-std::string Why(const R& r) {
-  return r.ok() ? std::string() : r.error().message;
-}
-
-// The error code of a failed Result or Status; nullopt when it unexpectedly succeeded.
-template <typename R>
-std::optional<ErrorCode> Code(const R& r) {
-  return r.ok() ? std::nullopt : std::optional<ErrorCode>(r.error().code);
-}
-
-std::unique_ptr<Store> MustOpen(const std::string& path) {
-  Result<std::unique_ptr<Store>> store = Store::Open(path);
-  BOOST_REQUIRE_MESSAGE(store.ok(), "Open failed: " << Why(store));
-  return std::move(store).value();
-}
-
-// A raw connection, for looking at (or tampering with) a file behind the store's back.
-sqlite::DbHandle RawOpen(const std::string& path) {
-  sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
-  sqlite::DbHandle db(raw);
-  BOOST_REQUIRE_EQUAL(rc, SQLITE_OK);
-  return db;
-}
-
-void MustExec(sqlite3* db, const std::string& sql) {
-  Status s = sqlite::Exec(db, sql);
-  BOOST_REQUIRE_MESSAGE(s.ok(), sql << ": " << Why(s));
-}
+using namespace clawhive::store_test;
+using sqlite::Transaction;
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -80,12 +31,6 @@ std::string ReadFile(const std::string& path) {
 void WriteFile(const std::string& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
-unsigned ModeOf(const std::string& path) {
-  struct stat st {};
-  BOOST_REQUIRE_EQUAL(::stat(path.c_str(), &st), 0);
-  return st.st_mode & 07777;
 }
 
 Tenant MakeTenant(const std::string& id, uint16_t port, uint32_t uid) {
@@ -131,13 +76,6 @@ void CheckSame(const Tenant& got, const Tenant& want) {
   BOOST_TEST(got.quarantined == want.quarantined);
   BOOST_TEST(got.created_at == want.created_at);
   BOOST_TEST(got.updated_at == want.updated_at);
-}
-
-Tenant MustGet(Store& store, const std::string& id) {
-  Result<std::optional<Tenant>> t = store.GetTenant(id);
-  BOOST_REQUIRE_MESSAGE(t.ok(), Why(t));
-  BOOST_REQUIRE_MESSAGE(t->has_value(), "tenant " << id << " is missing");
-  return **t;
 }
 
 bool Exists(Store& store, const std::string& id) {
@@ -245,9 +183,8 @@ BOOST_AUTO_TEST_CASE(newer_schema_is_refused) {
   Result<std::unique_ptr<Store>> store = Store::Open(path);
   BOOST_REQUIRE(!store.ok());
   BOOST_TEST((Code(store) == ErrorCode::kConflict));
-  BOOST_TEST(store.error().message == "database schema 7 is newer than this supervisor (" +
-                                          std::to_string(schema::LatestSchemaVersion()) +
-                                          "); upgrade the supervisor");
+  BOOST_TEST(store.error().message == "database " + path + " has schema 7, newer than this program (" +
+                                          std::to_string(schema::LatestSchemaVersion()) + "); upgrade Clawhive");
   BOOST_TEST((ReadFile(path) == before), "the refused file was modified");
 }
 
@@ -351,19 +288,19 @@ BOOST_AUTO_TEST_CASE(missing_directory_is_a_clear_error) {
 }
 
 BOOST_AUTO_TEST_CASE(migrations_apply_in_order_and_only_once) {
-  const schema::Migration list[] = {
+  const sqlite::Migration list[] = {
       {1, "CREATE TABLE a (x INTEGER)"},
       {2, "CREATE TABLE b (y INTEGER); INSERT INTO a SELECT count(*) FROM b"},
       {3, "INSERT INTO a VALUES (3)"},
   };
   auto raw = RawOpen(":memory:");
-  Result<int> v = schema::ApplyMigrations(raw.get(), std::span(list).first(2));
+  Result<int> v = sqlite::ApplyMigrations(raw.get(), std::span(list).first(2));
   BOOST_REQUIRE(v.ok());
   BOOST_TEST(*v == 2);
-  v = schema::ApplyMigrations(raw.get(), list);  // only 3 is new
+  v = sqlite::ApplyMigrations(raw.get(), list);  // only 3 is new
   BOOST_REQUIRE(v.ok());
   BOOST_TEST(*v == 3);
-  v = schema::ApplyMigrations(raw.get(), list);
+  v = sqlite::ApplyMigrations(raw.get(), list);
   BOOST_REQUIRE(v.ok());
   BOOST_TEST(*v == 3);
   Result<int64_t> rows = sqlite::QueryInt64(raw.get(), "SELECT count(*) FROM a");
@@ -372,12 +309,12 @@ BOOST_AUTO_TEST_CASE(migrations_apply_in_order_and_only_once) {
 }
 
 BOOST_AUTO_TEST_CASE(failed_migration_leaves_the_previous_version_intact) {
-  const schema::Migration list[] = {
+  const sqlite::Migration list[] = {
       {1, "CREATE TABLE a (x INTEGER)"},
       {2, "CREATE TABLE b (y INTEGER); INSERT INTO no_such_table VALUES (1)"},
   };
   auto raw = RawOpen(":memory:");
-  Result<int> v = schema::ApplyMigrations(raw.get(), list);
+  Result<int> v = sqlite::ApplyMigrations(raw.get(), list);
   BOOST_REQUIRE(!v.ok());
   BOOST_TEST(v.error().message.find("schema migration 2 failed") != std::string::npos);
   Result<int64_t> version = sqlite::QueryInt64(raw.get(), "PRAGMA user_version");
@@ -390,9 +327,9 @@ BOOST_AUTO_TEST_CASE(failed_migration_leaves_the_previous_version_intact) {
 }
 
 BOOST_AUTO_TEST_CASE(gaps_in_migration_numbers_are_refused) {
-  const schema::Migration list[] = {{1, "CREATE TABLE a (x)"}, {3, "CREATE TABLE c (x)"}};
+  const sqlite::Migration list[] = {{1, "CREATE TABLE a (x)"}, {3, "CREATE TABLE c (x)"}};
   auto raw = RawOpen(":memory:");
-  Result<int> v = schema::ApplyMigrations(raw.get(), list);
+  Result<int> v = sqlite::ApplyMigrations(raw.get(), list);
   BOOST_TEST(!v.ok());
 }
 
@@ -716,6 +653,29 @@ BOOST_AUTO_TEST_CASE(damaged_json_in_a_row_is_an_error_not_a_crash) {
   Result<std::optional<Tenant>> t = store->GetTenant("acme");
   BOOST_REQUIRE(!t.ok());
   BOOST_TEST(t.error().message.find("agent_env") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(agent_args_and_env_are_stored_as_compact_json_and_rows_written_by_poco_still_read) {
+  TempDir dir;
+  const std::string path = dir.File("state.db");
+  auto store = MustOpen(path);
+  Tenant t = MakeTenant("acme", 20000, 100000);
+  t.agent.args = {"--dir", "/var/lib/x y", "say \"hi\"\t"};
+  t.agent.env = {{"MODE", "test"}, {"MODE", "again"}};
+  REQUIRE_OK(store->InsertTenant(t));
+  auto raw = RawOpen(path);
+  BOOST_TEST(sqlite_test::MustText(raw.get(), "SELECT agent_args FROM tenants") ==
+             R"(["--dir","/var/lib/x y","say \"hi\"\t"])");
+  BOOST_TEST(sqlite_test::MustText(raw.get(), "SELECT agent_env FROM tenants") ==
+             R"([["MODE","test"],["MODE","again"]])");
+  // Poco::JSON (which wrote these columns before) escaped control characters with upper-case hex digits
+  // and wrote DEL raw.
+  MustExec(raw.get(), "UPDATE tenants SET agent_args = '[\"a\\u000Bb\",\"\x7f\"]', "
+                      "agent_env = '[[\"K\",\"\\u001F\"]]'");
+  Tenant back = MustGet(*store, "acme");
+  BOOST_TEST((back.agent.args == std::vector<std::string>{"a\vb", "\x7f"}));
+  BOOST_REQUIRE_EQUAL(back.agent.env.size(), 1u);
+  BOOST_TEST(back.agent.env[0].second == "\x1f");
 }
 
 // ---- incidents ---------------------------------------------------------------------------------------

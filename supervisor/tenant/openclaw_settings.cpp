@@ -2,12 +2,12 @@
 
 #include <algorithm>
 
-#include "supervisor/api/json.h"
+#include "supervisor/common/json.h"
 
 namespace clawhive {
 namespace {
 
-using api::JsonValue;
+using clawhive::JsonValue;
 
 Error Bad(const std::string& field, const std::string& what) {
   return Error::Invalid("openclaw." + field + ": " + what);
@@ -46,7 +46,7 @@ std::string EncodeOpenClawSettings(const OpenClawSettings& s) {
 }
 
 Result<OpenClawSettings> DecodeOpenClawSettings(std::string_view json) {
-  Result<JsonValue> v = api::ParseJson(json);
+  Result<JsonValue> v = ParseJson(json);
   if (!v) return v.error();
   if (!v->is_object()) return Error::Invalid("openclaw: expected an object, got " + std::string(v->kind_name()));
   if (Status s = Known(*v, "", {"model", "heartbeat", "channels"}); !s) return s.error();
@@ -88,17 +88,17 @@ Status ValidateOpenClawSettings(const OpenClawSettings& s, const std::vector<std
   if (!s.model.empty() && std::find(allowed.begin(), allowed.end(), s.model) == allowed.end()) {
     std::string list;
     for (const auto& m : allowed) list += (list.empty() ? "" : ", ") + m;
-    return Bad("model", "'" + api::Printable(s.model) + "' is not offered on this appliance; choose one of: " + list);
+    return Bad("model", "'" + Printable(s.model) + "' is not offered on this appliance; choose one of: " + list);
   }
   for (size_t i = 0; i < s.channels.size(); ++i) {
     const ChannelSetting& c = s.channels[i];
     std::string where = "channels[" + std::to_string(i) + "]";
     if (std::find(std::begin(kChannelKinds), std::end(kChannelKinds), c.kind) == std::end(kChannelKinds))
-      return Bad(where + ".kind", "'" + api::Printable(c.kind) + "' is not supported; use telegram or discord");
+      return Bad(where + ".kind", "'" + Printable(c.kind) + "' is not supported; use telegram or discord");
     for (size_t j = 0; j < i; ++j)
       if (s.channels[j].kind == c.kind) return Bad(where + ".kind", c.kind + " is listed twice");
     if (!SecretNameOk(c.token_secret))
-      return Bad(where + ".token_secret", "'" + api::Printable(c.token_secret) +
+      return Bad(where + ".token_secret", "'" + Printable(c.token_secret) +
                                               "' is not a secret name ([A-Z_][A-Z0-9_]*, not CLAWHIVE_*)");
   }
   return Status::Ok();

@@ -23,12 +23,14 @@
 #include <string>
 
 #include "supervisor/core/posix_host.h"
+#include "unit/fails_with.h"
 
 namespace clawhive {
 namespace {
 
 namespace fs = std::filesystem;
 namespace utf = boost::unit_test;
+using testing::FailsWith;
 
 constexpr size_t kCap = 65536;
 constexpr uint32_t kTenantUid = 4242;
@@ -419,13 +421,7 @@ BOOST_AUTO_TEST_CASE(remove_tree_does_not_enter_a_mount_point_of_another_or_the_
   World::Put(w.In("tmpfs/inside"), "x");
   BOOST_REQUIRE(mount(w.elsewhere.c_str(), w.In("workspace/bound").c_str(), nullptr, MS_BIND, nullptr) == 0);
   w.mounts.push_back(w.In("workspace/bound"));
-  Status s = TenantDir::RemoveTree(w.base);
-  BOOST_TEST(!s.ok());
-  if (!s.ok()) {
-    BOOST_TEST_MESSAGE(s.error().message);
-    BOOST_TEST((s.error().code == ErrorCode::kConflict));
-    BOOST_TEST(s.error().message.find("is a mount point") != std::string::npos);
-  }
+  BOOST_TEST(FailsWith(TenantDir::RemoveTree(w.base), ErrorCode::kConflict, "is a mount point"));
   BOOST_TEST(World::Get(w.In("tmpfs/inside")) == "x");
   BOOST_TEST(w.OutsideUntouched());  // the bind-mounted `elsewhere` kept its file
 }

@@ -40,6 +40,7 @@
 
 #include "supervisor/tls/certificate.h"
 #include "supervisor/tls/pinned_session.h"
+#include "unit/temp_dir.h"
 
 namespace clawhive::tls {
 namespace {
@@ -51,17 +52,8 @@ struct SslInit {
   ~SslInit() { Poco::Net::uninitializeSSL(); }
 };
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/clawhive-https-XXXXXX";
-    BOOST_REQUIRE(::mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
+struct TempDir : clawhive::testing::TempDir {
+  TempDir() : clawhive::testing::TempDir("clawhive-https") {}
 };
 
 class OkHandler : public Poco::Net::HTTPRequestHandler {

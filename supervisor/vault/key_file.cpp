@@ -1,14 +1,9 @@
 #include "supervisor/vault/key_file.h"
-#include "supervisor/common/unique_fd.h"
 
 #include <dirent.h>
 #include <fcntl.h>
 #include <openssl/crypto.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,7 +14,8 @@
 #include <memory>
 #include <system_error>
 
-extern char** environ;
+#include "supervisor/common/subprocess.h"
+#include "supervisor/common/unique_fd.h"
 
 namespace clawhive::vault {
 namespace {
@@ -45,15 +41,6 @@ std::string CredName(uint32_t version) { return "--name=clawhive-kek-" + std::to
 CommandRunner& CredsRunner() {
   static CommandRunner runner = RunCommand;
   return runner;
-}
-
-// The tail of a program's stderr on one line, for an error message.
-std::string OneLine(const std::string& text) {
-  std::string out;
-  for (char c : text) out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? ' ' : c;
-  while (!out.empty() && out.back() == ' ') out.pop_back();
-  while (!out.empty() && out.front() == ' ') out.erase(0, 1);
-  return out.empty() ? "(no message)" : out;
 }
 
 Status SyncDir(const std::string& dir) {
@@ -205,121 +192,28 @@ Result<Key> LoadSealedKekFile(int fd, const std::string& path, uint32_t version,
 
 Status RunCommand(const std::vector<std::string>& argv, std::string_view input, std::string& output) {
   constexpr size_t kMaxOutput = 64 * 1024, kMaxStderr = 4096;
-  constexpr auto kTimeout = std::chrono::seconds(60);
   output.clear();
-  if (argv.empty()) return Error::Invalid("no command to run");
-  const std::string& program = argv[0];
-  int p[2];
-  if (::pipe2(p, O_CLOEXEC) != 0) return Error::Unavailable("cannot create a pipe: " + ErrnoText(errno));
-  Fd in_r(p[0]), in_w(p[1]);
-  if (::pipe2(p, O_CLOEXEC) != 0) return Error::Unavailable("cannot create a pipe: " + ErrnoText(errno));
-  Fd out_r(p[0]), out_w(p[1]);
-  if (::pipe2(p, O_CLOEXEC) != 0) return Error::Unavailable("cannot create a pipe: " + ErrnoText(errno));
-  Fd err_r(p[0]), err_w(p[1]);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawnattr_t attr;
-  ::posix_spawn_file_actions_init(&actions);
-  ::posix_spawnattr_init(&attr);
-  ::posix_spawn_file_actions_adddup2(&actions, in_r.get(), 0);
-  ::posix_spawn_file_actions_adddup2(&actions, out_w.get(), 1);
-  ::posix_spawn_file_actions_adddup2(&actions, err_w.get(), 2);
-  sigset_t none, defaults;
-  sigemptyset(&none);
-  sigemptyset(&defaults);
-  for (int sig : {SIGPIPE, SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGCHLD}) sigaddset(&defaults, sig);
-  ::posix_spawnattr_setsigmask(&attr, &none);
-  ::posix_spawnattr_setsigdefault(&attr, &defaults);
-  ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = -1;
-  int rc = ::posix_spawnp(&pid, program.c_str(), &actions, &attr, args.data(), environ);
-  ::posix_spawn_file_actions_destroy(&actions);
-  ::posix_spawnattr_destroy(&attr);
-  in_r.Close();
-  out_w.Close();
-  err_w.Close();
-  if (rc == ENOENT) return Error::NotFound(program + " is not installed (not found on PATH)");
-  if (rc != 0) return Error::Unavailable("cannot run " + program + ": " + ErrnoText(rc));
-
-  // A child that exits without reading its stdin must not kill us with SIGPIPE: block it on this thread
-  // while writing and swallow the one our write raised.
-  sigset_t pipe_set, old_mask, pending;
-  sigemptyset(&pipe_set);
-  sigaddset(&pipe_set, SIGPIPE);
-  ::pthread_sigmask(SIG_BLOCK, &pipe_set, &old_mask);
-  sigemptyset(&pending);
-  ::sigpending(&pending);
-  const bool pipe_was_pending = sigismember(&pending, SIGPIPE) == 1;
-  bool broke_pipe = false;
-
-  ::fcntl(in_w.get(), F_SETFL, O_NONBLOCK);
-  if (input.empty()) in_w.Close();
-  output.resize(kMaxOutput);
-  size_t got = 0, written = 0;
-  bool too_much = false, timed_out = false;
-  std::string err;
-  const auto deadline = std::chrono::steady_clock::now() + kTimeout;
-  while (out_r.get() >= 0 || err_r.get() >= 0) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      timed_out = true;
-      break;
-    }
-    struct pollfd fds[3] = {{in_w.get(), POLLOUT, 0}, {out_r.get(), POLLIN, 0}, {err_r.get(), POLLIN, 0}};
-    int n = ::poll(fds, 3, static_cast<int>(left.count()));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      timed_out = true;  // cannot wait properly: give up on the child
-      break;
-    }
-    if (in_w.get() >= 0 && fds[0].revents != 0) {
-      ssize_t w = ::write(in_w.get(), input.data() + written, input.size() - written);
-      if (w > 0) written += static_cast<size_t>(w);
-      if (w < 0 && errno == EPIPE) broke_pipe = true;
-      if ((w < 0 && errno != EAGAIN && errno != EINTR) || written == input.size()) in_w.Close();
-    }
-    if (out_r.get() >= 0 && fds[1].revents != 0) {
-      unsigned char sink[512];
-      ssize_t r = got < kMaxOutput ? ::read(out_r.get(), output.data() + got, kMaxOutput - got)
-                                   : ::read(out_r.get(), sink, sizeof sink);
-      if (r > 0 && got < kMaxOutput) got += static_cast<size_t>(r);
-      else if (r > 0) too_much = true;
-      OPENSSL_cleanse(sink, sizeof sink);
-      if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN)) out_r.Close();
-    }
-    if (err_r.get() >= 0 && fds[2].revents != 0) {
-      char buf[512];
-      ssize_t r = ::read(err_r.get(), buf, sizeof buf);
-      if (r > 0 && err.size() < kMaxStderr) err.append(buf, std::min(static_cast<size_t>(r), kMaxStderr - err.size()));
-      if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN)) err_r.Close();
-    }
-  }
-  in_w.Close();
-  output.resize(got);  // shrinking never reallocates: no copy of the bytes is left behind
-  if (broke_pipe && !pipe_was_pending) {
-    struct timespec zero {};
-    ::sigtimedwait(&pipe_set, nullptr, &zero);
-  }
-  ::pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
-
-  if (timed_out) ::kill(pid, SIGKILL);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  const std::string name = program + (argv.size() > 1 ? " " + argv[1] : std::string());
+  Result<SubprocessResult> r = RunSubprocess({.argv = argv,
+                                              .stdin_data = input,
+                                              .stdout_limit = kMaxOutput,
+                                              .stderr_limit = kMaxStderr,
+                                              .timeout = std::chrono::seconds(60),
+                                              .wipe = true});
+  if (!r) return r.error();
+  const std::string name = argv[0] + (argv.size() > 1 ? " " + argv[1] : std::string());
   auto failed = [&](const std::string& why) -> Status {
-    OPENSSL_cleanse(output.data(), output.size());
-    output.clear();
+    OPENSSL_cleanse(r->out.data(), r->out.size());
     return Error::Unavailable(why);
   };
-  if (timed_out) return failed(name + " did not finish within 60 s and was killed");
-  if (WIFSIGNALED(status)) return failed(name + " was killed by signal " + std::to_string(WTERMSIG(status)));
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    return failed(name + " failed (exit status " + std::to_string(WEXITSTATUS(status)) + "): " + OneLine(err));
-  if (too_much) return failed(name + " wrote more than " + std::to_string(kMaxOutput) + " bytes");
+  if (r->timed_out) return failed(name + " did not finish within 60 s and was killed");
+  if (r->signal != 0) return failed(name + " was killed by signal " + std::to_string(r->signal));
+  if (!r->Succeeded()) {
+    const std::string err = r->ErrLine();
+    return failed(name + " failed (exit status " + std::to_string(r->exit_code) + "): " +
+                  (err.empty() ? "(no message)" : err));
+  }
+  if (r->out_truncated) return failed(name + " wrote more than " + std::to_string(kMaxOutput) + " bytes");
+  output = std::move(r->out);  // the buffer itself moves: no copy of the bytes is left behind
   return Status::Ok();
 }
 

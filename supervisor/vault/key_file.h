@@ -28,10 +28,10 @@ std::string SealedKekPath(const std::string& key_dir, uint32_t version);  // kek
 // The file that holds KEK `version`: the sealed one if it exists, else the plain one (existing or not).
 std::string ExistingKekPath(const std::string& key_dir, uint32_t version);
 
-// Runs argv (argv[0] looked up on PATH; no shell) with `input` on its stdin and puts what it wrote on
-// stdout into `output` (which the caller wipes: it may hold key bytes). kNotFound when the program is
-// not installed; kUnavailable when it cannot be started, fails (the message holds its stderr), is killed
-// or takes longer than 60 s.
+// Runs argv through RunSubprocess (argv[0] looked up on PATH; no shell; a wiping run) with `input` on its
+// stdin and puts what it wrote on stdout (at most 64 KiB) into `output` (which the caller wipes: it may
+// hold key bytes). kNotFound when the program is not installed; kUnavailable when it cannot be started,
+// fails (the message holds its stderr), is killed or takes longer than 60 s.
 using CommandRunner =
     std::function<Status(const std::vector<std::string>& argv, std::string_view input, std::string& output)>;
 Status RunCommand(const std::vector<std::string>& argv, std::string_view input, std::string& output);

@@ -127,88 +127,27 @@ std::string Plural(uint64_t n, const char* one, const char* many) {
 
 // A row of "SELECT id, kind, target, state, done, total FROM rotations".
 RotationInfo ReadRotation(const Statement& s) {
-  RotationInfo info;
-  info.id = s.ColumnInt64(0);
-  info.kind = s.ColumnText(1);
-  info.target = s.ColumnText(2);
-  info.state = s.ColumnText(3);
-  info.done = static_cast<uint64_t>(std::max<int64_t>(0, s.ColumnInt64(4)));
-  info.total = static_cast<uint64_t>(std::max<int64_t>(0, s.ColumnInt64(5)));
-  return info;
+  auto count = [&](int column) { return static_cast<uint64_t>(std::max<int64_t>(0, s.ColumnInt64(column))); };
+  return {s.ColumnInt64(0), s.ColumnText(1), s.ColumnText(2), s.ColumnText(3), count(4), count(5)};
 }
 
 }  // namespace
 
-// ---- transactions and cached statements -----------------------------------------------------------------
+// ---- transactions ---------------------------------------------------------------------------------------
 
-// BEGIN (read) or BEGIN IMMEDIATE (write); rolled back when destroyed without Commit().
-class SqliteVault::Tx {
- public:
-  explicit Tx(sqlite3* db) : db_(db) {}
-  Tx(Tx&& o) noexcept : db_(o.db_), done_(o.done_) { o.done_ = true; }
-  Tx& operator=(Tx&&) = delete;
-  ~Tx() {
-    if (!done_ && sqlite3_get_autocommit(db_) == 0) (void)sqlite::Exec(db_, "ROLLBACK");
-  }
-  Status Commit() {
-    if (done_) return Error::Internal("vault transaction already finished");
-    if (sqlite3_get_autocommit(db_) != 0) {
-      done_ = true;
-      return Error::Unavailable("vault database rolled the transaction back after an earlier error");
-    }
-    if (Status s = sqlite::Exec(db_, "COMMIT"); !s) return s;
-    done_ = true;
-    return Status::Ok();
-  }
-
- private:
-  sqlite3* db_;
-  bool done_ = false;
-};
-
-// A cached prepared statement, reset (so it holds no read lock and no half-read rows) when this goes
-// out of scope. Bindings are always all set again before each use.
-class SqliteVault::Query {
- public:
-  explicit Query(Statement* s) : s_(s) {}
-  Query(Query&& o) noexcept : s_(o.s_) { o.s_ = nullptr; }
-  Query& operator=(Query&&) = delete;
-  ~Query() {
-    if (s_ != nullptr) s_->Reset();
-  }
-  Statement* operator->() const { return s_; }
-  Statement& operator*() const { return *s_; }
-
- private:
-  Statement* s_;
-};
-
-Result<SqliteVault::Query> SqliteVault::Prepared(const char* sql) {
-  auto it = statements_.find(sql);
-  if (it == statements_.end()) {
-    Result<Statement> stmt = Statement::Prepare(db_.get(), sql);
-    if (!stmt) return stmt.error();
-    it = statements_.emplace(sql, std::move(*stmt)).first;
-  }
-  it->second.Reset();
-  return Query(&it->second);
-}
-
+// BEGIN (read: one snapshot) or BEGIN IMMEDIATE (write).
 Result<SqliteVault::Tx> SqliteVault::Begin(bool write) {
-  if (sqlite3_get_autocommit(db_.get()) == 0) return Error::Internal("vault transactions do not nest");
-  if (Status s = sqlite::Exec(db_.get(), write ? "BEGIN IMMEDIATE" : "BEGIN"); !s)
-    return Prefixed(s.error(), "vault database: cannot begin: ");
-  return Tx(db_.get());
+  Result<Tx> tx = Tx::Begin(db_.get(), write ? sqlite::TxLock::kImmediate : sqlite::TxLock::kDeferred);
+  if (!tx) return Prefixed(tx.error(), "vault database: ");
+  return tx;
 }
 
 // ---- opening --------------------------------------------------------------------------------------------
 
 SqliteVault::SqliteVault(VaultOptions options, sqlite::DbHandle db)
-    : options_(std::move(options)), db_(std::move(db)) {}
+    : options_(std::move(options)), db_(std::move(db)), statements_(db_.get()) {}
 
-// Statements first: they must be finalized before the connection closes (close_v2 would otherwise keep
-// it alive as a zombie).
-SqliteVault::~SqliteVault() { statements_.clear(); }
+SqliteVault::~SqliteVault() = default;
 
 Result<std::unique_ptr<Vault>> SqliteVault::Open(const VaultOptions& options) {
   if (options.rotation_batch == 0) return Error::Invalid("vault rotation_batch must be at least 1");
@@ -260,7 +199,7 @@ Status SqliteVault::Bootstrap() {
   if (!tx) return tx.error();
   has_meta = sqlite::QueryInt64(db_.get(), "SELECT count(*) FROM meta");
   if (!has_meta) return has_meta.error();
-  if (*has_meta != 0) return tx->Commit();  // another process got here first
+  if (*has_meta != 0) return tx->commit();  // another process got here first
 
   Result<std::vector<uint32_t>> files = ListKekFiles(options_.key_dir);
   if (!files) return files.error();
@@ -272,21 +211,21 @@ Status SqliteVault::Bootstrap() {
   if (!check) return check.error();
   if (Status s = CreateKekFile(options_.key_dir, version, *key, options_.seal_kek); !s) return s;
 
-  Result<Query> meta = Prepared("INSERT INTO meta (id, kek_version) VALUES (1, ?1)");
+  Result<Query> meta = statements_.Get("INSERT INTO meta (id, kek_version) VALUES (1, ?1)");
   if (!meta) return meta.error();
   if (Status s = Binder(**meta).Int(version).status(); !s) return s;
   if (Status s = (*meta)->Run(); !s) return s;
-  Result<Query> kek = Prepared("INSERT INTO keks (version, check_blob, created_at) VALUES (?1, ?2, ?3)");
+  Result<Query> kek = statements_.Get("INSERT INTO keks (version, check_blob, created_at) VALUES (?1, ?2, ?3)");
   if (!kek) return kek.error();
   if (Status s = Binder(**kek).Int(version).Blob(*check).Int(Now()).status(); !s) return s;
   if (Status s = (*kek)->Run(); !s) return s;
-  if (Status s = tx->Commit(); !s) return s;
+  if (Status s = tx->commit(); !s) return s;
   keks_.emplace(version, std::move(*key));
   return Status::Ok();
 }
 
 Result<uint32_t> SqliteVault::StoredKekVersion() {
-  Result<Query> q = Prepared("SELECT kek_version FROM meta WHERE id = 1");
+  Result<Query> q = statements_.Get("SELECT kek_version FROM meta WHERE id = 1");
   if (!q) return q.error();
   Result<bool> row = (*q)->Step();
   if (!row) return row.error();
@@ -301,7 +240,7 @@ Result<uint32_t> SqliteVault::StoredKekVersion() {
 // or replaced file is named as such instead of surfacing as a pile of failed data keys.
 Result<const Key*> SqliteVault::Kek(uint32_t version) {
   if (auto it = keks_.find(version); it != keks_.end()) return &it->second;
-  Result<Query> q = Prepared("SELECT check_blob FROM keks WHERE version = ?1");
+  Result<Query> q = statements_.Get("SELECT check_blob FROM keks WHERE version = ?1");
   if (!q) return q.error();
   if (Status s = (*q)->BindInt64(1, version); !s) return s.error();
   Result<bool> row = (*q)->Step();
@@ -325,7 +264,7 @@ Result<const Key*> SqliteVault::Kek(uint32_t version) {
 Result<const Key*> SqliteVault::DataKey(const std::string& tenant, uint32_t version, DataKeyCache& cache) {
   auto id = std::make_pair(tenant, version);
   if (auto it = cache.find(id); it != cache.end()) return &it->second;
-  Result<Query> q = Prepared("SELECT kek_version, wrapped FROM data_keys WHERE tenant = ?1 AND version = ?2");
+  Result<Query> q = statements_.Get("SELECT kek_version, wrapped FROM data_keys WHERE tenant = ?1 AND version = ?2");
   if (!q) return q.error();
   if (Status s = Binder(**q).Text(tenant).Int(version).status(); !s) return s.error();
   Result<bool> row = (*q)->Step();
@@ -356,7 +295,7 @@ Result<Key> SqliteVault::UnwrapDataKey(const std::string& tenant, uint32_t versi
 // inside a write transaction.
 Result<std::pair<uint32_t, const Key*>> SqliteVault::NewestDataKey(const std::string& tenant, DataKeyCache& cache) {
   {
-    Result<Query> q = Prepared("SELECT max(version) FROM data_keys WHERE tenant = ?1");
+    Result<Query> q = statements_.Get("SELECT max(version) FROM data_keys WHERE tenant = ?1");
     if (!q) return q.error();
     if (Status s = (*q)->BindText(1, tenant); !s) return s.error();
     Result<bool> row = (*q)->Step();
@@ -379,7 +318,7 @@ Result<std::pair<uint32_t, const Key*>> SqliteVault::NewestDataKey(const std::st
   Result<std::string> wrapped = WrapKey(**kek, *key, DataKeyAad(tenant, 1, *kek_version));
   if (!wrapped) return wrapped.error();
   Result<Query> insert =
-      Prepared("INSERT INTO data_keys (tenant, version, kek_version, wrapped, created_at) VALUES (?1, ?2, ?3, ?4, ?5)");
+      statements_.Get("INSERT INTO data_keys (tenant, version, kek_version, wrapped, created_at) VALUES (?1, ?2, ?3, ?4, ?5)");
   if (!insert) return insert.error();
   if (Status s = Binder(**insert).Text(tenant).Int(1).Int(*kek_version).Blob(*wrapped).Int(Now()).status(); !s)
     return s.error();
@@ -428,7 +367,7 @@ Result<SecretInfo> SqliteVault::Put(const std::string& tenant, const std::string
     uint32_t next = 1;
     bool has_current = false;
     {
-      Result<Query> q = Prepared(
+      Result<Query> q = statements_.Get(
           "SELECT max(version), count(*) FILTER (WHERE state = 'current') FROM secrets WHERE tenant = ?1 AND name = ?2");
       if (!q) return q.error();
       if (Status s = Binder(**q).Text(tenant).Text(name).status(); !s) return s.error();
@@ -442,7 +381,7 @@ Result<SecretInfo> SqliteVault::Put(const std::string& tenant, const std::string
       }
     }
     // One staged version at a time: a newer value replaces it (it never ran, so it is simply failed).
-    Result<Query> fail = Prepared(
+    Result<Query> fail = statements_.Get(
         "UPDATE secrets SET state = 'failed', ciphertext = NULL, dk_version = NULL"
         " WHERE tenant = ?1 AND name = ?2 AND state = 'staged'");
     if (!fail) return fail.error();
@@ -451,7 +390,7 @@ Result<SecretInfo> SqliteVault::Put(const std::string& tenant, const std::string
 
     Result<std::string> sealed = Seal(*dk->second, value.view(), SecretAad(tenant, name, next));
     if (!sealed) return Prefixed(sealed.error(), "cannot encrypt " + SecretVersion(tenant, name, next) + ": ");
-    Result<Query> insert = Prepared(
+    Result<Query> insert = statements_.Get(
         "INSERT INTO secrets (tenant, name, version, state, dk_version, ciphertext, created_at)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     if (!insert) return insert.error();
@@ -466,7 +405,7 @@ Result<SecretInfo> SqliteVault::Put(const std::string& tenant, const std::string
                        .status();
     if (!bound) return bound.error();
     if (Status s = (*insert)->Run(); !s) return s.error();
-    if (Status s = tx->Commit(); !s) return Prefixed(s.error(), "cannot store " + SecretName(tenant, name) + ": ");
+    if (Status s = tx->commit(); !s) return Prefixed(s.error(), "cannot store " + SecretName(tenant, name) + ": ");
   }
   Result<std::optional<SecretInfo>> info = ReadInfo(tenant, name);
   if (!info) return info.error();
@@ -477,7 +416,7 @@ Result<SecretInfo> SqliteVault::Put(const std::string& tenant, const std::string
 // Inside a write transaction: the version exists and is staged; `verb` says what was refused.
 Status SqliteVault::RequireStaged(const std::string& tenant, const std::string& name, uint32_t version,
                                   const char* verb) {
-  Result<Query> q = Prepared("SELECT state FROM secrets WHERE tenant = ?1 AND name = ?2 AND version = ?3");
+  Result<Query> q = statements_.Get("SELECT state FROM secrets WHERE tenant = ?1 AND name = ?2 AND version = ?3");
   if (!q) return q.error();
   if (Status s = Binder(**q).Text(tenant).Text(name).Int(version).status(); !s) return s;
   Result<bool> row = (*q)->Step();
@@ -503,16 +442,16 @@ Status SqliteVault::Promote(const std::string& tenant, const std::string& name, 
       "UPDATE secrets SET state = 'previous' WHERE tenant = ?1 AND name = ?2 AND state = 'current'",
   };
   for (const char* sql : demote) {
-    Result<Query> q = Prepared(sql);
+    Result<Query> q = statements_.Get(sql);
     if (!q) return q.error();
     if (Status s = Binder(**q).Text(tenant).Text(name).status(); !s) return s;
     if (Status s = (*q)->Run(); !s) return s;
   }
-  Result<Query> q = Prepared("UPDATE secrets SET state = 'current' WHERE tenant = ?1 AND name = ?2 AND version = ?3");
+  Result<Query> q = statements_.Get("UPDATE secrets SET state = 'current' WHERE tenant = ?1 AND name = ?2 AND version = ?3");
   if (!q) return q.error();
   if (Status s = Binder(**q).Text(tenant).Text(name).Int(version).status(); !s) return s;
   if (Status s = (*q)->Run(); !s) return s;
-  return tx->Commit();
+  return tx->commit();
 }
 
 Status SqliteVault::Discard(const std::string& tenant, const std::string& name, uint32_t version) {
@@ -522,13 +461,13 @@ Status SqliteVault::Discard(const std::string& tenant, const std::string& name, 
   Result<Tx> tx = Begin(true);
   if (!tx) return tx.error();
   if (Status s = RequireStaged(tenant, name, version, "discarded"); !s) return s;
-  Result<Query> q = Prepared(
+  Result<Query> q = statements_.Get(
       "UPDATE secrets SET state = 'failed', ciphertext = NULL, dk_version = NULL"
       " WHERE tenant = ?1 AND name = ?2 AND version = ?3");
   if (!q) return q.error();
   if (Status s = Binder(**q).Text(tenant).Text(name).Int(version).status(); !s) return s;
   if (Status s = (*q)->Run(); !s) return s;
-  return tx->Commit();
+  return tx->commit();
 }
 
 Status SqliteVault::RetirePrevious(const std::string& tenant, const std::string& name) {
@@ -538,27 +477,27 @@ Status SqliteVault::RetirePrevious(const std::string& tenant, const std::string&
   Result<Tx> tx = Begin(true);
   if (!tx) return tx.error();
   {
-    Result<Query> q = Prepared("SELECT count(*) FROM secrets WHERE tenant = ?1 AND name = ?2");
+    Result<Query> q = statements_.Get("SELECT count(*) FROM secrets WHERE tenant = ?1 AND name = ?2");
     if (!q) return q.error();
     if (Status s = Binder(**q).Text(tenant).Text(name).status(); !s) return s;
     Result<bool> row = (*q)->Step();
     if (!row) return row.error();
     if (!*row || (*q)->ColumnInt64(0) == 0) return Error::NotFound("no " + SecretName(tenant, name));
   }
-  Result<Query> q = Prepared(
+  Result<Query> q = statements_.Get(
       "UPDATE secrets SET state = 'retired', ciphertext = NULL, dk_version = NULL"
       " WHERE tenant = ?1 AND name = ?2 AND state = 'previous'");
   if (!q) return q.error();
   if (Status s = Binder(**q).Text(tenant).Text(name).status(); !s) return s;
   if (Status s = (*q)->Run(); !s) return s;
-  return tx->Commit();
+  return tx->commit();
 }
 
 Status SqliteVault::Delete(const std::string& tenant, const std::string& name) {
   if (Status s = Writable(); !s) return s;
   if (Status s = ValidateScope(tenant); !s) return s;
   if (Status s = ValidateName(name); !s) return s;
-  Result<Query> q = Prepared("DELETE FROM secrets WHERE tenant = ?1 AND name = ?2");
+  Result<Query> q = statements_.Get("DELETE FROM secrets WHERE tenant = ?1 AND name = ?2");
   if (!q) return q.error();
   if (Status s = Binder(**q).Text(tenant).Text(name).status(); !s) return s;
   if (Status s = (*q)->Run(); !s) return s;
@@ -573,23 +512,23 @@ Status SqliteVault::DeleteTenant(const std::string& tenant) {
   Result<Tx> tx = Begin(true);
   if (!tx) return tx.error();
   for (const char* sql : {"DELETE FROM secrets WHERE tenant = ?1", "DELETE FROM data_keys WHERE tenant = ?1"}) {
-    Result<Query> q = Prepared(sql);
+    Result<Query> q = statements_.Get(sql);
     if (!q) return q.error();
     if (Status s = (*q)->BindText(1, tenant); !s) return s;
     if (Status s = (*q)->Run(); !s) return s;
   }
   // A data-key rotation of the tenant that another process left running has nothing left to do.
-  Result<Query> jobs = Prepared(
+  Result<Query> jobs = statements_.Get(
       "UPDATE rotations SET state = 'done', finished_at = ?2 WHERE state = 'running' AND kind = 'data-key'"
       " AND target = ?1");
   if (!jobs) return jobs.error();
   if (Status s = Binder(**jobs).Text(tenant).Int(Now()).status(); !s) return s;
   if (Status s = (*jobs)->Run(); !s) return s;
-  return tx->Commit();
+  return tx->commit();
 }
 
 Result<std::optional<SecretInfo>> SqliteVault::ReadInfo(const std::string& tenant, const std::string& name) {
-  Result<Query> q = Prepared(
+  Result<Query> q = statements_.Get(
       "SELECT version, state, created_at FROM secrets WHERE tenant = ?1 AND name = ?2 ORDER BY version DESC");
   if (!q) return q.error();
   if (Status s = Binder(**q).Text(tenant).Text(name).status(); !s) return s.error();
@@ -626,7 +565,7 @@ Result<SecretInfo> SqliteVault::Get(const std::string& tenant, const std::string
 
 Result<std::vector<SecretInfo>> SqliteVault::List(const std::string& tenant) {
   if (Status s = ValidateScope(tenant); !s) return s.error();
-  Result<Query> q = Prepared(
+  Result<Query> q = statements_.Get(
       "SELECT name, version, state, created_at FROM secrets WHERE tenant = ?1 ORDER BY name, version DESC");
   if (!q) return q.error();
   if (Status s = (*q)->BindText(1, tenant); !s) return s.error();
@@ -687,7 +626,7 @@ Result<std::vector<std::pair<std::string, SecretValue>>> SqliteVault::Deliverabl
   Result<Tx> tx = Begin(false);
   if (!tx) return tx.error();
   // Per name the staged row (if any) comes first: it is always newer than the current one.
-  Result<Query> q = Prepared(
+  Result<Query> q = statements_.Get(
       "SELECT name, version, state, dk_version, ciphertext FROM secrets"
       " WHERE tenant = ?1 AND state IN ('current', 'staged') ORDER BY name, version DESC");
   if (!q) return q.error();
@@ -708,14 +647,14 @@ Result<std::vector<std::pair<std::string, SecretValue>>> SqliteVault::Deliverabl
     last = name;
     out.emplace_back(std::move(name), std::move(*value));
   }
-  if (Status s = tx->Commit(); !s) return s.error();
+  if (Status s = tx->commit(); !s) return s.error();
   return out;
 }
 
 Result<SecretValue> SqliteVault::ProviderKeyOnce(const std::string& name) {
   Result<Tx> tx = Begin(false);
   if (!tx) return tx.error();
-  Result<Query> q = Prepared(
+  Result<Query> q = statements_.Get(
       "SELECT version, state, dk_version, ciphertext FROM secrets"
       " WHERE tenant = ?1 AND name = ?2 AND state = 'current'");
   if (!q) return q.error();
@@ -726,7 +665,7 @@ Result<SecretValue> SqliteVault::ProviderKeyOnce(const std::string& name) {
   DataKeyCache cache;
   Result<SecretValue> value = DecryptRow(kPlatformScope, name, VersionAt(**q, 0), *q, 1, cache);
   if (!value) return value.error();
-  if (Status s = tx->Commit(); !s) return s.error();
+  if (Status s = tx->commit(); !s) return s.error();
   return value;
 }
 
@@ -760,11 +699,11 @@ Result<RotationInfo> SqliteVault::RotateKek() {
     to = static_cast<uint32_t>(newest + 1);
     Result<std::string> check = Seal(*key, "", KekCheckAad(to));
     if (!check) return check.error();
-    Result<Query> kek = Prepared("INSERT INTO keks (version, check_blob, created_at) VALUES (?1, ?2, ?3)");
+    Result<Query> kek = statements_.Get("INSERT INTO keks (version, check_blob, created_at) VALUES (?1, ?2, ?3)");
     if (!kek) return kek.error();
     if (Status s = Binder(**kek).Int(to).Blob(*check).Int(Now()).status(); !s) return s.error();
     if (Status s = (*kek)->Run(); !s) return s.error();
-    if (Status s = tx->Commit(); !s) return s.error();
+    if (Status s = tx->commit(); !s) return s.error();
   }
   // Durable before any row can refer to it.
   if (Status s = CreateKekFile(options_.key_dir, to, *key, options_.seal_kek); !s) return s.error();
@@ -777,7 +716,7 @@ Result<RotationInfo> SqliteVault::RotateKek() {
     if (!current) return current.error();
     if (*current != from)
       return Error::Conflict("the KEK was rotated by another process meanwhile; try again");
-    Result<Query> job = Prepared(
+    Result<Query> job = statements_.Get(
         "INSERT INTO rotations (kind, target, from_version, to_version, state, done, total, started_at)"
         " VALUES ('kek', '', ?1, ?2, 'running', 0, (SELECT count(*) FROM data_keys WHERE kek_version <> ?2), ?3)");
     if (!job) return job.error();
@@ -788,7 +727,7 @@ Result<RotationInfo> SqliteVault::RotateKek() {
       return s.error();
     }
     id = sqlite3_last_insert_rowid(db_.get());
-    if (Status s = tx->Commit(); !s) return s.error();
+    if (Status s = tx->commit(); !s) return s.error();
   }
   Result<JobOutcome> outcome = RunKekJob(id, to);
   if (!outcome) return outcome.error();
@@ -804,7 +743,7 @@ Result<RotationInfo> SqliteVault::RotateDataKey(const std::string& tenant) {
   {
     Result<Tx> tx = Begin(true);
     if (!tx) return tx.error();
-    Result<Query> q = Prepared("SELECT max(version) FROM data_keys WHERE tenant = ?1");
+    Result<Query> q = statements_.Get("SELECT max(version) FROM data_keys WHERE tenant = ?1");
     if (!q) return q.error();
     if (Status s = (*q)->BindText(1, tenant); !s) return s.error();
     Result<bool> row = (*q)->Step();
@@ -822,13 +761,13 @@ Result<RotationInfo> SqliteVault::RotateDataKey(const std::string& tenant) {
     if (!key) return key.error();
     Result<std::string> wrapped = WrapKey(**kek, *key, DataKeyAad(tenant, to, *kek_version));
     if (!wrapped) return wrapped.error();
-    Result<Query> insert = Prepared(
+    Result<Query> insert = statements_.Get(
         "INSERT INTO data_keys (tenant, version, kek_version, wrapped, created_at) VALUES (?1, ?2, ?3, ?4, ?5)");
     if (!insert) return insert.error();
     if (Status s = Binder(**insert).Text(tenant).Int(to).Int(*kek_version).Blob(*wrapped).Int(Now()).status(); !s)
       return s.error();
     if (Status s = (*insert)->Run(); !s) return s.error();
-    Result<Query> job = Prepared(
+    Result<Query> job = statements_.Get(
         "INSERT INTO rotations (kind, target, from_version, to_version, state, done, total, started_at)"
         " VALUES ('data-key', ?1, ?2, ?3, 'running', 0, (SELECT count(*) FROM secrets WHERE tenant = ?1"
         " AND ciphertext IS NOT NULL AND dk_version IS NOT ?3), ?4)");
@@ -840,7 +779,7 @@ Result<RotationInfo> SqliteVault::RotateDataKey(const std::string& tenant) {
       return s.error();
     }
     id = sqlite3_last_insert_rowid(db_.get());
-    if (Status s = tx->Commit(); !s) return s.error();
+    if (Status s = tx->commit(); !s) return s.error();
   }
   Result<JobOutcome> outcome = RunDataKeyJob(id, tenant, to);
   if (!outcome) return outcome.error();
@@ -865,7 +804,7 @@ Result<SqliteVault::JobOutcome> SqliteVault::ResumeJobs() {
   };
   std::vector<Job> jobs;
   {
-    Result<Query> q = Prepared("SELECT id, kind, target, to_version FROM rotations WHERE state = 'running' ORDER BY id");
+    Result<Query> q = statements_.Get("SELECT id, kind, target, to_version FROM rotations WHERE state = 'running' ORDER BY id");
     if (!q) return q.error();
     for (;;) {
       Result<bool> row = (*q)->Step();
@@ -905,7 +844,7 @@ Result<SqliteVault::JobOutcome> SqliteVault::RunKekJob(int64_t id, uint32_t to) 
     std::vector<Row> rows;
     {
       // '+' keeps the planner on the primary key (the cursor) instead of the kek_version index.
-      Result<Query> q = Prepared(
+      Result<Query> q = statements_.Get(
           "SELECT tenant, version, kek_version, wrapped FROM data_keys"
           " WHERE +kek_version <> ?1 AND (tenant, version) > (?2, ?3) ORDER BY tenant, version LIMIT ?4");
       if (!q) return q.error();
@@ -928,7 +867,7 @@ Result<SqliteVault::JobOutcome> SqliteVault::RunKekJob(int64_t id, uint32_t to) 
     cursor_version = rows.back().version;
 
     Result<Query> update =
-        Prepared("UPDATE data_keys SET kek_version = ?1, wrapped = ?2 WHERE tenant = ?3 AND version = ?4");
+        statements_.Get("UPDATE data_keys SET kek_version = ?1, wrapped = ?2 WHERE tenant = ?3 AND version = ?4");
     if (!update) return update.error();
     uint64_t done = 0;
     for (const Row& r : rows) {
@@ -947,25 +886,25 @@ Result<SqliteVault::JobOutcome> SqliteVault::RunKekJob(int64_t id, uint32_t to) 
       if (Status s = (*update)->Run(); !s) return s.error();
       ++done;
     }
-    Result<Query> progress = Prepared("UPDATE rotations SET done = done + ?2 WHERE id = ?1");
+    Result<Query> progress = statements_.Get("UPDATE rotations SET done = done + ?2 WHERE id = ?1");
     if (!progress) return progress.error();
     if (Status s = Binder(**progress).Int(id).Int(static_cast<int64_t>(done)).status(); !s) return s.error();
     if (Status s = (*progress)->Run(); !s) return s.error();
-    if (Status s = tx->Commit(); !s) return s.error();
+    if (Status s = tx->commit(); !s) return s.error();
   }
 
   {
     Result<Tx> tx = Begin(true);
     if (!tx) return tx.error();
-    Result<Query> meta = Prepared("UPDATE meta SET kek_version = ?1 WHERE id = 1");
+    Result<Query> meta = statements_.Get("UPDATE meta SET kek_version = ?1 WHERE id = 1");
     if (!meta) return meta.error();
     if (Status s = (*meta)->BindInt64(1, to); !s) return s.error();
     if (Status s = (*meta)->Run(); !s) return s.error();
-    Result<Query> job = Prepared("UPDATE rotations SET state = 'done', finished_at = ?2 WHERE id = ?1");
+    Result<Query> job = statements_.Get("UPDATE rotations SET state = 'done', finished_at = ?2 WHERE id = ?1");
     if (!job) return job.error();
     if (Status s = Binder(**job).Int(id).Int(Now()).status(); !s) return s.error();
     if (Status s = (*job)->Run(); !s) return s.error();
-    if (Status s = tx->Commit(); !s) return s.error();
+    if (Status s = tx->commit(); !s) return s.error();
   }
   kek_version_ = to;
   if (Status s = RemoveUnusedKeks(); !s) return s.error();
@@ -983,7 +922,7 @@ Result<SqliteVault::JobOutcome> SqliteVault::RunDataKeyJob(int64_t id, const std
     // The new data key must be usable before anything moves to it. Gone: the tenant was deleted (by
     // another process) meanwhile, nothing is left to do. Damaged: nothing can move to it; every row
     // stays under the key it is under (and is reported), rather than the job never finishing.
-    Result<Query> q = Prepared("SELECT count(*) FROM data_keys WHERE tenant = ?1 AND version = ?2");
+    Result<Query> q = statements_.Get("SELECT count(*) FROM data_keys WHERE tenant = ?1 AND version = ?2");
     if (!q) return q.error();
     if (Status s = Binder(**q).Text(tenant).Int(to).status(); !s) return s.error();
     Result<bool> row = (*q)->Step();
@@ -995,7 +934,7 @@ Result<SqliteVault::JobOutcome> SqliteVault::RunDataKeyJob(int64_t id, const std
     Result<const Key*> key = DataKey(tenant, to, probe);
     if (!key) {
       if (!IsDataError(key.error())) return key.error();
-      Result<Query> q = Prepared(
+      Result<Query> q = statements_.Get(
           "SELECT count(*) FROM secrets WHERE tenant = ?1 AND ciphertext IS NOT NULL AND dk_version IS NOT ?2");
       if (!q) return q.error();
       if (Status s = Binder(**q).Text(tenant).Int(to).status(); !s) return s.error();
@@ -1012,7 +951,7 @@ Result<SqliteVault::JobOutcome> SqliteVault::RunDataKeyJob(int64_t id, const std
     DataKeyCache cache;
     Result<const Key*> new_key = DataKey(tenant, to, cache);
     if (!new_key) return new_key.error();
-    Result<Query> q = Prepared(
+    Result<Query> q = statements_.Get(
         "SELECT name, version, state, dk_version, ciphertext FROM secrets"
         " WHERE tenant = ?1 AND ciphertext IS NOT NULL AND +dk_version IS NOT ?2 AND (name, version) > (?3, ?4)"
         " ORDER BY name, version LIMIT ?5");
@@ -1055,7 +994,7 @@ Result<SqliteVault::JobOutcome> SqliteVault::RunDataKeyJob(int64_t id, const std
     (*q)->Reset();
     if (seen == 0) break;
     Result<Query> update =
-        Prepared("UPDATE secrets SET dk_version = ?1, ciphertext = ?2 WHERE tenant = ?3 AND name = ?4 AND version = ?5");
+        statements_.Get("UPDATE secrets SET dk_version = ?1, ciphertext = ?2 WHERE tenant = ?3 AND name = ?4 AND version = ?5");
     if (!update) return update.error();
     for (const Sealed& u : updates) {
       (*update)->Reset();
@@ -1063,27 +1002,27 @@ Result<SqliteVault::JobOutcome> SqliteVault::RunDataKeyJob(int64_t id, const std
       if (!b) return b.error();
       if (Status s = (*update)->Run(); !s) return s.error();
     }
-    Result<Query> progress = Prepared("UPDATE rotations SET done = done + ?2 WHERE id = ?1");
+    Result<Query> progress = statements_.Get("UPDATE rotations SET done = done + ?2 WHERE id = ?1");
     if (!progress) return progress.error();
     if (Status s = Binder(**progress).Int(id).Int(static_cast<int64_t>(updates.size())).status(); !s)
       return s.error();
     if (Status s = (*progress)->Run(); !s) return s.error();
-    if (Status s = tx->Commit(); !s) return s.error();
+    if (Status s = tx->commit(); !s) return s.error();
   }
 
   Result<Tx> tx = Begin(true);
   if (!tx) return tx.error();
-  Result<Query> drop = Prepared(
+  Result<Query> drop = statements_.Get(
       "DELETE FROM data_keys WHERE tenant = ?1 AND version <> ?2 AND NOT EXISTS (SELECT 1 FROM secrets s"
       " WHERE s.tenant = data_keys.tenant AND s.dk_version = data_keys.version AND s.ciphertext IS NOT NULL)");
   if (!drop) return drop.error();
   if (Status s = Binder(**drop).Text(tenant).Int(to).status(); !s) return s.error();
   if (Status s = (*drop)->Run(); !s) return s.error();
-  Result<Query> job = Prepared("UPDATE rotations SET state = 'done', finished_at = ?2 WHERE id = ?1");
+  Result<Query> job = statements_.Get("UPDATE rotations SET state = 'done', finished_at = ?2 WHERE id = ?1");
   if (!job) return job.error();
   if (Status s = Binder(**job).Int(id).Int(Now()).status(); !s) return s.error();
   if (Status s = (*job)->Run(); !s) return s.error();
-  if (Status s = tx->Commit(); !s) return s.error();
+  if (Status s = tx->commit(); !s) return s.error();
   return outcome;
 }
 
@@ -1099,7 +1038,7 @@ Status SqliteVault::RemoveUnusedKeks() {
   // database (a backup, say), and is left alone.
   std::vector<uint32_t> unused;
   {
-    Result<Query> q = Prepared(
+    Result<Query> q = statements_.Get(
         "SELECT version FROM keks k WHERE version < ?1"
         " AND NOT EXISTS (SELECT 1 FROM data_keys d WHERE d.kek_version = k.version)"
         " AND NOT EXISTS (SELECT 1 FROM rotations r WHERE r.state = 'running' AND r.kind = 'kek'"
@@ -1115,17 +1054,17 @@ Status SqliteVault::RemoveUnusedKeks() {
   }
   for (uint32_t v : unused) {
     if (Status s = RemoveKekFile(options_.key_dir, v); !s) return s;
-    Result<Query> forget = Prepared("DELETE FROM keks WHERE version = ?1");
+    Result<Query> forget = statements_.Get("DELETE FROM keks WHERE version = ?1");
     if (!forget) return forget.error();
     if (Status s = (*forget)->BindInt64(1, v); !s) return s;
     if (Status s = (*forget)->Run(); !s) return s;
     keks_.erase(v);
   }
-  return tx->Commit();
+  return tx->commit();
 }
 
 Result<RotationInfo> SqliteVault::Rotation(int64_t id) {
-  Result<Query> q = Prepared("SELECT id, kind, target, state, done, total FROM rotations WHERE id = ?1");
+  Result<Query> q = statements_.Get("SELECT id, kind, target, state, done, total FROM rotations WHERE id = ?1");
   if (!q) return q.error();
   if (Status s = (*q)->BindInt64(1, id); !s) return s.error();
   Result<bool> row = (*q)->Step();
@@ -1135,7 +1074,7 @@ Result<RotationInfo> SqliteVault::Rotation(int64_t id) {
 }
 
 Result<std::vector<RotationInfo>> SqliteVault::Rotations(size_t limit) {
-  Result<Query> q = Prepared("SELECT id, kind, target, state, done, total FROM rotations ORDER BY id DESC LIMIT ?1");
+  Result<Query> q = statements_.Get("SELECT id, kind, target, state, done, total FROM rotations ORDER BY id DESC LIMIT ?1");
   if (!q) return q.error();
   const int64_t max_rows = limit > static_cast<size_t>(std::numeric_limits<int64_t>::max())
                                ? std::numeric_limits<int64_t>::max()

@@ -21,11 +21,10 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
-#include "supervisor/store/sqlite.h"
+#include "supervisor/common/sqlite.h"
 #include "supervisor/vault/crypto.h"
 #include "supervisor/vault/vault.h"
 
@@ -54,8 +53,8 @@ class SqliteVault final : public Vault {
   uint32_t kek_version() const override { return kek_version_; }
 
  private:
-  class Tx;
-  class Query;
+  using Tx = sqlite::Transaction;
+  using Query = sqlite::CachedStatement;
   // Unwrapped data keys of one call, by (tenant, data-key version); wiped when the call returns.
   using DataKeyCache = std::map<std::pair<std::string, uint32_t>, Key>;
   // Outcome of running a rotation job: rows that could not be processed (damaged) and why.
@@ -67,7 +66,6 @@ class SqliteVault final : public Vault {
   SqliteVault(VaultOptions options, sqlite::DbHandle db);
 
   Status Writable() const;  // refuses changes when opened with resume_rotations = false
-  Result<Query> Prepared(const char* sql);
   Status RequireStaged(const std::string& tenant, const std::string& name, uint32_t version, const char* verb);
   Result<Tx> Begin(bool write);
 
@@ -95,7 +93,9 @@ class SqliteVault final : public Vault {
   sqlite::DbHandle db_;
   uint32_t kek_version_ = 0;
   std::map<uint32_t, Key> keks_;  // loaded and verified KEKs
-  std::unordered_map<const char*, sqlite::Statement> statements_;  // by SQL text literal
+  // Declared after db_: the statements are finalized before the connection closes (close_v2 would
+  // otherwise keep it alive as a zombie).
+  sqlite::StatementCache statements_;
 };
 
 }  // namespace clawhive::vault

@@ -11,15 +11,14 @@
 #include <string>
 
 #include "supervisor/common/result.h"
-#include "supervisor/store/migrations.h"
-#include "supervisor/store/sqlite.h"
+#include "supervisor/common/sqlite.h"
 
 namespace clawhive::vault {
 
 // PRAGMA application_id of a vault file ("CHVL"), written by migration 1.
 inline constexpr int32_t kVaultApplicationId = 0x4348564C;
 
-std::span<const schema::Migration> VaultMigrations();
+std::span<const sqlite::Migration> VaultMigrations();
 
 // Checks (with check_modes) that the file is ours and not open to group/other; refuses files that are
 // not a vault or are from a newer schema. `create`: a missing or empty file becomes a new vault (0600);

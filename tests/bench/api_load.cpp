@@ -131,7 +131,7 @@ int ApiLoad(const ApiLoadOptions& o) {
 
   std::cerr << "api: measuring at " << o.rate << " requests/s for " << o.seconds << " s per route\n";
   Run health = OpenLoop(clients, o.rate, o.seconds, [](int) { return std::string("/v1/health"); });
-  Run list = OpenLoop(clients, o.rate, o.seconds, [](int) { return std::string("/v1/tenants"); });
+  Run list = OpenLoop(clients, o.rate, o.seconds, [](int) { return std::string(kListAllTenants); });
   Run get = OpenLoop(clients, o.rate, o.seconds, one);
 
   // Closed loop: as fast as `clients` connections go, for `seconds`.

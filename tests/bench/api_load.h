@@ -1,6 +1,6 @@
 // api: the REST API under load over TLS, with many tenants (issue 4's benchmark).
 //
-//   api_list_p50/p99   GET /v1/tenants (every tenant) at a fixed open-loop rate, ms
+//   api_list_p50/p99   GET /v1/tenants?limit=1000 (every tenant, up to 1,000: one page) at a fixed open-loop rate, ms
 //   api_get_p50/p99    GET /v1/tenants/{random id} at the same rate, ms
 //   api_health_p99     GET /v1/health at the same rate: the same-run baseline (TLS + dispatch only), ms
 //   api_max_rps        GET /v1/tenants/{random id}, closed loop, `clients` keep-alive connections

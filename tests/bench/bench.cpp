@@ -1,5 +1,6 @@
 // clawhive-bench: benchmarks of the supervisor against a real systemd in the sandbox.
 //   clawhive-bench crash-restart | provision | scale [--tenants N]
+//   clawhive-bench crash-under-load [--tenants N] [--baseline-supervisor PATH]
 //   clawhive-bench list_cost [--tenants N] [--baseline-supervisor PATH]
 // Prints `name value unit` lines. Where a baseline exists it is measured in the same run (these
 // machines are shared and noisy) and a ratio is printed: crash-restart and provision compare with
@@ -9,10 +10,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <sstream>
 #include <thread>
@@ -55,6 +58,12 @@ double Percentile(std::vector<double> v, double p) {
 void Print(const std::string& name, double value, const std::string& unit) {
   std::printf("%s %.4f %s\n", name.c_str(), value, unit.c_str());
   std::fflush(stdout);
+}
+
+// `name`_p50 and `name`_p99 of `values`.
+void PrintQuantiles(const std::string& name, const std::vector<double>& values, const std::string& unit) {
+  Print(name + "_p50", Percentile(values, 0.5), unit);
+  Print(name + "_p99", Percentile(values, 0.99), unit);
 }
 
 std::string ReadFile(const std::string& path) {
@@ -100,8 +109,10 @@ pid_t AgentPid(uint16_t port) {
 }
 
 // Kills the agent on `port` with SIGKILL `n` times; returns kill -> answering-again times (s) and the
-// wall-clock kill times (ms) for matching with incidents.
-std::vector<double> KillLoop(Sandbox& sb, uint16_t port, int n, std::vector<int64_t>* kill_wall) {
+// wall-clock kill times (ms) for matching with incidents. Before kill i, waits (up to 10 s) until
+// `settled(i)` holds, when given: the previous crash fully handled, so each kill starts from the same state.
+std::vector<double> KillLoop(Sandbox& sb, uint16_t port, int n, std::vector<int64_t>* kill_wall,
+                             const std::function<bool(int)>& settled = {}) {
   std::vector<double> out;
   pid_t init = SandboxInit(sb);
   for (int i = 0; i < n; ++i) {
@@ -109,7 +120,7 @@ std::vector<double> KillLoop(Sandbox& sb, uint16_t port, int n, std::vector<int6
     Eventually([&] { return (ns_pid = AgentPid(port)) > 0; }, 10s, 5ms);
     pid_t host = HostPid(init, ns_pid);
     if (host <= 0) { std::cerr << "no host pid for " << ns_pid << "\n"; continue; }
-    std::this_thread::sleep_for(200ms);
+    if (settled) Eventually([&] { return settled(i); }, 10s, 5ms);
     double t0 = NowS();
     if (kill_wall) kill_wall->push_back(WallMs());
     kill(host, SIGKILL);
@@ -119,31 +130,44 @@ std::vector<double> KillLoop(Sandbox& sb, uint16_t port, int n, std::vector<int6
   return out;
 }
 
+// Supervisor detection of each kill: the first incident at or after the kill's wall-clock time minus it
+// (same clock), in seconds. `healthy`, when given, gets every incident's "healthy again after".
+std::vector<double> DetectionTimes(Api& api, const std::string& tenant, const std::vector<int64_t>& kills,
+                                   std::vector<double>* healthy) {
+  std::vector<int64_t> at;
+  Response listed = api.Get("/v1/tenants/" + tenant + "/incidents?limit=1000");  // outlives the loop
+  for (const JsonValue& i : Get(listed.json, "incidents").items()) {
+    at.push_back(static_cast<int64_t>(Get(i, "at_ms").number()));
+    if (healthy && !Get(i, "healthy_after_s").is_null()) healthy->push_back(Get(i, "healthy_after_s").number());
+  }
+  std::sort(at.begin(), at.end());
+  std::vector<double> out;
+  for (int64_t k : kills) {
+    auto it = std::lower_bound(at.begin(), at.end(), k);
+    if (it != at.end()) out.push_back(static_cast<double>(*it - k) / 1000.0);
+  }
+  return out;
+}
+
 int CrashRestart() {
   Sandbox sb(Config(120), kApiPort);
   Api api(kApiPort, sb.token(), sb.fingerprint());
   auto r = api.Post("/v1/tenants", R"({"id":"bench-crash"})");
   if (r.status != 201 && r.status != 200) { std::cerr << r.body << "\n"; return 1; }
-  uint16_t port = static_cast<uint16_t>(r.json->getValue<int>("port"));
+  uint16_t port = static_cast<uint16_t>(Get(r.json, "port").number());
   Eventually([&] { return HttpStatus(port, "/healthz", 200) == 200; }, 15s);
 
+  // The supervisor has recorded `n` crashes of the tenant and seen it healthy again after the last.
+  auto recovered = [&](int n) {
+    Response listed = api.Get("/v1/tenants/bench-crash/incidents?limit=100");
+    const JsonValue& list = Get(listed.json, "incidents");
+    return static_cast<int>(list.items().size()) >= n && (n == 0 || !Get(list, "0.healthy_after_s").is_null());
+  };
   std::vector<int64_t> kills;
-  auto ours = KillLoop(sb, port, 20, &kills);
-  // Supervisor detection: the incident's timestamp minus the kill's (same wall clock).
-  std::this_thread::sleep_for(500ms);
-  auto inc = api.Get("/v1/tenants/bench-crash/incidents?limit=100");
-  Poco::JSON::Array::Ptr arr = inc.array ? inc.array : (inc.json ? inc.json->getArray("incidents") : nullptr);
-  std::vector<double> detect, healthy;
-  if (arr) {
-    std::vector<int64_t> at;
-    for (size_t i = 0; i < arr->size(); ++i) {
-      at.push_back(arr->getObject(i)->getValue<int64_t>("at_ms"));
-      if (!arr->getObject(i)->isNull("healthy_after_s"))
-        healthy.push_back(arr->getObject(i)->getValue<double>("healthy_after_s"));
-    }
-    std::sort(at.begin(), at.end());
-    for (size_t i = 0; i < std::min(at.size(), kills.size()); ++i) detect.push_back((at[i] - kills[i]) / 1000.0);
-  }
+  auto ours = KillLoop(sb, port, 20, &kills, recovered);
+  Eventually([&] { return recovered(static_cast<int>(kills.size())); }, 10s);
+  std::vector<double> healthy;
+  std::vector<double> detect = DetectionTimes(api, "bench-crash", kills, &healthy);
 
   // Baselines in the same run, same kill loop:
   // (1) systemd's own Restart=always, RestartSec=0 on the same sandboxed template unit (a tenant the
@@ -151,7 +175,7 @@ int CrashRestart() {
   //     alone costs for this unit;
   // (2) the same on a bare transient unit (no sandboxing): the floor.
   r = api.Post("/v1/tenants", R"({"id":"bench-base","desired":"stopped"})");
-  uint16_t same_port = static_cast<uint16_t>(r.json->getValue<int>("port"));
+  uint16_t same_port = static_cast<uint16_t>(Get(r.json, "port").number());
   sb.Exec("mkdir -p '/run/systemd/system/clawhive-agent@bench\\x2dbase.service.d' && printf "
           "'[Service]\\nRestart=always\\nRestartSec=0\\n[Unit]\\nStartLimitIntervalSec=0\\n' > "
           "'/run/systemd/system/clawhive-agent@bench\\x2dbase.service.d/restart.conf' && systemctl daemon-reload && "
@@ -168,15 +192,11 @@ int CrashRestart() {
   sb.Exec("systemctl stop bench-bare");
 
   Print("crash_kills", static_cast<double>(ours.size()), "count");
-  Print("crash_to_healthy_p50", Percentile(ours, 0.5), "s");
-  Print("crash_to_healthy_p99", Percentile(ours, 0.99), "s");
-  Print("crash_detect_p50", Percentile(detect, 0.5), "s");
-  Print("crash_detect_p99", Percentile(detect, 0.99), "s");
+  PrintQuantiles("crash_to_healthy", ours, "s");
+  PrintQuantiles("crash_detect", detect, "s");
   Print("incident_healthy_after_p50", Percentile(healthy, 0.5), "s");
-  Print("baseline_systemd_restart_same_unit_p50", Percentile(same, 0.5), "s");
-  Print("baseline_systemd_restart_same_unit_p99", Percentile(same, 0.99), "s");
-  Print("baseline_systemd_restart_bare_p50", Percentile(base, 0.5), "s");
-  Print("baseline_systemd_restart_bare_p99", Percentile(base, 0.99), "s");
+  PrintQuantiles("baseline_systemd_restart_same_unit", same, "s");
+  PrintQuantiles("baseline_systemd_restart_bare", base, "s");
   Print("crash_to_healthy_p50_vs_systemd_same_unit",
         Percentile(ours, 0.5) / std::max(1e-6, Percentile(same, 0.5)), "ratio");
   return ours.size() == 20 ? 0 : 1;
@@ -192,7 +212,7 @@ int Provision() {
     auto r = api.Post("/v1/tenants", "{\"id\":\"" + id + "\"}");
     double t1 = NowS();
     if (r.status != 201 && r.status != 200) { std::cerr << r.body << "\n"; return 1; }
-    uint16_t port = static_cast<uint16_t>(r.json->getValue<int>("port"));
+    uint16_t port = static_cast<uint16_t>(Get(r.json, "port").number());
     if (Eventually([&] { return HttpStatus(port, "/healthz", 200) == 200; }, 10s, 1ms)) {
       ours.push_back(NowS() - t0);
       api_only.push_back(t1 - t0);
@@ -221,6 +241,19 @@ uint64_t ProcRssBytes(pid_t host_pid) {
   return at == std::string::npos ? 0 : std::stoull(status.substr(at + 6)) * 1024;
 }
 
+// The process's RSS once it has stopped changing (two reads 250 ms apart within 1 %), or the last read
+// when it has not within `timeout`.
+uint64_t SteadyRssBytes(pid_t host_pid, seconds timeout) {
+  uint64_t last = 0, now = 0;
+  Eventually([&] {
+    now = ProcRssBytes(host_pid);
+    bool steady = last > 0 && (now > last ? now - last : last - now) * 100 <= last;
+    last = now;
+    return steady;
+  }, timeout, 250ms);
+  return now;
+}
+
 double ProcCpuSeconds(pid_t host_pid) {
   std::string stat = ReadFile("/proc/" + std::to_string(host_pid) + "/stat");
   std::istringstream in(stat.substr(stat.rfind(')') + 2));
@@ -237,17 +270,16 @@ int Scale(int n) {
   Sandbox sb(Config(2, 2000), kApiPort);
   Api api(kApiPort, sb.token(), sb.fingerprint());
   pid_t sup = HostPid(SandboxInit(sb), std::stoi(sb.Show("clawhive-supervisor.service", "MainPID")));
-  std::this_thread::sleep_for(1s);
-  uint64_t rss0 = ProcRssBytes(sup);
+  uint64_t rss0 = SteadyRssBytes(sup, 30s);
   double t0 = NowS();
   clawhive::bench::CreatedTenants made = clawhive::bench::CreateTenants(api, n, "s-");
   if (!made.error.empty()) { std::cerr << made.error << "\n"; return 1; }
   const std::vector<double>& creates = made.call_seconds;
   bool all = clawhive::bench::WaitUntilHealthy(api, static_cast<size_t>(n), 120s);
   double total = NowS() - t0;
-  std::this_thread::sleep_for(5s);
-  uint64_t rss1 = ProcRssBytes(sup);
+  uint64_t rss1 = SteadyRssBytes(sup, 30s);
   double cpu0 = ProcCpuSeconds(sup);
+  // Not synchronisation: this idle period is the measurement (CPU an idle supervisor uses in 30 s).
   std::this_thread::sleep_for(30s);
   double cpu1 = ProcCpuSeconds(sup);
   Print("scale_tenants", n, "count");
@@ -262,6 +294,105 @@ int Scale(int n) {
   Print("supervisor_rss_per_tenant", static_cast<double>(rss1 > rss0 ? rss1 - rss0 : 0) / n, "bytes");
   Print("supervisor_idle_cpu", (cpu1 - cpu0) / 30.0, "cpu_fraction");
   return all ? 0 : 1;
+}
+
+// The loop thread never waits for blocking work: crash -> healthy of one tenant while a KEK rotation
+// over `keys` tenants' data keys, the deletion of an OpenClaw runtime image (~38,700 files) and 50 tenant
+// creations run at once, against the same kill loop with nothing else running, in the same sandbox.
+// `supervisor`: another supervisor binary to measure instead (the version before, for a before/after).
+int CrashUnderLoad(int keys, const std::string& supervisor) {
+  const std::string artifact = "/var/tmp/clawhive-runtime-cache/artifacts/openclaw-2026.9.5-node24.22.3.tar.zst";
+  if (access(artifact.c_str(), R_OK) != 0) {
+    std::cerr << artifact << " is missing: tests/openclaw/build-images builds it\n";
+    return 1;
+  }
+  Sandbox sb(Config(2, 2000), kApiPort);
+  if (!supervisor.empty()) {
+    auto r = sb.Exec("install -m 0755 " + Quote(supervisor) +
+                     " /usr/sbin/clawhive-supervisor && systemctl restart clawhive-supervisor.service");
+    if (r.status != 0) { std::cerr << "installing " << supervisor << " failed\n"; return 1; }
+  }
+  Api api(kApiPort, sb.token(), sb.fingerprint());
+  Eventually([&] { return api.Get("/v1/health").status == 200; }, 60s, 100ms);
+
+  // Setup: `keys` stopped tenants, each with a secret (so a data key), and the image to delete.
+  clawhive::bench::CreatedTenants made = clawhive::bench::CreateTenants(api, keys, "k-", "\"desired\":\"stopped\"");
+  if (!made.error.empty()) { std::cerr << made.error << "\n"; return 1; }
+  for (const std::string& id : made.ids) {
+    auto r = api.Call("PUT", "/v1/tenants/" + id + "/secrets/SEED", R"({"value":"seed"})");
+    if (r.status != 201 && r.status != 200) { std::cerr << "secret: " << r.status << " " << r.body << "\n"; return 1; }
+  }
+  auto imported = api.Post("/v1/images", "{\"path\":\"" + artifact + "\"}");
+  if (imported.status != 201) { std::cerr << "import: " << imported.status << " " << imported.body << "\n"; return 1; }
+  const std::string image = Get(imported.json, "id").string();
+
+  auto r = api.Post("/v1/tenants", R"({"id":"bench-crash"})");
+  if (r.status != 201 && r.status != 200) { std::cerr << r.body << "\n"; return 1; }
+  uint16_t port = static_cast<uint16_t>(Get(r.json, "port").number());
+  Eventually([&] { return HttpStatus(port, "/healthz", 200) == 200; }, 15s);
+  int seen = 0;  // crashes the supervisor has recorded and recovered from
+  auto recovered = [&](int) {
+    Response listed = api.Get("/v1/tenants/bench-crash/incidents?limit=1000");
+    const JsonValue& list = Get(listed.json, "incidents");
+    return static_cast<int>(list.items().size()) >= seen && (seen == 0 || !Get(list, "0.healthy_after_s").is_null());
+  };
+  std::vector<double> quiet;
+  for (int i = 0; i < 20; ++i, ++seen)
+    for (double d : KillLoop(sb, port, 1, nullptr, recovered)) quiet.push_back(d);
+
+  // The load, each part on a client of its own.
+  std::atomic<int> running{3};
+  double kek_s = 0, delete_s = 0, create_s = 0;
+  int kek_status = 0, delete_status = 0, created = 0;
+  auto timed = [&](double* out, const std::function<void()>& work) {
+    return std::thread([&, out, work] {
+      double t0 = NowS();
+      work();
+      *out = NowS() - t0;
+      --running;
+    });
+  };
+  std::vector<std::thread> load;
+  load.push_back(timed(&kek_s, [&] {
+    Api own(kApiPort, sb.token(), sb.fingerprint());
+    kek_status = own.Post("/v1/vault/rotate-kek").status;
+  }));
+  load.push_back(timed(&delete_s, [&] {
+    Api own(kApiPort, sb.token(), sb.fingerprint());
+    delete_status = own.Call("DELETE", "/v1/images/" + image).status;
+  }));
+  load.push_back(timed(&create_s, [&] {
+    Api own(kApiPort, sb.token(), sb.fingerprint());
+    for (int i = 0; i < 50; ++i) {
+      auto c = own.Post("/v1/tenants", "{\"id\":\"load-" + std::to_string(i) + "\"}");
+      if (c.status == 201 || c.status == 200) ++created;
+    }
+  }));
+  std::vector<double> loaded;
+  std::vector<int64_t> kill_wall;
+  while (running.load() > 0)
+    for (double d : KillLoop(sb, port, 1, &kill_wall, [&](int) { ++seen; return true; })) loaded.push_back(d);
+  for (std::thread& t : load) t.join();
+  // Detection is what the loop thread adds; the rest of crash -> healthy is systemd starting the agent.
+  Eventually([&] { return recovered(0); }, 10s);
+  std::vector<double> detect = DetectionTimes(api, "bench-crash", kill_wall, nullptr);
+
+  Print("crash_under_load_kills", static_cast<double>(loaded.size()), "count");
+  PrintQuantiles("crash_to_healthy_under_load", loaded, "s");
+  Print("crash_to_healthy_under_load_max", Percentile(loaded, 1.0), "s");
+  PrintQuantiles("crash_detect_under_load", detect, "s");
+  PrintQuantiles("crash_to_healthy_quiet", quiet, "s");
+  Print("crash_to_healthy_p99_under_load_vs_quiet", Percentile(loaded, 0.99) / std::max(1e-6, Percentile(quiet, 0.99)), "ratio");
+  Print("load_kek_rotation_data_keys", keys, "count");
+  Print("load_kek_rotation_seconds", kek_s, "s");
+  Print("load_image_delete_seconds", delete_s, "s");
+  Print("load_tenant_creations", created, "count");
+  Print("load_50_creations_seconds", create_s, "s");
+  if (kek_status != 200 || delete_status != 200 || created != 50) {
+    std::cerr << "load failed: rotate-kek " << kek_status << ", image delete " << delete_status << ", created " << created << "\n";
+    return 1;
+  }
+  return loaded.empty() ? 1 : 0;
 }
 
 }  // namespace
@@ -282,6 +413,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (name == "crash-restart") return CrashRestart();
+    if (name == "crash-under-load") return CrashUnderLoad(tenants > 0 ? tenants : 1000, baseline);
     if (name == "provision") return Provision();
     if (name == "scale") return Scale(tenants > 0 ? tenants : 500);
     if (name == "proxy") return clawhive::bench::ProxyBench(seconds > 0 ? seconds : 10);
@@ -310,7 +442,7 @@ int main(int argc, char** argv) {
     std::cerr << "clawhive-bench: " << e.what() << "\n";
     return 1;
   }
-  std::cerr << "usage: clawhive-bench crash-restart|provision|scale|list_cost|api|proxy|openclaw [--tenants N] [--stopped] [--seconds S]"
+  std::cerr << "usage: clawhive-bench crash-restart|crash-under-load|provision|scale|list_cost|api|proxy|openclaw [--tenants N] [--stopped] [--seconds S]"
                " [--baseline-supervisor PATH]\n";
   return 2;
 }

@@ -57,7 +57,7 @@ std::string ArtifactFor(const std::string& id) {
 
 int64_t MainPid(Api& api, const std::string& id) {
   auto r = api.Get("/v1/tenants/" + id);
-  return r.status == 200 ? r.json->getObject("status")->optValue<int64_t>("main_pid", 0) : 0;
+  return r.status == 200 ? static_cast<int64_t>(Get(r.json, "status.main_pid").number()) : 0;
 }
 
 uint64_t MemTotal() {
@@ -88,7 +88,7 @@ int OpenClawBench(const OpenClawBenchOptions& o) {
     auto start = steady_clock::now();
     auto r = api.Post("/v1/tenants", "{\"id\":\"" + id + "\",\"runtime\":{\"image\":\"" + kImage + "\"}}");
     if (r.status != 201) throw std::runtime_error("create: " + r.body);
-    uint16_t port = static_cast<uint16_t>(r.json->getValue<int>("port"));
+    uint16_t port = static_cast<uint16_t>(Get(r.json, "port").number());
     if (!Eventually([&] { return HttpStatus(port, "/readyz", 2000) == 200; }, 300s, 100ms))
       throw std::runtime_error(id + " never became ready");
     cold.push_back(SinceS(start));
@@ -99,7 +99,7 @@ int OpenClawBench(const OpenClawBenchOptions& o) {
 
   std::string id = "bench-cold-" + std::to_string(o.starts - 1);
   auto doc = api.Get("/v1/tenants/" + id);
-  uint16_t port = static_cast<uint16_t>(doc.json->getValue<int>("port"));
+  uint16_t port = static_cast<uint16_t>(Get(doc.json, "port").number());
   std::vector<double> crash;
   for (int i = 0; i < 3; ++i) {
     int64_t pid = MainPid(api, id);
@@ -115,6 +115,7 @@ int OpenClawBench(const OpenClawBenchOptions& o) {
   Print("oc_crash_to_ready", Median(crash), "s");
 
   std::cerr << "idling " << o.idle_s << " s\n";
+  // Not synchronisation: the idle period is what is measured (the slice's memory after idle_s idle).
   std::this_thread::sleep_for(seconds(o.idle_s));
   std::string esc;
   for (char c : id) esc += c == '-' ? std::string("\\x2d") : std::string(1, c);

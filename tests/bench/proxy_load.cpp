@@ -3,6 +3,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -20,7 +23,7 @@
 #include <string_view>
 #include <thread>
 
-#include "supervisor/api/json.h"
+#include "supervisor/common/json.h"
 
 namespace clawhive::bench {
 namespace {
@@ -52,11 +55,48 @@ struct Outcome {
   std::string error;
 };
 
-// One keep-alive HTTP/1.1 connection to 127.0.0.1:port. Blocking socket with timeouts; reconnects on
-// the next call after any error or `Connection: close`.
+struct SslCtxFree {
+  void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
+};
+struct SslFree {
+  void operator()(SSL* s) const { SSL_free(s); }
+};
+using SslCtxPtr = std::unique_ptr<SSL_CTX, SslCtxFree>;
+using SslPtr = std::unique_ptr<SSL, SslFree>;
+
+std::string SslError(const char* what) {
+  char text[256] = "no detail";
+  if (unsigned long e = ERR_get_error()) ERR_error_string_n(e, text, sizeof(text));
+  ERR_clear_error();
+  return std::string(what) + ": " + text;
+}
+
+// A TLS 1.2+ client context that verifies the server against `ca_file`; null for plain HTTP (or when
+// the file cannot be loaded: `error` says why).
+SslCtxPtr ClientContext(const std::string& ca_file, std::string* error) {
+  if (ca_file.empty()) return nullptr;
+  SslCtxPtr ctx(SSL_CTX_new(TLS_client_method()));
+  if (!ctx || SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION) != 1 ||
+      SSL_CTX_load_verify_locations(ctx.get(), ca_file.c_str(), nullptr) != 1) {
+    *error = SslError(("TLS client context with CA " + ca_file).c_str());
+    return nullptr;
+  }
+  SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
+  return ctx;
+}
+
+// Where a connection goes: 127.0.0.1:port, from `source` when set, over TLS when `tls` is set.
+struct Endpoint {
+  uint16_t port = 0;
+  std::string source;
+  SSL_CTX* tls = nullptr;  // owned by the call that made the connections
+};
+
+// One keep-alive HTTP/1.1 connection. Blocking socket with timeouts; reconnects on the next call after
+// any error or `Connection: close`.
 class Connection {
  public:
-  Connection(uint16_t port, double timeout_s) : port_(port), timeout_s_(timeout_s), buf_(64 * 1024) {}
+  Connection(Endpoint to, double timeout_s) : to_(std::move(to)), timeout_s_(timeout_s), buf_(64 * 1024) {}
   ~Connection() { Close(); }
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -72,11 +112,30 @@ class Connection {
     tv.tv_usec = static_cast<suseconds_t>((timeout_s_ - static_cast<double>(tv.tv_sec)) * 1e6);
     ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    if (!to_.source.empty()) {  // as clawhive-bridge: the source address is chosen before connecting
+      sockaddr_in from{};
+      from.sin_family = AF_INET;
+      if (::inet_pton(AF_INET, to_.source.c_str(), &from.sin_addr) != 1) {
+        *error = "bad source address " + to_.source;
+        Close();
+        return false;
+      }
+      if (::bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof(from)) != 0) return Fail(error, "bind");
+    }
     sockaddr_in a{};
     a.sin_family = AF_INET;
-    a.sin_port = htons(port_);
+    a.sin_port = htons(to_.port);
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) return Fail(error, "connect");
+    if (to_.tls != nullptr) {
+      ssl_.reset(SSL_new(to_.tls));
+      if (!ssl_ || SSL_set_fd(ssl_.get(), fd_) != 1 ||
+          X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_.get()), "127.0.0.1") != 1 || SSL_connect(ssl_.get()) != 1) {
+        *error = SslError("TLS handshake");
+        Close();
+        return false;
+      }
+    }
     begin_ = end_ = 0;
     return true;
   }
@@ -99,11 +158,13 @@ class Connection {
     return false;
   }
   void Close() {
+    ssl_.reset();  // no close_notify: the socket goes right after
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
   }
 
   bool SendAll(const std::string& head, const std::string& body, std::string* error) {
+    if (ssl_) return SslWrite(head, error) && SslWrite(body, error);
     iovec iov[2] = {{const_cast<char*>(head.data()), head.size()}, {const_cast<char*>(body.data()), body.size()}};
     int n = body.empty() ? 1 : 2;
     iovec* v = iov;
@@ -128,6 +189,14 @@ class Connection {
     return true;
   }
 
+  bool SslWrite(const std::string& data, std::string* error) {
+    if (data.empty()) return true;
+    size_t written = 0;
+    if (SSL_write_ex(ssl_.get(), data.data(), data.size(), &written) == 1 && written == data.size()) return true;
+    *error = SslError("TLS write");
+    return false;
+  }
+
   // Reads more bytes into the buffer (compacting it first); false on EOF, error or timeout.
   bool Fill(std::string* error) {
     if (begin_ > 0 && begin_ == end_) begin_ = end_ = 0;
@@ -138,6 +207,15 @@ class Connection {
         end_ -= begin_;
         begin_ = 0;
       }
+    }
+    if (ssl_) {
+      size_t got = 0;
+      if (SSL_read_ex(ssl_.get(), buf_.data() + end_, buf_.size() - end_, &got) == 1) {
+        end_ += got;
+        return true;
+      }
+      *error = SSL_get_error(ssl_.get(), 0) == SSL_ERROR_ZERO_RETURN ? "connection closed by server" : SslError("TLS read");
+      return false;
     }
     for (;;) {
       ssize_t r = ::recv(fd_, buf_.data() + end_, buf_.size() - end_, 0);
@@ -258,111 +336,205 @@ class Connection {
     return true;
   }
 
-  const uint16_t port_;
+  const Endpoint to_;
   const double timeout_s_;
   int fd_ = -1;
+  SslPtr ssl_;
   std::vector<char> buf_;
   size_t begin_ = 0, end_ = 0;
   bool scanning_ = false;
   char last_ = 0, before_last_ = 0;
 };
 
-// What one worker gathered; merged at the end so workers share nothing while measuring.
-struct Tally {
-  std::vector<double> latency_ms, ttfb_ms;
-  int errors = 0;
-  std::string first_error;
-  Clock::time_point last_end{};
+bool Succeeded(const Outcome& o, bool streaming) {
+  return o.status == 200 && (!streaming || o.event_at != Clock::time_point{});
+}
+
+std::string Describe(const Outcome& o, bool streaming) {
+  if (o.status < 0) return o.error;
+  if (o.status != 200) return "HTTP " + std::to_string(o.status);
+  return streaming ? "stream without an event" : "";
+}
+
+// One request timed from its send: to the last byte, and to the first SSE event (else the head).
+struct Timed {
+  Outcome outcome;
+  double ms = 0, ttfb_ms = 0;
 };
 
-// Counts an outcome; true when it was a success.
-bool Count(const Outcome& o, bool streaming, Clock::time_point from, Clock::time_point end, Tally* t) {
-  bool ok = o.status == 200 && (!streaming || o.event_at != Clock::time_point{});
-  if (!ok) {
-    ++t->errors;
-    if (t->first_error.empty())
-      t->first_error = o.status < 0 ? o.error : o.status != 200 ? "HTTP " + std::to_string(o.status) : "stream without an event";
-    return false;
-  }
-  t->latency_ms.push_back(Ms(end - from));
-  t->ttfb_ms.push_back(Ms((streaming ? o.event_at : o.head_at) - from));
-  t->last_end = std::max(t->last_end, end);
-  return true;
+Timed Send(Connection& c, const std::string& head, const LoadTarget& t) {
+  Timed r;
+  const Clock::time_point start = Clock::now();
+  r.outcome = c.Exchange(head, t.body, t.streaming);
+  r.ms = Ms(Clock::now() - start);
+  r.ttfb_ms = Ms((t.streaming ? r.outcome.event_at : r.outcome.head_at) - start);
+  return r;
 }
 
-void Merge(std::vector<Tally>& tallies, std::vector<double>* latency, std::vector<double>* ttfb, int* errors,
-           std::string* first_error, Clock::time_point* last_end) {
-  for (Tally& t : tallies) {
-    latency->insert(latency->end(), t.latency_ms.begin(), t.latency_ms.end());
-    if (ttfb) ttfb->insert(ttfb->end(), t.ttfb_ms.begin(), t.ttfb_ms.end());
-    *errors += t.errors;
-    if (first_error->empty()) *first_error = t.first_error;
-    *last_end = std::max(*last_end, t.last_end);
+// The TLS contexts and request heads of a call's targets, made once before anything is measured.
+struct Prepared {
+  std::vector<SslCtxPtr> contexts;
+  std::vector<Endpoint> endpoints;
+  std::vector<std::string> heads;
+  std::string error;
+};
+
+Prepared Prepare(const std::vector<const LoadTarget*>& targets) {
+  Prepared p;
+  for (const LoadTarget* t : targets) {
+    p.contexts.push_back(ClientContext(t->tls_ca_file, &p.error));
+    p.endpoints.push_back({t->port, t->source_address, p.contexts.back().get()});
+    p.heads.push_back(RequestHead(*t));
   }
+  return p;
 }
 
-// Opens `n` connections before anything is measured; a failed connect is retried per request.
-std::vector<std::unique_ptr<Connection>> Open(const LoadTarget& target, int n, double timeout_s) {
-  std::vector<std::unique_ptr<Connection>> conns;
-  for (int i = 0; i < std::max(1, n); ++i) {
-    conns.push_back(std::make_unique<Connection>(target.port, timeout_s));
-    std::string ignored;
-    conns.back()->Connect(&ignored);
-  }
-  return conns;
+// A connection opened before anything is measured; a failed connect is retried by its first request.
+std::unique_ptr<Connection> Open(const Endpoint& to, double timeout_s) {
+  auto c = std::make_unique<Connection>(to, timeout_s);
+  std::string ignored;
+  c->Connect(&ignored);
+  return c;
 }
 
 }  // namespace
 
-LoadResult OpenLoopLoad(const LoadTarget& target, const LoadOptions& options) {
-  const std::string head = RequestHead(target);
-  auto conns = Open(target, options.connections, options.timeout_s);
-  std::vector<Tally> tallies(conns.size());
+PairedResult PairedLoad(const LoadTarget& baseline, const std::vector<LoadTarget>& measured, const PairedOptions& options) {
+  PairedResult out;
+  if (measured.empty()) {
+    out.first_error = "no measured target";
+    return out;
+  }
+  std::vector<const LoadTarget*> all{&baseline};
+  for (const LoadTarget& m : measured) all.push_back(&m);
+  Prepared p = Prepare(all);
+  if (!p.error.empty()) {
+    out.errors = options.pairs;
+    out.first_error = p.error;
+    return out;
+  }
+  const int workers = std::max(1, options.workers);
+  std::vector<std::unique_ptr<Connection>> base_conns, measured_conns;
+  for (int w = 0; w < workers; ++w) {
+    const size_t m = 1 + static_cast<size_t>(w) % measured.size();
+    base_conns.push_back(Open(p.endpoints[0], options.timeout_s));
+    measured_conns.push_back(Open(p.endpoints[m], options.timeout_s));
+  }
+  std::vector<PairedResult> tallies(static_cast<size_t>(workers));
   std::atomic<int> next{0};
   const auto step = std::chrono::duration<double>(1.0 / std::max(options.rate, 1e-9));
   const Clock::time_point t0 = Clock::now() + std::chrono::milliseconds(50);
   std::vector<std::thread> threads;
-  for (size_t w = 0; w < conns.size(); ++w) {
+  for (int w = 0; w < workers; ++w) {
     threads.emplace_back([&, w] {
       TightTimers();
-      for (int k = next++; k < options.requests; k = next++) {
-        const auto due = t0 + std::chrono::duration_cast<Clock::duration>(step * k);
-        std::this_thread::sleep_until(due);
-        Outcome o = conns[w]->Exchange(head, target.body, target.streaming);
-        Count(o, target.streaming, due, Clock::now(), &tallies[w]);
+      const size_t m = 1 + static_cast<size_t>(w) % measured.size();
+      const LoadTarget& mt = measured[m - 1];
+      PairedResult& t = tallies[static_cast<size_t>(w)];
+      for (int k = next++; k < options.pairs; k = next++) {
+        std::this_thread::sleep_until(t0 + std::chrono::duration_cast<Clock::duration>(step * k));
+        Timed b, x;
+        if (k % 2 == 0) {  // alternate which goes first, so neither always meets a warmer path
+          b = Send(*base_conns[static_cast<size_t>(w)], p.heads[0], baseline);
+          x = Send(*measured_conns[static_cast<size_t>(w)], p.heads[m], mt);
+        } else {
+          x = Send(*measured_conns[static_cast<size_t>(w)], p.heads[m], mt);
+          b = Send(*base_conns[static_cast<size_t>(w)], p.heads[0], baseline);
+        }
+        bool ok = true;
+        for (const Timed* one : {&b, &x}) {
+          if (Succeeded(one->outcome, baseline.streaming)) continue;
+          ok = false;
+          ++t.errors;
+          if (t.first_error.empty()) t.first_error = Describe(one->outcome, baseline.streaming);
+        }
+        if (!ok) continue;
+        t.baseline_ms.push_back(b.ms);
+        t.measured_ms.push_back(x.ms);
+        t.added_ms.push_back(x.ms - b.ms);
+        t.baseline_ttfb_ms.push_back(b.ttfb_ms);
+        t.measured_ttfb_ms.push_back(x.ttfb_ms);
+        t.added_ttfb_ms.push_back(x.ttfb_ms - b.ttfb_ms);
       }
     });
   }
-  for (auto& t : threads) t.join();
-  LoadResult r;
-  Clock::time_point last_end = t0;
-  Merge(tallies, &r.latency_ms, &r.ttfb_ms, &r.errors, &r.first_error, &last_end);
-  r.seconds = std::max(0.0, Ms(last_end - t0) / 1000);
-  return r;
+  for (auto& th : threads) th.join();
+  auto append = [](std::vector<double>& to, const std::vector<double>& from) { to.insert(to.end(), from.begin(), from.end()); };
+  for (const PairedResult& t : tallies) {
+    append(out.baseline_ms, t.baseline_ms);
+    append(out.measured_ms, t.measured_ms);
+    append(out.added_ms, t.added_ms);
+    append(out.baseline_ttfb_ms, t.baseline_ttfb_ms);
+    append(out.measured_ttfb_ms, t.measured_ttfb_ms);
+    append(out.added_ttfb_ms, t.added_ttfb_ms);
+    out.errors += t.errors;
+    if (out.first_error.empty()) out.first_error = t.first_error;
+  }
+  return out;
 }
 
-ClosedLoopResult ClosedLoopLoad(const LoadTarget& target, int connections, double seconds, double timeout_s) {
-  const std::string head = RequestHead(target);
-  auto conns = Open(target, connections, timeout_s);
-  std::vector<Tally> tallies(conns.size());
+ClosedLoopResult ClosedLoopLoad(const std::vector<LoadTarget>& targets, int connections, double seconds, double timeout_s) {
+  ClosedLoopResult r;
+  std::vector<const LoadTarget*> all;
+  for (const LoadTarget& t : targets) all.push_back(&t);
+  Prepared p = Prepare(all);
+  if (targets.empty() || !p.error.empty()) {
+    r.errors = 1;
+    r.first_error = targets.empty() ? "no target" : p.error;
+    return r;
+  }
+  const size_t n = static_cast<size_t>(std::max(1, connections));
+  std::vector<std::unique_ptr<Connection>> conns;
+  for (size_t i = 0; i < n; ++i) conns.push_back(Open(p.endpoints[i % targets.size()], timeout_s));
+  struct Tally {
+    std::vector<double> latency_ms;
+    int errors = 0;
+    std::string first_error;
+    Clock::time_point last_end{};
+  };
+  std::vector<Tally> tallies(n);
   const Clock::time_point t0 = Clock::now();
   const Clock::time_point end = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
   std::vector<std::thread> threads;
-  for (size_t w = 0; w < conns.size(); ++w) {
-    threads.emplace_back([&, w] {
-      for (Clock::time_point start = Clock::now(); start < end; start = Clock::now()) {
-        Outcome o = conns[w]->Exchange(head, target.body, target.streaming);
-        Count(o, target.streaming, start, Clock::now(), &tallies[w]);
+  for (size_t i = 0; i < n; ++i) {
+    threads.emplace_back([&, i] {
+      const LoadTarget& t = targets[i % targets.size()];
+      Tally& tally = tallies[i];
+      while (Clock::now() < end) {
+        Timed one = Send(*conns[i], p.heads[i % targets.size()], t);
+        if (!Succeeded(one.outcome, t.streaming)) {
+          ++tally.errors;
+          if (tally.first_error.empty()) tally.first_error = Describe(one.outcome, t.streaming);
+          continue;
+        }
+        tally.latency_ms.push_back(one.ms);
+        tally.last_end = Clock::now();
       }
     });
   }
-  for (auto& t : threads) t.join();
-  ClosedLoopResult r;
-  Clock::time_point last_end = t0;
-  Merge(tallies, &r.latency_ms, nullptr, &r.errors, &r.first_error, &last_end);
-  const double elapsed = Ms(std::max(last_end, end) - t0) / 1000;
+  for (auto& th : threads) th.join();
+  Clock::time_point last_end = end;
+  for (Tally& t : tallies) {
+    r.latency_ms.insert(r.latency_ms.end(), t.latency_ms.begin(), t.latency_ms.end());
+    r.errors += t.errors;
+    if (r.first_error.empty()) r.first_error = t.first_error;
+    last_end = std::max(last_end, t.last_end);
+  }
+  const double elapsed = Ms(last_end - t0) / 1000;
   r.rps = elapsed > 0 ? static_cast<double>(r.latency_ms.size()) / elapsed : 0;
   return r;
+}
+
+int StatusOf(const LoadTarget& target, std::string* error) {
+  Prepared p = Prepare({&target});
+  if (!p.error.empty()) {
+    *error = p.error;
+    return -1;
+  }
+  Connection c(p.endpoints[0], 30);
+  Outcome o = c.Exchange(p.heads[0], target.body, target.streaming);
+  if (o.status < 0) *error = o.error;
+  return o.status;
 }
 
 double LoadPercentile(std::vector<double> v, double p) {
@@ -376,7 +548,7 @@ double LoadPercentile(std::vector<double> v, double p) {
 
 namespace {
 
-using api::JsonValue;
+using clawhive::JsonValue;
 
 JsonValue Str(std::string s) { return JsonValue::String(std::move(s)); }
 
@@ -578,7 +750,7 @@ std::string OpenClawChatBody(const ChatBodyOptions& o) {
     body.Set("stream_options", std::move(so));
   }
   if (!o.x_stub_json.empty()) {
-    Result<JsonValue> x = api::ParseJson(o.x_stub_json);
+    Result<JsonValue> x = ParseJson(o.x_stub_json);
     if (x && x->is_object()) body.Set("x_stub", std::move(*x));
   }
 

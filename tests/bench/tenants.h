@@ -10,6 +10,10 @@
 
 namespace clawhive::bench {
 
+// GET /v1/tenants answers pages (100 tenants by default); this asks for its largest page, so listing up
+// to 1,000 tenants is one call that returns every one of them (what the list benchmarks mean to measure).
+inline constexpr const char* kListAllTenants = "/v1/tenants?limit=1000";
+
 struct CreatedTenants {
   std::vector<std::string> ids;
   std::vector<double> call_seconds;  // duration of each POST /v1/tenants, in creation order

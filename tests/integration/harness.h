@@ -2,15 +2,17 @@
 // installed into it with scripts/install-system, and a client for its REST API on loopback.
 #pragma once
 
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
-
 #include <chrono>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "supervisor/common/json.h"
+
 namespace clawhive::testing {
+
+using clawhive::JsonValue;  // tests say `using namespace clawhive::testing`
 
 // Where scripts/install-system puts the test agent (tests/agent/): a test-only path, never in the .deb.
 // Test configs name it as tenant_defaults.agent.exec; production has no default agent (issue 11).
@@ -49,9 +51,14 @@ class Sandbox {
 struct Response {
   int status = 0;
   std::string body;
-  Poco::JSON::Object::Ptr json;  // null unless the body is a JSON object
-  Poco::JSON::Array::Ptr array;  // set when the body is a JSON array
+  JsonValue json;  // the body parsed; null when it is not JSON
 };
+
+// The value at `path` in a document: member names and array indexes separated by dots ("status.healthy",
+// "steps.0.state"; "" is the document itself). A null when any step is missing, so a test reads
+// Get(t, "status.main_pid").number() without checks: a missing value reads as 0, "", false or no items.
+// The reference lives as long as `doc`: name a Response before a loop over Get(r.json, "x").items().
+const JsonValue& Get(const JsonValue& doc, std::string_view path);
 
 // The supervisor's API over HTTPS, pinned to its certificate's SHA-256 fingerprint (an empty one: plain
 // HTTP, for talking to an agent).

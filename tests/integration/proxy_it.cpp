@@ -92,11 +92,10 @@ BOOST_AUTO_TEST_CASE(an_agents_request_is_metered_to_its_tenant_and_its_token_wo
 
   auto usage = api().Get("/v1/tenants/px-a/model-usage");
   BOOST_REQUIRE_MESSAGE(usage.status == 200, usage.body);
-  auto lines = usage.json->getArray("lines");
-  BOOST_REQUIRE(lines->size() == 1u);
-  BOOST_TEST(lines->getObject(0)->getValue<int>("requests") == 1);
-  BOOST_TEST(lines->getObject(0)->getValue<std::string>("model") == "stub-model");
-  BOOST_TEST(api().Get("/v1/tenants/px-b/model-usage").json->getArray("lines")->size() == 0u);
+  BOOST_REQUIRE(Get(usage.json, "lines").items().size() == 1u);
+  BOOST_TEST(Get(usage.json, "lines.0.requests").number() == 1);
+  BOOST_TEST(Get(usage.json, "lines.0.model").string() == "stub-model");
+  BOOST_TEST(Get(api().Get("/v1/tenants/px-b/model-usage").json, "lines").items().size() == 0u);
   auto csv = api().Get("/v1/billing?format=csv");
   BOOST_TEST(csv.body.find(",px-a,stub,stub-model,1,") != std::string::npos, csv.body);
   auto metrics = api().Get("/metrics");
@@ -184,7 +183,7 @@ BOOST_AUTO_TEST_CASE(the_proxy_runs_as_its_own_user_and_reads_provider_keys_but_
   BOOST_TEST(keys.find("CLAWHIVE_PROXY_TOKEN") == std::string::npos);  // no tenant's secret
   BOOST_TEST(sb().Exec("stat -c '%a %U' /var/lib/clawhive-meter /var/lib/clawhive-meter/meter.db").out ==
              "700 clawhive-proxy\n600 clawhive-proxy\n");
-  BOOST_TEST(sb().Exec("test -e /var/lib/clawhive/meter.db").status != 0);
+  BOOST_TEST(sb().Exec("test -e /var/lib/clawhive/meter.db").status == 1);  // moved to the proxy's own directory
   BOOST_TEST(sb().Exec("stat -c '%a %U:%G' /etc/clawhive/clawhive.yaml").out == "640 root:clawhive\n");
 
   // And a model request still goes out with the real key; a key changed through the API is used next.

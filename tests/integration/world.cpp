@@ -76,30 +76,18 @@ std::string Esc(const std::string& id) {
 std::string Svc(const std::string& id) { return "clawhive-agent@" + Esc(id) + ".service"; }
 std::string SliceName(const std::string& id) { return "clawhive-" + Esc(id) + ".slice"; }
 
-Poco::JSON::Object::Ptr Tenant(const std::string& id) {
+JsonValue Tenant(const std::string& id) {
   auto r = api().Get("/v1/tenants/" + id);
-  return r.status == 200 ? r.json : nullptr;
+  return r.status == 200 ? std::move(r.json) : JsonValue();
 }
-int64_t MainPid(const std::string& id) {
-  auto t = Tenant(id);
-  if (!t) return 0;
-  return t->getObject("status")->optValue<int64_t>("main_pid", 0);
-}
-uint16_t PortOf(const std::string& id) { return static_cast<uint16_t>(Tenant(id)->getValue<int>("port")); }
-bool Healthy(const std::string& id) {
-  auto t = Tenant(id);
-  return t && t->getObject("status")->optValue<bool>("healthy", false);
-}
-std::string Phase(const std::string& id) {
-  auto t = Tenant(id);
-  return t ? t->optValue<std::string>("phase", "") : "";
-}
+int64_t MainPid(const std::string& id) { return static_cast<int64_t>(Get(Tenant(id), "status.main_pid").number()); }
+uint16_t PortOf(const std::string& id) { return static_cast<uint16_t>(Get(Tenant(id), "port").number()); }
+bool Healthy(const std::string& id) { return Get(Tenant(id), "status.healthy").boolean(); }
+std::string Phase(const std::string& id) { return Get(Tenant(id), "phase").string(); }
 
-Poco::JSON::Array::Ptr Incidents(const std::string& id) {
+JsonValue Incidents(const std::string& id) {
   auto r = api().Get("/v1/tenants/" + id + "/incidents?limit=100");
-  if (r.array) return r.array;
-  if (r.json && r.json->has("incidents")) return r.json->getArray("incidents");
-  return new Poco::JSON::Array();
+  return r.json.is_array() ? std::move(r.json) : Get(r.json, "incidents");
 }
 
 void CreateTenant(const std::string& id, const std::string& extra) {

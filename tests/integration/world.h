@@ -2,9 +2,6 @@
 // run by a global fixture (world.cpp), and helpers that read tenants through its API.
 #pragma once
 
-#include <Poco/JSON/Array.h>
-#include <Poco/JSON/Object.h>
-
 #include <cstdint>
 #include <string>
 
@@ -19,12 +16,12 @@ std::string Esc(const std::string& id);        // systemd-escape of a tenant id
 std::string Svc(const std::string& id);        // its agent unit
 std::string SliceName(const std::string& id);  // its slice
 
-Poco::JSON::Object::Ptr Tenant(const std::string& id);  // GET /v1/tenants/{id}, null unless 200
+JsonValue Tenant(const std::string& id);  // GET /v1/tenants/{id}, null unless 200
 int64_t MainPid(const std::string& id);
 uint16_t PortOf(const std::string& id);
 bool Healthy(const std::string& id);
 std::string Phase(const std::string& id);
-Poco::JSON::Array::Ptr Incidents(const std::string& id);  // newest first
+JsonValue Incidents(const std::string& id);  // an array, newest first; empty when unreadable
 // Creates a tenant (extra: more JSON members) and waits until it is healthy; fails the test otherwise.
 void CreateTenant(const std::string& id, const std::string& extra = "");
 

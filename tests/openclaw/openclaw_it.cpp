@@ -87,23 +87,14 @@ BOOST_TEST_GLOBAL_FIXTURE(GlobalWorld);
 Api& A() { return *world->api; }
 Sandbox& S() { return *world->sandbox; }
 
-Poco::JSON::Object::Ptr TenantDoc(const std::string& id) {
+JsonValue TenantDoc(const std::string& id) {
   auto r = A().Get("/v1/tenants/" + id);
-  return r.status == 200 ? r.json : nullptr;
+  return r.status == 200 ? std::move(r.json) : JsonValue();
 }
-bool IsHealthy(const std::string& id) {
-  auto t = TenantDoc(id);
-  return t && t->getObject("status")->optValue<bool>("healthy", false);
-}
-int64_t Pid(const std::string& id) {
-  auto t = TenantDoc(id);
-  return t ? t->getObject("status")->optValue<int64_t>("main_pid", 0) : 0;
-}
-uint16_t Port(const std::string& id) { return static_cast<uint16_t>(TenantDoc(id)->getValue<int>("port")); }
-std::string ImageOf(const std::string& id) {
-  auto t = TenantDoc(id);
-  return t ? t->getObject("runtime")->getValue<std::string>("image") : "";
-}
+bool IsHealthy(const std::string& id) { return Get(TenantDoc(id), "status.healthy").boolean(); }
+int64_t Pid(const std::string& id) { return static_cast<int64_t>(Get(TenantDoc(id), "status.main_pid").number()); }
+uint16_t Port(const std::string& id) { return static_cast<uint16_t>(Get(TenantDoc(id), "port").number()); }
+std::string ImageOf(const std::string& id) { return Get(TenantDoc(id), "runtime.image").string(); }
 std::string Esc(const std::string& id) {
   std::string esc;
   for (char c : id) esc += c == '-' ? std::string("\\x2d") : std::string(1, c);
@@ -130,7 +121,7 @@ void Import(const std::string& id) {
 std::string GatewayToken(const std::string& id) {
   auto r = A().Post("/v1/tenants/" + id + "/gateway-token", "");
   BOOST_REQUIRE_MESSAGE(r.status == 200, r.body);
-  return r.json->getValue<std::string>("token");
+  return Get(r.json, "token").string();
 }
 
 // One chat turn into the tenant's gateway (OpenAI-compatible endpoint), from the host over loopback.
@@ -149,22 +140,23 @@ CommandResult AsAgent(const std::string& id, const std::string& command) {
                   " --clear-groups sh -c " + Quote(command) + " 2>&1");
 }
 
-Poco::JSON::Object::Ptr WaitForUpdate(int64_t id, std::chrono::seconds timeout) {
-  Poco::JSON::Object::Ptr doc;
-  Eventually([&] {
+// The update's document once it is no longer running; null if it still is after `timeout`.
+JsonValue WaitForUpdate(int64_t id, std::chrono::seconds timeout) {
+  JsonValue doc;
+  bool ended = Eventually([&] {
     auto r = A().Get("/v1/fleet/updates/" + std::to_string(id));
     if (r.status != 200) return false;
-    doc = r.json;
-    return doc->getValue<std::string>("state") != "running";
+    doc = std::move(r.json);
+    return Get(doc, "state").string() != "running";
   }, timeout, 1s);
-  return doc;
+  return ended ? std::move(doc) : JsonValue();
 }
 
-Poco::JSON::Object::Ptr StepOf(const Poco::JSON::Object::Ptr& update, const std::string& tenant) {
-  auto steps = update->getArray("steps");
-  for (size_t i = 0; i < steps->size(); ++i)
-    if (steps->getObject(i)->getValue<std::string>("tenant") == tenant) return steps->getObject(i);
-  return nullptr;
+// The step of `tenant` in an update's document; null if there is none.
+const JsonValue& StepOf(const JsonValue& update, const std::string& tenant) {
+  for (const JsonValue& step : Get(update, "steps").items())
+    if (Get(step, "tenant").string() == tenant) return step;
+  return Get(update, "no-such-step");
 }
 
 }  // namespace
@@ -299,11 +291,11 @@ BOOST_AUTO_TEST_CASE(a_canary_update_to_a_broken_image_rolls_the_canary_back_and
   std::string beta = Pids("oc-beta");
   auto r = A().Post("/v1/fleet/updates", R"({"target":"openclaw-2026.9.6-broken","canaries":["oc-alpha"],"wave_size":5})");
   BOOST_REQUIRE_MESSAGE(r.status == 202, r.body);
-  auto done = WaitForUpdate(r.json->getValue<int64_t>("id"), 400s);
-  BOOST_REQUIRE(done);
-  BOOST_TEST(done->getValue<std::string>("state") == "stopped");
-  BOOST_TEST(StepOf(done, "oc-alpha")->getValue<std::string>("state") == "rolled-back");
-  BOOST_TEST(StepOf(done, "oc-beta")->getValue<std::string>("state") == "pending");
+  JsonValue done = WaitForUpdate(static_cast<int64_t>(Get(r.json, "id").number()), 400s);
+  BOOST_REQUIRE(!done.is_null());
+  BOOST_TEST(Get(done, "state").string() == "stopped");
+  BOOST_TEST(Get(StepOf(done, "oc-alpha"), "state").string() == "rolled-back");
+  BOOST_TEST(Get(StepOf(done, "oc-beta"), "state").string() == "pending");
   BOOST_TEST(ImageOf("oc-alpha") == "openclaw-2026.9.5");
   BOOST_TEST(Eventually([&] { return IsHealthy("oc-alpha"); }, 240s, 500ms));
   BOOST_TEST(ImageOf("oc-beta") == "openclaw-2026.9.5");
@@ -323,9 +315,9 @@ BOOST_AUTO_TEST_CASE(an_update_to_a_good_image_moves_every_tenant) {
   Import("openclaw-2026.9.6");
   auto r = A().Post("/v1/fleet/updates", R"({"target":"openclaw-2026.9.6","canaries":["oc-alpha"],"wave_size":1})");
   BOOST_REQUIRE_MESSAGE(r.status == 202, r.body);
-  auto done = WaitForUpdate(r.json->getValue<int64_t>("id"), 600s);
-  BOOST_REQUIRE(done);
-  BOOST_TEST(done->getValue<std::string>("state") == "done", done->getValue<std::string>("detail"));
+  JsonValue done = WaitForUpdate(static_cast<int64_t>(Get(r.json, "id").number()), 600s);
+  BOOST_REQUIRE(!done.is_null());
+  BOOST_TEST(Get(done, "state").string() == "done", Get(done, "detail").string());
   for (const char* id : {"oc-alpha", "oc-beta"}) {
     BOOST_TEST(ImageOf(id) == "openclaw-2026.9.6");
     BOOST_TEST(IsHealthy(id));

@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-#include "supervisor/api/json.h"
+#include "supervisor/common/json.h"
 
 namespace clawhive::stub {
 namespace {
@@ -21,7 +21,7 @@ void AppendI(std::string* out, int64_t v) {
   auto r = std::to_chars(buf, buf + sizeof(buf), v);
   out->append(buf, r.ptr);
 }
-void AppendQuoted(std::string* out, std::string_view s) { api::AppendJsonString(out, s); }
+void AppendQuoted(std::string* out, std::string_view s) { AppendJsonString(out, s); }
 
 void AppendId(const Turn& t, std::string* out) {
   switch (t.api) {

@@ -1,15 +1,10 @@
 #include "tests/stub/provider_stub_server.h"
 
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
-#include <Poco/ThreadPool.h>
+#include <Poco/Net/StreamSocket.h>
 #include <arpa/inet.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -26,7 +21,8 @@
 #include <mutex>
 #include <string_view>
 
-#include "supervisor/api/json.h"
+#include "supervisor/common/http_server.h"
+#include "supervisor/common/json.h"
 #include "tests/stub/provider_formats.h"
 #include "tests/stub/stub_request.h"
 
@@ -143,8 +139,8 @@ void SendBeyondPoco(HTTPServerRequest& req, HTTPServerResponse& resp, int status
   }
 }
 
-api::JsonValue ToJson(const SeenRequest& r) {
-  using api::JsonValue;
+JsonValue ToJson(const SeenRequest& r) {
+  using clawhive::JsonValue;
   JsonValue o = JsonValue::Object();
   o.Set("seq", JsonValue::Unsigned(r.seq));
   o.Set("method", JsonValue::String(r.method));
@@ -168,30 +164,14 @@ api::JsonValue ToJson(const SeenRequest& r) {
 struct ProviderStubServer::Impl {
   explicit Impl(ProviderStubOptions o) : options(std::move(o)) {}
 
-  class Handler : public Poco::Net::HTTPRequestHandler {
-   public:
-    explicit Handler(Impl& impl) : impl_(impl) {}
-    void handleRequest(HTTPServerRequest& req, HTTPServerResponse& resp) override {
-      try {
-        impl_.Serve(req, resp);
-      } catch (...) {
-        // The client went away or the socket failed mid-answer: nothing left to tell it.
-        resp.setKeepAlive(false);
-      }
+  void ServeGuarded(HTTPServerRequest& req, HTTPServerResponse& resp) {
+    try {
+      Serve(req, resp);
+    } catch (...) {
+      // The client went away or the socket failed mid-answer: nothing left to tell it.
+      resp.setKeepAlive(false);
     }
-
-   private:
-    Impl& impl_;
-  };
-
-  class Factory : public Poco::Net::HTTPRequestHandlerFactory {
-   public:
-    explicit Factory(Impl& impl) : impl_(impl) {}
-    Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest&) override { return new Handler(impl_); }
-
-   private:
-    Impl& impl_;
-  };
+  }
 
   // Waits `ms`, cut short by Stop(); false when stopping.
   bool Sleep(int64_t ms) {
@@ -279,8 +259,8 @@ struct ProviderStubServer::Impl {
     }
     seen.body_bytes = body.size();
 
-    if (!known) return refuse(404, ErrorBody(api, 404, "Invalid URL (" + api::Printable(method, 16) + " " + api::Printable(path, 256) + ")"));
-    if (method != (models ? "GET" : "POST")) return refuse(405, ErrorBody(api, 405, "method " + api::Printable(method, 16) + " not allowed on " + path));
+    if (!known) return refuse(404, ErrorBody(api, 404, "Invalid URL (" + Printable(method, 16) + " " + Printable(path, 256) + ")"));
+    if (method != (models ? "GET" : "POST")) return refuse(405, ErrorBody(api, 405, "method " + Printable(method, 16) + " not allowed on " + path));
     if (!options.key.empty()) {
       bool ok = IsOpenAi(api) ? seen.authorization == "Bearer " + options.key : seen.x_api_key == options.key;
       if (!ok) return refuse(401, AuthErrorBody(api));
@@ -307,7 +287,7 @@ struct ProviderStubServer::Impl {
   void ServeIntrospection(const std::string& path, const std::string& method, HTTPServerResponse& resp, uint64_t seq) {
     if (path == "/stub/health" && method == "GET") return SendJson(resp, 200, "{\"ok\":true}", seq);
     if (path == "/stub/requests" && method == "GET") {
-      api::JsonValue list = api::JsonValue::Array();
+      JsonValue list = JsonValue::Array();
       for (const SeenRequest& r : Requests()) list.Push(ToJson(r));
       return SendJson(resp, 200, list.Serialize(), seq);
     }
@@ -415,9 +395,7 @@ struct ProviderStubServer::Impl {
   mutable std::mutex requests_mu;
   std::deque<SeenRequest> requests;
 
-  std::unique_ptr<Poco::ThreadPool> pool;  // outlives `server`, which runs connections on it
-  std::unique_ptr<Poco::Net::HTTPServer> server;
-  uint16_t bound_port = 0;
+  HttpServer http{[this](HTTPServerRequest& req, HTTPServerResponse& resp) { ServeGuarded(req, resp); }};
 };
 
 ProviderStubServer::ProviderStubServer(ProviderStubOptions options)
@@ -427,60 +405,38 @@ ProviderStubServer::~ProviderStubServer() { Stop(); }
 
 Status ProviderStubServer::Start() {
   const ProviderStubOptions& o = impl_->options;
-  if (impl_->server) return Error::Conflict("provider stub is already running");
+  if (impl_->http.running()) return Error::Conflict("provider stub is already running");
   if (!IsLoopback(o.address)) return Error::Invalid("refusing to listen on " + o.address + ": loopback addresses only");
   if (o.threads < 1 || o.threads > 4096) return Error::Invalid("threads must be from 1 to 4096");
   std::signal(SIGPIPE, SIG_IGN);
   impl_->stopping = false;
 
-  Poco::Net::ServerSocket socket;
-  try {
-    Poco::Net::SocketAddress address(o.address, o.port);
-    if (address.family() == Poco::Net::SocketAddress::IPv6) socket.bind6(address, true, false, true);
-    else socket.bind(address, true, false);
-    socket.listen(1024);
-  } catch (const Poco::Exception& e) {
-    return Error::Unavailable("cannot listen on " + o.address + " port " + std::to_string(o.port) + ": " + e.displayText());
-  }
-  try {
-    auto* params = new Poco::Net::HTTPServerParams;
-    params->setKeepAlive(true);
-    params->setKeepAliveTimeout(kKeepAliveIdle);
-    params->setMaxKeepAliveRequests(0);  // unlimited
-    params->setTimeout(kIoTimeout);
-    params->setMaxThreads(o.threads);
-    params->setMaxQueued(1024);
-    auto pool = std::make_unique<Poco::ThreadPool>("provider-stub", std::min(2, o.threads), o.threads);
-    auto server = std::make_unique<Poco::Net::HTTPServer>(new Impl::Factory(*impl_), *pool, socket, params);
-    server->start();
-    impl_->bound_port = socket.address().port();
-    impl_->pool = std::move(pool);
-    impl_->server = std::move(server);
-  } catch (const Poco::Exception& e) {
-    return Error::Unavailable("cannot start the provider stub: " + e.displayText());
-  }
-  return Status::Ok();
+  if (o.tls_cert_file.empty() != o.tls_key_file.empty()) return Error::Invalid("TLS needs both a certificate and a key");
+  HttpServerOptions h;
+  h.what = "provider stub";
+  h.min_threads = std::min(2, o.threads);
+  h.max_threads = o.threads;
+  h.max_queued = 1024;
+  h.listen_backlog = 1024;
+  h.keep_alive_idle = kKeepAliveIdle;
+  h.max_keep_alive_requests = 0;  // unlimited
+  h.io_timeout = kIoTimeout;
+  h.tls_cert_file = o.tls_cert_file;
+  h.tls_key_file = o.tls_key_file;
+  return impl_->http.Start(o.address, o.port, h);
 }
 
 void ProviderStubServer::Stop() {
-  if (!impl_->server) return;
+  if (!impl_->http.running()) return;
   {
     std::lock_guard<std::mutex> lock(impl_->sleep_mu);
     impl_->stopping = true;
   }
   impl_->sleep_cv.notify_all();
-  try {
-    impl_->server->stopAll(true);
-    impl_->pool->joinAll();
-  } catch (...) {
-    // Best effort; the objects are destroyed either way.
-  }
-  impl_->server.reset();
-  impl_->pool.reset();
-  impl_->bound_port = 0;
+  impl_->http.Stop();
 }
 
-uint16_t ProviderStubServer::port() const { return impl_->bound_port; }
+uint16_t ProviderStubServer::port() const { return impl_->http.port(); }
 
 std::vector<SeenRequest> ProviderStubServer::Requests() const { return impl_->Requests(); }
 

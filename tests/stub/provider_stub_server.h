@@ -1,6 +1,7 @@
-// ProviderStubServer: a local OpenAI- and Anthropic-compatible model provider over plain HTTP/1.1 on
-// loopback, for the metering proxy's tests and benchmarks (issue 5). Run as `clawhive-provider-stub`
-// (tests/stub/provider_stub.cpp) or in-process by tests.
+// ProviderStubServer: a local OpenAI- and Anthropic-compatible model provider over HTTP/1.1 on
+// loopback (plain, or HTTPS with a given certificate as real providers serve), for the metering proxy's
+// tests and benchmarks (issue 5). Run as `clawhive-provider-stub` (tests/stub/provider_stub.cpp) or
+// in-process by tests.
 //
 //   POST /v1/chat/completions   OpenAI Chat Completions; SSE when "stream": true, the usage chunk only
 //                               with stream_options.include_usage                 (Authorization: Bearer)
@@ -41,6 +42,11 @@ struct ProviderStubOptions {
   std::string key;                     // the provider key callers must present; empty: no check
   int threads = 64;                    // = the most concurrent connections served
   size_t max_body_bytes = 8u << 20;    // larger bodies: 413
+  // Both set: serve HTTPS (TLS 1.2+) with this PEM certificate and key instead of plain HTTP (the
+  // caller must have called Poco::Net::initializeSSL()). The failure paths that act on the raw socket
+  // (hang, abort, the 413 drain) then cut the TLS stream without a close_notify, as a provider
+  // dropping the connection would.
+  std::string tls_cert_file, tls_key_file;
 };
 
 // One request as the stub saw it.

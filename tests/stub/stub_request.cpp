@@ -4,21 +4,21 @@
 #include <utility>
 #include <vector>
 
-#include "supervisor/api/json.h"
-#include "supervisor/api/json_skim.h"
+#include "supervisor/common/json.h"
+#include "supervisor/proxy/json_skim.h"
 
 namespace clawhive::stub {
 
-using api::SkimJsonObject;
+using clawhive::proxy::SkimJsonObject;
 namespace {
 
 // Real bodies (OpenClaw's ~61 KB chat requests with 12 tool schemas) nest ~8 deep.
 constexpr size_t kMaxDepth = 128;
 // The members the stub reads (model, stream_options, x_stub, ...) are a handful of values; the caps
 // bound what a hostile body can make the strict reader build from one of them.
-constexpr api::JsonLimits kMemberLimits{16, 1000};
+constexpr JsonLimits kMemberLimits{16, 1000};
 
-Result<int64_t> Integer(const api::JsonValue& v, std::string_view name, int64_t min, int64_t max) {
+Result<int64_t> Integer(const JsonValue& v, std::string_view name, int64_t min, int64_t max) {
   std::optional<uint64_t> u = v.AsUnsigned();
   if (!u || static_cast<int64_t>(*u) < min || *u > static_cast<uint64_t>(max))
     return Error::Invalid("x_stub." + std::string(name) + " must be an integer from " + std::to_string(min) +
@@ -26,12 +26,12 @@ Result<int64_t> Integer(const api::JsonValue& v, std::string_view name, int64_t 
   return static_cast<int64_t>(*u);
 }
 
-Result<bool> Boolean(const api::JsonValue& v, std::string_view name) {
-  if (v.kind() != api::JsonValue::Kind::kBool) return Error::Invalid(std::string(name) + " must be a boolean");
+Result<bool> Boolean(const JsonValue& v, std::string_view name) {
+  if (v.kind() != JsonValue::Kind::kBool) return Error::Invalid(std::string(name) + " must be a boolean");
   return v.boolean();
 }
 
-Status ReadControls(const api::JsonValue& x, StubControls* c) {
+Status ReadControls(const JsonValue& x, StubControls* c) {
   if (!x.is_object()) return Error::Invalid("x_stub must be an object");
   constexpr int64_t kMaxMs = 600000, kMaxCount = 1000000;
   for (const auto& [key, v] : x.members()) {
@@ -62,7 +62,7 @@ Status ReadControls(const api::JsonValue& x, StubControls* c) {
       if (!(b = Boolean(v, "x_stub.hang"))) return b.error();
       c->hang = *b;
     } else {
-      return Error::Invalid("x_stub: unknown control '" + api::Printable(key) + "'");
+      return Error::Invalid("x_stub: unknown control '" + Printable(key) + "'");
     }
   }
   return Status::Ok();
@@ -83,9 +83,9 @@ Result<StubRequest> ParseStubRequest(std::string_view body) {
   StubRequest r;
   for (const auto& [key_view, raw] : wanted) {
     const std::string key(key_view);
-    Result<api::JsonValue> parsed = api::ParseJson(raw, kMemberLimits);
+    Result<JsonValue> parsed = ParseJson(raw, kMemberLimits);
     if (!parsed) return Error::Invalid(key + ": " + parsed.error().message);
-    const api::JsonValue& v = *parsed;
+    const JsonValue& v = *parsed;
     if (key == "model") {
       if (!v.is_string() || v.string().empty()) return Error::Invalid("model must be a non-empty string");
       r.model = v.string();
@@ -96,7 +96,7 @@ Result<StubRequest> ParseStubRequest(std::string_view body) {
     } else if (key == "stream_options") {
       if (v.is_null()) continue;
       if (!v.is_object()) return Error::Invalid("stream_options must be an object");
-      if (const api::JsonValue* u = v.Find("include_usage"); u && !u->is_null()) {
+      if (const JsonValue* u = v.Find("include_usage"); u && !u->is_null()) {
         Result<bool> b = Boolean(*u, "stream_options.include_usage");
         if (!b) return b.error();
         r.include_usage = *b;

@@ -3,7 +3,7 @@
 // object, plus the deterministic usage the stub reports for it.
 //
 // The body must be one well-formed JSON object (json_skim.h checks the whole text; the fields read here
-// get the strict supervisor/api/json.h reader); anything else is a 400.
+// get the strict supervisor/common/json.h reader); anything else is a 400.
 // Unknown x_stub controls are a 400 too, so a misspelt control fails a test instead of being ignored.
 //
 // Plain values and pure functions; thread-compatible.

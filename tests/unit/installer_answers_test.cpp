@@ -143,4 +143,20 @@ BOOST_AUTO_TEST_CASE(a_top_level_list_and_duplicate_keys_are_refused) {
   BOOST_TEST(dup.error().message.find("d.yaml:3:1: duplicate key 'listen'") == 0, dup.error().message);
 }
 
+// The answer file is read by the same walker as clawhive.yaml (supervisor/common/yaml_walker.h), so it
+// gets the same bounds on hostile input.
+BOOST_AUTO_TEST_CASE(hostile_answer_files_are_refused_with_a_position) {
+  auto deep = ParseAnswers(std::string(10000, '[') + std::string(10000, ']'), "e.yaml");
+  BOOST_REQUIRE(!deep.ok());
+  BOOST_TEST(deep.error().message == "e.yaml:1:65: nesting is too deep (the limit is 64 levels)");
+  auto latin1 = ParseAnswers("operator: {name: caf\xe9, generate_password: true}\n", "f.yaml");
+  BOOST_REQUIRE(!latin1.ok());
+  BOOST_TEST(latin1.error().message == "f.yaml:1:21: invalid UTF-8; the answer file must be UTF-8 text");
+  std::string bomb = "operator: {name: admin, generate_password: true}\nx: &a [lol, lol]\n";
+  for (char c = 'b'; c <= 'i'; ++c) bomb += std::string(1, c) + ": &" + c + " [*" + char(c - 1) + ", *" + char(c - 1) + "]\n";
+  auto laughs = ParseAnswers(bomb, "g.yaml");
+  BOOST_REQUIRE(!laughs.ok());
+  BOOST_TEST(laughs.error().message.rfind("g.yaml:2:1: unknown key 'x' at top level", 0) == 0, laughs.error().message);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

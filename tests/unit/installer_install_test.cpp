@@ -16,10 +16,12 @@
 #include "supervisor/auth/password.h"
 #include "supervisor/config/config.h"
 #include "supervisor/tls/certificate.h"
+#include "unit/fails_with.h"
 
 using namespace clawhive;
 using namespace clawhive::installer;
 using namespace clawhive::installer::testing;
+using clawhive::testing::FailsWith;
 
 namespace {
 
@@ -63,8 +65,11 @@ std::unique_ptr<auth::IdentityStore> OpenIdentity(const FakeAppliance& app) {
   return std::move(*store);
 }
 
+Result<auth::NewSession> SignIn(const FakeAppliance& app, const std::string& user, const std::string& password) {
+  return OpenIdentity(app)->Login(user, password, "127.0.0.1", 1'700'000'000'000);
+}
 bool SignsIn(const FakeAppliance& app, const std::string& user, const std::string& password) {
-  return OpenIdentity(app)->Login(user, password, "127.0.0.1", 1'700'000'000'000).ok();
+  return SignIn(app, user, password).ok();
 }
 
 // Installs online with kAnswers and requires success.
@@ -220,7 +225,7 @@ BOOST_AUTO_TEST_CASE(a_generated_password_is_kept_in_a_root_only_file_and_signs_
   std::string password = file.substr(0, file.size() - 1);
   BOOST_TEST(auth::CheckPasswordPolicy(password).ok());
   BOOST_TEST(SignsIn(app, "admin", password));
-  BOOST_TEST(!SignsIn(app, "admin", password + "x"));
+  BOOST_TEST(FailsWith(SignIn(app, "admin", password + "x"), ErrorCode::kUnauthorized, "invalid user name or password"));
 }
 
 BOOST_AUTO_TEST_CASE(a_generated_password_can_be_shown_on_the_console_but_never_in_the_output) {
@@ -256,7 +261,8 @@ BOOST_AUTO_TEST_CASE(a_password_hash_from_the_answers_signs_the_operator_in_with
   BOOST_REQUIRE(hash.ok());
   InstallOnline(app, "listen: 127.0.0.1:8470\noperator:\n  name: ops@example.com\n  password_hash: \"" + *hash + "\"\n");
   BOOST_TEST(SignsIn(app, "ops@example.com", password));
-  BOOST_TEST(!SignsIn(app, "ops@example.com", "not the password at all"));
+  BOOST_TEST(FailsWith(SignIn(app, "ops@example.com", "not the password at all"), ErrorCode::kUnauthorized,
+                       "invalid user name or password"));
   BOOST_TEST(!PathExists(app.P(kPasswordFile)));
   BOOST_TEST(Contains(app.out, "as set when its hash was made"), app.out);
   BOOST_TEST(Contains(app.out, "https://127.0.0.1:8470/"), app.out);
@@ -334,7 +340,7 @@ BOOST_AUTO_TEST_CASE(a_missing_unit_file_exits_1_naming_it_and_writes_nothing) {
 BOOST_AUTO_TEST_CASE(without_the_packages_sysusers_file_the_install_stops_and_says_so) {
   FakeAppliance app;
   std::filesystem::remove(app.P(kSysusersFile));
-  BOOST_TEST(app.Install(app.Offline(kAnswers)) != 0);
+  BOOST_TEST(app.Install(app.Offline(kAnswers)) == 1);
   BOOST_TEST(Contains(app.err, kSysusersFile), app.err);
 }
 

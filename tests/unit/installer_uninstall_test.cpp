@@ -12,10 +12,12 @@
 #include "installer/status.h"
 #include "installer/upgrade.h"
 #include "installer_fake_system.h"
+#include "unit/fails_with.h"
 
 using namespace clawhive;
 using namespace clawhive::installer;
 using namespace clawhive::installer::testing;
+using clawhive::testing::FailsWith;
 
 namespace {
 
@@ -131,8 +133,10 @@ BOOST_AUTO_TEST_CASE(purge_also_removes_the_data_the_tenants_users_and_the_group
   BOOST_TEST(Contains(passwd, "alice:"));
   BOOST_TEST((app.sys.Ran("groupdel") == Commands{{"groupdel", "--prefix", app.dir.path, kProxyUser},
                                                   {"groupdel", "--prefix", app.dir.path, kGroup}}));
-  BOOST_TEST(!GroupId(app.sys, Layout{app.dir.path}, kGroup).ok());
-  BOOST_TEST(!GroupId(app.sys, Layout{app.dir.path}, kProxyUser).ok());
+  BOOST_TEST(FailsWith(GroupId(app.sys, Layout{app.dir.path}, kGroup), ErrorCode::kNotFound,
+                       "group " + std::string(kGroup) + " does not exist"));
+  BOOST_TEST(FailsWith(GroupId(app.sys, Layout{app.dir.path}, kProxyUser), ErrorCode::kNotFound,
+                       "group " + std::string(kProxyUser) + " does not exist"));
   BOOST_TEST(Contains(app.out, "Nothing of Clawhive's data is left"), app.out);
 }
 

@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <chrono>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <string>
@@ -23,15 +24,17 @@
 #include <utility>
 #include <vector>
 
-#include "supervisor/api/json.h"
-#include "supervisor/api/json_skim.h"
+#include "supervisor/common/json.h"
+#include "supervisor/proxy/json_skim.h"
 #include "tests/stub/provider_formats.h"
+#include "unit/fails_with.h"
 
 namespace clawhive::stub {
 namespace {
 
-using api::JsonValue;
-using api::SkimJsonObject;
+using clawhive::JsonValue;
+using clawhive::testing::FailsWith;
+using clawhive::proxy::SkimJsonObject;
 using Clock = std::chrono::steady_clock;
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
@@ -67,10 +70,12 @@ struct Reply {
 };
 
 // Sends one request on `session` and reads the answer byte by byte as it arrives (so event times are
-// arrival times), until its end or `read_timeout` of silence.
+// arrival times), until its end or `read_timeout` of silence. `on_head` runs once the answer's head has
+// arrived, before its body is read.
 Reply Call(Poco::Net::HTTPClientSession& session, const std::string& method, const std::string& path,
            const std::string& body, const Headers& headers,
-           std::chrono::milliseconds read_timeout = std::chrono::milliseconds(10000)) {
+           std::chrono::milliseconds read_timeout = std::chrono::milliseconds(10000),
+           const std::function<void()>& on_head = nullptr) {
   Reply r;
   session.setTimeout(Poco::Timespan(read_timeout.count() * 1000));
   Poco::Net::HTTPRequest req(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
@@ -85,6 +90,7 @@ Reply Call(Poco::Net::HTTPClientSession& session, const std::string& method, con
   Poco::Net::HTTPResponse resp;
   std::istream& in = session.receiveResponse(resp);
   r.head_at = Clock::now();
+  if (on_head) on_head();
   r.status = resp.getStatus();
   for (const auto& [n, v] : resp) {
     std::string lower = n;
@@ -127,7 +133,7 @@ std::string Body(const std::string& model, bool stream, const std::string& extra
 }
 
 JsonValue Json(std::string_view text) {
-  Result<JsonValue> v = api::ParseJson(text);
+  Result<JsonValue> v = ParseJson(text);
   BOOST_REQUIRE_MESSAGE(v.ok(), "not JSON: " << text.substr(0, 200));
   return std::move(v.value());
 }
@@ -496,21 +502,22 @@ BOOST_AUTO_TEST_CASE(stop_ends_hung_and_delayed_answers) {
   ProviderStubServer s({});
   BOOST_REQUIRE(s.Start().ok());
   const uint16_t port = s.port();
-  std::thread hung([port] {
-    try {
-      Poco::Net::HTTPClientSession c("127.0.0.1", port);
-      Call(c, "POST", "/v1/chat/completions", Body("hang", true, "\"x_stub\":{\"hang\":true}"), {});
-    } catch (...) {
-    }
-  });
-  std::thread delayed([port] {
-    try {
-      Poco::Net::HTTPClientSession c("127.0.0.1", port);
-      Call(c, "POST", "/v1/chat/completions", Body("slow", false, "\"x_stub\":{\"delay_ms\":60000}"), {});
-    } catch (...) {
-    }
-  });
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // Each answer has begun (its head arrived) before Stop(): one stalls for good, one waits a minute
+  // before its second chunk.
+  std::promise<void> hung_begun, delayed_begun;
+  auto in_flight = [port](std::string body, std::promise<void>& begun) {
+    return std::thread([port, body, &begun] {
+      try {
+        Poco::Net::HTTPClientSession c("127.0.0.1", port);
+        Call(c, "POST", "/v1/chat/completions", body, {}, std::chrono::milliseconds(10000), [&] { begun.set_value(); });
+      } catch (...) {
+      }
+    });
+  };
+  std::thread hung = in_flight(Body("hang", true, "\"x_stub\":{\"hang\":true}"), hung_begun);
+  std::thread delayed = in_flight(Body("slow", true, "\"x_stub\":{\"chunks\":2,\"chunk_delay_ms\":60000}"), delayed_begun);
+  BOOST_TEST((hung_begun.get_future().wait_for(std::chrono::seconds(10)) == std::future_status::ready));
+  BOOST_TEST((delayed_begun.get_future().wait_for(std::chrono::seconds(10)) == std::future_status::ready));
   auto t0 = Clock::now();
   s.Stop();
   BOOST_TEST(MsBetween(t0, Clock::now()) < 2000.0);
@@ -692,9 +699,9 @@ BOOST_AUTO_TEST_CASE(only_loopback_addresses_are_served) {
     ProviderStubOptions o;
     o.address = addr;
     ProviderStubServer s(o);
-    Status st = s.Start();
-    BOOST_TEST(!st.ok(), addr);
-    if (!st.ok()) BOOST_TEST((st.error().code == ErrorCode::kInvalidArgument));
+    BOOST_TEST(FailsWith(s.Start(), ErrorCode::kInvalidArgument,
+                         "refusing to listen on " + std::string(addr) + ": loopback addresses only"),
+               addr);
   }
   ProviderStubOptions o;
   o.address = "127.0.0.2";  // any of 127.0.0.0/8 is loopback
@@ -737,15 +744,16 @@ BOOST_AUTO_TEST_CASE(malformed_texts_are_refused_with_a_byte_position) {
   for (const char* bad : {"", "[]", "{", "{\"a\"}", "{\"a\":}", "{\"a\":1,}", "{\"a\":1}}", "{\"a\":tru}", "{\"a\":-}",
                           "{\"a\":1.}", "{\"a\":1e}", "{\"a\":01}", "{\"a\":\"\\x\"}", "{\"a\":\"\\u12g4\"}",
                           "{\"a\":\"unterminated}", "{\"a\":\"tab\there\"}", "{a:1}", "{\"a\":[1 2]}", "{\"a\":{\"b\" 1}}"}) {
-    Status s = SkimJsonObject(bad, 8, [](std::string_view, std::string_view) {});
-    BOOST_TEST(!s.ok(), bad);
-    if (!s.ok()) BOOST_TEST(s.error().message.find("malformed JSON at byte ") == 0u, s.error().message);
+    BOOST_TEST(FailsWith(SkimJsonObject(bad, 8, [](std::string_view, std::string_view) {}), ErrorCode::kInvalidArgument,
+                         "malformed JSON at byte "),
+               bad);
   }
 }
 
 BOOST_AUTO_TEST_CASE(nesting_beyond_the_limit_is_refused) {
   BOOST_TEST(SkimJsonObject("{\"a\":[[[1]]]}", 4, [](std::string_view, std::string_view) {}).ok());
-  BOOST_TEST(!SkimJsonObject("{\"a\":[[[[1]]]]}", 4, [](std::string_view, std::string_view) {}).ok());
+  BOOST_TEST(FailsWith(SkimJsonObject("{\"a\":[[[[1]]]]}", 4, [](std::string_view, std::string_view) {}),
+                       ErrorCode::kInvalidArgument, "nested too deep"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -9,12 +9,14 @@
 #include <vector>
 
 #include "supervisor/core/supervisor.h"
+#include "supervisor/openclaw/runtime_agent.h"
 #include "supervisor/core/tenant_rules.h"
 #include "unit/fake_host.h"
 #include "unit/fake_loop.h"
 #include "unit/fake_prober.h"
 #include "unit/fake_runtime_catalog.h"
 #include "unit/fake_unit_manager.h"
+#include "unit/supervisor_world.h"
 
 namespace clawhive::testing {
 
@@ -34,47 +36,28 @@ inline bool Has(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
-struct RuntimeWorld {
-  struct Log : EventLog {
-    void Write(int, const std::string& tenant, const std::string& message) override {
-      lines.push_back(tenant + ": " + message);
-    }
-    std::vector<std::string> lines;
-  };
-
-  Config config;
-  std::unique_ptr<Store> store;
-  FakeLoop loop;
-  FakeUnitManager units{loop};
-  FakeHost host;
-  FakeProber prober{loop};
+struct RuntimeWorld : SupervisorWorld {
   FakeRuntimeCatalog catalog;
-  Log log;
-  std::unique_ptr<Supervisor> sup;
+  OpenClawRuntimes resolver{catalog, config};
 
-  RuntimeWorld() {
-    config.default_agent.exec = "/usr/local/lib/clawhive-test/clawhive-test-agent";  // for the plain tenants; production has none
-    config.probe_interval_ms = 1000;
-    config.probe_timeout_ms = 500;
-    config.trial_soak_ms = 2000;
-    config.openclaw_models = {"gpt-4o-mini", "gpt-4o"};
+  RuntimeWorld() : SupervisorWorld(RuntimeConfig(), /*defer_blocking_work=*/false, /*boot=*/false) {
     catalog.Add(kOld);
     catalog.Add(kNew);
-    store = std::move(Store::Open(":memory:").value());
     Boot();
   }
-  // (Re)starts the supervisor over the same store and fakes.
-  void Boot(bool with_catalog = true) {
-    sup = std::make_unique<Supervisor>(config, *store, units, host, loop, prober, log);
-    if (with_catalog) sup->UseRuntimes(&catalog);
-    BOOST_REQUIRE(sup->Init().ok());
-    loop.Drain();
+  static Config RuntimeConfig() {
+    Config c;
+    c.default_agent.exec = "/usr/local/lib/clawhive-test/clawhive-test-agent";  // for the plain tenants; production has none
+    c.probe_interval_ms = 1000;
+    c.probe_timeout_ms = 500;
+    c.trial_soak_ms = 2000;
+    c.openclaw_models = {"gpt-4o-mini", "gpt-4o"};
+    return c;
   }
-  TenantStatus Create(const std::string& id, const TenantPatch& patch) {
-    auto st = sup->Create(id, patch);
-    BOOST_REQUIRE_MESSAGE(st.ok(), id << ": " << (st.ok() ? std::string() : st.error().message));
-    loop.Advance(50);
-    return *st;
+  // (Re)starts the supervisor over the same store and fakes, with or without the image catalog.
+  void Boot(bool with_catalog = true) {
+    runtimes = with_catalog ? &resolver : nullptr;
+    SupervisorWorld::Boot();
   }
   TenantStatus CreateOn(const std::string& id, const std::string& image, bool pinned = false) {
     TenantPatch p;

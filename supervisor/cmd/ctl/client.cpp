@@ -36,7 +36,7 @@ const Poco::Timespan kReceiveTimeout(600, 0);
 constexpr size_t kMaxReplyBytes = 64 << 20;
 constexpr size_t kMaxTokenBytes = 4096;
 
-std::string Quoted(std::string_view s) { return "'" + api::Printable(s, 80) + "'"; }
+std::string Quoted(std::string_view s) { return "'" + Printable(s, 80) + "'"; }
 
 void Wipe(std::string* s) {
   s->resize(s->capacity());  // never reallocates
@@ -287,8 +287,8 @@ int Run(const Invocation& inv, const RunContext& ctx) {
   bool has_body = req.body.has_value();
   if (has_body) body = std::move(*req.body);
   if (inv.command == Command::kSecretPut) {
-    const std::string prompt = "Value of " + api::Printable(inv.args[1]) + " for " +
-                               (inv.args[0] == kPlatform ? std::string("the platform") : api::Printable(inv.args[0])) +
+    const std::string prompt = "Value of " + Printable(inv.args[1]) + " for " +
+                               (inv.args[0] == kPlatform ? std::string("the platform") : Printable(inv.args[0])) +
                                " (input hidden): ";
     Result<SecretValue> value =
         inv.from_file ? ReadSecretFile(*inv.from_file) : ReadSecret(ctx.stdin_fd, ctx.prompt_fd, prompt);
@@ -303,7 +303,7 @@ int Run(const Invocation& inv, const RunContext& ctx) {
   Wipe(&body);
   if (!reply) return fail(kExitConnect, reply.error().message);
 
-  Result<api::JsonValue> doc = api::ParseJson(reply->body);
+  Result<JsonValue> doc = ParseJson(reply->body);
   if (reply->status < 200 || reply->status > 299) {
     std::string message = doc ? ErrorMessage(*doc) : std::string();
     if (message.empty()) message = "the API answered HTTP " + std::to_string(reply->status);

@@ -12,7 +12,7 @@
 
 namespace clawhive::ctl {
 
-using api::JsonValue;
+using clawhive::JsonValue;
 
 namespace {
 
@@ -72,7 +72,7 @@ const CommandOption kCommandOptions[] = {
     {"--limit", {Command::kTenantIncidents, Command::kVaultRotations}},
 };
 
-std::string Quoted(std::string_view s) { return "'" + api::Printable(s, 48) + "'"; }
+std::string Quoted(std::string_view s) { return "'" + Printable(s, 48) + "'"; }
 
 // ---- JSON field access for rendering --------------------------------------------------------------
 
@@ -379,7 +379,7 @@ Result<Invocation> ParseArgs(int argc, char** argv) {
   const CommandSpec* spec = nullptr;
   for (const CommandSpec& s : kCommands)
     if (noun == s.noun && words[1] == s.verb) spec = &s;
-  if (spec == nullptr) return Error::Invalid("unknown command '" + noun + " " + api::Printable(words[1], 48) + "'");
+  if (spec == nullptr) return Error::Invalid("unknown command '" + noun + " " + Printable(words[1], 48) + "'");
   inv.command = spec->command;
   inv.args.assign(words.begin() + 2, words.end());
   const std::string what = std::string(spec->noun) + " " + spec->verb;
@@ -469,7 +469,7 @@ ApiRequest BuildRequest(const Invocation& inv) {
 Status SecretPutBody(std::string_view value, std::string* out) {
   for (size_t i = 0; i < value.size();) {
     char32_t cp;
-    size_t len = api::DecodeUtf8(value, i, &cp);
+    size_t len = DecodeUtf8(value, i, &cp);
     if (len == 0)
       return Error::Invalid("the value is not UTF-8 text; encode binary secrets first (e.g. with base64)");
     i += len;
@@ -477,7 +477,7 @@ Status SecretPutBody(std::string_view value, std::string* out) {
   out->clear();
   out->reserve(6 * value.size() + 16);  // worst case: every byte written as \u00XX
   *out += "{\"value\":";
-  api::AppendJsonString(out, value);
+  AppendJsonString(out, value);
   *out += '}';
   return Status::Ok();
 }
@@ -528,7 +528,7 @@ std::string Sanitize(std::string_view s) {
   out.reserve(s.size());
   for (size_t i = 0; i < s.size();) {
     char32_t cp;
-    size_t len = api::DecodeUtf8(s, i, &cp);
+    size_t len = DecodeUtf8(s, i, &cp);
     bool control = len == 0 || cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) ||
                    (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);  // bidi overrides
     if (control) out += '?';

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "supervisor/api/json.h"
+#include "supervisor/common/json.h"
 #include "supervisor/common/result.h"
 
 namespace clawhive::ctl {
@@ -100,9 +100,9 @@ std::string FormatTime(int64_t unix_seconds);
 
 // The human-readable output of a successful call: `doc` is the API's answer to BuildRequest(inv).
 // Unexpected shapes render as "-" rather than failing: the API may grow fields.
-std::string Render(const Invocation& inv, const api::JsonValue& doc);
+std::string Render(const Invocation& inv, const JsonValue& doc);
 
 // The message of an API error document ({"error":{"code","message"}}), or "" if it is not one.
-std::string ErrorMessage(const api::JsonValue& doc);
+std::string ErrorMessage(const JsonValue& doc);
 
 }  // namespace clawhive::ctl

@@ -18,6 +18,7 @@
 
 #include "supervisor/api/api_server.h"
 #include "supervisor/cmd/ctl/client.h"
+#include "unit/fails_with.h"
 #include "unit/fake_secret_service.h"
 #include "unit/fake_tenant_service.h"
 #include "unit/temp_identity.h"
@@ -25,7 +26,8 @@
 namespace clawhive::ctl {
 namespace {
 
-using api::JsonValue;
+using clawhive::JsonValue;
+using clawhive::testing::FailsWith;
 
 // argv for ParseArgs: getopt permutes it, so it must be writable storage that outlives the call.
 struct Argv {
@@ -52,7 +54,7 @@ Result<Invocation> Parse(std::initializer_list<std::string> words) {
 
 std::string UsageError(std::initializer_list<std::string> words) {
   Result<Invocation> r = Parse(words);
-  BOOST_REQUIRE_MESSAGE(!r.ok(), "expected a usage error");
+  BOOST_TEST_REQUIRE(FailsWith(r, ErrorCode::kInvalidArgument), "expected a usage error");
   return r.error().message;
 }
 
@@ -62,7 +64,7 @@ std::string Why(const Result<T>& r) {
 }
 
 JsonValue Json(const std::string& text) {
-  Result<JsonValue> j = api::ParseJson(text);
+  Result<JsonValue> j = ParseJson(text);
   BOOST_REQUIRE_MESSAGE(j.ok(), text);
   return std::move(*j);
 }
@@ -218,9 +220,8 @@ BOOST_AUTO_TEST_CASE(the_put_body_escapes_the_value_without_reallocating) {
   BOOST_REQUIRE(SecretPutBody(worst, &big).ok());
   BOOST_TEST(big.size() == 6000u + 12u);
   BOOST_TEST(big.capacity() >= 6000u + 16u);  // reserved once, up front
-  Status bad = SecretPutBody("abc\xff", &body);
-  BOOST_TEST(!bad.ok());
-  BOOST_TEST(bad.error().message.find("base64") != std::string::npos);
+  BOOST_TEST(FailsWith(SecretPutBody("abc\xff", &body), ErrorCode::kInvalidArgument,
+                       "the value is not UTF-8 text; encode binary secrets first (e.g. with base64)"));
 }
 
 BOOST_AUTO_TEST_CASE(one_trailing_newline_is_stripped) {
@@ -487,6 +488,7 @@ BOOST_AUTO_TEST_CASE(bad_values_are_refused_before_or_by_the_api) {
   BOOST_TEST(Run({"secret", "put", "acme", "K"}, std::string(kMaxSecretBytes, 'x') + "\n").rc == 0);
   CliResult binary = Run({"secret", "put", "acme", "K"}, "ab\xff\xfe");
   BOOST_TEST(binary.rc == kExitFailed);
+  BOOST_TEST(binary.err.find("the value is not UTF-8 text") != std::string::npos, binary.err);
   CliResult multiline = Run({"secret", "put", "acme", "K"}, "line1-MULTI\nline2\n");
   BOOST_TEST(multiline.rc == kExitFailed);
   BOOST_TEST(multiline.err.find("control characters") != std::string::npos, multiline.err);

@@ -1,4 +1,4 @@
-#include "supervisor/api/json.h"
+#include "supervisor/common/json.h"
 
 #include <openssl/crypto.h>
 
@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <unordered_set>
 
-namespace clawhive::api {
+namespace clawhive {
 
 // ---- values ---------------------------------------------------------------------------------------
 
@@ -646,4 +646,4 @@ Result<JsonValue> ParseJson(std::string_view text, const JsonLimits& limits) {
   return Reader(text, limits).Run();
 }
 
-}  // namespace clawhive::api
+}  // namespace clawhive

@@ -1,10 +1,18 @@
-// JSON for the REST API: a strict RFC 8259 reader with error positions and a depth limit, and a writer
-// that always produces valid JSON.
+// The one JSON library of the appliance and its tests (REST API, OpenClaw configs, image manifests, the
+// proxy's usage records, the provider stub): a strict RFC 8259 reader with error positions and a depth
+// and size limit, and a writer that always produces valid JSON.
 //
 // Why not Poco::JSON (1.11): its parser reports no position for syntax errors (the pdjson state is
 // private), and its stringifier passes invalid UTF-8 and NaN through, producing invalid JSON. This
 // reader also rejects duplicate object keys, raw control characters in strings, invalid UTF-8 and lone
 // surrogates, and stops at max_depth nested containers, so recursion is bounded whatever the input.
+//
+// Why not nlohmann-json3 (Debian 12 has 3.11) with a SAX guard: its SAX interface can enforce depth and
+// duplicate keys, but its strings are std::string grown by push_back (each reallocation leaves a copy of
+// a secret in freed memory) and its errors give a byte offset, not line and column. Keeping our reader
+// costs ~650 lines and one test file; the one other JSON code, the proxy's skimmer
+// (supervisor/proxy/json_skim.h), only validates and slices, and exists because building a document is
+// too slow for the proxy's hot path.
 //
 // Secrets in request bodies: the reader reserves each string's final size before decoding it, so a
 // string is never reallocated (which would leave a copy in freed memory); it wipes what it built when a
@@ -26,7 +34,7 @@
 
 #include "supervisor/common/result.h"
 
-namespace clawhive::api {
+namespace clawhive {
 
 // Bounds on what one request body may make the reader build. The API's own documents nest 3 deep and
 // hold a few dozen values; the value cap keeps a 1 MiB body of "[0,0,0,...]" from becoming ~50 MiB of
@@ -122,4 +130,4 @@ size_t DecodeUtf8(std::string_view s, size_t pos, char32_t* code_point);
 // else as \xNN, cut at max_chars with "...".
 std::string Printable(std::string_view s, size_t max_chars = 64);
 
-}  // namespace clawhive::api
+}  // namespace clawhive

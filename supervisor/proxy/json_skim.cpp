@@ -1,10 +1,10 @@
-#include "supervisor/api/json_skim.h"
+#include "supervisor/proxy/json_skim.h"
 
 #include <cstdint>
 #include <cstring>
 #include <string>
 
-namespace clawhive::api {
+namespace clawhive::proxy {
 namespace {
 
 class Skimmer {
@@ -210,4 +210,4 @@ Status SkimJsonObject(std::string_view text, size_t max_depth,
   return Skimmer(text, max_depth).Run(on_member);
 }
 
-}  // namespace clawhive::api
+}  // namespace clawhive::proxy

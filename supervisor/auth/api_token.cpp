@@ -1,4 +1,4 @@
-#include "supervisor/api/api_token.h"
+#include "supervisor/auth/api_token.h"
 #include "supervisor/common/unique_fd.h"
 
 #include <fcntl.h>

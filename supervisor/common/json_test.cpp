@@ -1,4 +1,4 @@
-#include "supervisor/api/json.h"
+#include "supervisor/common/json.h"
 
 #include <boost/test/unit_test.hpp>
 
@@ -6,7 +6,7 @@
 #include <limits>
 #include <string>
 
-namespace clawhive::api {
+namespace clawhive {
 namespace {
 
 JsonValue Parse(const std::string& text) {
@@ -144,4 +144,4 @@ BOOST_AUTO_TEST_CASE(printable_makes_client_strings_safe_for_messages) {
 BOOST_AUTO_TEST_SUITE_END()  // json
 BOOST_AUTO_TEST_SUITE_END()  // api
 
-}  // namespace clawhive::api
+}  // namespace clawhive

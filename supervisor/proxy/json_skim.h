@@ -1,7 +1,7 @@
 // SkimJsonObject: checks that a text is one well-formed JSON object and reports the raw text of each of
 // its top-level members, without building the document.
 //
-// Why not supervisor/api/json.h's reader: it builds (and allocates) every string of a body, which for
+// Why not supervisor/common/json.h's reader: it builds (and allocates) every string of a body, which for
 // OpenClaw's ~61 KB chat bodies cost the stub ~0.4 ms of CPU per request — most of its time — while the
 // stub needs five small top-level fields. The skimmer allocates nothing and checks the RFC 8259 grammar
 // (structure, strings with their escapes and no raw control characters, numbers, literals, nesting up
@@ -18,7 +18,7 @@
 
 #include "supervisor/common/result.h"
 
-namespace clawhive::api {
+namespace clawhive::proxy {
 
 // Calls on_member(raw_key, raw_value) for each top-level member in order: raw_key is the key's text
 // between its quotes (escapes not decoded), raw_value the member value's exact text. kInvalidArgument
@@ -26,4 +26,4 @@ namespace clawhive::api {
 Status SkimJsonObject(std::string_view text, size_t max_depth,
                       const std::function<void(std::string_view raw_key, std::string_view raw_value)>& on_member);
 
-}  // namespace clawhive::api
+}  // namespace clawhive::proxy
