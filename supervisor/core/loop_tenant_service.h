@@ -3,11 +3,11 @@
 // until the answer (or a timeout: the loop is stuck or shutting down, reported as kUnavailable).
 #pragma once
 
+#include <syslog.h>
+
 #include <chrono>
 #include <future>
 #include <memory>
-
-#include <syslog.h>
 
 #include "supervisor/core/loop.h"
 #include "supervisor/core/secret_manager.h"
@@ -27,18 +27,25 @@ R CallOnLoop(Loop& loop, std::chrono::milliseconds timeout, F fn) {
   return future.get();
 }
 
+// Starts asynchronous work on the loop thread (`start(done)`, where `done` may be called later, from
+// the loop) and waits for its answer; kUnavailable `late` when it does not come in time.
+template <typename R, typename F>
+R AwaitOnLoop(Loop& loop, std::chrono::milliseconds timeout, const std::string& late, F start) {
+  auto promise = std::make_shared<std::promise<R>>();
+  auto future = promise->get_future();
+  loop.Post([promise, start = std::move(start)]() mutable { start([promise](R r) { promise->set_value(std::move(r)); }); });
+  if (future.wait_for(timeout) != std::future_status::ready) return R(Error::Unavailable(late));
+  return future.get();
+}
+
 class LoopTenantService : public TenantService {
  public:
   LoopTenantService(Loop& loop, Supervisor& sup, std::chrono::milliseconds timeout = std::chrono::seconds(60))
       : loop_(loop), sup_(sup), timeout_(timeout) {}
 
   Result<TenantStatus> Create(const std::string& id, const TenantPatch& p) override {
-    auto promise = std::make_shared<std::promise<Result<TenantStatus>>>();
-    auto future = promise->get_future();
-    loop_.Post([=, this] { sup_.CreateAsync(id, p, [promise](Result<TenantStatus> r) { promise->set_value(std::move(r)); }); });
-    if (future.wait_for(timeout_) != std::future_status::ready)
-      return Error::Unavailable("timed out waiting for tenant '" + id + "' to be provisioned");
-    return future.get();
+    return AwaitOnLoop<Result<TenantStatus>>(loop_, timeout_, "timed out waiting for tenant '" + id + "' to be provisioned",
+                                             [=, this](auto done) { sup_.CreateAsync(id, p, done); });
   }
   Result<std::vector<TenantStatus>> List() override {
     return Call<Result<std::vector<TenantStatus>>>([this] { return sup_.List(); });
@@ -50,12 +57,8 @@ class LoopTenantService : public TenantService {
     return Call<Result<TenantStatus>>([=, this] { return sup_.Update(id, p); });
   }
   Status Delete(const std::string& id, bool remove_workspace) override {
-    auto promise = std::make_shared<std::promise<Status>>();
-    auto future = promise->get_future();
-    loop_.Post([=, this] { sup_.DeleteAsync(id, remove_workspace, [promise](Status s) { promise->set_value(s); }); });
-    if (future.wait_for(timeout_) != std::future_status::ready)
-      return Error::Unavailable("timed out waiting for tenant '" + id + "' to stop");
-    return future.get();
+    return AwaitOnLoop<Status>(loop_, timeout_, "timed out waiting for tenant '" + id + "' to stop",
+                               [=, this](auto done) { sup_.DeleteAsync(id, remove_workspace, done); });
   }
   Result<TenantStatus> Start(const std::string& id) override {
     return Call<Result<TenantStatus>>([=, this] { return sup_.Start(id); });
