@@ -10,6 +10,10 @@ export class ApiError extends Error {
   }
 }
 
+// A request the page cancelled (it was left), and a service that is off on this appliance (503).
+export const aborted = (e) => e && e.name === 'AbortError';
+export const unavailable = (e) => e instanceof ApiError && e.status === 503;
+
 let csrfToken = '';
 let unauthorizedHandler = null;
 

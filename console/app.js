@@ -1,6 +1,6 @@
 // Console entry point: boot (branding, session), hash router, the application shell, sign-in and account.
 import { api, get, post, put, del, setCsrf, onUnauthorized, ApiError } from './api.js';
-import { h, mount, icon, notice, card, field, setFieldError, button, roleLabel, toast, fmtDateS } from './dom.js';
+import { h, mount, icon, notice, card, field, setFieldError, button, pageHead, roleLabel, toast, fmtDateS } from './dom.js';
 import { state, applyBranding, productName, logoUrl, setTitle, navigate, homeRoute, isOperator, isAdmin,
   deniedBlock, userIdle } from './state.js';
 import { tenantsPage, tenantPage, tenantFormPage } from './pages-tenants.js';
@@ -341,8 +341,7 @@ async function accountPage(ctx) {
     }
   });
   mount(ctx.content,
-    h('div', { class: 'page-head' }, h('div', null, h('h1', null, 'Account'),
-      h('div', { class: 'sub' }, 'Your sign-in and password.'))),
+    pageHead('Account', 'Your sign-in and password.'),
     h('div', { class: 'grid grid-2' },
       card('Signed in as', null,
         h('dl', { class: 'kv' },

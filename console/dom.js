@@ -1,5 +1,6 @@
 // DOM helpers. Everything the console shows is built here with createElement/textContent: no innerHTML,
 // no inline style attributes (the CSP forbids them and user data must never be parsed as markup).
+import { unavailable } from './api.js';
 
 const PROPS = new Set(['value', 'checked', 'disabled', 'selected', 'hidden', 'readOnly', 'required', 'multiple',
   'indeterminate', 'open']);
@@ -209,6 +210,25 @@ export function card(title, opts, ...body) {
     head, h('div', { class: ['card-body', flush ? 'flush' : ''] }, ...body));
 }
 
+// A page's heading: its title, the line under it and its actions on the right, each when given.
+export function pageHead(title, sub = null, actions = null) {
+  return h('div', { class: 'page-head' }, h('div', null, h('h1', null, title), sub ? h('div', { class: 'sub' }, sub) : null),
+    actions ? h('div', { class: 'actions' }, actions) : null);
+}
+
+// Runs a page's first load. When the service behind the page is off on this appliance (503), shows the
+// page's title and `offText` in `host` instead and resolves false; other errors propagate.
+export async function loadPage(host, title, offText, load) {
+  try {
+    await load();
+    return true;
+  } catch (e) {
+    if (!unavailable(e)) throw e;
+    mount(host, pageHead(title), notice('warn', offText));
+    return false;
+  }
+}
+
 export function emptyState(title, text, action) {
   return h('div', { class: 'empty' }, h('strong', null, title), text ? h('div', null, text) : null,
     action ? h('div', { class: 'gap-top' }, action) : null);
@@ -237,6 +257,24 @@ export function setFieldError(fieldEl, message) {
   fieldEl._error.textContent = message || '';
   if (message) fieldEl._input.setAttribute('aria-invalid', 'true');
   else fieldEl._input.removeAttribute('aria-invalid');
+}
+
+// A form as the pages build them: a message area (`msg`, for what belongs to no field) first, then `body`,
+// then `actions` and the primary submit button (`submit`, showing `label`); `props` are the <form>'s own.
+// On submit the browser's own submission is stopped, the errors of `fields` and the message are cleared
+// (what the last attempt showed), then `onSubmit()` runs.
+export function submitForm({ props = {}, label, body = [], actions = [], fields = [] }, onSubmit) {
+  const msg = h('div', { 'aria-live': 'polite' });
+  const submit = h('button', { type: 'submit', class: 'btn primary' }, label);
+  const form = h('form', { class: 'form', novalidate: true, ...props }, msg, body,
+    h('div', { class: 'form-actions' }, actions, submit));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    fields.forEach((f) => setFieldError(f, ''));
+    mount(msg);
+    return onSubmit();
+  });
+  return { form, msg, submit };
 }
 
 // ------------------------------------------------------------------------------------------ toasts, dialogs

@@ -1,6 +1,6 @@
 // Operator and tenant-admin pages: dashboard, users, API tokens, audit log, branding.
 import { get, post, put, del, path, query, ApiError, allTenants } from './api.js';
-import { h, mount, icon, card, notice, emptyState, button, field, setFieldError, phaseBadge, roleLabel, roleBadge,
+import { h, mount, icon, card, notice, emptyState, button, field, setFieldError, submitForm, pageHead, phaseBadge, roleLabel, roleBadge,
   fmtBytes, fmtCores, fmtNumber, fmtDateS, fmtDateTime, fmtAgo, fmtDuration, toast, modal, confirmDialog, paletteFor } from './dom.js';
 import { incidentList } from './pages-tenants.js';
 import { state, isOperator, ownTenant, applyBranding, productName, logoUrl } from './state.js';
@@ -72,10 +72,8 @@ export async function dashboardPage(ctx) {
   };
   await load();
   mount(ctx.content,
-    h('div', { class: 'page-head' }, h('div', null, h('h1', null, 'Dashboard'),
-      h('div', { class: 'sub' }, `The ${productName()} appliance and its tenants at a glance.`)),
-    h('div', { class: 'actions' }, h('a', { class: 'btn', href: '#/tenants' }, 'All tenants'),
-      h('a', { class: 'btn primary', href: '#/tenants/new' }, icon('plus'), 'New tenant'))),
+    pageHead('Dashboard', `The ${productName()} appliance and its tenants at a glance.`,
+      [h('a', { class: 'btn', href: '#/tenants' }, 'All tenants'), h('a', { class: 'btn primary', href: '#/tenants/new' }, icon('plus'), 'New tenant')]),
     warn, stats,
     h('div', { class: 'grid grid-2 gap-top' },
       card('Capacity', { hint: 'What tenants were promised against what the machine has' }, capacity),
@@ -96,6 +94,22 @@ function roleSelect(roles) {
 
 function tenantSelect(ids) {
   return h('select', null, ids.length ? ids.map((id) => h('option', { value: id }, id)) : h('option', { value: '' }, 'No tenants'));
+}
+
+// The role of a new user or token and, for a tenant role, its tenant: only operators choose it (a tenant
+// admin's users and tokens are of their own tenant). `tenantBox` (the tenant field, or what `wrapTenant`
+// puts it in) hides while no tenant is asked for.
+function roleFields(op, tenants, role, wrapTenant = (f) => f) {
+  const roleIn = roleSelect(op ? ['operator', 'tenant-admin', 'tenant-viewer'] : ['tenant-admin', 'tenant-viewer']);
+  roleIn.value = role;
+  const tenantIn = tenantSelect(tenants);
+  const fRole = field('Role', roleIn, { name: 'role' });
+  const fTenant = field('Tenant', tenantIn, { name: 'tenant' });
+  const tenantBox = wrapTenant(fTenant);
+  const sync = () => { tenantBox.hidden = !op || roleIn.value === 'operator'; };
+  roleIn.addEventListener('change', sync);
+  sync();
+  return { roleIn, tenantIn, fRole, fTenant, tenantBox };
 }
 
 function scopeBase(kind) {
@@ -163,31 +177,20 @@ export async function usersPage(ctx) {
   };
 
   // ---- create
-  const roles = op ? ['operator', 'tenant-admin', 'tenant-viewer'] : ['tenant-admin', 'tenant-viewer'];
   const nameIn = h('input', { autocomplete: 'off', spellcheck: 'false', autocapitalize: 'none', maxlength: '64' });
-  const roleIn = roleSelect(roles);
-  if (op) roleIn.value = 'tenant-admin';
-  const tenantIn = tenantSelect(tenants);
   const pwIn = h('input', { type: 'password', autocomplete: 'new-password' });
   const pw2In = h('input', { type: 'password', autocomplete: 'new-password' });
   const fName = field('User name', nameIn, { name: 'name', help: 'Lower case: a–z, 0–9 and . _ @ -' });
-  const fRole = field('Role', roleIn, { name: 'role' });
-  const fTenant = field('Tenant', tenantIn, { name: 'tenant' });
+  const { roleIn, tenantIn, fRole, fTenant, tenantBox: tenantRow } =
+    roleFields(op, tenants, 'tenant-admin', (f) => h('div', { class: 'form-grid' }, f));
   const fPw = field('Password', pwIn, { name: 'password', help: 'At least 12 characters.' });
   const fPw2 = field('Repeat password', pw2In, { name: 'confirm' });
-  const tenantRow = h('div', { class: 'form-grid' }, fTenant);
-  const syncTenant = () => { tenantRow.hidden = !op || roleIn.value === 'operator'; };
-  roleIn.addEventListener('change', syncTenant);
-  syncTenant();
-  const msg = h('div');
-  const submit = h('button', { type: 'submit', class: 'btn primary' }, icon('plus'), 'Add user');
-  const form = h('form', { class: 'form', novalidate: true, 'data-testid': 'user-form' }, msg,
-    h('div', { class: 'form-grid' }, fName, fRole), tenantRow, h('div', { class: 'form-grid' }, fPw, fPw2),
-    h('div', { class: 'form-actions' }, submit));
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    [fName, fRole, fTenant, fPw, fPw2].forEach((f) => setFieldError(f, ''));
-    mount(msg);
+  const { form, msg, submit } = submitForm({
+    props: { 'data-testid': 'user-form' },
+    label: [icon('plus'), 'Add user'],
+    body: [h('div', { class: 'form-grid' }, fName, fRole), tenantRow, h('div', { class: 'form-grid' }, fPw, fPw2)],
+    fields: [fName, fRole, fTenant, fPw, fPw2],
+  }, async () => {
     let bad = false;
     if (!/^[a-z0-9][a-z0-9._@-]{0,63}$/.test(nameIn.value)) { setFieldError(fName, 'Use 1–64 characters: a–z, 0–9 and . _ @ - (starting with a letter or digit).'); bad = true; }
     if (op && roleIn.value !== 'operator' && !tenantIn.value) { setFieldError(fTenant, 'Choose the tenant.'); bad = true; }
@@ -214,8 +217,7 @@ export async function usersPage(ctx) {
 
   await load();
   mount(ctx.content,
-    h('div', { class: 'page-head' }, h('div', null, h('h1', null, 'Users'),
-      h('div', { class: 'sub' }, op ? 'People who sign in to the console, and what they may do.' : `People who manage tenant ${ownTenant()}.`))),
+    pageHead('Users', op ? 'People who sign in to the console, and what they may do.' : `People who manage tenant ${ownTenant()}.`),
     card(null, { flush: true }, listHost),
     card('Add a user', { hint: op ? 'Operators manage the whole appliance; tenant admins and viewers one tenant.' : 'Tenant admins may change this tenant; viewers only read it.' }, form));
 }
@@ -282,28 +284,18 @@ export async function tokensPage(ctx) {
     input.select();
   };
 
-  const roles = op ? ['operator', 'tenant-admin', 'tenant-viewer'] : ['tenant-admin', 'tenant-viewer'];
   const nameIn = h('input', { autocomplete: 'off', maxlength: '64', placeholder: 'e.g. prometheus' });
-  const roleIn = roleSelect(roles);
-  roleIn.value = 'tenant-viewer';
-  const tenantIn = tenantSelect(tenants);
   const ttlIn = h('select', null, [7, 30, 90, 180, 365].map((d) => h('option', { value: String(d) }, `${d} days`)));
   ttlIn.value = '90';
   const fName = field('Name', nameIn, { help: 'What uses it, for the audit log.' });
-  const fRole = field('Role', roleIn);
-  const fTenant = field('Tenant', tenantIn);
+  const { roleIn, tenantIn, fRole, fTenant } = roleFields(op, tenants, 'tenant-viewer');
   const fTtl = field('Expires after', ttlIn);
-  const syncTenant = () => { fTenant.hidden = !op || roleIn.value === 'operator'; };
-  roleIn.addEventListener('change', syncTenant);
-  syncTenant();
-  const msg = h('div');
-  const submit = h('button', { type: 'submit', class: 'btn primary' }, icon('plus'), 'Create token');
-  const form = h('form', { class: 'form', novalidate: true, 'data-testid': 'token-form' }, msg,
-    h('div', { class: 'form-grid' }, fName, fRole, fTenant, fTtl), h('div', { class: 'form-actions' }, submit));
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    [fName, fRole, fTenant, fTtl].forEach((f) => setFieldError(f, ''));
-    mount(msg);
+  const { form, msg, submit } = submitForm({
+    props: { 'data-testid': 'token-form' },
+    label: [icon('plus'), 'Create token'],
+    body: h('div', { class: 'form-grid' }, fName, fRole, fTenant, fTtl),
+    fields: [fName, fRole, fTenant, fTtl],
+  }, async () => {
     const name = nameIn.value.trim();
     if (!name || !/^[\x20-\x7e]{1,64}$/.test(name)) { setFieldError(fName, 'Enter a name of 1–64 printable ASCII characters.'); nameIn.focus(); return; }
     const body = { name, role: roleIn.value, ttl_days: Number(ttlIn.value) };
@@ -324,8 +316,7 @@ export async function tokensPage(ctx) {
 
   await load();
   mount(ctx.content,
-    h('div', { class: 'page-head' }, h('div', null, h('h1', null, 'API tokens'),
-      h('div', { class: 'sub' }, 'Bearer tokens for scripts and monitoring. A token is shown once, when it is created.'))),
+    pageHead('API tokens', 'Bearer tokens for scripts and monitoring. A token is shown once, when it is created.'),
     revealHost,
     card(null, { flush: true }, listHost),
     card('Create a token', null, form));
@@ -385,9 +376,8 @@ export async function auditPage(ctx) {
 
   await load();
   mount(ctx.content,
-    h('div', { class: 'page-head' }, h('div', null, h('h1', null, 'Audit log'),
-      h('div', { class: 'sub' }, op ? 'Every change and sign-in on the appliance, newest first.' : `Every change and sign-in for tenant ${ownTenant()}, newest first.`)),
-    h('div', { class: 'actions' }, csv, json)),
+    pageHead('Audit log', op ? 'Every change and sign-in on the appliance, newest first.' : `Every change and sign-in for tenant ${ownTenant()}, newest first.`,
+      [csv, json]),
     card(null, { flush: true },
       tenantIn ? h('div', { class: 'toolbar' }, h('label', { class: 'inline' }, h('span', null, 'Tenant'), tenantIn), h('span', { class: 'grow' }),
         button('Refresh', { small: true, icon: 'refresh', onClick: () => load().catch((e) => toast(e.message, 'error')) })) : null,
@@ -485,7 +475,6 @@ export async function brandingPage(ctx) {
   });
   preview();
   mount(ctx.content,
-    h('div', { class: 'page-head' }, h('div', null, h('h1', null, 'Branding'),
-      h('div', { class: 'sub' }, 'How the console looks for everyone, including the sign-in page.'))),
+    pageHead('Branding', 'How the console looks for everyone, including the sign-in page.'),
     h('div', { class: 'grid grid-2' }, card('Settings', null, form), card('Preview', null, pv)));
 }

@@ -1,14 +1,12 @@
 // Model metering (docs/proxy.md): a tenant's "Model usage and budget" card (on the tenant page), and the
 // operators' Providers and Billing pages. Money comes from the API as a decimal string in the
 // installation's currency ("12.40") and is shown as given; sums are done in whole cents.
-import { put, del, path, query, fieldOfError, ApiError } from './api.js';
-import { h, mount, icon, card, notice, emptyState, button, field, setFieldError, meter, fmtNumber, fmtDateTime, fmtAgo,
-  toast, confirmDialog } from './dom.js';
+import { put, del, path, query, fieldOfError, aborted, unavailable } from './api.js';
+import { h, mount, icon, card, notice, emptyState, button, field, setFieldError, submitForm, pageHead, loadPage, meter,
+  fmtNumber, fmtDateTime, fmtAgo, toast, confirmDialog } from './dom.js';
 import { isOperator } from './state.js';
 
 const tenantHref = (id) => `#/tenants/${encodeURIComponent(id)}`;
-const aborted = (e) => e && e.name === 'AbortError';
-const unavailable = (e) => e instanceof ApiError && e.status === 503;
 const METERING_OFF = 'Model metering is not available on this appliance.';
 
 // "12.40" -> 1240 (cents); null for anything else.
@@ -277,21 +275,17 @@ function budgetForm(b, providers, { tenant, onSaved, onCancel }) {
   }
   if (!names.length) fields.providers._box.appendChild(h('span', { class: 'muted small' }, 'No providers are configured yet.'));
 
-  const msg = h('div', { 'aria-live': 'polite' });
-  const submit = h('button', { type: 'submit', class: 'btn primary' }, 'Save budget');
-  const form = h('form', { class: 'form budget-form', novalidate: true, 'data-testid': 'budget-form' }, msg,
-    h('div', { class: 'form-grid' }, fields.limit, fields.period, fields.warn_percent, fields.fallback_model, fields.rpm, fields.tpm,
-      fields.providers),
-    datalist,
-    h('div', { class: 'form-actions' }, button('Cancel', { onClick: onCancel }), submit));
-
-  const clear = () => { Object.values(fields).forEach((f) => setFieldError(f, '')); mount(msg); };
   const focusError = () => { const e = form.querySelector('[aria-invalid="true"]'); if (e) (e.matches('fieldset') ? e.querySelector('input') || e : e).focus(); };
   const parseWarn = (s) => s.split(/[\s,;%]+/).filter(Boolean);
 
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    clear();
+  const { form, msg, submit } = submitForm({
+    props: { class: 'form budget-form', 'data-testid': 'budget-form' },
+    label: 'Save budget',
+    body: [h('div', { class: 'form-grid' }, fields.limit, fields.period, fields.warn_percent, fields.fallback_model, fields.rpm, fields.tpm,
+      fields.providers), datalist],
+    actions: button('Cancel', { onClick: onCancel }),
+    fields: Object.values(fields),
+  }, async () => {
     const v = (k) => inputs[k].value.trim();
     let ok = true;
     const bad = (k, m) => { setFieldError(fields[k], m); ok = false; };
@@ -419,17 +413,10 @@ export async function providersPage(ctx) {
     } catch (e) { if (!aborted(e)) toast(e.message, 'error'); }
   };
 
-  try {
-    await load();
-  } catch (e) {
-    if (!unavailable(e)) throw e;
-    mount(ctx.content, h('div', { class: 'page-head' }, h('div', null, h('h1', null, 'Providers'))), notice('warn', METERING_OFF));
-    return;
-  }
+  if (!(await loadPage(ctx.content, 'Providers', METERING_OFF, load))) return;
   showForm(null);
   mount(ctx.content,
-    h('div', { class: 'page-head' }, h('div', null, h('h1', null, 'Providers'),
-      h('div', { class: 'sub' }, 'Model providers the metering proxy forwards agents’ requests to, with their prices. Agents never see the keys.'))),
+    pageHead('Providers', 'Model providers the metering proxy forwards agents’ requests to, with their prices. Agents never see the keys.'),
     card(null, { flush: true }, listHost),
     formHost);
 }
@@ -534,20 +521,18 @@ function providerForm(p, { secretOf, exists, onSaved, onCancel, onKeyFailed, key
     modelsErr);
   const modelsField = { _input: modelsSection, _error: modelsErr };
 
-  const msg = h('div', { 'aria-live': 'polite' });
-  const submit = h('button', { type: 'submit', class: 'btn primary' }, editing ? 'Save provider' : 'Add provider');
-  const form = h('form', { class: 'form', novalidate: true, autocomplete: 'off', 'data-testid': 'provider-form' }, msg,
-    h('div', { class: 'form-grid' }, fields.name, fields.kind, fields.base_url, fields.key_secret, fields.key_value, modelsSection),
-    h('div', { class: 'form-actions' }, editing ? button('Cancel', { onClick: onCancel }) : null, submit));
-
   const allFields = { ...fields, models: modelsField };
-  const clear = () => { Object.values(allFields).forEach((f) => setFieldError(f, '')); rows.forEach((r) => [r.name, r.input, r.output, r.max].forEach((x) => x.removeAttribute('aria-invalid'))); mount(msg); };
   const focusError = () => { const e = form.querySelector('input[aria-invalid="true"], select[aria-invalid="true"]'); if (e) e.focus(); };
   const badModel = (el, m) => { setFieldError(modelsField, m); if (el) el.setAttribute('aria-invalid', 'true'); };
 
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    clear();
+  const { form, msg, submit } = submitForm({
+    props: { autocomplete: 'off', 'data-testid': 'provider-form' },
+    label: editing ? 'Save provider' : 'Add provider',
+    body: h('div', { class: 'form-grid' }, fields.name, fields.kind, fields.base_url, fields.key_secret, fields.key_value, modelsSection),
+    actions: editing ? button('Cancel', { onClick: onCancel }) : null,
+    fields: Object.values(allFields),
+  }, async () => {
+    rows.forEach((r) => [r.name, r.input, r.output, r.max].forEach((x) => x.removeAttribute('aria-invalid')));
     const v = (k) => inputs[k].value.trim();
     let ok = true;
     const bad = (k, m) => { setFieldError(fields[k], m); ok = false; };
@@ -666,17 +651,9 @@ export async function billingPage(ctx) {
   prev.addEventListener('click', () => go(shiftMonth(period, -1)));
   next.addEventListener('click', () => go(shiftMonth(period, 1)));
 
-  try {
-    await load();
-  } catch (e) {
-    if (!unavailable(e)) throw e;
-    mount(ctx.content, h('div', { class: 'page-head' }, h('div', null, h('h1', null, 'Billing'))), notice('warn', METERING_OFF));
-    return;
-  }
+  if (!(await loadPage(ctx.content, 'Billing', METERING_OFF, load))) return;
   mount(ctx.content,
-    h('div', { class: 'page-head' }, h('div', null, h('h1', null, 'Billing'),
-      h('div', { class: 'sub' }, 'Model use of every tenant through the metering proxy, per provider and model, with its cost.')),
-    h('div', { class: 'actions' }, csv, json)),
+    pageHead('Billing', 'Model use of every tenant through the metering proxy, per provider and model, with its cost.', [csv, json]),
     stats,
     card(null, { flush: true },
       h('div', { class: 'toolbar' }, h('label', { class: 'inline' }, h('span', null, 'Month'), monthIn), prev, next,

@@ -1,14 +1,12 @@
 // OpenClaw runtimes (docs/openclaw.md): the operators' Runtimes page (imported images, import, remove,
 // fleet updates), and on a tenant's page its runtime card (image, pin, drift against the fleet target,
 // gateway access) and its OpenClaw settings card (model, heartbeat, chat channels).
-import { get, post, put, patch, del, path, query, ApiError, allTenants } from './api.js';
-import { h, mount, card, notice, emptyState, button, field, setFieldError, fmtBytes, fmtDateTime, fmtAgo, toast, modal,
-  confirmDialog } from './dom.js';
+import { get, post, put, patch, del, path, query, allTenants, aborted } from './api.js';
+import { h, mount, card, notice, emptyState, button, field, setFieldError, pageHead, loadPage, fmtBytes, fmtDateTime, fmtAgo,
+  toast, modal, confirmDialog } from './dom.js';
 import { isOperator } from './state.js';
 
 const tenantHref = (id) => `#/tenants/${encodeURIComponent(id)}`;
-const aborted = (e) => e && e.name === 'AbortError';
-const unavailable = (e) => e instanceof ApiError && e.status === 503;
 const RUNTIMES_OFF = 'OpenClaw runtime images are not available on this appliance.';
 const SECRET_RE = /^[A-Z_][A-Z0-9_]{0,127}$/;
 const TENANT_RE = /^[a-z0-9][a-z0-9-]{0,30}[a-z0-9]$/;
@@ -283,16 +281,9 @@ export async function runtimesPage(ctx) {
   }
   const loadTenants = async () => { try { tenants = await allTenants(ctx.get); } catch (e) { if (aborted(e)) throw e; tenants = []; } syncPlan(); };
 
-  try {
-    await Promise.all([loadImages(), loadUpdates(), loadTenants()]);
-  } catch (e) {
-    if (!unavailable(e)) throw e;
-    mount(ctx.content, h('div', { class: 'page-head' }, h('div', null, h('h1', null, 'Runtimes'))), notice('warn', RUNTIMES_OFF));
-    return;
-  }
+  if (!(await loadPage(ctx.content, 'Runtimes', RUNTIMES_OFF, () => Promise.all([loadImages(), loadUpdates(), loadTenants()])))) return;
   mount(ctx.content,
-    h('div', { class: 'page-head' }, h('div', null, h('h1', null, 'Runtimes'),
-      h('div', { class: 'sub' }, 'OpenClaw runtime images on this appliance, and the fleet updates that move tenants between them.'))),
+    pageHead('Runtimes', 'OpenClaw runtime images on this appliance, and the fleet updates that move tenants between them.'),
     imagesMsg,
     card('Runtime images', { flush: true, actions: targetNote }, imagesHost),
     h('div', { class: 'grid grid-2' },

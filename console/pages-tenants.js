@@ -1,7 +1,7 @@
 // Tenants: the list, one tenant's page (state, actions with progress, charts, model usage and budget,
 // incidents, secrets) and the create/edit form.
 import { get, post, put, patch, del, path, query, fieldOfError, ApiError, allTenants } from './api.js';
-import { h, mount, icon, card, notice, emptyState, button, field, setFieldError, meter, phaseBadge, phaseLabel,
+import { h, mount, icon, card, notice, emptyState, button, field, setFieldError, pageHead, meter, phaseBadge, phaseLabel,
   fmtBytes, fmtLimitBytes, fmtCores, fmtQuota, fmtNumber, fmtDateS, fmtDateTime, fmtAgo, fmtDuration, sizeToInput,
   toast, modal, confirmDialog } from './dom.js';
 import { lineChart } from './charts.js';
@@ -642,9 +642,8 @@ export async function tenantFormPage(ctx) {
   });
 
   mount(ctx.content,
-    h('div', { class: 'page-head' }, h('div', null, h('h1', null, editing ? `Edit ${nameOf(t)}` : 'New tenant'),
-      h('div', { class: 'sub' }, editing ? 'Changes to resources apply at once; program and environment apply at the next start.'
-        : 'The tenant gets its own user, slice and workspace; its agent starts right away.'))),
+    pageHead(editing ? `Edit ${nameOf(t)}` : 'New tenant', editing ? 'Changes to resources apply at once; program and environment apply at the next start.'
+      : 'The tenant gets its own user, slice and workspace; its agent starts right away.'),
     form);
   (editing ? inputs.display_name : inputs.id).focus();
 }

@@ -8,6 +8,8 @@
 
 #include <cstdio>
 #include <cstring>
+#include <functional>
+#include <optional>
 #include <string>
 
 #include <unistd.h>
@@ -53,24 +55,40 @@ void Usage(FILE* out) {
              out);
 }
 
+// One verb's options through getopt_long: --help prints the usage (exit 0); an option `take` refuses (or
+// an unknown one), or other than `operands` operands, prints it to stderr (kExitUsage). nullopt: go on.
+std::optional<int> ParseOptions(int argc, char** argv, const char* short_options, const option* options,
+                                const std::function<bool(int)>& take, int operands = 0) {
+  optind = 1;
+  for (int c; (c = getopt_long(argc, argv, short_options, options, nullptr)) != -1;) {
+    if (c == 'h') {
+      Usage(stdout);
+      return 0;
+    }
+    if (!take(c)) {
+      Usage(stderr);
+      return kExitUsage;
+    }
+  }
+  if (argc - optind != operands) {
+    Usage(stderr);
+    return kExitUsage;
+  }
+  return std::nullopt;
+}
+
 int Preflight(int argc, char** argv) {
   using namespace clawhive::installer;
   std::string answers_path;
   static const option options[] = {{"answers", required_argument, nullptr, 'a'},
                                    {"help", no_argument, nullptr, 'h'},
                                    {nullptr, 0, nullptr, 0}};
-  optind = 1;
-  for (int c; (c = getopt_long(argc, argv, "a:h", options, nullptr)) != -1;) {
-    switch (c) {
-      case 'a': answers_path = optarg; break;
-      case 'h': Usage(stdout); return 0;
-      default: Usage(stderr); return kExitUsage;
-    }
-  }
-  if (optind != argc) {
-    Usage(stderr);
-    return kExitUsage;
-  }
+  auto take = [&](int c) {
+    if (c != 'a') return false;
+    answers_path = optarg;
+    return true;
+  };
+  if (std::optional<int> stop = ParseOptions(argc, argv, "a:h", options, take)) return *stop;
   Answers answers;
   if (!answers_path.empty()) {
     auto loaded = LoadAnswers(answers_path);
@@ -87,19 +105,7 @@ int Preflight(int argc, char** argv) {
 
 int CheckAnswers(int argc, char** argv) {
   static const option options[] = {{"help", no_argument, nullptr, 'h'}, {nullptr, 0, nullptr, 0}};
-  optind = 1;
-  for (int c; (c = getopt_long(argc, argv, "h", options, nullptr)) != -1;) {
-    if (c == 'h') {
-      Usage(stdout);
-      return 0;
-    }
-    Usage(stderr);
-    return kExitUsage;
-  }
-  if (argc - optind != 1) {
-    Usage(stderr);
-    return kExitUsage;
-  }
+  if (std::optional<int> stop = ParseOptions(argc, argv, "h", options, [](int) { return false; }, 1)) return *stop;
   std::string path = argv[optind];
   auto answers = clawhive::installer::LoadAnswers(path);
   if (!answers) {
@@ -167,23 +173,18 @@ int InstallVerb(int argc, char** argv) {
                                    {"show-password-on", required_argument, nullptr, 's'},
                                    {"help", no_argument, nullptr, 'h'},
                                    {nullptr, 0, nullptr, 0}};
-  optind = 1;
   std::string show_password_on;
-  for (int c; (c = getopt_long(argc, argv, "a:r:nfh", options, nullptr)) != -1;) {
+  auto take = [&](int c) {
     switch (c) {
-      case 's': show_password_on = optarg; break;
-      case 'a': answers_path = optarg; break;
-      case 'r': root = optarg; break;
-      case 'n': interactive = false; break;
-      case 'f': force = true; break;
-      case 'h': Usage(stdout); return 0;
-      default: Usage(stderr); return kExitUsage;
+      case 's': show_password_on = optarg; return true;
+      case 'a': answers_path = optarg; return true;
+      case 'r': root = optarg; return true;
+      case 'n': interactive = false; return true;
+      case 'f': force = true; return true;
+      default: return false;
     }
-  }
-  if (optind != argc) {
-    Usage(stderr);
-    return kExitUsage;
-  }
+  };
+  if (std::optional<int> stop = ParseOptions(argc, argv, "a:r:nfh", options, take)) return *stop;
   if (!root.empty()) {
     while (root.size() > 1 && root.back() == '/') root.pop_back();
     if (root[0] != '/' || root == "/") {
@@ -211,22 +212,12 @@ int SimpleVerb(const std::string& verb, int argc, char** argv) {
   static const option options[] = {{"purge", no_argument, nullptr, 'p'},
                                    {"help", no_argument, nullptr, 'h'},
                                    {nullptr, 0, nullptr, 0}};
-  optind = 1;
-  for (int c; (c = getopt_long(argc, argv, "ph", options, nullptr)) != -1;) {
-    if (c == 'h') {
-      Usage(stdout);
-      return 0;
-    }
-    if (c != 'p' || verb != "uninstall") {
-      Usage(stderr);
-      return kExitUsage;
-    }
+  auto take = [&](int c) {
+    if (c != 'p' || verb != "uninstall") return false;
     purge = true;
-  }
-  if (optind != argc) {
-    Usage(stderr);
-    return kExitUsage;
-  }
+    return true;
+  };
+  if (std::optional<int> stop = ParseOptions(argc, argv, "ph", options, take)) return *stop;
   if (verb == "status") return ShowStatus(RealSystem(), RealApiFactory(), "", std::cout);
   if (::geteuid() != 0) {
     std::fprintf(stderr, "clawhive-install: %s must run as root\n", verb.c_str());

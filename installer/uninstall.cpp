@@ -37,6 +37,16 @@ Status RemoveLogged(System& sys, const std::string& path, StepLog& log) {
   return Status::Ok();
 }
 
+// Deletes one account with `command` (userdel or groupdel and its flags), inside `root` when there is one.
+Status DeleteAccount(System& sys, const std::string& root, std::vector<std::string> command, const std::string& name) {
+  if (!root.empty()) command.insert(command.end(), {"--prefix", root});
+  command.push_back(name);
+  Result<ExecResult> r = sys.Exec(command);
+  if (!r) return r.error();
+  if (r->exit_code != 0) return Error::Unavailable(command.front() + " " + name + " failed");
+  return Status::Ok();
+}
+
 }  // namespace
 
 int Uninstall(System& sys, const std::string& root, bool purge, std::ostream& out, std::ostream& err,
@@ -99,32 +109,19 @@ int Uninstall(System& sys, const std::string& root, bool purge, std::ostream& ou
     return 0;
   }
   for (const std::string& user : TenantUsers(sys, L)) {
-    std::vector<std::string> argv = {"userdel", "--force"};
-    if (!root.empty()) argv.insert(argv.end(), {"--prefix", root});
-    argv.push_back(user);
-    Result<ExecResult> r = sys.Exec(argv);
-    if (!r) return fail("users", r.error());
-    if (r->exit_code != 0) return fail("users", Error::Unavailable("userdel " + user + " failed"));
+    if (Status s = DeleteAccount(sys, root, {"userdel", "--force"}, user); !s) return fail("users", s.error());
     log.Changed("removed", "user " + user);
   }
   for (const char* path : {kStateDir, kMeterDir, kTenantsDir, kEtcDir})
     if (Status s = RemoveLogged(sys, L(path), log); !s) return fail("data", s.error());
   // The package's system accounts (kSysusersFile): the proxy's user, then its group and ours.
   if (UserExists(sys, L, kProxyUser)) {
-    std::vector<std::string> argv = {"userdel"};
-    if (!root.empty()) argv.insert(argv.end(), {"--prefix", root});
-    argv.push_back(kProxyUser);
-    Result<ExecResult> r = sys.Exec(argv);
-    if (!r || r->exit_code != 0) return fail("users", Error::Unavailable(std::string("userdel ") + kProxyUser + " failed"));
+    if (Status s = DeleteAccount(sys, root, {"userdel"}, kProxyUser); !s) return fail("users", s.error());
     log.Changed("removed", std::string("user ") + kProxyUser);
   }
   for (const char* group : {kProxyUser, kGroup}) {
     if (!GroupId(sys, L, group)) continue;  // userdel may have taken the user's own group already
-    std::vector<std::string> argv = {"groupdel"};
-    if (!root.empty()) argv.insert(argv.end(), {"--prefix", root});
-    argv.push_back(group);
-    Result<ExecResult> r = sys.Exec(argv);
-    if (!r || r->exit_code != 0) return fail("group", Error::Unavailable(std::string("groupdel ") + group + " failed"));
+    if (Status s = DeleteAccount(sys, root, {"groupdel"}, group); !s) return fail("group", s.error());
     log.Changed("removed", std::string("group ") + group);
   }
   out << "\n" << log.changes() << " change(s). Nothing of Clawhive's data is left.\n";

@@ -28,6 +28,9 @@
 
 #include "unit/fails_with.h"
 #include "unit/fake_tenant_service.h"
+#include "unit/http_exchange.h"
+#include "unit/json_path.h"
+#include "unit/loopback_api.h"
 #include "unit/temp_identity.h"
 #include "supervisor/common/json.h"
 
@@ -40,34 +43,7 @@ using testing::FakeTenantService;
 
 const char* const kToken = "test-token-0123456789abcdef0123456789abcdef";
 
-struct Reply {
-  int status = 0;
-  std::string body;
-  std::map<std::string, std::string> headers;  // lower-case names
-  std::string content_type;
-
-  JsonValue json() const {
-    Result<JsonValue> j = ParseJson(body);
-    BOOST_REQUIRE_MESSAGE(j.ok(), "response is not JSON: " << body);
-    return *j;
-  }
-  std::string error_code() const {
-    JsonValue j = json();
-    const JsonValue* e = j.Find("error");
-    BOOST_REQUIRE_MESSAGE(e && e->Find("code"), "no error object in: " << body);
-    return e->Find("code")->string();
-  }
-  std::string error_message() const {
-    JsonValue j = json();
-    const JsonValue* e = j.Find("error");
-    BOOST_REQUIRE_MESSAGE(e && e->Find("message"), "no error object in: " << body);
-    return e->Find("message")->string();
-  }
-  std::string header(const std::string& lower_name) const {
-    auto it = headers.find(lower_name);
-    return it == headers.end() ? std::string() : it->second;
-  }
-};
+using Reply = testing::HttpReply;
 
 // What a test sends; defaults are an authorized GET without a body.
 struct Request {
@@ -118,18 +94,7 @@ Reply Exchange(Poco::Net::HTTPClientSession& session, const Request& r) {
     if (r.chunked) req.setChunkedTransferEncoding(true);
     else req.setContentLength64(static_cast<Poco::Int64>(r.body.size()));
   }
-  std::ostream& out = session.sendRequest(req);
-  if (has_body) out.write(r.body.data(), static_cast<std::streamsize>(r.body.size()));
-  Poco::Net::HTTPResponse resp;
-  std::istream& in = session.receiveResponse(resp);
-  Reply reply;
-  reply.status = resp.getStatus();
-  std::ostringstream body;
-  Poco::StreamCopier::copyStream(in, body);
-  reply.body = body.str();
-  for (const auto& [name, value] : resp) reply.headers[Lower(name)] = value;
-  reply.content_type = resp.getContentType();
-  return reply;
+  return testing::Exchange(session, req, has_body ? r.body : std::string());
 }
 
 // Sends bytes as they are and returns everything the server answers until it closes or goes quiet.
@@ -191,13 +156,8 @@ struct ApiFixture {
   }
 
   static ApiServerOptions Options(testing::TempIdentity& ids) {
-    ApiServerOptions o;
-    o.address = "127.0.0.1";
-    o.port = 0;
-    o.identity = ids.identity.get();
+    ApiServerOptions o = testing::LoopbackApiOptions(ids, 4);  // plain HTTP, to exercise the dispatcher
     o.audit = ids.audit.get();
-    o.threads = 4;
-    o.plain_http_revokes_tokens = false;  // these tests speak plain HTTP to exercise the dispatcher
     return o;
   }
 
@@ -223,23 +183,27 @@ struct ApiFixture {
     return r;
   }
 
+  // A create body and the message of the 400 it must get.
+  struct RefusedCreate {
+    const char* body;
+    const char* message;
+  };
+  // Each body POSTed to /v1/tenants is a 400 with its message, and none reaches the service.
+  void CheckCreatesRefused(const std::vector<RefusedCreate>& cases) {
+    for (const RefusedCreate& c : cases) {
+      Reply r = Post("/v1/tenants", c.body);
+      BOOST_TEST(r.status == 400, c.body);
+      BOOST_TEST(r.error_message() == c.message);
+    }
+    BOOST_TEST(service.calls() == 0);
+  }
+
   testing::TempIdentity ids;
   FakeTenantService service;
   ApiServer server;
 };
 
-const JsonValue& Field(const JsonValue& v, const std::string& path) {
-  const JsonValue* cur = &v;
-  size_t start = 0;
-  while (true) {
-    size_t dot = path.find('.', start);
-    std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    cur = cur->Find(key);
-    BOOST_REQUIRE_MESSAGE(cur != nullptr, "missing field " << path);
-    if (dot == std::string::npos) return *cur;
-    start = dot + 1;
-  }
-}
+const JsonValue& Field(const JsonValue& v, const std::string& path) { return testing::AtPath(v, path); }
 
 // One line of the Prometheus text format, parsed strictly enough to catch escaping mistakes: a raw
 // newline in a label value would split a sample and show up as an invalid line.
@@ -706,60 +670,42 @@ BOOST_AUTO_TEST_CASE(deeply_nested_json_is_refused_without_exhausting_the_stack)
 }
 
 BOOST_AUTO_TEST_CASE(unknown_fields_are_refused_naming_the_field) {
-  struct Case {
-    const char* body;
-    const char* message;
-  };
-  for (const Case& c : std::vector<Case>{
-           {R"({"id":"acme","colour":"red"})", "unknown field 'colour'"},
-           {R"({"id":"acme","resources":{"memroy_max":"1G"}})", "unknown field 'resources.memroy_max'"},
-           {R"({"id":"acme","agent":{"exec":"/bin/x","shell":true}})", "unknown field 'agent.shell'"},
-           {R"({"id":"acme","uid":0})", "field 'uid' is read-only"},
-           {R"({"id":"acme","status":{}})", "field 'status' is read-only"},
-       }) {
-    Reply r = Post("/v1/tenants", c.body);
-    BOOST_TEST(r.status == 400, c.body);
-    BOOST_TEST(r.error_message() == c.message);
-  }
-  BOOST_TEST(service.calls() == 0);
+  CheckCreatesRefused({
+      {R"({"id":"acme","colour":"red"})", "unknown field 'colour'"},
+      {R"({"id":"acme","resources":{"memroy_max":"1G"}})", "unknown field 'resources.memroy_max'"},
+      {R"({"id":"acme","agent":{"exec":"/bin/x","shell":true}})", "unknown field 'agent.shell'"},
+      {R"({"id":"acme","uid":0})", "field 'uid' is read-only"},
+      {R"({"id":"acme","status":{}})", "field 'status' is read-only"},
+  });
 }
 
 BOOST_AUTO_TEST_CASE(wrong_types_are_refused_naming_the_field_and_the_expected_type) {
-  struct Case {
-    const char* body;
-    const char* message;
-  };
-  for (const Case& c : std::vector<Case>{
-           {R"({"id":7})", "field 'id' must be a string, got integer"},
-           {R"({"id":"acme","display_name":["x"]})", "field 'display_name' must be a string, got array"},
-           {R"({"id":"acme","port":"8080"})", "field 'port' must be an integer from 1 to 65535, got string"},
-           {R"({"id":"acme","port":70000})", "field 'port' must be an integer from 1 to 65535"},
-           {R"({"id":"acme","port":0})", "field 'port' must be an integer from 1 to 65535"},
-           {R"({"id":"acme","desired":"paused"})", "field 'desired' must be \"running\" or \"stopped\""},
-           {R"({"id":"acme","desired":true})", "field 'desired' must be \"running\" or \"stopped\", got boolean"},
-           {R"({"id":"acme","resources":[]})", "field 'resources' must be an object, got array"},
-           {R"({"id":"acme","resources":{"cpu_weight":1.5}})",
-            "field 'resources.cpu_weight' must be a non-negative integer, got number"},
-           {R"({"id":"acme","resources":{"tasks_max":-1}})",
-            "field 'resources.tasks_max' must be a non-negative integer, got integer"},
-           {R"({"id":"acme","resources":{"memory_max":true}})",
-            "field 'resources.memory_max' must be a number of bytes or a size string such as \"512M\", got boolean"},
-           {R"({"id":"acme","resources":{"memory_high":"lots"}})",
-            "field 'resources.memory_high': expected a size such as 512M or 2G"},
-           {R"({"id":"acme","agent":{"args":"--x"}})", "field 'agent.args' must be an array of strings, got string"},
-           {R"({"id":"acme","agent":{"args":["ok",3]}})", "field 'agent.args[1]' must be a string, got integer"},
-           {R"({"id":"acme","agent":{"env":{"A":1}}})", "field 'agent.env.A' must be a string, got integer"},
-           {R"({"id":"acme","agent":{"env":{"lower":"x"}}})",
-            "field 'agent.env.lower' is not a valid variable name (expected [A-Z_][A-Z0-9_]*)"},
-           {R"({"id":"acme","agent":{"exec":"bin/agent"}})", "field 'agent.exec' must be an absolute path"},
-           {R"({"id":"acme","agent":{"health_path":"healthz"}})", "field 'agent.health_path' must start with '/'"},
-           {R"({"id":"acme","display_name":null})", "field 'display_name' must be a string, got null"},
-       }) {
-    Reply r = Post("/v1/tenants", c.body);
-    BOOST_TEST(r.status == 400, c.body);
-    BOOST_TEST(r.error_message() == c.message);
-  }
-  BOOST_TEST(service.calls() == 0);
+  CheckCreatesRefused({
+      {R"({"id":7})", "field 'id' must be a string, got integer"},
+      {R"({"id":"acme","display_name":["x"]})", "field 'display_name' must be a string, got array"},
+      {R"({"id":"acme","port":"8080"})", "field 'port' must be an integer from 1 to 65535, got string"},
+      {R"({"id":"acme","port":70000})", "field 'port' must be an integer from 1 to 65535"},
+      {R"({"id":"acme","port":0})", "field 'port' must be an integer from 1 to 65535"},
+      {R"({"id":"acme","desired":"paused"})", "field 'desired' must be \"running\" or \"stopped\""},
+      {R"({"id":"acme","desired":true})", "field 'desired' must be \"running\" or \"stopped\", got boolean"},
+      {R"({"id":"acme","resources":[]})", "field 'resources' must be an object, got array"},
+      {R"({"id":"acme","resources":{"cpu_weight":1.5}})",
+       "field 'resources.cpu_weight' must be a non-negative integer, got number"},
+      {R"({"id":"acme","resources":{"tasks_max":-1}})",
+       "field 'resources.tasks_max' must be a non-negative integer, got integer"},
+      {R"({"id":"acme","resources":{"memory_max":true}})",
+       "field 'resources.memory_max' must be a number of bytes or a size string such as \"512M\", got boolean"},
+      {R"({"id":"acme","resources":{"memory_high":"lots"}})",
+       "field 'resources.memory_high': expected a size such as 512M or 2G"},
+      {R"({"id":"acme","agent":{"args":"--x"}})", "field 'agent.args' must be an array of strings, got string"},
+      {R"({"id":"acme","agent":{"args":["ok",3]}})", "field 'agent.args[1]' must be a string, got integer"},
+      {R"({"id":"acme","agent":{"env":{"A":1}}})", "field 'agent.env.A' must be a string, got integer"},
+      {R"({"id":"acme","agent":{"env":{"lower":"x"}}})",
+       "field 'agent.env.lower' is not a valid variable name (expected [A-Z_][A-Z0-9_]*)"},
+      {R"({"id":"acme","agent":{"exec":"bin/agent"}})", "field 'agent.exec' must be an absolute path"},
+      {R"({"id":"acme","agent":{"health_path":"healthz"}})", "field 'agent.health_path' must start with '/'"},
+      {R"({"id":"acme","display_name":null})", "field 'display_name' must be a string, got null"},
+  });
 }
 
 BOOST_AUTO_TEST_CASE(the_id_cannot_be_changed_by_patch) {
@@ -930,29 +876,41 @@ BOOST_AUTO_TEST_SUITE_END()  // server
 
 // ---- lifecycle (no fixture) ---------------------------------------------------------------------------
 
-BOOST_AUTO_TEST_SUITE(server_lifecycle)
+// A tenant service and an identity store for servers a test starts and stops itself.
+struct Lifecycle {
+  FakeTenantService service;
+  testing::TempIdentity ids{kToken};
+
+  // Listens on a free port of the default address and checks tokens against ids.
+  ApiServerOptions Options() const {
+    ApiServerOptions o;
+    o.port = 0;
+    o.identity = ids.identity.get();
+    return o;
+  }
+};
+
+int HealthStatus(Poco::Net::HTTPClientSession& session) {
+  return Exchange(session, Request("GET", "/v1/health")).status;
+}
+
+BOOST_FIXTURE_TEST_SUITE(server_lifecycle, Lifecycle)
 
 BOOST_AUTO_TEST_CASE(start_refuses_no_identity_store_and_zero_threads) {
-  FakeTenantService service;
-  testing::TempIdentity ids(kToken);
-  ApiServerOptions o;
-  o.port = 0;
+  ApiServerOptions o = Options();
+  o.identity = nullptr;
   ApiServer no_identity(service, o);
   BOOST_TEST(FailsWith(no_identity.Start(), ErrorCode::kInvalidArgument, "needs an identity store"));
-  o.identity = ids.identity.get();
+  o = Options();
   o.threads = 0;
   ApiServer no_threads(service, o);
   BOOST_TEST(FailsWith(no_threads.Start(), ErrorCode::kInvalidArgument, "API threads must be at least 1"));
 }
 
 BOOST_AUTO_TEST_CASE(start_fails_cleanly_when_the_port_is_taken) {
-  FakeTenantService service;
-  testing::TempIdentity ids(kToken);
-  ApiServerOptions o;
-  o.port = 0;
-  o.identity = ids.identity.get();
-  ApiServer first(service, o);
+  ApiServer first(service, Options());
   BOOST_REQUIRE(first.Start().ok());
+  ApiServerOptions o = Options();
   o.port = first.port();
   ApiServer second(service, o);
   BOOST_TEST(FailsWith(second.Start(), ErrorCode::kUnavailable, "Address already in use"));
@@ -960,23 +918,14 @@ BOOST_AUTO_TEST_CASE(start_fails_cleanly_when_the_port_is_taken) {
 }
 
 BOOST_AUTO_TEST_CASE(start_refuses_an_unparsable_address) {
-  FakeTenantService service;
-  testing::TempIdentity ids(kToken);
-  ApiServerOptions o;
+  ApiServerOptions o = Options();
   o.address = "not an address!";
-  o.port = 0;
-  o.identity = ids.identity.get();
   ApiServer server(service, o);
   BOOST_TEST(FailsWith(server.Start(), ErrorCode::kInvalidArgument, "bad API listen address not an address!"));
 }
 
 BOOST_AUTO_TEST_CASE(a_stopped_server_can_be_started_again_and_stop_is_idempotent) {
-  FakeTenantService service;
-  testing::TempIdentity ids(kToken);
-  ApiServerOptions o;
-  o.port = 0;
-  o.identity = ids.identity.get();
-  ApiServer server(service, o);
+  ApiServer server(service, Options());
   BOOST_REQUIRE(server.Start().ok());
   BOOST_TEST(FailsWith(server.Start(), ErrorCode::kConflict, "already running"));
   server.Stop();
@@ -984,32 +933,23 @@ BOOST_AUTO_TEST_CASE(a_stopped_server_can_be_started_again_and_stop_is_idempoten
   BOOST_TEST(server.port() == 0);
   BOOST_REQUIRE(server.Start().ok());
   Poco::Net::HTTPClientSession session("127.0.0.1", server.port());
-  BOOST_TEST(Exchange(session, Request("GET", "/v1/health")).status == 200);
+  BOOST_TEST(HealthStatus(session) == 200);
 }
 
 BOOST_AUTO_TEST_CASE(stop_returns_while_a_client_holds_a_keep_alive_connection) {
-  FakeTenantService service;
-  testing::TempIdentity ids(kToken);
-  ApiServerOptions o;
-  o.port = 0;
-  o.identity = ids.identity.get();
-  ApiServer server(service, o);
+  ApiServer server(service, Options());
   BOOST_REQUIRE(server.Start().ok());
   Poco::Net::HTTPClientSession session("127.0.0.1", server.port());
   session.setKeepAlive(true);
-  BOOST_TEST(Exchange(session, Request("GET", "/v1/health")).status == 200);
+  BOOST_TEST(HealthStatus(session) == 200);
   auto t0 = std::chrono::steady_clock::now();
   server.Stop();
   BOOST_TEST((std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5)));
 }
 
 BOOST_AUTO_TEST_CASE(the_server_listens_on_ipv6_loopback) {
-  FakeTenantService service;
-  testing::TempIdentity ids(kToken);
-  ApiServerOptions o;
+  ApiServerOptions o = Options();
   o.address = "::1";
-  o.port = 0;
-  o.identity = ids.identity.get();
   ApiServer server(service, o);
   Status s = server.Start();
   if (!s.ok()) {
@@ -1017,7 +957,7 @@ BOOST_AUTO_TEST_CASE(the_server_listens_on_ipv6_loopback) {
     return;
   }
   Poco::Net::HTTPClientSession session(Poco::Net::SocketAddress("[::1]:" + std::to_string(server.port())));
-  BOOST_TEST(Exchange(session, Request("GET", "/v1/health")).status == 200);
+  BOOST_TEST(HealthStatus(session) == 200);
 }
 
 BOOST_AUTO_TEST_SUITE_END()  // server_lifecycle

@@ -24,6 +24,7 @@
 #include "supervisor/tls/certificate.h"
 #include "unit/fails_with.h"
 #include "unit/fake_tenant_service.h"
+#include "unit/http_exchange.h"
 #include "unit/temp_dir.h"
 #include "unit/temp_identity.h"
 
@@ -63,13 +64,9 @@ BOOST_AUTO_TEST_CASE(health_over_https) {
     ctx->enableExtendedCertificateVerification(false);
     Poco::Net::HTTPSClientSession session("127.0.0.1", server.port(), ctx);
     session.setTimeout(Poco::Timespan(5, 0));
-    Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_GET, "/v1/health", Poco::Net::HTTPMessage::HTTP_1_1);
-    session.sendRequest(req);
-    Poco::Net::HTTPResponse resp;
-    std::istream& in = session.receiveResponse(resp);
-    std::ostringstream body;
-    Poco::StreamCopier::copyStream(in, body);
-    BOOST_TEST(static_cast<int>(resp.getStatus()) == 200, body.str());
+    Poco::Net::HTTPRequest req = testing::MakeRequest("GET", "/v1/health", "");
+    testing::HttpReply reply = testing::Exchange(session, req);
+    BOOST_TEST(reply.status == 200, reply.body);
     // The server presented the certificate we generated (see supervisor/tls/https_test.cpp for pinning
     // before the request is sent).
     Poco::DigestEngine::Digest d = Poco::Crypto::X509Certificate(session.serverCertificate()).fingerprint("SHA256");
@@ -85,13 +82,8 @@ BOOST_AUTO_TEST_CASE(health_over_https) {
     // Plain HTTP to the HTTPS port gets no HTTP answer.
     Poco::Net::HTTPClientSession plain("127.0.0.1", server.port());
     plain.setTimeout(Poco::Timespan(5, 0));
-    auto attempt = [&] {
-      Poco::Net::HTTPRequest r(Poco::Net::HTTPRequest::HTTP_GET, "/v1/health", Poco::Net::HTTPMessage::HTTP_1_1);
-      plain.sendRequest(r);
-      Poco::Net::HTTPResponse pr;
-      plain.receiveResponse(pr);
-    };
-    BOOST_CHECK_THROW(attempt(), Poco::Net::ConnectionResetException);  // dropped at the handshake, not timed out
+    // Dropped at the handshake, not timed out.
+    BOOST_CHECK_THROW(testing::GetHead(plain, "/v1/health"), Poco::Net::ConnectionResetException);
   }
   server.Stop();
   Poco::Net::uninitializeSSL();

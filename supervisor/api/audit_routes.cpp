@@ -1,6 +1,7 @@
 // Browsing and exporting the audit log: the platform's (operators) and a tenant's own (its admins).
 #include <utility>
 
+#include "supervisor/api/reply_json.h"
 #include "supervisor/api/routes.h"
 #include "supervisor/audit/audit_log.h"
 #include "supervisor/tenant/tenant.h"
@@ -53,11 +54,7 @@ ApiReply Browse(RouteContext& ctx, const ApiCall& c, const std::string& tenant_s
     reply.headers.emplace_back("Content-Disposition", "attachment; filename=\"clawhive-audit.csv\"");
     return reply;
   }
-  JsonValue list = JsonValue::Array();
-  for (const audit::AuditEntry& e : *entries) list.Push(EntryJson(e));
-  JsonValue doc = JsonValue::Object();
-  doc.Set("entries", std::move(list));
-  ApiReply reply = ApiReply::Json(200, doc);
+  ApiReply reply = ListReply(entries, "entries", EntryJson);
   if (format != nullptr)
     reply.headers.emplace_back("Content-Disposition", "attachment; filename=\"clawhive-audit.json\"");
   return reply;

@@ -20,6 +20,7 @@
 #include "supervisor/meter/ledger.h"
 #include "unit/fake_secret_service.h"
 #include "unit/fake_tenant_service.h"
+#include "unit/http_exchange.h"
 #include "unit/openapi_doc.h"
 #include "unit/temp_identity.h"
 
@@ -133,19 +134,10 @@ struct World {
   std::pair<int, std::string> Call(const std::string& method, const std::string& path, bool json, Who who) {
     Poco::Net::HTTPClientSession session("127.0.0.1", server->port());
     session.setTimeout(Poco::Timespan(10, 0));
-    Poco::Net::HTTPRequest req(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
-    if (who != Who::kAnonymous) req.set("Authorization", "Bearer " + Credential(who));
     std::string body = json ? "{}" : "";
-    if (json) {
-      req.setContentType("application/json");
-      req.setContentLength64(static_cast<Poco::Int64>(body.size()));
-    }
-    session.sendRequest(req) << body;
-    Poco::Net::HTTPResponse resp;
-    std::istream& in = session.receiveResponse(resp);
-    std::ostringstream out;
-    Poco::StreamCopier::copyStream(in, out);
-    return {resp.getStatus(), out.str()};
+    Poco::Net::HTTPRequest req = testing::MakeRequest(method, path, Credential(who), body);  // anonymous: ""
+    testing::HttpReply reply = testing::Exchange(session, req, body);
+    return {reply.status, reply.body};
   }
 };
 

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "supervisor/api/body.h"
+#include "supervisor/api/reply_json.h"
 #include "supervisor/api/routes.h"
 #include "supervisor/auth/encoding.h"
 #include "supervisor/core/tenant_service.h"
@@ -36,10 +37,18 @@ JsonValue TokenJson(const auth::TokenInfo& t) {
   return o;
 }
 
+// Who a new user or token is: its name, role and tenant, as the body gives them.
+struct Grantee {
+  std::string name;
+  auth::Role role;
+  std::string tenant;
+};
+
 // `tenant_scope`: "" for the platform routes (any role, tenant from the body), else the path's tenant
 // (tenant roles only, that tenant).
-Result<std::pair<auth::Role, std::string>> RoleAndTenant(BodyReader& body, const std::string& tenant_scope,
-                                                         TenantService& tenants) {
+Result<Grantee> ReadGrantee(BodyReader& body, const std::string& tenant_scope, TenantService& tenants) {
+  Result<std::optional<std::string>> name = body.String("name", true, 64);
+  if (!name) return name.error();
   Result<std::optional<std::string>> role_text = body.String("role", true, 32);
   if (!role_text) return role_text.error();
   std::optional<auth::Role> role = auth::ParseRole(**role_text);
@@ -63,38 +72,35 @@ Result<std::pair<auth::Role, std::string>> RoleAndTenant(BodyReader& body, const
       return t.error();
     }
   }
-  return std::make_pair(*role, tenant);
+  return Grantee{**name, *role, tenant};
+}
+
+// Whether a user or token is one the route shows: all on the platform routes, else the tenant's own.
+auto InScope(const std::string& tenant_scope) {
+  return [&tenant_scope](const auto& item) { return tenant_scope.empty() || item.tenant == tenant_scope; };
 }
 
 ApiReply ListUsers(RouteContext& ctx, const std::string& tenant_scope) {
   auto users = ctx.identity.With([](auto& store) { return store->ListUsers(); });
-  if (!users) return ApiReply::Fail(users.error());
-  JsonValue list = JsonValue::Array();
-  for (const auth::UserInfo& u : *users)
-    if (tenant_scope.empty() || u.tenant == tenant_scope) list.Push(UserJson(u));
-  JsonValue doc = JsonValue::Object();
-  doc.Set("users", std::move(list));
-  return ApiReply::Json(200, doc);
+  return ListReply(users, "users", UserJson, InScope(tenant_scope));
 }
 
 ApiReply CreateUser(RouteContext& ctx, const ApiCall& c, const std::string& tenant_scope) {
   Result<BodyReader> body = BodyReader::Of(c.body, {"name", "role", "tenant", "password"});
   if (!body) return ApiReply::Fail(body.error());
-  Result<std::optional<std::string>> name = body->String("name", true, 64);
-  if (!name) return ApiReply::Fail(name.error());
-  Result<std::pair<auth::Role, std::string>> scope = RoleAndTenant(*body, tenant_scope, ctx.tenants);
-  if (!scope) return ApiReply::Fail(scope.error());
+  Result<Grantee> who = ReadGrantee(*body, tenant_scope, ctx.tenants);
+  if (!who) return ApiReply::Fail(who.error());
   Result<std::string> password = body->Secret("password");
   if (!password) return ApiReply::Fail(password.error());
   Status s = ctx.identity.With([&](auto& store) {
-    return store->CreateUser(**name, scope->first, scope->second, *password, ctx.now_ms());
+    return store->CreateUser(who->name, who->role, who->tenant, *password, ctx.now_ms());
   });
   auth::Wipe(*password);
   if (!s) return ApiReply::Fail(s.error());
-  auto user = ctx.identity.With([&](auto& store) { return store->GetUser(**name); });
+  auto user = ctx.identity.With([&](auto& store) { return store->GetUser(who->name); });
   if (!user) return ApiReply::Fail(user.error());
   ApiReply reply = ApiReply::Json(201, UserJson(*user));
-  reply.audit_tenant = scope->second;
+  reply.audit_tenant = who->tenant;
   return reply;
 }
 
@@ -140,27 +146,19 @@ ApiReply SetUserPassword(RouteContext& ctx, const ApiCall& c, const std::string&
 
 ApiReply ListTokens(RouteContext& ctx, const std::string& tenant_scope) {
   auto tokens = ctx.identity.With([](auto& store) { return store->ListTokens(); });
-  if (!tokens) return ApiReply::Fail(tokens.error());
-  JsonValue list = JsonValue::Array();
-  for (const auth::TokenInfo& t : *tokens)
-    if (tenant_scope.empty() || t.tenant == tenant_scope) list.Push(TokenJson(t));
-  JsonValue doc = JsonValue::Object();
-  doc.Set("tokens", std::move(list));
-  return ApiReply::Json(200, doc);
+  return ListReply(tokens, "tokens", TokenJson, InScope(tenant_scope));
 }
 
 ApiReply CreateToken(RouteContext& ctx, const ApiCall& c, const std::string& tenant_scope) {
   Result<BodyReader> body = BodyReader::Of(c.body, {"name", "role", "tenant", "ttl_days"});
   if (!body) return ApiReply::Fail(body.error());
-  Result<std::optional<std::string>> name = body->String("name", true, 64);
-  if (!name) return ApiReply::Fail(name.error());
-  Result<std::pair<auth::Role, std::string>> scope = RoleAndTenant(*body, tenant_scope, ctx.tenants);
-  if (!scope) return ApiReply::Fail(scope.error());
+  Result<Grantee> who = ReadGrantee(*body, tenant_scope, ctx.tenants);
+  if (!who) return ApiReply::Fail(who.error());
   Result<std::optional<int64_t>> days = body->Integer("ttl_days", false, 1, 366);
   if (!days) return ApiReply::Fail(days.error());
   int64_t now = ctx.now_ms();
   Result<auth::NewToken> made = ctx.identity.With([&](auto& store) {
-    return store->CreateToken(scope->first, scope->second, **name, days->value_or(kDefaultTokenDays) * kDayMs, now);
+    return store->CreateToken(who->role, who->tenant, who->name, days->value_or(kDefaultTokenDays) * kDayMs, now);
   });
   if (!made) return ApiReply::Fail(made.error());
   auto info = ctx.identity.With([&](auto& store) { return store->GetToken(made->id); });
@@ -168,7 +166,7 @@ ApiReply CreateToken(RouteContext& ctx, const ApiCall& c, const std::string& ten
   JsonValue doc = TokenJson(*info);
   doc.Set("token", JsonValue::String(made->token));  // the only time it is shown
   ApiReply reply = ApiReply::Json(201, doc);
-  reply.audit_tenant = scope->second;
+  reply.audit_tenant = who->tenant;
   return reply;
 }
 

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "supervisor/api/body.h"
+#include "supervisor/api/reply_json.h"
 #include "supervisor/api/routes.h"
 #include "supervisor/core/tenant_service.h"
 #include "supervisor/meter/ledger.h"
@@ -14,15 +15,19 @@ namespace {
 
 using meter::Ledger;
 
-ApiReply NoLedger() { return ApiReply::Fail(Error::Unavailable("metering is not available")); }
+constexpr char kNoLedger[] = "metering is not available";
+
+ApiReply NoLedger() { return ApiReply::Fail(Error::Unavailable(kNoLedger)); }
+
+// A tenant's metering routes: metering is available, and the path's tenant is valid and exists.
+Status CheckTenantLedger(const RouteContext& x, const std::string& tenant) {
+  if (x.ledger == nullptr) return Error::Unavailable(kNoLedger);
+  if (Status s = ValidateTenantId(tenant); !s) return s;
+  if (auto t = x.tenants.Get(tenant); !t) return t.error();
+  return Status::Ok();
+}
 
 JsonValue Money(int64_t micros) { return JsonValue::String(meter::FormatMoney(micros)); }
-
-JsonValue Strings(const std::vector<std::string>& v) {
-  JsonValue a = JsonValue::Array();
-  for (const std::string& s : v) a.Push(JsonValue::String(s));
-  return a;
-}
 
 JsonValue BudgetJson(const meter::Budget& b, const meter::Totals& t) {
   JsonValue warn = JsonValue::Array();
@@ -34,7 +39,7 @@ JsonValue BudgetJson(const meter::Budget& b, const meter::Totals& t) {
       .Set("rpm", JsonValue::Unsigned(b.rpm))
       .Set("tpm", JsonValue::Unsigned(b.tpm))
       .Set("fallback_model", JsonValue::String(b.fallback_model))
-      .Set("providers", Strings(b.providers))
+      .Set("providers", JsonStrings(b.providers))
       .Set("current_period", JsonValue::String(t.period))
       .Set("spent", Money(t.spent_micros))
       .Set("reserved", Money(t.reserved_micros))
@@ -263,9 +268,7 @@ ApiReply PutProvider(Ledger& ledger, const ApiCall& c) {
 void AddMeterRoutes(Router& r, RouteContext& ctx) {
   RouteContext* x = &ctx;
   r.Add({"GET", "/v1/tenants/{id}/budget", Access::kTenantRead, BodyKind::kNone, {}, [x](const ApiCall& c) {
-           if (x->ledger == nullptr) return NoLedger();
-           if (Status s = ValidateTenantId(c.params[0]); !s) return ApiReply::Fail(s.error());
-           if (auto t = x->tenants.Get(c.params[0]); !t) return ApiReply::Fail(t.error());
+           if (Status s = CheckTenantLedger(*x, c.params[0]); !s) return ApiReply::Fail(s.error());
            Result<meter::Budget> b = x->ledger->GetBudget(c.params[0]);
            if (!b) return ApiReply::Fail(b.error());
            Result<meter::Totals> t = x->ledger->TotalsFor(c.params[0], x->now_ms());
@@ -273,35 +276,23 @@ void AddMeterRoutes(Router& r, RouteContext& ctx) {
            return ApiReply::Json(200, BudgetJson(*b, *t));
          }});
   r.Add({"PUT", "/v1/tenants/{id}/budget", Access::kOperator, BodyKind::kJson, {}, [x](const ApiCall& c) {
-           if (x->ledger == nullptr) return NoLedger();
-           if (Status s = ValidateTenantId(c.params[0]); !s) return ApiReply::Fail(s.error());
-           if (auto t = x->tenants.Get(c.params[0]); !t) return ApiReply::Fail(t.error());
+           if (Status s = CheckTenantLedger(*x, c.params[0]); !s) return ApiReply::Fail(s.error());
            return PutBudget(*x->ledger, c, x->now_ms());
          }});
   r.Add({"GET", "/v1/tenants/{id}/budget/events", Access::kTenantRead, BodyKind::kNone, {"limit"}, [x](const ApiCall& c) {
-           if (x->ledger == nullptr) return NoLedger();
-           if (Status s = ValidateTenantId(c.params[0]); !s) return ApiReply::Fail(s.error());
-           if (auto t = x->tenants.Get(c.params[0]); !t) return ApiReply::Fail(t.error());
+           if (Status s = CheckTenantLedger(*x, c.params[0]); !s) return ApiReply::Fail(s.error());
            Result<size_t> limit = ParseLimit(c.Query("limit"), 50, 1000);
            if (!limit) return ApiReply::Fail(limit.error());
-           auto events = x->ledger->Events(c.params[0], *limit);
-           if (!events) return ApiReply::Fail(events.error());
-           JsonValue list = JsonValue::Array();
-           for (const auto& e : *events) {
+           return ListReply(x->ledger->Events(c.params[0], *limit), "events", [](const auto& e) {
              JsonValue o = JsonValue::Object();
              o.Set("id", JsonValue::Signed(e.id)).Set("at_ms", JsonValue::Signed(e.at_ms))
                  .Set("kind", JsonValue::String(e.kind)).Set("detail", JsonValue::String(e.detail));
-             list.Push(std::move(o));
-           }
-           JsonValue doc = JsonValue::Object();
-           doc.Set("events", std::move(list));
-           return ApiReply::Json(200, doc);
+             return o;
+           });
          }});
   r.Add({"GET", "/v1/tenants/{id}/model-usage", Access::kTenantRead, BodyKind::kNone, {"period", "format"},
          [x](const ApiCall& c) {
-           if (x->ledger == nullptr) return NoLedger();
-           if (Status s = ValidateTenantId(c.params[0]); !s) return ApiReply::Fail(s.error());
-           if (auto t = x->tenants.Get(c.params[0]); !t) return ApiReply::Fail(t.error());
+           if (Status s = CheckTenantLedger(*x, c.params[0]); !s) return ApiReply::Fail(s.error());
            return BillingReply(*x->ledger, c, c.params[0], x->now_ms());
          }});
   r.Add({"GET", "/v1/billing", Access::kOperator, BodyKind::kNone, {"period", "format"}, [x](const ApiCall& c) {
@@ -310,13 +301,7 @@ void AddMeterRoutes(Router& r, RouteContext& ctx) {
          }});
   r.Add({"GET", "/v1/providers", Access::kOperator, BodyKind::kNone, {}, [x](const ApiCall&) {
            if (x->ledger == nullptr) return NoLedger();
-           auto ps = x->ledger->Providers();
-           if (!ps) return ApiReply::Fail(ps.error());
-           JsonValue list = JsonValue::Array();
-           for (const auto& p : *ps) list.Push(ProviderJson(p));
-           JsonValue doc = JsonValue::Object();
-           doc.Set("providers", std::move(list));
-           return ApiReply::Json(200, doc);
+           return ListReply(x->ledger->Providers(), "providers", ProviderJson);
          }});
   r.Add({"PUT", "/v1/providers/{name}", Access::kOperator, BodyKind::kJson, {}, [x](const ApiCall& c) {
            if (x->ledger == nullptr) return NoLedger();

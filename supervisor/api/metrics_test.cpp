@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "unit/text_search.h"
+
 namespace clawhive::api {
 namespace {
 
@@ -16,11 +18,7 @@ TenantStatus Tenant(const std::string& id) {
   return st;
 }
 
-size_t Count(const std::string& text, const std::string& what) {
-  size_t n = 0;
-  for (size_t pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1)) ++n;
-  return n;
-}
+using testing::CountOf;
 
 }  // namespace
 
@@ -37,8 +35,8 @@ BOOST_AUTO_TEST_CASE(label_values_escape_backslash_quote_and_newline_only) {
 BOOST_AUTO_TEST_CASE(with_no_tenants_every_family_is_still_declared) {
   std::string text = RenderMetrics({});
   BOOST_TEST(text.find("clawhive_tenants 0\n") != std::string::npos);
-  BOOST_TEST(Count(text, "# TYPE ") == 9u);
-  BOOST_TEST(Count(text, "# HELP ") == 9u);
+  BOOST_TEST(CountOf(text, "# TYPE ") == 9u);
+  BOOST_TEST(CountOf(text, "# HELP ") == 9u);
   BOOST_TEST(text.find("# TYPE clawhive_tenant_cpu_seconds_total counter\n") != std::string::npos);
   BOOST_TEST(text.find("# TYPE clawhive_tenant_restarts_total counter\n") != std::string::npos);
   BOOST_TEST(text.find("# TYPE clawhive_tenant_memory_bytes gauge\n") != std::string::npos);

@@ -1,5 +1,6 @@
 // OpenClaw runtime images, fleet updates and a tenant's gateway (docs/openclaw.md).
 #include "supervisor/api/body.h"
+#include "supervisor/api/reply_json.h"
 #include "supervisor/api/routes.h"
 #include "supervisor/openclaw/runtime_service.h"
 #include "supervisor/tenant/tenant.h"
@@ -7,12 +8,20 @@
 namespace clawhive::api {
 namespace {
 
-ApiReply NoRuntimes() { return ApiReply::Fail(Error::Unavailable("OpenClaw runtime images are not available")); }
+constexpr char kNoRuntimes[] = "OpenClaw runtime images are not available";
 
-JsonValue Strings(const std::vector<std::string>& v) {
-  JsonValue a = JsonValue::Array();
-  for (const std::string& s : v) a.Push(JsonValue::String(s));
-  return a;
+ApiReply NoRuntimes() { return ApiReply::Fail(Error::Unavailable(kNoRuntimes)); }
+
+// A tenant's runtime routes: runtime images are available and the path's tenant id is valid.
+Status CheckTenantRuntime(const RouteContext& x, const std::string& tenant) {
+  if (x.runtimes == nullptr) return Error::Unavailable(kNoRuntimes);
+  return ValidateTenantId(tenant);
+}
+
+JsonValue PersonaFileJson(const std::pair<std::string, std::string>& file) {
+  JsonValue f = JsonValue::Object();
+  f.Set("name", JsonValue::String(file.first)).Set("content", JsonValue::String(file.second));
+  return f;
 }
 
 JsonValue ImageJson(const ImageView& i, const std::string& target) {
@@ -24,7 +33,7 @@ JsonValue ImageJson(const ImageView& i, const std::string& target) {
       .Set("content_sha256", JsonValue::String(i.content_sha256))
       .Set("built_at", JsonValue::String(i.built_at))
       .Set("disk_bytes", JsonValue::Unsigned(i.disk_bytes))
-      .Set("used_by", Strings(i.used_by))
+      .Set("used_by", JsonStrings(i.used_by))
       .Set("target", JsonValue::Bool(!target.empty() && i.id == target))
       .Set("problem", i.problem.empty() ? JsonValue() : JsonValue::String(i.problem));
   return o;
@@ -68,10 +77,9 @@ void AddRuntimeRoutes(Router& r, RouteContext& ctx) {
            auto images = x->runtimes->Images();
            if (!images) return ApiReply::Fail(images.error());
            std::string target = x->runtimes->Target();
-           JsonValue list = JsonValue::Array();
-           for (const ImageView& i : *images) list.Push(ImageJson(i, target));
            JsonValue doc = JsonValue::Object();
-           doc.Set("images", std::move(list)).Set("target", JsonValue::String(target));
+           doc.Set("images", JsonArray(*images, [&](const ImageView& i) { return ImageJson(i, target); }))
+               .Set("target", JsonValue::String(target));
            return ApiReply::Json(200, doc);
          }});
   r.Add({"POST", "/v1/images", Access::kOperator, BodyKind::kJson, {}, [x](const ApiCall& c) {
@@ -103,10 +111,8 @@ void AddRuntimeRoutes(Router& r, RouteContext& ctx) {
            if (!limit) return ApiReply::Fail(limit.error());
            auto updates = x->runtimes->Updates(*limit);
            if (!updates) return ApiReply::Fail(updates.error());
-           JsonValue list = JsonValue::Array();
-           for (const FleetUpdate& u : *updates) list.Push(UpdateJson(u));
            JsonValue doc = JsonValue::Object();
-           doc.Set("updates", std::move(list)).Set("target", JsonValue::String(x->runtimes->Target()));
+           doc.Set("updates", JsonArray(*updates, UpdateJson)).Set("target", JsonValue::String(x->runtimes->Target()));
            return ApiReply::Json(200, doc);
          }});
   r.Add({"GET", "/v1/fleet/updates/{id}", Access::kOperator, BodyKind::kNone, {}, [x](const ApiCall& c) {
@@ -119,23 +125,11 @@ void AddRuntimeRoutes(Router& r, RouteContext& ctx) {
            return ApiReply::Json(200, UpdateJson(*u));
          }});
   r.Add({"GET", "/v1/tenants/{id}/persona", Access::kTenantRead, BodyKind::kNone, {}, [x](const ApiCall& c) {
-           if (x->runtimes == nullptr) return NoRuntimes();
-           if (Status s = ValidateTenantId(c.params[0]); !s) return ApiReply::Fail(s.error());
-           auto files = x->runtimes->Persona(c.params[0]);
-           if (!files) return ApiReply::Fail(files.error());
-           JsonValue list = JsonValue::Array();
-           for (const auto& [name, content] : *files) {
-             JsonValue f = JsonValue::Object();
-             f.Set("name", JsonValue::String(name)).Set("content", JsonValue::String(content));
-             list.Push(std::move(f));
-           }
-           JsonValue doc = JsonValue::Object();
-           doc.Set("files", std::move(list));
-           return ApiReply::Json(200, doc);
+           if (Status s = CheckTenantRuntime(*x, c.params[0]); !s) return ApiReply::Fail(s.error());
+           return ListReply(x->runtimes->Persona(c.params[0]), "files", PersonaFileJson);
          }});
   r.Add({"PUT", "/v1/tenants/{id}/persona/{file}", Access::kTenantWrite, BodyKind::kJson, {}, [x](const ApiCall& c) {
-           if (x->runtimes == nullptr) return NoRuntimes();
-           if (Status s = ValidateTenantId(c.params[0]); !s) return ApiReply::Fail(s.error());
+           if (Status s = CheckTenantRuntime(*x, c.params[0]); !s) return ApiReply::Fail(s.error());
            Result<BodyReader> body = BodyReader::Of(c.body, {"content"});
            if (!body) return ApiReply::Fail(body.error());
            auto content = body->String("content", true, 64 * 1024);
@@ -146,8 +140,7 @@ void AddRuntimeRoutes(Router& r, RouteContext& ctx) {
            return ApiReply::Json(200, doc);
          }});
   r.Add({"POST", "/v1/tenants/{id}/gateway-token", Access::kTenantWrite, BodyKind::kNone, {}, [x](const ApiCall& c) {
-           if (x->runtimes == nullptr) return NoRuntimes();
-           if (Status s = ValidateTenantId(c.params[0]); !s) return ApiReply::Fail(s.error());
+           if (Status s = CheckTenantRuntime(*x, c.params[0]); !s) return ApiReply::Fail(s.error());
            auto g = x->runtimes->Gateway(c.params[0]);
            if (!g) return ApiReply::Fail(g.error());
            JsonValue doc = JsonValue::Object();

@@ -17,6 +17,8 @@
 #include "unit/fails_with.h"
 #include "unit/fake_runtime_service.h"
 #include "unit/fake_tenant_service.h"
+#include "unit/http_exchange.h"
+#include "unit/loopback_api.h"
 #include "unit/temp_identity.h"
 
 namespace clawhive {
@@ -27,21 +29,7 @@ using testing::FailsWith;
 
 const char* const kToken = "runtime-routes-token-0123456789abcdef0123";
 
-struct Reply {
-  int status = 0;
-  std::string body;
-  JsonValue json() const {
-    Result<JsonValue> j = ParseJson(body);
-    BOOST_REQUIRE_MESSAGE(j.ok(), "response is not JSON: " << body);
-    return *j;
-  }
-  std::string error_message() const {
-    JsonValue j = json();
-    const JsonValue* e = j.Find("error");
-    BOOST_REQUIRE_MESSAGE(e && e->Find("message"), "no error object in: " << body);
-    return e->Find("message")->string();
-  }
-};
+using Reply = testing::HttpReply;
 
 bool Has(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
 
@@ -49,13 +37,8 @@ struct RoutesWorld {
   explicit RoutesWorld(bool with_runtimes = true) : ids(kToken) {
     BOOST_REQUIRE(tenants.Create("own", TenantPatch{}).ok());
     BOOST_REQUIRE(tenants.Create("other", TenantPatch{}).ok());
-    ApiServerOptions o;
-    o.address = "127.0.0.1";
-    o.port = 0;
-    o.identity = ids.identity.get();
+    ApiServerOptions o = testing::LoopbackApiOptions(ids, 2);
     o.audit = ids.audit.get();
-    o.threads = 2;
-    o.plain_http_revokes_tokens = false;  // plain loopback HTTP to exercise the routes
     o.runtimes = with_runtimes ? &runtimes : nullptr;
     server = std::make_unique<ApiServer>(tenants, o);
     Status s = server->Start();
@@ -66,19 +49,8 @@ struct RoutesWorld {
              const std::string& token = kToken) {
     Poco::Net::HTTPClientSession session("127.0.0.1", server->port());
     session.setTimeout(Poco::Timespan(10, 0));
-    Poco::Net::HTTPRequest req(method, uri, Poco::Net::HTTPMessage::HTTP_1_1);
-    req.set("Authorization", "Bearer " + token);
-    if (!body.empty()) {
-      req.setContentType("application/json");
-      req.setContentLength64(static_cast<Poco::Int64>(body.size()));
-    }
-    std::ostream& out = session.sendRequest(req);
-    out << body;
-    Poco::Net::HTTPResponse resp;
-    std::istream& in = session.receiveResponse(resp);
-    std::ostringstream text;
-    Poco::StreamCopier::copyStream(in, text);
-    return {static_cast<int>(resp.getStatus()), text.str()};
+    Poco::Net::HTTPRequest req = testing::MakeRequest(method, uri, token, body);
+    return testing::Exchange(session, req, body);
   }
 
   // A token of a tenant admin of "own".

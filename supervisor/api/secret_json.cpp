@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "supervisor/api/reply_json.h"
 #include "supervisor/tenant/tenant.h"
 
 namespace clawhive::api {
@@ -42,15 +43,19 @@ Result<SecretValue> TakeSecretValue(JsonValue* body) {
   return value;
 }
 
+namespace {
+
+JsonValue VersionToJson(const SecretVersionInfo& v) {
+  JsonValue item = JsonValue::Object();
+  item.Set("version", JsonValue::Unsigned(v.version))
+      .Set("created_at", JsonValue::Signed(v.created_at))
+      .Set("state", JsonValue::String(v.state));
+  return item;
+}
+
+}  // namespace
+
 JsonValue SecretInfoToJson(const SecretInfo& info) {
-  JsonValue versions = JsonValue::Array();
-  for (const SecretVersionInfo& v : info.versions) {
-    JsonValue item = JsonValue::Object();
-    item.Set("version", JsonValue::Unsigned(v.version))
-        .Set("created_at", JsonValue::Signed(v.created_at))
-        .Set("state", JsonValue::String(v.state));
-    versions.Push(std::move(item));
-  }
   JsonValue consumers = JsonValue::Array();
   if (info.tenant != kPlatformScope) consumers.Push(JsonValue::String(TenantNames::Service(info.tenant)));
   JsonValue out = JsonValue::Object();
@@ -59,7 +64,7 @@ JsonValue SecretInfoToJson(const SecretInfo& info) {
       .Set("current_version", JsonValue::Unsigned(info.current_version))
       .Set("created_at", JsonValue::Signed(info.created_at))
       .Set("rotated_at", JsonValue::Signed(info.rotated_at))
-      .Set("versions", std::move(versions))
+      .Set("versions", JsonArray(info.versions, VersionToJson))
       .Set("consumers", std::move(consumers));
   return out;
 }

@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "supervisor/api/reply_json.h"
 #include "supervisor/api/secret_json.h"
 #include "supervisor/core/secret_service.h"
 #include "supervisor/tenant/tenant.h"
@@ -72,13 +73,7 @@ ApiReply Get(SecretService& svc, const Scope& scope, const std::string& name) {
 
 ApiReply List(SecretService& svc, const Scope& scope) {
   if (Status s = scope.Check(); !s) return ApiReply::Fail(s.error());
-  Result<std::vector<SecretInfo>> list = svc.ListSecrets(scope.id);
-  if (!list) return ApiReply::Fail(list.error());
-  JsonValue secrets = JsonValue::Array();
-  for (const SecretInfo& info : *list) secrets.Push(SecretInfoToJson(info));
-  JsonValue doc = JsonValue::Object();
-  doc.Set("secrets", std::move(secrets));
-  return ApiReply::Json(200, doc);
+  return ListReply(svc.ListSecrets(scope.id), "secrets", SecretInfoToJson);
 }
 
 ApiReply Delete(SecretService& svc, const Scope& scope, const std::string& name) {
@@ -148,13 +143,7 @@ void AddSecretRoutes(Router& r, SecretService* svc) {
          With(svc, [](SecretService& s, const ApiCall& c) {
            Result<size_t> limit = ParseLimit(c.Query("limit"), kDefaultRotationLimit, kMaxRotationLimit);
            if (!limit) return ApiReply::Fail(limit.error());
-           Result<std::vector<RotationInfo>> list = s.Rotations(*limit);
-           if (!list) return ApiReply::Fail(list.error());
-           JsonValue rotations = JsonValue::Array();
-           for (const RotationInfo& info : *list) rotations.Push(RotationToJson(info));
-           JsonValue doc = JsonValue::Object();
-           doc.Set("rotations", std::move(rotations));
-           return ApiReply::Json(200, doc);
+           return ListReply(s.Rotations(*limit), "rotations", RotationToJson);
          })});
 }
 

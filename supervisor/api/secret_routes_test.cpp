@@ -17,6 +17,8 @@
 #include "supervisor/common/json.h"
 #include "unit/fake_secret_service.h"
 #include "unit/fake_tenant_service.h"
+#include "unit/http_exchange.h"
+#include "unit/loopback_api.h"
 #include "unit/temp_identity.h"
 
 namespace clawhive {
@@ -31,26 +33,7 @@ const char* const kToken = "test-token-0123456789abcdef0123456789abcdef";
 const std::string kMarker = "ZQXJ-S3CRET-MARK";
 const std::string kValue = "sk-live-" + kMarker + "-0123456789abcdef";
 
-struct Reply {
-  int status = 0;
-  std::string body;
-  std::map<std::string, std::string> headers;
-
-  JsonValue json() const {
-    Result<JsonValue> j = ParseJson(body);
-    BOOST_REQUIRE_MESSAGE(j.ok(), "response is not JSON: " << body);
-    return std::move(*j);
-  }
-  std::string error_code() const {
-    JsonValue j = json();
-    BOOST_REQUIRE_MESSAGE(j.Find("error"), "no error in: " << body);
-    return j.Find("error")->Find("code")->string();
-  }
-  std::string header(const std::string& name) const {
-    auto it = headers.find(name);
-    return it == headers.end() ? std::string() : it->second;
-  }
-};
+using Reply = testing::HttpReply;
 
 std::string JsonString(const std::string& s) {
   std::string out;
@@ -76,14 +59,7 @@ struct SecretsFixture {
       BOOST_CHECK_MESSAGE(body.find(kMarker) == std::string::npos, "a response contains a secret value: " << body);
   }
 
-  static ApiServerOptions Options(testing::TempIdentity& ids) {
-    ApiServerOptions o;
-    o.port = 0;
-    o.identity = ids.identity.get();
-    o.plain_http_revokes_tokens = false;  // plain loopback HTTP, to test the routes and the CLI
-    o.threads = 4;
-    return o;
-  }
+  static ApiServerOptions Options(testing::TempIdentity& ids) { return testing::LoopbackApiOptions(ids, 4); }
 
   Reply Call(const std::string& method, const std::string& uri, const std::string* body = nullptr,
              const std::string& type = "application/json", bool chunked = false, bool auth = true) {
@@ -96,20 +72,7 @@ struct SecretsFixture {
       if (chunked) req.setChunkedTransferEncoding(true);
       else req.setContentLength64(static_cast<Poco::Int64>(body->size()));
     }
-    std::ostream& out = session.sendRequest(req);
-    if (body != nullptr) out.write(body->data(), static_cast<std::streamsize>(body->size()));
-    Poco::Net::HTTPResponse resp;
-    std::istream& in = session.receiveResponse(resp);
-    Reply r;
-    r.status = resp.getStatus();
-    std::ostringstream text;
-    Poco::StreamCopier::copyStream(in, text);
-    r.body = text.str();
-    for (const auto& [name, value] : resp) {
-      std::string lower = name;
-      for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      r.headers[lower] = value;
-    }
+    Reply r = testing::Exchange(session, req, body != nullptr ? *body : std::string());
     seen.push_back(r.body);
     return r;
   }

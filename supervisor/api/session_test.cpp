@@ -15,6 +15,7 @@
 #include "supervisor/common/json.h"
 #include "unit/fake_secret_service.h"
 #include "unit/fake_tenant_service.h"
+#include "unit/http_exchange.h"
 #include "unit/temp_identity.h"
 
 namespace clawhive {
@@ -80,14 +81,10 @@ struct Fixture {
       req.setContentType(c.content_type);
       req.setContentLength64(static_cast<Poco::Int64>(c.body.size()));
     }
-    session.sendRequest(req) << c.body;
     Poco::Net::HTTPResponse resp;
-    std::istream& in = session.receiveResponse(resp);
     Answer a;
+    a.body = testing::SendAndRead(session, req, c.body, resp);
     a.status = resp.getStatus();
-    std::ostringstream out;
-    Poco::StreamCopier::copyStream(in, out);
-    a.body = out.str();
     for (const auto& [k, v] : resp) a.headers.add(k, v);
     if (resp.has("Set-Cookie")) {
       a.set_cookie = resp.get("Set-Cookie");

@@ -4,6 +4,7 @@
 #include <initializer_list>
 #include <string_view>
 
+#include "supervisor/api/reply_json.h"
 #include "supervisor/common/quantity.h"
 
 namespace clawhive::api {
@@ -233,13 +234,11 @@ JsonValue TenantToJson(const TenantStatus& st) {
       .Set("cpu_weight", JsonValue::Unsigned(t.resources.cpu_weight))
       .Set("cpu_quota_percent", JsonValue::Unsigned(t.resources.cpu_quota_percent))
       .Set("tasks_max", JsonValue::Unsigned(t.resources.tasks_max));
-  JsonValue args = JsonValue::Array();
-  for (const std::string& a : t.agent.args) args.Push(JsonValue::String(a));
   JsonValue env = JsonValue::Object();
   for (const auto& [name, value] : t.agent.env) env.Set(name, JsonValue::String(value));
   JsonValue agent = JsonValue::Object();
   agent.Set("exec", JsonValue::String(t.agent.exec))
-      .Set("args", std::move(args))
+      .Set("args", JsonStrings(t.agent.args))
       .Set("env", std::move(env))
       .Set("health_path", JsonValue::String(t.agent.health_path));
   JsonValue status = JsonValue::Object();

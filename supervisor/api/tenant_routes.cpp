@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "supervisor/api/metrics.h"
+#include "supervisor/api/reply_json.h"
 #include "supervisor/api/routes.h"
 #include "supervisor/openclaw/runtime_service.h"
 #include "supervisor/api/secret_routes.h"
@@ -23,27 +24,20 @@ ApiReply TenantReply(int status, const Result<TenantStatus>& r) {
   return ApiReply::Json(status, TenantToJson(*r));
 }
 
-ApiReply IncidentsReply(const Result<std::vector<Incident>>& r) {
-  if (!r) return ApiReply::Fail(r.error());
-  JsonValue list = JsonValue::Array();
-  for (const Incident& in : *r) list.Push(IncidentToJson(in));
-  JsonValue doc = JsonValue::Object();
-  doc.Set("incidents", std::move(list));
-  return ApiReply::Json(200, doc);
+ApiReply IncidentsReply(const Result<std::vector<Incident>>& r) { return ListReply(r, "incidents", IncidentToJson); }
+
+JsonValue UsageSampleToJson(const UsageSample& s) {
+  JsonValue o = JsonValue::Object();
+  o.Set("at_ms", JsonValue::Signed(s.at_ms))
+      .Set("memory_bytes", JsonValue::Optional(s.memory_bytes))
+      .Set("cpu_cores", JsonValue::Optional(s.cpu_cores))
+      .Set("tasks", JsonValue::Optional(s.tasks));
+  return o;
 }
 
 JsonValue UsageToJson(const UsageHistory& h) {
-  JsonValue samples = JsonValue::Array();
-  for (const UsageSample& s : h.samples) {
-    JsonValue o = JsonValue::Object();
-    o.Set("at_ms", JsonValue::Signed(s.at_ms))
-        .Set("memory_bytes", JsonValue::Optional(s.memory_bytes))
-        .Set("cpu_cores", JsonValue::Optional(s.cpu_cores))
-        .Set("tasks", JsonValue::Optional(s.tasks));
-    samples.Push(std::move(o));
-  }
   JsonValue doc = JsonValue::Object();
-  doc.Set("interval_ms", JsonValue::Unsigned(h.interval_ms)).Set("samples", std::move(samples));
+  doc.Set("interval_ms", JsonValue::Unsigned(h.interval_ms)).Set("samples", JsonArray(h.samples, UsageSampleToJson));
   return doc;
 }
 

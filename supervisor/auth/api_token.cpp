@@ -1,4 +1,5 @@
 #include "supervisor/auth/api_token.h"
+#include "supervisor/common/publish_file.h"
 #include "supervisor/common/unique_fd.h"
 
 #include <fcntl.h>
@@ -139,14 +140,8 @@ Result<std::string> CreateToken(const std::string& path) {
   if (Status s = WriteAll(fd.get(), token + "\n"); !s) return fail("cannot write", errno);
   if (::fsync(fd.get()) != 0) return fail("cannot fsync", errno);
   if (::close(fd.release()) != 0) return fail("cannot close", errno);
-  // link() fails if the name exists: first creator wins, nobody overwrites a token in use.
-  if (::link(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    if (err == EEXIST) return Error::Exists("token file " + path + " appeared while creating it");
-    return Error::Unavailable("cannot create token file " + path + ": " + Errno(err));
-  }
-  ::unlink(tmp.c_str());
+  // First creator wins: nobody overwrites a token in use.
+  if (Status s = PublishNewFile(tmp, path, "token file"); !s) return s.error();
   Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dfd.get() >= 0) ::fsync(dfd.get());  // best effort: the token works even if this is lost
   return token;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "unit/fails_with.h"
+#include "unit/temp_dir.h"
 
 namespace clawhive {
 namespace {
@@ -23,17 +24,10 @@ using testing::FailsWith;
 
 namespace fs = std::filesystem;
 
-struct TempDir {
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "clawhive-token-test-XXXXXX").string();
-    BOOST_REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  fs::path path;
+// A fresh directory for one test, removed with everything in it; `path` as a filesystem path.
+struct TempDir : testing::TempDir {
+  TempDir() : testing::TempDir("clawhive-token-test") {}
+  fs::path dir{path};
 };
 
 mode_t Mode(const fs::path& p) {
@@ -58,14 +52,14 @@ BOOST_AUTO_TEST_SUITE(token)
 
 BOOST_AUTO_TEST_CASE(a_missing_token_is_created_as_64_hex_chars_mode_0600_in_a_new_0700_directory) {
   TempDir tmp;
-  fs::path file = tmp.path / "state" / "sub" / "api.token";
+  fs::path file = tmp.dir / "state" / "sub" / "api.token";
   Result<std::string> token = LoadOrCreateToken(file.string());
   BOOST_REQUIRE_MESSAGE(token.ok(), (token.ok() ? "" : token.error().message));
   BOOST_TEST(token->size() == 64u);
   BOOST_TEST(IsHex(*token));
   BOOST_TEST(Mode(file) == 0600u);
-  BOOST_TEST(Mode(tmp.path / "state") == 0700u);
-  BOOST_TEST(Mode(tmp.path / "state" / "sub") == 0700u);
+  BOOST_TEST(Mode(tmp.dir / "state") == 0700u);
+  BOOST_TEST(Mode(tmp.dir / "state" / "sub") == 0700u);
   std::vector<std::string> names;
   for (const auto& e : fs::directory_iterator(file.parent_path())) names.push_back(e.path().filename().string());
   BOOST_TEST(names == std::vector<std::string>{"api.token"}, boost::test_tools::per_element());  // no temp left
@@ -73,26 +67,26 @@ BOOST_AUTO_TEST_CASE(a_missing_token_is_created_as_64_hex_chars_mode_0600_in_a_n
 
 BOOST_AUTO_TEST_CASE(an_existing_token_is_read_back_unchanged) {
   TempDir tmp;
-  fs::path file = tmp.path / "api.token";
+  fs::path file = tmp.dir / "api.token";
   std::string first = LoadOrCreateToken(file.string()).value();
   BOOST_TEST(LoadOrCreateToken(file.string()).value() == first);
 }
 
 BOOST_AUTO_TEST_CASE(two_tokens_are_never_the_same) {
   TempDir tmp;
-  BOOST_TEST(LoadOrCreateToken((tmp.path / "a").string()).value() != LoadOrCreateToken((tmp.path / "b").string()).value());
+  BOOST_TEST(LoadOrCreateToken((tmp.dir / "a").string()).value() != LoadOrCreateToken((tmp.dir / "b").string()).value());
 }
 
 BOOST_AUTO_TEST_CASE(a_hand_written_token_is_accepted_without_its_trailing_newline) {
   TempDir tmp;
-  fs::path file = tmp.path / "api.token";
+  fs::path file = tmp.dir / "api.token";
   WriteFile(file, "operator-chosen-token-1234\n", 0600);
   BOOST_TEST(LoadOrCreateToken(file.string()).value() == "operator-chosen-token-1234");
 }
 
 BOOST_AUTO_TEST_CASE(a_token_file_readable_by_others_is_refused_not_repaired) {
   TempDir tmp;
-  fs::path file = tmp.path / "api.token";
+  fs::path file = tmp.dir / "api.token";
   WriteFile(file, "operator-chosen-token-1234\n", 0644);
   Result<std::string> r = LoadOrCreateToken(file.string());
   BOOST_REQUIRE(FailsWith(r, ErrorCode::kInvalidArgument, "must have mode 0600 (it has 0644)"));
@@ -108,7 +102,7 @@ BOOST_AUTO_TEST_CASE(a_token_file_owned_by_someone_else_is_refused) {
     return;
   }
   TempDir tmp;
-  fs::path file = tmp.path / "api.token";
+  fs::path file = tmp.dir / "api.token";
   WriteFile(file, "operator-chosen-token-1234\n", 0600);
   BOOST_REQUIRE(::chown(file.c_str(), 65534, 65534) == 0);
   Result<std::string> r = LoadOrCreateToken(file.string());
@@ -117,9 +111,9 @@ BOOST_AUTO_TEST_CASE(a_token_file_owned_by_someone_else_is_refused) {
 
 BOOST_AUTO_TEST_CASE(a_symlink_is_refused_even_to_a_good_file) {
   TempDir tmp;
-  fs::path real = tmp.path / "real.token";
+  fs::path real = tmp.dir / "real.token";
   WriteFile(real, "operator-chosen-token-1234\n", 0600);
-  fs::path link = tmp.path / "api.token";
+  fs::path link = tmp.dir / "api.token";
   fs::create_symlink(real, link);
   Result<std::string> r = LoadOrCreateToken(link.string());
   BOOST_TEST(FailsWith(r, ErrorCode::kInvalidArgument, "is a symbolic link; refusing to use it"));
@@ -127,7 +121,7 @@ BOOST_AUTO_TEST_CASE(a_symlink_is_refused_even_to_a_good_file) {
 
 BOOST_AUTO_TEST_CASE(empty_short_or_binary_token_files_are_refused) {
   TempDir tmp;
-  fs::path file = tmp.path / "api.token";
+  fs::path file = tmp.dir / "api.token";
   const std::vector<std::pair<std::string, std::string>> refused = {
       {"", "is shorter than 16 characters"},
       {"\n", "is shorter than 16 characters"},
@@ -146,7 +140,7 @@ BOOST_AUTO_TEST_CASE(empty_short_or_binary_token_files_are_refused) {
 
 BOOST_AUTO_TEST_CASE(a_token_is_not_created_in_a_directory_others_may_write) {
   TempDir tmp;
-  fs::path dir = tmp.path / "open";
+  fs::path dir = tmp.dir / "open";
   fs::create_directory(dir);
   BOOST_REQUIRE(::chmod(dir.c_str(), 0777) == 0);
   Result<std::string> r = LoadOrCreateToken((dir / "api.token").string());
@@ -156,7 +150,7 @@ BOOST_AUTO_TEST_CASE(a_token_is_not_created_in_a_directory_others_may_write) {
 
 BOOST_AUTO_TEST_CASE(racing_creators_all_end_up_with_the_same_token) {
   TempDir tmp;
-  fs::path file = tmp.path / "api.token";
+  fs::path file = tmp.dir / "api.token";
   std::vector<std::string> seen(8);
   std::vector<std::thread> threads;
   for (size_t i = 0; i < seen.size(); ++i)

@@ -9,6 +9,8 @@
 #include <string>
 #include <sys/stat.h>
 
+#include "unit/temp_dir.h"
+
 using namespace clawhive;
 using namespace clawhive::auth;
 
@@ -18,12 +20,11 @@ constexpr int64_t kMin = 60 * 1000;
 const std::string kPw = "a long enough password";
 
 struct Fixture {
-  std::string dir;
+  clawhive::testing::TempDir tmp{"authtest"};
+  std::string dir = tmp.path;
   std::unique_ptr<IdentityStore> store;
   IdentityStoreOptions opts;
   Fixture() {
-    char tmpl[] = "/tmp/authtestXXXXXX";
-    dir = ::mkdtemp(tmpl);
     opts.db_path = dir + "/identity.db";
     opts.scrypt = {1024, 8, 1};
     opts.throttle.account_max_failures = 3;
@@ -31,10 +32,7 @@ struct Fixture {
     BOOST_REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.error().message));
     store = std::move(*s);
   }
-  ~Fixture() {
-    store.reset();
-    (void)std::system(("rm -rf " + dir).c_str());
-  }
+  ~Fixture() { store.reset(); }  // closed before tmp goes
   std::string FileBytes() {
     std::string all;
     for (const char* suffix : {"", "-wal"}) {

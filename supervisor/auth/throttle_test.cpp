@@ -6,15 +6,15 @@
 using namespace clawhive::auth;
 
 namespace {
+// Small limits a test reaches in a few calls: 3 failures lock an account and 5 an address within 10 s,
+// lockouts grow from 1 s to 8 s, and each table holds 100 entries.
 ThrottleOptions Opts() {
-  ThrottleOptions o;
-  o.account_max_failures = 3;
-  o.address_max_failures = 5;
-  o.window_ms = 10000;
-  o.base_lockout_ms = 1000;
-  o.max_lockout_ms = 8000;
-  o.max_entries = 100;
-  return o;
+  return ThrottleOptions{.account_max_failures = 3,
+                         .address_max_failures = 5,
+                         .window_ms = 10000,
+                         .base_lockout_ms = 1000,
+                         .max_lockout_ms = 8000,
+                         .max_entries = 100};
 }
 
 // How long a refused login must wait; 0 when the login is allowed.

@@ -5,41 +5,21 @@
 #pragma once
 
 #include <sqlite3.h>
-#include <stdlib.h>
 #include <sys/stat.h>
 
 #include <boost/test/unit_test.hpp>
-#include <filesystem>
 #include <optional>
 #include <string>
-#include <system_error>
 #include <utility>
 
 #include "supervisor/common/result.h"
 #include "supervisor/common/sqlite.h"
+#include "unit/temp_dir.h"
 
 namespace clawhive::sqlite_test {
 
-// A private directory under $TMPDIR, removed with everything in it.
-class TempDir {
- public:
-  explicit TempDir(const std::string& prefix = "clawhive-test") {
-    std::string tmpl = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
-    BOOST_REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path_ = tmpl;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+// A private directory, removed with everything in it (the one all unit tests use).
+using TempDir = testing::TempDir;
 
 // The failure text of a Result or Status ("" when ok). Boost evaluates message arguments even when the
 // check passes, so error() must not be called unguarded there.

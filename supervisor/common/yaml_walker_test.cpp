@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "unit/text_search.h"
+
 namespace clawhive {
 namespace {
 
@@ -63,9 +65,7 @@ std::string ErrorOf(const std::string& yaml, YamlLimits limits = {}) {
   return r.status.error().message;
 }
 
-bool Contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+using testing::Contains;
 
 // Walks every node below `n`, following aliases, as a careless reader would: the walker's node budget
 // is what stops it.

@@ -11,6 +11,9 @@
 #include <sstream>
 #include <string>
 
+#include "unit/temp_dir.h"
+#include "unit/text_search.h"
+
 namespace clawhive {
 namespace {
 
@@ -49,9 +52,7 @@ std::string ErrorOf(const std::string& yaml) {
   return r.error().message;
 }
 
-bool Contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+using testing::Contains;
 
 void CheckDefaults(const Config& c) {
   Config d;
@@ -136,23 +137,14 @@ std::string RepoRoot() {
   return here.substr(0, here.size() - tail.size());
 }
 
-// A fresh temporary directory, removed with everything in it.
-struct TempDir {
-  TempDir() {
-    char tmpl[] = "/tmp/clawhive-config-test-XXXXXX";
-    BOOST_TEST_REQUIRE(mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
+// A fresh temporary directory (removed with everything in it) to write config files into.
+struct TempDir : testing::TempDir {
+  TempDir() : testing::TempDir("clawhive-config-test") {}
   std::string Write(const std::string& name, const std::string& content) const {
-    std::string p = path + "/" + name;
+    std::string p = File(name);
     std::ofstream(p, std::ios::binary) << content;
     return p;
   }
-  std::string path;
 };
 
 }  // namespace

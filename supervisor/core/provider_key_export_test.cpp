@@ -134,10 +134,10 @@ BOOST_AUTO_TEST_CASE(the_real_writer_refuses_a_symlink_or_file_in_place_of_the_d
   TempDir elsewhere;
   PosixKeyFileWriter writer;
   const std::string link = dir.File("link");
-  BOOST_REQUIRE(::symlink(elsewhere.path().c_str(), link.c_str()) == 0);
+  BOOST_REQUIRE(::symlink(elsewhere.path.c_str(), link.c_str()) == 0);
   BOOST_TEST(FailsWith(writer.Replace(link, "provider-keys", "{}\n", meter::Owner{}), ErrorCode::kInvalidArgument,
                        link + " is not a directory; refusing to write provider keys there"));
-  BOOST_TEST(Names(elsewhere.path()).empty());
+  BOOST_TEST(Names(elsewhere.path).empty());
   { std::ofstream(dir.File("file")) << "x"; }
   BOOST_TEST(FailsWith(writer.Replace(dir.File("file"), "provider-keys", "{}\n", meter::Owner{}), ErrorCode::kInvalidArgument,
                        dir.File("file") + " is not a directory; refusing to write provider keys there"));

@@ -19,6 +19,7 @@ using testing::kOld;
 using World = testing::RuntimeWorld;
 using testing::Failed;
 using testing::Has;
+using testing::TrialAnswer;
 using testing::Why;
 
 std::vector<std::string> OpenClawArgs(const std::string& image, uint16_t port) {
@@ -26,12 +27,68 @@ std::vector<std::string> OpenClawArgs(const std::string& image, uint16_t port) {
           "loopback"};
 }
 
-// The first incident of a tenant (oldest).
-Incident FirstIncident(World& w, const std::string& id) {
+// The node of an image: what a tenant on that image runs.
+std::string NodeOf(const std::string& image) { return "/images/" + image + "/node/bin/node"; }
+
+// Restarts w's supervisor as production runs it: with no default agent, and `default_runtime` for the
+// tenants that name no image of their own.
+void BootWithoutDefaultAgent(World& w, const std::string& default_runtime = "") {
+  w.config.default_agent.exec = "";
+  w.config.default_runtime = default_runtime;
+  w.Boot();
+}
+
+// Restarts w's supervisor with a 30 s start timeout for plain commands and 90 s for OpenClaw, and the
+// first tenant's port never healthy.
+void BootWithStartTimeoutsAndAHungAgent(World& w) {
+  w.config.start_timeout_ms = 30000;
+  w.config.openclaw_start_timeout_ms = 90000;
+  w.Boot();
+  w.prober.SetHealthy(w.config.port_base, false);
+}
+
+// A tenant created without a runtime or a command of its own runs `image`.
+void CheckNewTenantsRun(World& w, const std::string& image) {
+  TenantStatus st = w.Create("acme", TenantPatch{});
+  BOOST_TEST(st.tenant.runtime == image);
+  BOOST_TEST(st.tenant.agent.exec == NodeOf(image));
+}
+
+// A plain command tenant probed on its own health path.
+TenantPatch CommandWithHealthPath(const std::string& path) {
+  TenantPatch p;
+  p.health_path = path;
+  return p;
+}
+
+// A patch that asks for `model` in the tenant's OpenClaw settings.
+TenantPatch ModelPatch(const std::string& model) {
+  TenantPatch p;
+  p.openclaw = OpenClawSettings{};
+  p.openclaw->model = model;
+  return p;
+}
+
+// What an update of "acme" answered, and whether its agent was restarted for it (a new pid once the
+// loop ran).
+struct Updated {
+  Result<TenantStatus> result;
+  bool restarted;
+};
+Updated UpdateAcme(World& w, const TenantPatch& p) {
+  uint32_t pid = w.Pid("acme");
+  Result<TenantStatus> st = w.sup->Update("acme", p);
+  w.loop.Advance(50);
+  return {std::move(st), w.Pid("acme") != pid};
+}
+
+// The first incident of a tenant (the oldest) is a hang, with `detail`.
+void CheckFirstIncidentIsAHang(World& w, const std::string& id, const std::string& detail) {
   auto list = w.sup->Incidents(id, 100);
   BOOST_REQUIRE(list.ok());
   BOOST_REQUIRE(!list->empty());
-  return list->back();
+  BOOST_TEST(list->back().cause == "hang");
+  BOOST_TEST(list->back().detail == detail);
 }
 
 // Nothing of a refused create is left anywhere.
@@ -52,7 +109,7 @@ BOOST_AUTO_TEST_CASE(creating_a_runtime_tenant_runs_the_images_node_on_openclaw_
   TenantStatus st = w.CreateOn("acme", kNew);
   const Tenant& t = st.tenant;
   BOOST_TEST(t.runtime == kNew);
-  BOOST_TEST(t.agent.exec == "/images/" + kNew + "/node/bin/node");
+  BOOST_TEST(t.agent.exec == NodeOf(kNew));
   BOOST_TEST(t.agent.args == OpenClawArgs(kNew, t.port), boost::test_tools::per_element());
   BOOST_TEST(t.agent.health_path == "/healthz");
   // Stored so, and in the environment file systemd starts it from.
@@ -60,7 +117,7 @@ BOOST_AUTO_TEST_CASE(creating_a_runtime_tenant_runs_the_images_node_on_openclaw_
   BOOST_TEST(stored.agent.exec == t.agent.exec);
   BOOST_TEST(stored.runtime == kNew);
   const std::string& env = w.host.files[EnvFilePath(w.config, "acme")];
-  BOOST_TEST(Has(env, "CLAWHIVE_AGENT_EXEC=/images/" + kNew + "/node/bin/node\n"), env);
+  BOOST_TEST(Has(env, "CLAWHIVE_AGENT_EXEC=" + NodeOf(kNew) + "\n"), env);
   BOOST_TEST(Has(env, "gateway run --port " + std::to_string(t.port) + " --bind loopback"), env);
   BOOST_TEST(w.sup->PhaseOf("acme") == "running");
 }
@@ -85,9 +142,7 @@ BOOST_AUTO_TEST_CASE(a_runtime_tenant_is_started_on_startupz_then_probed_on_heal
 
 BOOST_AUTO_TEST_CASE(a_command_tenant_is_started_and_probed_on_its_own_health_path) {
   World w;
-  TenantPatch p;
-  p.health_path = "/alive";
-  uint16_t port = w.Create("acme", p).tenant.port;
+  uint16_t port = w.Create("acme", CommandWithHealthPath("/alive")).tenant.port;
   w.loop.Advance(2500);
   const std::vector<std::string>& paths = w.prober.paths(port);
   BOOST_TEST_REQUIRE(paths.size() >= 2u);
@@ -96,33 +151,21 @@ BOOST_AUTO_TEST_CASE(a_command_tenant_is_started_and_probed_on_its_own_health_pa
 
 BOOST_AUTO_TEST_CASE(a_runtime_tenant_is_given_the_openclaw_start_timeout) {
   World w;
-  w.config.start_timeout_ms = 30000;
-  w.config.openclaw_start_timeout_ms = 90000;
-  w.Boot();
-  w.prober.SetHealthy(w.config.port_base, false);
+  BootWithStartTimeoutsAndAHungAgent(w);
   w.CreateOn("acme", kNew);
   w.loop.Advance(60000);  // well past the plain start timeout
   BOOST_TEST(w.sup->Incidents("acme", 10)->empty());
   BOOST_TEST(w.sup->PhaseOf("acme") == "starting");
   w.loop.Advance(31000);
-  Incident first = FirstIncident(w, "acme");
-  BOOST_TEST(first.cause == "hang");
-  BOOST_TEST(first.detail == "not started within 90 s (/startupz)");
+  CheckFirstIncidentIsAHang(w, "acme", "not started within 90 s (/startupz)");
 }
 
 BOOST_AUTO_TEST_CASE(a_command_tenant_is_given_the_plain_start_timeout) {
   World w;
-  w.config.start_timeout_ms = 30000;
-  w.config.openclaw_start_timeout_ms = 90000;
-  w.Boot();
-  w.prober.SetHealthy(w.config.port_base, false);
-  TenantPatch p;
-  p.health_path = "/alive";
-  w.Create("acme", p);
+  BootWithStartTimeoutsAndAHungAgent(w);
+  w.Create("acme", CommandWithHealthPath("/alive"));
   w.loop.Advance(31000);
-  Incident first = FirstIncident(w, "acme");
-  BOOST_TEST(first.cause == "hang");
-  BOOST_TEST(first.detail == "not started within 30 s (/alive)");
+  CheckFirstIncidentIsAHang(w, "acme", "not started within 30 s (/alive)");
 }
 
 BOOST_AUTO_TEST_CASE(an_adopted_runtime_tenant_is_probed_on_startupz_after_a_supervisor_restart) {
@@ -162,10 +205,8 @@ BOOST_AUTO_TEST_CASE(without_a_catalog_a_runtime_is_unavailable_and_nothing_is_c
 
 BOOST_AUTO_TEST_CASE(a_model_outside_the_operators_list_is_invalid_and_nothing_is_created) {
   World w;
-  TenantPatch p;
+  TenantPatch p = ModelPatch("gpt-5-turbo");
   p.runtime = kNew;
-  p.openclaw = OpenClawSettings{};
-  p.openclaw->model = "gpt-5-turbo";
   auto st = w.sup->Create("acme", p);
   BOOST_TEST(Failed(st, ErrorCode::kInvalidArgument), Why(st));
   BOOST_TEST(Has(Why(st), "gpt-4o-mini, gpt-4o"), Why(st));
@@ -176,16 +217,12 @@ BOOST_AUTO_TEST_CASE(the_configured_default_runtime_is_what_new_tenants_run) {
   World w;
   w.config.default_runtime = kOld;
   w.Boot();
-  TenantStatus st = w.Create("acme", TenantPatch{});
-  BOOST_TEST(st.tenant.runtime == kOld);
-  BOOST_TEST(st.tenant.agent.exec == "/images/" + kOld + "/node/bin/node");
+  CheckNewTenantsRun(w, kOld);
 }
 
 BOOST_AUTO_TEST_CASE(without_a_runtime_image_or_an_agent_a_create_is_a_conflict_that_says_what_to_do) {
   World w;
-  w.config.default_agent.exec = "";  // the production default: no test agent, no plain command
-  w.config.default_runtime = "";
-  w.Boot();
+  BootWithoutDefaultAgent(w);  // no test agent, no plain command, no image
   auto st = w.sup->Create("acme", TenantPatch{});
   BOOST_TEST(Failed(st, ErrorCode::kConflict), Why(st));
   BOOST_TEST(Why(st) == kNoAgentMessage);
@@ -198,7 +235,7 @@ BOOST_AUTO_TEST_CASE(without_a_runtime_image_or_an_agent_a_create_is_a_conflict_
   TenantPatch on_image;
   on_image.runtime = kNew;
   TenantStatus a = w.Create("on-image", on_image);
-  BOOST_TEST(a.tenant.agent.exec == "/images/" + kNew + "/node/bin/node");
+  BOOST_TEST(a.tenant.agent.exec == NodeOf(kNew));
   TenantPatch own;
   own.agent_exec = "/opt/agent/bin/agent";
   BOOST_TEST(w.Create("own", own).tenant.agent.exec == "/opt/agent/bin/agent");
@@ -206,19 +243,13 @@ BOOST_AUTO_TEST_CASE(without_a_runtime_image_or_an_agent_a_create_is_a_conflict_
 
 BOOST_AUTO_TEST_CASE(with_no_default_agent_a_configured_runtime_is_what_new_tenants_run) {
   World w;
-  w.config.default_agent.exec = "";
-  w.config.default_runtime = kOld;
-  w.Boot();
-  TenantStatus st = w.Create("acme", TenantPatch{});
-  BOOST_TEST(st.tenant.runtime == kOld);
-  BOOST_TEST(st.tenant.agent.exec == "/images/" + kOld + "/node/bin/node");
+  BootWithoutDefaultAgent(w, kOld);
+  CheckNewTenantsRun(w, kOld);
 }
 
 BOOST_AUTO_TEST_CASE(a_configured_runtime_that_is_not_imported_is_a_conflict_that_says_what_to_do) {
   World w;
-  w.config.default_agent.exec = "";
-  w.config.default_runtime = "openclaw-1999.1.1";
-  w.Boot();
+  BootWithoutDefaultAgent(w, "openclaw-1999.1.1");
   auto st = w.sup->Create("acme", TenantPatch{});
   BOOST_TEST(Failed(st, ErrorCode::kConflict), Why(st));
   BOOST_TEST(Has(Why(st), "openclaw-1999.1.1"), Why(st));
@@ -229,8 +260,7 @@ BOOST_AUTO_TEST_CASE(a_configured_runtime_that_is_not_imported_is_a_conflict_tha
 
 BOOST_AUTO_TEST_CASE(leaving_the_runtime_with_no_default_agent_is_a_conflict_and_changes_nothing) {
   World w;
-  w.config.default_agent.exec = "";
-  w.Boot();
+  BootWithoutDefaultAgent(w);
   w.CreateOn("acme", kOld);
   TenantPatch leave;
   leave.runtime = "";
@@ -242,14 +272,12 @@ BOOST_AUTO_TEST_CASE(leaving_the_runtime_with_no_default_agent_is_a_conflict_and
 BOOST_AUTO_TEST_CASE(an_update_of_only_the_openclaw_settings_restarts_the_agent) {
   World w;
   w.CreateOn("acme", kNew);
-  uint32_t pid = w.Pid("acme");
   TenantPatch p;
   p.openclaw = OpenClawSettings{};
   p.openclaw->heartbeat = true;
-  auto st = w.sup->Update("acme", p);
-  BOOST_TEST_REQUIRE(st.ok(), Why(st));
-  w.loop.Advance(50);
-  BOOST_TEST(w.Pid("acme") != pid);
+  Updated u = UpdateAcme(w, p);
+  BOOST_TEST_REQUIRE(u.result.ok(), Why(u.result));
+  BOOST_TEST(u.restarted);
   BOOST_TEST(w.Stored("acme").openclaw.heartbeat);
   BOOST_TEST(w.sup->PhaseOf("acme") == "running");
 }
@@ -257,39 +285,32 @@ BOOST_AUTO_TEST_CASE(an_update_of_only_the_openclaw_settings_restarts_the_agent)
 BOOST_AUTO_TEST_CASE(an_update_with_a_model_outside_the_list_changes_nothing) {
   World w;
   w.CreateOn("acme", kNew);
-  uint32_t pid = w.Pid("acme");
-  TenantPatch p;
-  p.openclaw = OpenClawSettings{};
-  p.openclaw->model = "not-offered";
-  auto st = w.sup->Update("acme", p);
-  BOOST_TEST(Failed(st, ErrorCode::kInvalidArgument), Why(st));
-  w.loop.Advance(50);
-  BOOST_TEST(w.Pid("acme") == pid);
+  Updated u = UpdateAcme(w, ModelPatch("not-offered"));
+  BOOST_TEST(Failed(u.result, ErrorCode::kInvalidArgument), Why(u.result));
+  BOOST_TEST(!u.restarted);
   BOOST_TEST(w.Stored("acme").openclaw.model == "");
 }
 
 BOOST_AUTO_TEST_CASE(pinning_a_tenant_is_stored_without_a_restart) {
   World w;
   w.CreateOn("acme", kNew);
-  uint32_t pid = w.Pid("acme");
   TenantPatch p;
   p.runtime_pinned = true;
-  BOOST_TEST_REQUIRE(w.sup->Update("acme", p).ok());
-  w.loop.Advance(50);
-  BOOST_TEST(w.Pid("acme") == pid);
+  Updated u = UpdateAcme(w, p);
+  BOOST_TEST_REQUIRE(u.result.ok(), Why(u.result));
+  BOOST_TEST(!u.restarted);
   BOOST_TEST(w.Stored("acme").runtime_pinned);
 }
 
 BOOST_AUTO_TEST_CASE(moving_a_tenant_to_another_image_by_update_restarts_it_on_that_image) {
   World w;
   w.CreateOn("acme", kOld);
-  uint32_t pid = w.Pid("acme");
   TenantPatch p;
   p.runtime = kNew;
-  BOOST_TEST_REQUIRE(w.sup->Update("acme", p).ok());
-  w.loop.Advance(50);
-  BOOST_TEST(w.Pid("acme") != pid);
-  BOOST_TEST(w.Stored("acme").agent.exec == "/images/" + kNew + "/node/bin/node");
+  Updated u = UpdateAcme(w, p);
+  BOOST_TEST_REQUIRE(u.result.ok(), Why(u.result));
+  BOOST_TEST(u.restarted);
+  BOOST_TEST(w.Stored("acme").agent.exec == NodeOf(kNew));
 }
 
 BOOST_AUTO_TEST_CASE(moving_a_runtime_tenant_back_to_a_plain_command_runs_the_configured_agent) {
@@ -338,8 +359,8 @@ BOOST_AUTO_TEST_CASE(set_runtime_switches_the_image_without_a_restart) {
   BOOST_TEST(w.units.calls.size() == starts);
   Tenant t = w.Stored("acme");
   BOOST_TEST(t.runtime == kNew);
-  BOOST_TEST(t.agent.exec == "/images/" + kNew + "/node/bin/node");
-  BOOST_TEST(Has(w.host.files[EnvFilePath(w.config, "acme")], "/images/" + kNew + "/node/bin/node"));
+  BOOST_TEST(t.agent.exec == NodeOf(kNew));
+  BOOST_TEST(Has(w.host.files[EnvFilePath(w.config, "acme")], NodeOf(kNew)));
   std::vector<Tenant> all = w.sup->Tenants();
   BOOST_TEST_REQUIRE(all.size() == 1u);
   BOOST_TEST(all[0].runtime == kNew);
@@ -390,20 +411,15 @@ BOOST_AUTO_TEST_CASE(a_trial_of_a_stopped_tenant_is_a_conflict) {
 BOOST_AUTO_TEST_CASE(a_stop_during_a_trial_ends_it_as_failed_and_the_tenant_stays_stopped) {
   World w;
   w.CreateOn("acme", kNew);
-  std::optional<bool> result;
-  std::string why;
-  BOOST_TEST_REQUIRE(w.sup->BeginTrial("acme", [&](bool ok, const std::string& y) {
-    result = ok;
-    why = y;
-    w.sup->StartNow("acme");  // what an owner does after rolling back
-  }).ok());
+  TrialAnswer answer;
+  BOOST_TEST_REQUIRE(w.BeginTrial("acme", &answer).ok());
   w.loop.Advance(100);  // soaking
   BOOST_TEST_REQUIRE(w.sup->Stop("acme").ok());
-  BOOST_TEST_REQUIRE(result.has_value());
-  BOOST_TEST(!*result);
-  BOOST_TEST(Has(why, "stopped"), why);
+  BOOST_TEST_REQUIRE(answer.passed.has_value());
+  BOOST_TEST(!*answer.passed);
+  BOOST_TEST(Has(answer.why, "stopped"), answer.why);
   w.loop.Advance(w.config.trial_soak_ms + 1000);
-  BOOST_TEST(!*result);  // answered once
+  BOOST_TEST(!*answer.passed);  // answered once
   BOOST_TEST(w.Unit("acme").active == "inactive");
   BOOST_TEST(w.sup->PhaseOf("acme") == "stopped");
   // A later start is a plain start, no trial left behind.
@@ -415,19 +431,14 @@ BOOST_AUTO_TEST_CASE(a_stop_during_a_trial_ends_it_as_failed_and_the_tenant_stay
 BOOST_AUTO_TEST_CASE(a_delete_during_a_trial_ends_it_as_failed) {
   World w;
   w.CreateOn("acme", kNew);
-  std::optional<bool> result;
-  std::string why;
-  BOOST_TEST_REQUIRE(w.sup->BeginTrial("acme", [&](bool ok, const std::string& y) {
-    result = ok;
-    why = y;
-    w.sup->StartNow("acme");
-  }).ok());
+  TrialAnswer answer;
+  BOOST_TEST_REQUIRE(w.BeginTrial("acme", &answer).ok());
   w.loop.Advance(100);
   (void)w.sup->Delete("acme", false);
   w.loop.Advance(w.config.trial_soak_ms + 1000);
-  BOOST_TEST_REQUIRE(result.has_value());
-  BOOST_TEST(!*result);
-  BOOST_TEST(Has(why, "deleted"), why);
+  BOOST_TEST_REQUIRE(answer.passed.has_value());
+  BOOST_TEST(!*answer.passed);
+  BOOST_TEST(Has(answer.why, "deleted"), answer.why);
   BOOST_TEST(w.sup->Tenants().empty());
   BOOST_TEST(w.Unit("acme").active != "active");
 }

@@ -14,6 +14,7 @@
 #include "unit/fake_loop.h"
 #include "unit/fake_prober.h"
 #include "unit/fake_unit_manager.h"
+#include "unit/same_tenant.h"
 #include "unit/supervisor_world.h"
 
 namespace clawhive {
@@ -342,26 +343,21 @@ BOOST_AUTO_TEST_CASE(a_crash_during_a_trial_rolls_back_instead_of_climbing_the_l
   w.config.trial_soak_ms = 2000;
   w.Boot();
   w.Create("acme-corp");
-  std::optional<bool> result;
-  std::string why;
-  BOOST_REQUIRE(w.sup->BeginTrial("acme-corp", [&](bool ok, const std::string& y) {
-    result = ok;
-    why = y;
-    w.sup->StartNow("acme-corp");  // what the owner does after rolling back
-  }).ok());
+  testing::TrialAnswer answer;
+  BOOST_REQUIRE(w.BeginTrial("acme-corp", &answer).ok());
   w.loop.Advance(100);
   w.units.Crash(kSvc, ExitKind::kExited, 3, "exit-code");
   w.loop.Advance(100);
-  BOOST_REQUIRE(result.has_value());
-  BOOST_TEST(!*result);
-  BOOST_TEST(why == "exit-code (status=3)");
+  BOOST_REQUIRE(answer.passed.has_value());
+  BOOST_TEST(!*answer.passed);
+  BOOST_TEST(answer.why == "exit-code (status=3)");
   auto inc = w.Incidents("acme-corp");
   BOOST_REQUIRE(inc.size() == 1u);
   BOOST_TEST(inc[0].action == "rolled back");
   BOOST_TEST(w.sup->PhaseOf("acme-corp") == "running");
   BOOST_TEST(inc[0].healthy_after_s.has_value());  // closed when the rolled-back agent was healthy
   w.loop.Advance(3000);  // the soak timer of the failed trial must not fire a second answer
-  BOOST_TEST(*result == false);
+  BOOST_TEST(*answer.passed == false);
 }
 
 BOOST_AUTO_TEST_CASE(orphan_units_without_a_row_are_removed_at_start) {
@@ -406,19 +402,7 @@ BOOST_AUTO_TEST_CASE(the_cached_tenants_follow_every_change_written_to_the_store
     auto listed = w.sup->List().value();
     auto stored = w.store->ListTenants().value();
     BOOST_REQUIRE(listed.size() == stored.size());
-    for (size_t i = 0; i < stored.size(); ++i) {
-      const Tenant &a = listed[i].tenant, &b = stored[i];
-      BOOST_TEST(a.id == b.id);
-      BOOST_TEST(a.display_name == b.display_name);
-      BOOST_TEST(a.resources.memory_max == b.resources.memory_max);
-      BOOST_TEST(a.agent.args == b.agent.args, boost::test_tools::per_element());
-      BOOST_TEST(a.port == b.port);
-      BOOST_TEST(a.uid == b.uid);
-      BOOST_TEST((a.desired == b.desired));
-      BOOST_TEST(a.quarantined == b.quarantined);
-      BOOST_TEST(a.created_at == b.created_at);
-      BOOST_TEST(a.updated_at == b.updated_at);
-    }
+    for (size_t i = 0; i < stored.size(); ++i) testing::CheckSameTenant(listed[i].tenant, stored[i]);
   };
   w.Create("acme-corp");
   w.Create("neighbour");

@@ -50,6 +50,13 @@ struct Fixture {
     WriteFile(dir + "/openclaw/node_modules/openclaw/openclaw.mjs", "console.log('" + version + extra + "')\n");
     WriteFile(dir + "/openclaw/node_modules/openclaw/package.json", "{\"version\":\"" + version + "\"}\n");
     symlink("../openclaw/openclaw.mjs", (dir + "/openclaw/node_modules/.bin-openclaw").c_str());
+    WriteManifest(dir, ManifestOf(dir, version, "openclaw/node_modules/openclaw/openclaw.mjs"));
+    return dir;
+  }
+
+  // A manifest of openclaw-`version` that matches the tree at `dir` as it is now, with its node at
+  // node/bin/node and the given entry.
+  static Manifest ManifestOf(const std::string& dir, const std::string& version, const std::string& entry) {
     Result<TreeDigest> d = DigestTree(dir);
     BOOST_REQUIRE(d.ok());
     Manifest m;
@@ -60,10 +67,12 @@ struct Fixture {
     m.files = d->files;
     m.bytes = d->bytes;
     m.node = "node/bin/node";
-    m.entry = "openclaw/node_modules/openclaw/openclaw.mjs";
+    m.entry = entry;
     m.built_at = "2026-09-30T12:00:00Z";
+    return m;
+  }
+  static void WriteManifest(const std::string& dir, const Manifest& m) {
     WriteFile(dir + "/manifest.json", SerializeManifest(m));
-    return dir;
   }
 
   std::string Pack(const std::string& content, const std::string& name, const std::string& compress = "") {
@@ -198,23 +207,12 @@ BOOST_FIXTURE_TEST_CASE(node_must_be_an_executable_file_inside_the_image, Fixtur
   std::string content = tmp.path + "/content-x";
   WriteFile(content + "/node/bin/node", "not executable", 0644);
   WriteFile(content + "/openclaw/openclaw.mjs", "");
-  Result<TreeDigest> d = DigestTree(content);
-  BOOST_REQUIRE(d.ok());
-  Manifest m;
-  m.name = "openclaw";
-  m.version = "1.0.0";
-  m.node_version = "24.21.0";
-  m.content_sha256 = d->sha256;
-  m.files = d->files;
-  m.bytes = d->bytes;
-  m.node = "node/bin/node";
-  m.entry = "openclaw/missing.mjs";
-  m.built_at = "2026-09-30T12:00:00Z";
-  WriteFile(content + "/manifest.json", SerializeManifest(m));
+  Manifest m = ManifestOf(content, "1.0.0", "openclaw/missing.mjs");
+  WriteManifest(content, m);
   BOOST_TEST(ImportError(Pack(content, "a.tar")) == "manifest field 'node': node/bin/node is not executable");
   chmod((content + "/node/bin/node").c_str(), 0755);
   m.content_sha256 = DigestTree(content)->sha256;
-  WriteFile(content + "/manifest.json", SerializeManifest(m));
+  WriteManifest(content, m);
   BOOST_TEST(ImportError(Pack(content, "b.tar")) == "manifest field 'entry': the image has no openclaw/missing.mjs");
 }
 

@@ -9,29 +9,23 @@
 #include <filesystem>
 #include <thread>
 
+#include "unit/temp_dir.h"
+
 namespace clawhive::meter {
 namespace {
 
 constexpr int64_t kNow = 1795000000000;  // 2026-11-18 (a Wednesday)
 
+// A ledger in a fresh directory; the ledger closes before the directory goes.
 struct TempLedger {
-  TempLedger() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "clawhive-meter-XXXXXX").string();
-    BOOST_REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    dir = tmpl;
-    ledger = Open();
-  }
-  ~TempLedger() {
-    ledger.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-  }
+  TempLedger() { ledger = Open(); }
   std::unique_ptr<Ledger> Open() {
     auto l = Ledger::Open(dir + "/meter.db");
     BOOST_REQUIRE_MESSAGE(l.ok(), (l.ok() ? "" : l.error().message));
     return std::move(*l);
   }
-  std::string dir;
+  testing::TempDir tmp{"clawhive-meter"};
+  std::string dir = tmp.path;
   std::unique_ptr<Ledger> ledger;
 };
 

@@ -13,6 +13,7 @@
 
 #include <sqlite3.h>
 
+#include "supervisor/common/replace_file.h"
 #include "supervisor/common/unique_fd.h"
 #include "supervisor/common/sqlite.h"
 
@@ -45,35 +46,15 @@ Status FoldIntoOneFile(const std::string& path) {
 Status CopyInto(const std::string& from, const std::string& dir, const std::optional<Owner>& owner) {
   UniqueFd in(::open(from.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
   if (in.get() < 0) return OsError("cannot open " + from, errno);
-  std::string tmp = dir + "/." + std::string(kMeterDbName) + ".XXXXXX";
-  UniqueFd out(::mkostemp(tmp.data(), O_CLOEXEC));
-  if (out.get() < 0) return OsError("cannot make a temporary file in " + dir, errno);
-  auto fail = [&](const std::string& what, int err) {
-    Error e = OsError(what + " " + tmp, err);
-    ::unlink(tmp.c_str());
-    return e;
-  };
-  if (::fchmod(out.get(), 0600) != 0) return fail("cannot set mode 0600 on", errno);
-  if (owner && ::fchown(out.get(), owner->uid, owner->gid) != 0) return fail("cannot give away", errno);
   char buf[65536];
-  for (;;) {
-    ssize_t n = ::read(in.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail("cannot read " + from + " into", errno);
-    if (n == 0) break;
-    for (ssize_t off = 0; off < n;) {
-      ssize_t w = ::write(out.get(), buf + off, static_cast<size_t>(n - off));
-      if (w < 0 && errno == EINTR) continue;
-      if (w < 0) return fail("cannot write", errno);
-      off += w;
+  return ReplaceFile(dir, kMeterDbName, 0600, owner, [&]() -> Result<std::string_view> {
+    for (;;) {
+      ssize_t n = ::read(in.get(), buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return OsError("cannot read " + from, errno);
+      return std::string_view(buf, static_cast<size_t>(n));
     }
-  }
-  if (::fsync(out.get()) != 0) return fail("cannot flush", errno);
-  const std::string to = dir + "/" + kMeterDbName;
-  if (::rename(tmp.c_str(), to.c_str()) != 0) return fail("cannot rename (to " + to + ")", errno);
-  UniqueFd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (d.get() >= 0) (void)::fsync(d.get());
-  return Status::Ok();
+  });
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "supervisor/common/replace_file.h"
 #include "supervisor/common/result.h"
 
 namespace clawhive::meter {
@@ -16,10 +17,7 @@ namespace clawhive::meter {
 inline constexpr const char* kProxyUser = "clawhive-proxy";  // units/clawhive.sysusers
 inline constexpr const char* kMeterDbName = "meter.db";
 
-struct Owner {
-  uid_t uid = 0;
-  gid_t gid = 0;
-};
+using Owner = FileOwner;  // supervisor/common/replace_file.h
 
 // The system user's uid and primary gid; nullopt when there is no such user.
 std::optional<Owner> LookupUser(const std::string& name);

@@ -132,9 +132,9 @@ BOOST_AUTO_TEST_CASE(across_file_systems_it_is_copied_in_and_the_old_one_removed
   std::string shm_tmpl = "/dev/shm/clawhive-meter-test-XXXXXX";
   BOOST_REQUIRE(::mkdtemp(shm_tmpl.data()) != nullptr);
   const std::string other = shm_tmpl;
-  BOOST_REQUIRE(::statfs(dir.path().c_str(), &a) == 0 && ::statfs(other.c_str(), &b) == 0);
+  BOOST_REQUIRE(::statfs(dir.path.c_str(), &a) == 0 && ::statfs(other.c_str(), &b) == 0);
   struct stat sa {}, sb {};
-  ::stat(dir.path().c_str(), &sa);
+  ::stat(dir.path.c_str(), &sa);
   ::stat(other.c_str(), &sb);
   if (sa.st_dev != sb.st_dev) {
     const std::string state = other, meter = dir.File("meter");

@@ -25,15 +25,20 @@ namespace {
 
 using vault_test::Why;
 
-struct PreparerWorld {
+// A preparer over `Host`, with a real vault in a temporary directory and two models offered.
+template <typename Host>
+struct PreparerOver {
   vault_test::TempDir dir;
   std::unique_ptr<Vault> vault = vault_test::MustOpen(vault_test::OptionsIn(dir));
   Config config;
-  FakeHost host;
+  Host host;
   GatewayPreparer preparer{config, *vault, host};
 
-  PreparerWorld() { config.openclaw_models = {"gpt-4o-mini", "gpt-4o"}; }
+  PreparerOver() { config.openclaw_models = {"gpt-4o-mini", "gpt-4o"}; }
+};
 
+// The preparer over the FakeHost, which keeps what it writes in memory.
+struct PreparerWorld : PreparerOver<FakeHost> {
   static Tenant OnRuntime(const std::string& id, uint16_t port) {
     Tenant t;
     t.id = id;
@@ -51,16 +56,10 @@ struct PreparerWorld {
 
 // The same preparer over the real file system: tenants_dir is a temporary directory; `token` stands for
 // /var/lib/clawhive/api-token, outside every tenant's directory.
-struct RealWorld {
-  vault_test::TempDir dir;
-  std::unique_ptr<Vault> vault = vault_test::MustOpen(vault_test::OptionsIn(dir));
-  Config config;
-  PosixHost host;
-  GatewayPreparer preparer{config, *vault, host};
+struct RealWorld : PreparerOver<PosixHost> {
   std::string token = dir.File("api-token");
 
   RealWorld() {
-    config.openclaw_models = {"gpt-4o-mini", "gpt-4o"};
     config.tenants_dir = dir.File("tenants");
     std::ofstream(token) << "operator-secret";
   }
@@ -72,6 +71,14 @@ struct RealWorld {
     return ss.str();
   }
 };
+
+// Why `r` was refused: it must have failed as a conflict.
+template <typename R>
+std::string Refusal(const R& r) {
+  BOOST_TEST_REQUIRE(!r.ok());
+  BOOST_TEST((r.error().code == ErrorCode::kConflict));
+  return r.error().message;
+}
 
 Tenant Plain(const std::string& id, uint32_t uid) {
   Tenant t = PreparerWorld::OnRuntime(id, 20120);
@@ -191,10 +198,7 @@ BOOST_AUTO_TEST_CASE(a_persona_file_the_tenant_dir_refuses_fails_the_read_naming
   Tenant t = Plain("acme", 4242);
   w.host.tenant_refusals[WorkspacePath(w.config, "acme") + "/workspace/USER.md"] =
       Error::Conflict("workspace/USER.md is a symlink; refused");
-  auto files = w.preparer.ReadPersona(t);
-  BOOST_TEST_REQUIRE(!files.ok());
-  BOOST_TEST((files.error().code == ErrorCode::kConflict));
-  BOOST_TEST(files.error().message == "workspace/USER.md is a symlink; refused");
+  BOOST_TEST(Refusal(w.preparer.ReadPersona(t)) == "workspace/USER.md is a symlink; refused");
 }
 
 BOOST_AUTO_TEST_CASE(a_user_md_planted_as_a_link_to_the_api_token_is_refused_and_never_read) {
@@ -202,17 +206,11 @@ BOOST_AUTO_TEST_CASE(a_user_md_planted_as_a_link_to_the_api_token_is_refused_and
   Tenant t = Plain("acme", 4242);
   std::filesystem::create_directories(w.In("acme", "workspace"));
   BOOST_REQUIRE(symlink(w.token.c_str(), w.In("acme", "workspace/USER.md").c_str()) == 0);
-  auto files = w.preparer.ReadPersona(t);
-  BOOST_TEST_REQUIRE(!files.ok());
-  BOOST_TEST((files.error().code == ErrorCode::kConflict));
-  BOOST_TEST(files.error().message == "workspace/USER.md is a symlink; refused");
+  BOOST_TEST(Refusal(w.preparer.ReadPersona(t)) == "workspace/USER.md is a symlink; refused");
 
   BOOST_REQUIRE(unlink(w.In("acme", "workspace/USER.md").c_str()) == 0);
   BOOST_REQUIRE(link(w.token.c_str(), w.In("acme", "workspace/USER.md").c_str()) == 0);
-  files = w.preparer.ReadPersona(t);
-  BOOST_TEST_REQUIRE(!files.ok());
-  BOOST_TEST((files.error().code == ErrorCode::kConflict));
-  BOOST_TEST(files.error().message == "workspace/USER.md has 2 hard links; refused");
+  BOOST_TEST(Refusal(w.preparer.ReadPersona(t)) == "workspace/USER.md has 2 hard links; refused");
 }
 
 BOOST_AUTO_TEST_CASE(a_persona_write_into_a_symlinked_workspace_is_refused_and_writes_nothing_outside) {
@@ -222,10 +220,7 @@ BOOST_AUTO_TEST_CASE(a_persona_write_into_a_symlinked_workspace_is_refused_and_w
   std::filesystem::create_directories(elsewhere);
   std::filesystem::create_directories(WorkspacePath(w.config, "acme"));
   BOOST_REQUIRE(symlink(elsewhere.c_str(), w.In("acme", "workspace").c_str()) == 0);
-  Status s = w.preparer.WritePersona(t, "USER.md", "x");
-  BOOST_TEST_REQUIRE(!s.ok());
-  BOOST_TEST((s.error().code == ErrorCode::kConflict));
-  BOOST_TEST(s.error().message == "workspace is a symlink; refused");
+  BOOST_TEST(Refusal(w.preparer.WritePersona(t, "USER.md", "x")) == "workspace is a symlink; refused");
   BOOST_TEST(std::filesystem::is_empty(elsewhere));
 }
 

@@ -11,6 +11,7 @@
 #include "supervisor/openclaw/config_validator.h"
 #include "supervisor/openclaw/runtime_agent.h"
 #include "unit/fails_with.h"
+#include "unit/json_path.h"
 
 namespace clawhive {
 namespace {
@@ -37,18 +38,7 @@ JsonValue Render(const OpenClawSettings& s, const OpenClawContext& c = Context()
 }
 
 // The value at a dotted path; fails the test when it is missing.
-const JsonValue& At(const JsonValue& v, const std::string& path) {
-  const JsonValue* cur = &v;
-  size_t start = 0;
-  for (;;) {
-    size_t dot = path.find('.', start);
-    std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    cur = cur->Find(key);
-    BOOST_TEST_REQUIRE(cur != nullptr, "missing " << path);
-    if (dot == std::string::npos) return *cur;
-    start = dot + 1;
-  }
-}
+const JsonValue& At(const JsonValue& v, const std::string& path) { return testing::AtPath(v, path); }
 std::string Str(const JsonValue& v, const std::string& path) {
   const JsonValue& x = At(v, path);
   BOOST_TEST_REQUIRE(x.is_string(), path << " is not a string");

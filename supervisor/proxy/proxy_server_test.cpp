@@ -18,6 +18,8 @@
 #include <thread>
 
 #include "stub/provider_stub_server.h"
+#include "unit/http_exchange.h"
+#include "unit/temp_dir.h"
 #include "supervisor/proxy/proc_net_peers.h"
 
 namespace clawhive::proxy {
@@ -44,7 +46,8 @@ struct Answer {
 };
 
 struct World {
-  std::string dir;
+  testing::TempDir tmp{"clawhive-proxy"};
+  std::string dir = tmp.path;
   std::unique_ptr<meter::Ledger> ledger;
   stub::ProviderStubServer stub{[] {
     stub::ProviderStubOptions o;
@@ -57,9 +60,6 @@ struct World {
   std::string token_a, token_b;
 
   explicit World(int64_t in_price = 1000000, int64_t out_price = 2000000) {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "clawhive-proxy-XXXXXX").string();
-    BOOST_REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    dir = tmpl;
     ledger = std::move(meter::Ledger::Open(dir + "/meter.db").value());
     BOOST_REQUIRE(stub.Start().ok());
     AddProviders(stub.port(), in_price, out_price);
@@ -75,8 +75,6 @@ struct World {
     proxy.reset();
     stub.Stop();
     ledger.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
   }
   void AddProviders(uint16_t port, int64_t in_price, int64_t out_price) {
     meter::Provider openai{"stub-openai", meter::ApiKind::kOpenAI, "http://127.0.0.1:" + std::to_string(port) + "/v1",
@@ -148,10 +146,7 @@ BOOST_AUTO_TEST_CASE(a_stream_passes_through_event_by_event_and_its_usage_chunk_
   const std::string body = R"({"model":"big-model","stream":true,"stream_options":{"include_usage":true},)"
                            R"("messages":[{"role":"user","content":"hi"}],"x_stub":{"chunks":5,"chunk_delay_ms":150}})";
   Poco::Net::HTTPClientSession s("127.0.0.1", w.proxy->port());
-  Poco::Net::HTTPRequest req("POST", "/v1/chat/completions", Poco::Net::HTTPMessage::HTTP_1_1);
-  req.set("Authorization", "Bearer " + w.token_a);
-  req.setContentType("application/json");
-  req.setContentLength64(static_cast<Poco::Int64>(body.size()));
+  Poco::Net::HTTPRequest req = testing::MakeRequest("POST", "/v1/chat/completions", w.token_a, body);
   auto t0 = Clock::now();
   s.sendRequest(req) << body;
   Poco::Net::HTTPResponse resp;
@@ -230,10 +225,7 @@ BOOST_AUTO_TEST_CASE(a_client_that_goes_away_mid_stream_still_settles_its_reserv
   const std::string body = R"({"model":"big-model","stream":true,"messages":[],"x_stub":{"hang":true}})";
   {
     Poco::Net::HTTPClientSession s("127.0.0.1", w.proxy->port());
-    Poco::Net::HTTPRequest req("POST", "/v1/chat/completions", Poco::Net::HTTPMessage::HTTP_1_1);
-    req.set("Authorization", "Bearer " + w.token_a);
-    req.setContentType("application/json");
-    req.setContentLength64(static_cast<Poco::Int64>(body.size()));
+    Poco::Net::HTTPRequest req = testing::MakeRequest("POST", "/v1/chat/completions", w.token_a, body);
     s.sendRequest(req) << body;
     Poco::Net::HTTPResponse resp;
     std::istream& in = s.receiveResponse(resp);

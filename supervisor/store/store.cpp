@@ -4,6 +4,8 @@
 
 #include <cmath>
 #include <limits>
+#include <optional>
+#include <string_view>
 #include <utility>
 
 #include "supervisor/common/json.h"
@@ -245,6 +247,18 @@ Status CheckSeconds(double seconds) {
   return Status::Ok();
 }
 
+// Runs a "first free slot" query (FreeUid, FreePort) on its parameters ?1 and ?2: the slot, or nullopt
+// when it found none.
+Result<std::optional<int64_t>> FirstFree(sqlite3* db, std::string_view sql, int64_t first, int64_t second) {
+  Result<Statement> stmt = Statement::Prepare(db, sql);
+  if (!stmt) return stmt.error();
+  if (Status s = Binder(*stmt).Int(first).Int(second).status(); !s) return s.error();
+  Result<bool> row = stmt->Step();
+  if (!row) return row.error();
+  if (!*row || stmt->IsNull(0)) return std::optional<int64_t>();
+  return std::optional<int64_t>(stmt->ColumnInt64(0));
+}
+
 }  // namespace
 
 // ---- Store ------------------------------------------------------------------------------------------
@@ -346,18 +360,15 @@ Result<uint32_t> Store::FreeUid(uint32_t lo, uint32_t hi) {
   if (lo > hi) return Error::Invalid("uid range " + std::to_string(lo) + "-" + std::to_string(hi) + " is empty");
   // lo itself if free; otherwise the first used uid in [lo, hi) whose successor is free, plus one. Each
   // probe is a lookup in the UNIQUE index on uid, so this is one query of O(n log n) at worst.
-  Result<Statement> stmt = Statement::Prepare(
+  Result<std::optional<int64_t>> uid = FirstFree(
       db_.get(),
       "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM tenants WHERE uid = ?1) THEN ?1"
       " ELSE (SELECT min(t.uid) + 1 FROM tenants t WHERE t.uid >= ?1 AND t.uid < ?2"
-      " AND NOT EXISTS (SELECT 1 FROM tenants u WHERE u.uid = t.uid + 1)) END");
-  if (!stmt) return stmt.error();
-  if (Status s = Binder(*stmt).Int(lo).Int(hi).status(); !s) return s.error();
-  Result<bool> row = stmt->Step();
-  if (!row) return row.error();
-  if (!*row || stmt->IsNull(0))
-    return Error::Unavailable("no free uid left in " + std::to_string(lo) + "-" + std::to_string(hi));
-  return static_cast<uint32_t>(stmt->ColumnInt64(0));
+      " AND NOT EXISTS (SELECT 1 FROM tenants u WHERE u.uid = t.uid + 1)) END",
+      lo, hi);
+  if (!uid) return uid.error();
+  if (!*uid) return Error::Unavailable("no free uid left in " + std::to_string(lo) + "-" + std::to_string(hi));
+  return static_cast<uint32_t>(**uid);
 }
 
 Result<uint16_t> Store::FreePort(uint16_t base, uint16_t step) {
@@ -365,18 +376,16 @@ Result<uint16_t> Store::FreePort(uint16_t base, uint16_t step) {
   if (step == 0) return Error::Invalid("port step must be at least 1");
   // As FreeUid, on the lattice base + k*step: base if free, else the first used slot whose next slot
   // is free and still a valid port.
-  Result<Statement> stmt = Statement::Prepare(
+  Result<std::optional<int64_t>> port = FirstFree(
       db_.get(),
       "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM tenants WHERE port = ?1) THEN ?1"
       " ELSE (SELECT min(t.port) + ?2 FROM tenants t WHERE t.port >= ?1 AND (t.port - ?1) % ?2 = 0"
-      " AND t.port + ?2 <= 65535 AND NOT EXISTS (SELECT 1 FROM tenants u WHERE u.port = t.port + ?2)) END");
-  if (!stmt) return stmt.error();
-  if (Status s = Binder(*stmt).Int(base).Int(step).status(); !s) return s.error();
-  Result<bool> row = stmt->Step();
-  if (!row) return row.error();
-  if (!*row || stmt->IsNull(0))
+      " AND t.port + ?2 <= 65535 AND NOT EXISTS (SELECT 1 FROM tenants u WHERE u.port = t.port + ?2)) END",
+      base, step);
+  if (!port) return port.error();
+  if (!*port)
     return Error::Unavailable("no free port left at " + std::to_string(base) + " + k*" + std::to_string(step));
-  return static_cast<uint16_t>(stmt->ColumnInt64(0));
+  return static_cast<uint16_t>(**port);
 }
 
 Result<int64_t> Store::AddIncident(const Incident& incident) {

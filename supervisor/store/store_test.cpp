@@ -15,12 +15,16 @@
 
 #include "supervisor/store/migrations.h"
 #include "supervisor/store/store_test_util.h"
+#include "unit/fails_with.h"
+#include "unit/same_tenant.h"
 
 using namespace clawhive;
 
 namespace {
 
 using namespace clawhive::store_test;
+using clawhive::testing::CheckSameTenant;
+using clawhive::testing::FailsWith;
 using sqlite::Transaction;
 
 std::string ReadFile(const std::string& path) {
@@ -54,30 +58,6 @@ Tenant MakeTenant(const std::string& id, uint16_t port, uint32_t uid) {
   return t;
 }
 
-void CheckSame(const Tenant& got, const Tenant& want) {
-  BOOST_TEST(got.id == want.id);
-  BOOST_TEST(got.display_name == want.display_name);
-  BOOST_TEST(got.resources.memory_high == want.resources.memory_high);
-  BOOST_TEST(got.resources.memory_max == want.resources.memory_max);
-  BOOST_TEST(got.resources.cpu_weight == want.resources.cpu_weight);
-  BOOST_TEST(got.resources.cpu_quota_percent == want.resources.cpu_quota_percent);
-  BOOST_TEST(got.resources.tasks_max == want.resources.tasks_max);
-  BOOST_TEST(got.agent.exec == want.agent.exec);
-  BOOST_TEST(got.agent.args == want.agent.args, boost::test_tools::per_element());
-  BOOST_TEST_REQUIRE(got.agent.env.size() == want.agent.env.size());
-  for (size_t i = 0; i < got.agent.env.size(); ++i) {
-    BOOST_TEST(got.agent.env[i].first == want.agent.env[i].first);
-    BOOST_TEST(got.agent.env[i].second == want.agent.env[i].second);
-  }
-  BOOST_TEST(got.agent.health_path == want.agent.health_path);
-  BOOST_TEST(got.port == want.port);
-  BOOST_TEST(got.uid == want.uid);
-  BOOST_TEST((got.desired == want.desired));
-  BOOST_TEST(got.quarantined == want.quarantined);
-  BOOST_TEST(got.created_at == want.created_at);
-  BOOST_TEST(got.updated_at == want.updated_at);
-}
-
 bool Exists(Store& store, const std::string& id) {
   Result<std::optional<Tenant>> t = store.GetTenant(id);
   BOOST_REQUIRE(t.ok());
@@ -108,6 +88,16 @@ std::string OddUtf8(size_t min_bytes) {
     auto&& r_ = (expr);                                                  \
     BOOST_REQUIRE_MESSAGE(r_.ok(), #expr << ": " << Why(r_));           \
   } while (0)
+
+// A store in memory with the tenants acme (port 20000, uid 100000) and beta (20001, 100001), and then
+// `incidents` added in order.
+std::unique_ptr<Store> StoreWithAcmeAndBeta(std::initializer_list<Incident> incidents = {}) {
+  auto store = MustOpen(":memory:");
+  REQUIRE_OK(store->InsertTenant(MakeTenant("acme", 20000, 100000)));
+  REQUIRE_OK(store->InsertTenant(MakeTenant("beta", 20001, 100001)));
+  for (const Incident& i : incidents) REQUIRE_OK(store->AddIncident(i));
+  return store;
+}
 
 }  // namespace
 
@@ -156,7 +146,7 @@ BOOST_AUTO_TEST_CASE(reopening_keeps_tenants_and_schema_version) {
   }
   auto store = MustOpen(path);
   BOOST_TEST(store->schema_version() == schema::LatestSchemaVersion());
-  CheckSame(MustGet(*store, "acme"), t);
+  CheckSameTenant(MustGet(*store, "acme"), t);
   Result<std::vector<Incident>> incidents = store->ListIncidents("acme", 10);
   BOOST_REQUIRE(incidents.ok());
   BOOST_TEST(incidents->size() == 1u);
@@ -459,7 +449,7 @@ BOOST_AUTO_TEST_CASE(tenant_round_trips_every_field) {
   t.updated_at = std::numeric_limits<int64_t>::max();
   t.resources.memory_max = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());  // largest that fits
   REQUIRE_OK(store->InsertTenant(t));
-  CheckSame(MustGet(*store, "acme"), t);
+  CheckSameTenant(MustGet(*store, "acme"), t);
 }
 
 BOOST_AUTO_TEST_CASE(tenants_are_listed_by_id) {
@@ -485,25 +475,17 @@ BOOST_AUTO_TEST_CASE(getting_a_missing_tenant_is_empty_not_an_error) {
 BOOST_AUTO_TEST_CASE(inserting_an_existing_id_is_already_exists) {
   auto store = MustOpen(":memory:");
   REQUIRE_OK(store->InsertTenant(MakeTenant("acme", 20000, 100000)));
-  Status s = store->InsertTenant(MakeTenant("acme", 20001, 100001));
-  BOOST_REQUIRE(!s.ok());
-  BOOST_TEST((Code(s) == ErrorCode::kAlreadyExists));
-  BOOST_TEST(s.error().message.find("acme") != std::string::npos);
+  BOOST_TEST(FailsWith(store->InsertTenant(MakeTenant("acme", 20001, 100001)), ErrorCode::kAlreadyExists, "acme"));
 }
 
 BOOST_AUTO_TEST_CASE(duplicate_port_or_uid_is_a_conflict_naming_the_field) {
   auto store = MustOpen(":memory:");
   REQUIRE_OK(store->InsertTenant(MakeTenant("acme", 20000, 100000)));
 
-  Status port = store->InsertTenant(MakeTenant("beta", 20000, 100001));
-  BOOST_REQUIRE(!port.ok());
-  BOOST_TEST((Code(port) == ErrorCode::kConflict));
-  BOOST_TEST(port.error().message == "port 20000 is already used by tenant 'acme'");
-
-  Status uid = store->InsertTenant(MakeTenant("beta", 20001, 100000));
-  BOOST_REQUIRE(!uid.ok());
-  BOOST_TEST((Code(uid) == ErrorCode::kConflict));
-  BOOST_TEST(uid.error().message == "uid 100000 is already used by tenant 'acme'");
+  BOOST_TEST(FailsWith(store->InsertTenant(MakeTenant("beta", 20000, 100001)), ErrorCode::kConflict,
+                       "port 20000 is already used by tenant 'acme'"));
+  BOOST_TEST(FailsWith(store->InsertTenant(MakeTenant("beta", 20001, 100000)), ErrorCode::kConflict,
+                       "uid 100000 is already used by tenant 'acme'"));
   BOOST_TEST(!Exists(*store, "beta"));
 }
 
@@ -523,39 +505,27 @@ BOOST_AUTO_TEST_CASE(updating_a_tenant_changes_its_fields_but_not_created_at) {
   REQUIRE_OK(store->UpdateTenant(changed));
   Tenant want = changed;
   want.created_at = t.created_at;
-  CheckSame(MustGet(*store, "acme"), want);
+  CheckSameTenant(MustGet(*store, "acme"), want);
 }
 
 BOOST_AUTO_TEST_CASE(updating_to_a_port_or_uid_of_another_tenant_is_a_conflict) {
-  auto store = MustOpen(":memory:");
-  REQUIRE_OK(store->InsertTenant(MakeTenant("acme", 20000, 100000)));
-  REQUIRE_OK(store->InsertTenant(MakeTenant("beta", 20001, 100001)));
+  auto store = StoreWithAcmeAndBeta();
   Tenant b = MustGet(*store, "beta");
   REQUIRE_OK(store->UpdateTenant(b));  // keeping its own port and uid is fine
 
   b.port = 20000;
-  Status port = store->UpdateTenant(b);
-  BOOST_REQUIRE(!port.ok());
-  BOOST_TEST((Code(port) == ErrorCode::kConflict));
-  BOOST_TEST(port.error().message.find("port 20000") != std::string::npos);
+  BOOST_TEST(FailsWith(store->UpdateTenant(b), ErrorCode::kConflict, "port 20000"));
 
   b = MustGet(*store, "beta");
   b.uid = 100000;
-  Status uid = store->UpdateTenant(b);
-  BOOST_REQUIRE(!uid.ok());
-  BOOST_TEST((Code(uid) == ErrorCode::kConflict));
-  BOOST_TEST(uid.error().message.find("uid 100000") != std::string::npos);
+  BOOST_TEST(FailsWith(store->UpdateTenant(b), ErrorCode::kConflict, "uid 100000"));
   BOOST_TEST(MustGet(*store, "beta").port == 20001);
 }
 
 BOOST_AUTO_TEST_CASE(updating_or_deleting_a_missing_tenant_is_not_found) {
   auto store = MustOpen(":memory:");
-  Status update = store->UpdateTenant(MakeTenant("ghost", 20000, 100000));
-  BOOST_REQUIRE(!update.ok());
-  BOOST_TEST((Code(update) == ErrorCode::kNotFound));
-  Status del = store->DeleteTenant("ghost");
-  BOOST_REQUIRE(!del.ok());
-  BOOST_TEST((Code(del) == ErrorCode::kNotFound));
+  BOOST_TEST(FailsWith(store->UpdateTenant(MakeTenant("ghost", 20000, 100000)), ErrorCode::kNotFound));
+  BOOST_TEST(FailsWith(store->DeleteTenant("ghost"), ErrorCode::kNotFound));
 }
 
 BOOST_AUTO_TEST_CASE(numbers_too_large_to_store_are_rejected_not_wrapped) {
@@ -565,10 +535,7 @@ BOOST_AUTO_TEST_CASE(numbers_too_large_to_store_are_rejected_not_wrapped) {
                                      &Resources::cpu_quota_percent, &Resources::tasks_max}) {
     Tenant t = MakeTenant("acme", 20000, 100000);
     t.resources.*field = too_big;
-    Status s = store->InsertTenant(t);
-    BOOST_REQUIRE(!s.ok());
-    BOOST_TEST((Code(s) == ErrorCode::kInvalidArgument));
-    BOOST_TEST(s.error().message.find("too large") != std::string::npos);
+    BOOST_TEST(FailsWith(store->InsertTenant(t), ErrorCode::kInvalidArgument, "too large"));
   }
   BOOST_TEST(!Exists(*store, "acme"));
 
@@ -584,7 +551,7 @@ BOOST_AUTO_TEST_CASE(largest_port_and_uid_round_trip) {
   auto store = MustOpen(":memory:");
   Tenant t = MakeTenant("edge", 65535, std::numeric_limits<uint32_t>::max());
   REQUIRE_OK(store->InsertTenant(t));
-  CheckSame(MustGet(*store, "edge"), t);
+  CheckSameTenant(MustGet(*store, "edge"), t);
 }
 
 BOOST_AUTO_TEST_CASE(hostile_strings_round_trip) {
@@ -610,7 +577,7 @@ BOOST_AUTO_TEST_CASE(hostile_strings_round_trip) {
                  {"BIG", OddUtf8(10 * 1024)}};
   t.agent.health_path = "/h?x='1'&y=\"2\"#%00";
   REQUIRE_OK(store->InsertTenant(t));
-  CheckSame(MustGet(*store, "hostile"), t);
+  CheckSameTenant(MustGet(*store, "hostile"), t);
 
   Incident i = MakeIncident("hostile", 1, "'); DELETE FROM incidents;--");
   i.detail = OddUtf8(10 * 1024);
@@ -628,16 +595,11 @@ BOOST_AUTO_TEST_CASE(invalid_utf8_in_args_or_env_is_rejected_not_mangled) {
   auto store = MustOpen(":memory:");
   Tenant t = MakeTenant("acme", 20000, 100000);
   t.agent.args = {"ok", "bad\xff\xfe"};
-  Status args = store->InsertTenant(t);
-  BOOST_REQUIRE(!args.ok());
-  BOOST_TEST((Code(args) == ErrorCode::kInvalidArgument));
-  BOOST_TEST(args.error().message.find("argument 1") != std::string::npos);
+  BOOST_TEST(FailsWith(store->InsertTenant(t), ErrorCode::kInvalidArgument, "argument 1"));
 
   t.agent.args = {};
   t.agent.env = {{"NAME", "lone surrogate \xed\xa0\x80"}};
-  Status env = store->InsertTenant(t);
-  BOOST_REQUIRE(!env.ok());
-  BOOST_TEST((Code(env) == ErrorCode::kInvalidArgument));
+  BOOST_TEST(FailsWith(store->InsertTenant(t), ErrorCode::kInvalidArgument));
   BOOST_TEST(!Exists(*store, "acme"));
 }
 
@@ -681,13 +643,9 @@ BOOST_AUTO_TEST_CASE(agent_args_and_env_are_stored_as_compact_json_and_rows_writ
 // ---- incidents ---------------------------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(incidents_are_listed_newest_first_with_limit_and_filter) {
-  auto store = MustOpen(":memory:");
-  REQUIRE_OK(store->InsertTenant(MakeTenant("acme", 20000, 100000)));
-  REQUIRE_OK(store->InsertTenant(MakeTenant("beta", 20001, 100001)));
-  REQUIRE_OK(store->AddIncident(MakeIncident("acme", 100)));
-  REQUIRE_OK(store->AddIncident(MakeIncident("beta", 300)));
-  REQUIRE_OK(store->AddIncident(MakeIncident("acme", 200, "oom")));
-  REQUIRE_OK(store->AddIncident(MakeIncident("acme", 200, "hang")));  // same time: newer id first
+  auto store = StoreWithAcmeAndBeta({MakeIncident("acme", 100), MakeIncident("beta", 300),
+                                     MakeIncident("acme", 200, "oom"),
+                                     MakeIncident("acme", 200, "hang")});  // same time: newer id first
 
   Result<std::vector<Incident>> all = store->ListIncidents("", 100);
   BOOST_REQUIRE(all.ok());
@@ -752,12 +710,7 @@ BOOST_AUTO_TEST_CASE(marking_an_incident_healthy_records_the_seconds) {
 }
 
 BOOST_AUTO_TEST_CASE(deleting_a_tenant_deletes_its_incidents) {
-  auto store = MustOpen(":memory:");
-  REQUIRE_OK(store->InsertTenant(MakeTenant("acme", 20000, 100000)));
-  REQUIRE_OK(store->InsertTenant(MakeTenant("beta", 20001, 100001)));
-  REQUIRE_OK(store->AddIncident(MakeIncident("acme", 1)));
-  REQUIRE_OK(store->AddIncident(MakeIncident("acme", 2)));
-  REQUIRE_OK(store->AddIncident(MakeIncident("beta", 3)));
+  auto store = StoreWithAcmeAndBeta({MakeIncident("acme", 1), MakeIncident("acme", 2), MakeIncident("beta", 3)});
   REQUIRE_OK(store->DeleteTenant("acme"));
   Result<std::vector<Incident>> all = store->ListIncidents("", 100);
   BOOST_REQUIRE(all.ok());

@@ -24,6 +24,7 @@
 
 #include "supervisor/core/posix_host.h"
 #include "unit/fails_with.h"
+#include "unit/temp_dir.h"
 
 namespace clawhive {
 namespace {
@@ -39,12 +40,11 @@ const std::string kSecret = "operator-api-token-0123456789";
 // <root>/tenants/acme is the tenant's base; <root>/outside holds what root must never touch through it: the
 // "API token" and a directory `elsewhere` with one file.
 struct World {
-  std::string root, tenants, base, outside, token, elsewhere;
+  testing::TempDir tmp{"clawhive-tenant-dir-test"};
+  std::string root = tmp.path, tenants, base, outside, token, elsewhere;
   std::vector<std::string> mounts;
 
   World() {
-    char tmpl[] = "/tmp/clawhive-tenant-dir-test-XXXXXX";
-    root = mkdtemp(tmpl);
     tenants = root + "/tenants";
     base = tenants + "/acme";
     outside = root + "/outside";
@@ -56,10 +56,8 @@ struct World {
     Put(elsewhere + "/keep.txt", "kept");
     chmod(token.c_str(), 0600);
   }
-  ~World() {
+  ~World() {  // before tmp removes the tree
     for (auto it = mounts.rbegin(); it != mounts.rend(); ++it) umount2(it->c_str(), MNT_DETACH);
-    std::error_code ec;
-    fs::remove_all(root, ec);
   }
 
   static void Put(const std::string& path, const std::string& content) { std::ofstream(path) << content; }
@@ -134,6 +132,17 @@ bool Refused(const R& r, ErrorCode code, const std::string& message) {
          r.error().message.find("outside") == std::string::npos && r.error().message.find(kSecret) == std::string::npos;
 }
 
+// Reading workspace/USER.md, after `plant` put something there, is refused with `code` and `message`,
+// and touches nothing outside the base.
+void CheckReadOfUserMdRefused(void (World::*plant)(const std::string&) const, ErrorCode code,
+                              const std::string& message) {
+  World w;
+  w.Workspace();
+  (w.*plant)("workspace/USER.md");
+  BOOST_TEST(Refused(w.Dir().ReadFile("workspace/USER.md", kCap), code, message));
+  BOOST_TEST(w.OutsideUntouched());
+}
+
 mode_t TypeOf(const std::string& path) {
   struct stat st;
   return lstat(path.c_str(), &st) == 0 ? (st.st_mode & S_IFMT) : 0;
@@ -156,12 +165,7 @@ BOOST_AUTO_TEST_CASE(read_returns_a_regular_files_content_and_not_found_for_a_mi
 }
 
 BOOST_AUTO_TEST_CASE(read_refuses_a_symlink_to_the_operators_token_and_never_reads_it) {
-  World w;
-  w.Workspace();
-  w.SymlinkToToken("workspace/USER.md");
-  BOOST_TEST(Refused(w.Dir().ReadFile("workspace/USER.md", kCap), ErrorCode::kConflict,
-                     "workspace/USER.md is a symlink; refused"));
-  BOOST_TEST(w.OutsideUntouched());
+  CheckReadOfUserMdRefused(&World::SymlinkToToken, ErrorCode::kConflict, "workspace/USER.md is a symlink; refused");
 }
 
 BOOST_AUTO_TEST_CASE(read_refuses_a_path_through_a_symlinked_directory) {
@@ -173,28 +177,15 @@ BOOST_AUTO_TEST_CASE(read_refuses_a_path_through_a_symlinked_directory) {
 }
 
 BOOST_AUTO_TEST_CASE(read_refuses_a_hard_link_to_a_file_outside) {
-  World w;
-  w.Workspace();
-  w.HardLinkToToken("workspace/USER.md");
-  BOOST_TEST(Refused(w.Dir().ReadFile("workspace/USER.md", kCap), ErrorCode::kConflict,
-                     "workspace/USER.md has 2 hard links; refused"));
-  BOOST_TEST(w.OutsideUntouched());
+  CheckReadOfUserMdRefused(&World::HardLinkToToken, ErrorCode::kConflict, "workspace/USER.md has 2 hard links; refused");
 }
 
 BOOST_AUTO_TEST_CASE(read_refuses_a_fifo_without_blocking, *utf::timeout(20)) {
-  World w;
-  w.Workspace();
-  w.Fifo("workspace/USER.md");
-  BOOST_TEST(Refused(w.Dir().ReadFile("workspace/USER.md", kCap), ErrorCode::kConflict,
-                     "workspace/USER.md is a FIFO; refused"));
+  CheckReadOfUserMdRefused(&World::Fifo, ErrorCode::kConflict, "workspace/USER.md is a FIFO; refused");
 }
 
 BOOST_AUTO_TEST_CASE(read_refuses_a_device_node, *utf::timeout(20)) {
-  World w;
-  w.Workspace();
-  w.Device("workspace/USER.md");
-  BOOST_TEST(Refused(w.Dir().ReadFile("workspace/USER.md", kCap), ErrorCode::kConflict,
-                     "workspace/USER.md is a character device; refused"));
+  CheckReadOfUserMdRefused(&World::Device, ErrorCode::kConflict, "workspace/USER.md is a character device; refused");
 }
 
 BOOST_AUTO_TEST_CASE(read_refuses_a_socket) {
@@ -204,11 +195,7 @@ BOOST_AUTO_TEST_CASE(read_refuses_a_socket) {
 }
 
 BOOST_AUTO_TEST_CASE(read_refuses_a_huge_sparse_file_without_reading_it, *utf::timeout(20)) {
-  World w;
-  w.Workspace();
-  w.Huge("workspace/USER.md");
-  BOOST_TEST(Refused(w.Dir().ReadFile("workspace/USER.md", kCap), ErrorCode::kTooLarge,
-                     "workspace/USER.md is larger than 65536 bytes; refused"));
+  CheckReadOfUserMdRefused(&World::Huge, ErrorCode::kTooLarge, "workspace/USER.md is larger than 65536 bytes; refused");
 }
 
 BOOST_AUTO_TEST_CASE(read_takes_a_file_of_exactly_the_cap_and_refuses_one_byte_more) {

@@ -40,6 +40,7 @@
 
 #include "supervisor/tls/certificate.h"
 #include "supervisor/tls/pinned_session.h"
+#include "unit/http_exchange.h"
 #include "unit/temp_dir.h"
 
 namespace clawhive::tls {
@@ -89,13 +90,10 @@ Context::Ptr ServerContext(const CertPaths& paths) {
 Context::Ptr ClientContext() { return PinningClientContext(); }
 
 int Get(PinnedSession& session, std::string* body = nullptr) {
-  Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_GET, "/", Poco::Net::HTTPMessage::HTTP_1_1);
-  session.sendRequest(req);
+  Poco::Net::HTTPRequest req = clawhive::testing::MakeRequest("GET", "/", "");
   Poco::Net::HTTPResponse resp;
-  std::istream& in = session.receiveResponse(resp);
-  std::ostringstream out;
-  Poco::StreamCopier::copyStream(in, out);
-  if (body) *body = out.str();
+  std::string text = clawhive::testing::SendAndRead(session, req, "", resp);
+  if (body) *body = text;
   return static_cast<int>(resp.getStatus());
 }
 
@@ -114,18 +112,30 @@ struct TlsServer {
   ~TlsServer() { server->stopAll(true); }
 };
 
+// A TlsServer with a fresh certificate for localhost and 127.0.0.1, and that certificate's pin.
+struct TlsWorld {
+  TlsWorld() {
+    Result<CertPaths> made = EnsureCertificate(dir.path, {"localhost", "127.0.0.1"});
+    BOOST_REQUIRE(made.ok());
+    paths = *made;
+    Result<std::string> fingerprint = Sha256Fingerprint(paths.cert_file);
+    BOOST_REQUIRE(fingerprint.ok());
+    pin = *fingerprint;
+    srv = std::make_unique<TlsServer>(paths);
+  }
+
+  SslInit ssl;
+  TempDir dir;
+  CertPaths paths;
+  std::string pin;
+  std::unique_ptr<TlsServer> srv;
+};
+
 BOOST_AUTO_TEST_SUITE(tls)
 
 BOOST_AUTO_TEST_CASE(https_with_pinned_fingerprint) {
-  SslInit ssl;
-  TempDir dir;
-  Result<CertPaths> paths = EnsureCertificate(dir.path, {"localhost", "127.0.0.1"});
-  BOOST_REQUIRE(paths.ok());
-  Result<std::string> pin = Sha256Fingerprint(paths->cert_file);
-  BOOST_REQUIRE(pin.ok());
-  TlsServer srv(*paths);
-
-  PinnedSession session("127.0.0.1", srv.port, *pin);
+  TlsWorld w;
+  PinnedSession session("127.0.0.1", w.srv->port, w.pin);
   std::string body;
   BOOST_TEST(Get(session, &body) == 200);
   BOOST_TEST(session.pin_checked);
@@ -138,48 +148,31 @@ BOOST_AUTO_TEST_CASE(https_with_pinned_fingerprint) {
   BOOST_REQUIRE(other_paths.ok());
   Result<std::string> wrong = Sha256Fingerprint(other_paths->cert_file);
   BOOST_REQUIRE(wrong.ok());
-  PinnedSession bad("127.0.0.1", srv.port, *wrong);
+  PinnedSession bad("127.0.0.1", w.srv->port, *wrong);
   BOOST_CHECK_THROW(Get(bad), Poco::Net::CertificateValidationException);
   BOOST_TEST(!bad.pin_checked);
 }
 
 BOOST_AUTO_TEST_CASE(plain_http_to_tls_port_fails) {
-  SslInit ssl;
-  TempDir dir;
-  Result<CertPaths> paths = EnsureCertificate(dir.path, {"localhost", "127.0.0.1"});
-  BOOST_REQUIRE(paths.ok());
-  TlsServer srv(*paths);
-
-  Poco::Net::HTTPClientSession plain("127.0.0.1", srv.port);
+  TlsWorld w;
+  Poco::Net::HTTPClientSession plain("127.0.0.1", w.srv->port);
   plain.setTimeout(Poco::Timespan(5, 0));
-  auto attempt = [&] {
-    Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_GET, "/", Poco::Net::HTTPMessage::HTTP_1_1);
-    plain.sendRequest(req);
-    Poco::Net::HTTPResponse resp;
-    plain.receiveResponse(resp);
-  };
-  BOOST_CHECK_THROW(attempt(), Poco::Exception);
+  BOOST_CHECK_THROW(clawhive::testing::GetHead(plain, "/"), Poco::Exception);
 
   // The server survived it: HTTPS still works.
-  Result<std::string> pin = Sha256Fingerprint(paths->cert_file);
-  BOOST_REQUIRE(pin.ok());
-  PinnedSession session("127.0.0.1", srv.port, *pin);
+  PinnedSession session("127.0.0.1", w.srv->port, w.pin);
   BOOST_TEST(Get(session) == 200);
 }
 
 BOOST_AUTO_TEST_CASE(tls_1_1_client_is_refused) {
-  SslInit ssl;
-  TempDir dir;
-  Result<CertPaths> paths = EnsureCertificate(dir.path, {"localhost", "127.0.0.1"});
-  BOOST_REQUIRE(paths.ok());
-  TlsServer srv(*paths);
+  TlsWorld w;
   Context::Ptr old_client = ClientContext();
   // Only TLS 1.0/1.1 offered, and at security level 0 so the refusal is the server's, not ours.
   SSL_CTX_set_min_proto_version(old_client->sslContext(), TLS1_VERSION);
   SSL_CTX_set_max_proto_version(old_client->sslContext(), TLS1_1_VERSION);
   SSL_CTX_set_security_level(old_client->sslContext(), 0);
   auto attempt = [&] {
-    Poco::Net::SecureStreamSocket sock(Poco::Net::SocketAddress("127.0.0.1", srv.port), old_client);
+    Poco::Net::SecureStreamSocket sock(Poco::Net::SocketAddress("127.0.0.1", w.srv->port), old_client);
     sock.setReceiveTimeout(Poco::Timespan(5, 0));
     sock.completeHandshake();
   };

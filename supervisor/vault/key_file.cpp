@@ -14,6 +14,7 @@
 #include <memory>
 #include <system_error>
 
+#include "supervisor/common/publish_file.h"
 #include "supervisor/common/subprocess.h"
 #include "supervisor/common/unique_fd.h"
 
@@ -99,15 +100,9 @@ Status ForEachEntry(const std::string& dir, Fn fn) {
   }
 }
 
-// Makes a complete, fsynced temporary the KEK file `path` (link: never replaces one) and syncs the dir.
+// Makes a complete, fsynced temporary the KEK file `path` (never replacing one) and syncs the dir.
 Status Publish(const std::string& key_dir, const std::string& temp, const std::string& path) {
-  if (::link(temp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    ::unlink(temp.c_str());
-    if (err == EEXIST) return Error::Exists("KEK file " + path + " already exists");
-    return Error::Unavailable("cannot create KEK file " + path + ": " + ErrnoText(err));
-  }
-  ::unlink(temp.c_str());
+  if (Status s = PublishNewFile(temp, path, "KEK file"); !s) return s;
   return SyncDir(key_dir);
 }
 
@@ -297,7 +292,6 @@ Status CreateKekFile(const std::string& key_dir, uint32_t version, const Key& ke
   }
   if (::fsync(fd.get()) != 0) return fail("cannot fsync " + temp + ": " + ErrnoText(errno));
   if (fd.Close() != 0) return fail("cannot close " + temp + ": " + ErrnoText(errno));
-  // link() rather than rename(): it refuses to replace an existing key file.
   return Publish(key_dir, temp, path);
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <functional>
 #include <limits>
 
 #include "supervisor/tenant/tenant.h"
@@ -133,6 +134,18 @@ RotationInfo ReadRotation(const Statement& s) {
 
 }  // namespace
 
+Status SqliteVault::JobOutcome::Skip(const Error& e) {
+  if (!IsDataError(e)) return e;
+  if (first_problem.empty()) first_problem = e.message;
+  ++skipped;
+  return Status::Ok();
+}
+
+void SqliteVault::JobOutcome::Add(const JobOutcome& other) {
+  if (first_problem.empty()) first_problem = other.first_problem;
+  skipped += other.skipped;
+}
+
 // ---- transactions ---------------------------------------------------------------------------------------
 
 // BEGIN (read: one snapshot) or BEGIN IMMEDIATE (write).
@@ -187,6 +200,13 @@ Result<std::unique_ptr<Vault>> SqliteVault::Open(const VaultOptions& options) {
 Status SqliteVault::Writable() const {
   if (options_.resume_rotations) return Status::Ok();
   return Error::Conflict("the vault is open read-only (resume_rotations = false); it cannot change anything");
+}
+
+// What every change to one secret checks first, in this order.
+Status SqliteVault::CheckChange(const std::string& tenant, const std::string& name) const {
+  if (Status s = Writable(); !s) return s;
+  if (Status s = ValidateScope(tenant); !s) return s;
+  return ValidateName(name);
 }
 
 // First use: KEK version 1 (or the next free number when a crash left files behind) and the meta row,
@@ -329,14 +349,14 @@ Result<std::pair<uint32_t, const Key*>> SqliteVault::NewestDataKey(const std::st
 
 // Columns first_column.. of `row`: state, dk_version, ciphertext.
 Result<SecretValue> SqliteVault::DecryptRow(const std::string& tenant, const std::string& name, uint32_t version,
-                                            const Query& row, int first_column, DataKeyCache& cache) {
+                                            const Statement& row, int first_column, DataKeyCache& cache) {
   const std::string what = SecretVersion(tenant, name, version);
-  const std::string state = row->ColumnText(first_column);
-  if (row->IsNull(first_column + 2))
+  const std::string state = row.ColumnText(first_column);
+  if (row.IsNull(first_column + 2))
     return Error::Internal(what + " (" + state + ") has no ciphertext: the row is damaged");
-  const uint32_t dk_version = VersionAt(*row, first_column + 1);
+  const uint32_t dk_version = VersionAt(row, first_column + 1);
   if (dk_version == 0) return Error::Internal(what + " (" + state + ") names no valid data key: the row is damaged");
-  const std::string ciphertext = row->ColumnBlob(first_column + 2);
+  const std::string ciphertext = row.ColumnBlob(first_column + 2);
   Result<const Key*> key = DataKey(tenant, dk_version, cache);
   if (!key) return Prefixed(key.error(), "cannot decrypt " + what + ": ");
   Result<SecretValue> value = OpenValue(**key, ciphertext, SecretAad(tenant, name, version));
@@ -353,9 +373,7 @@ Result<SecretValue> SqliteVault::DecryptRow(const std::string& tenant, const std
 // ---- secrets --------------------------------------------------------------------------------------------
 
 Result<SecretInfo> SqliteVault::Put(const std::string& tenant, const std::string& name, SecretValue value) {
-  if (Status s = Writable(); !s) return s.error();
-  if (Status s = ValidateScope(tenant); !s) return s.error();
-  if (Status s = ValidateName(name); !s) return s.error();
+  if (Status s = CheckChange(tenant, name); !s) return s.error();
   if (Status s = ValidateValue(value.view()); !s) return Prefixed(s.error(), SecretName(tenant, name) + ": ");
   {
     Result<Tx> tx = Begin(true);
@@ -429,9 +447,7 @@ Status SqliteVault::RequireStaged(const std::string& tenant, const std::string& 
 }
 
 Status SqliteVault::Promote(const std::string& tenant, const std::string& name, uint32_t version) {
-  if (Status s = Writable(); !s) return s;
-  if (Status s = ValidateScope(tenant); !s) return s;
-  if (Status s = ValidateName(name); !s) return s;
+  if (Status s = CheckChange(tenant, name); !s) return s;
   Result<Tx> tx = Begin(true);
   if (!tx) return tx.error();
   if (Status s = RequireStaged(tenant, name, version, "promoted"); !s) return s;
@@ -455,9 +471,7 @@ Status SqliteVault::Promote(const std::string& tenant, const std::string& name, 
 }
 
 Status SqliteVault::Discard(const std::string& tenant, const std::string& name, uint32_t version) {
-  if (Status s = Writable(); !s) return s;
-  if (Status s = ValidateScope(tenant); !s) return s;
-  if (Status s = ValidateName(name); !s) return s;
+  if (Status s = CheckChange(tenant, name); !s) return s;
   Result<Tx> tx = Begin(true);
   if (!tx) return tx.error();
   if (Status s = RequireStaged(tenant, name, version, "discarded"); !s) return s;
@@ -471,9 +485,7 @@ Status SqliteVault::Discard(const std::string& tenant, const std::string& name, 
 }
 
 Status SqliteVault::RetirePrevious(const std::string& tenant, const std::string& name) {
-  if (Status s = Writable(); !s) return s;
-  if (Status s = ValidateScope(tenant); !s) return s;
-  if (Status s = ValidateName(name); !s) return s;
+  if (Status s = CheckChange(tenant, name); !s) return s;
   Result<Tx> tx = Begin(true);
   if (!tx) return tx.error();
   {
@@ -494,9 +506,7 @@ Status SqliteVault::RetirePrevious(const std::string& tenant, const std::string&
 }
 
 Status SqliteVault::Delete(const std::string& tenant, const std::string& name) {
-  if (Status s = Writable(); !s) return s;
-  if (Status s = ValidateScope(tenant); !s) return s;
-  if (Status s = ValidateName(name); !s) return s;
+  if (Status s = CheckChange(tenant, name); !s) return s;
   Result<Query> q = statements_.Get("DELETE FROM secrets WHERE tenant = ?1 AND name = ?2");
   if (!q) return q.error();
   if (Status s = Binder(**q).Text(tenant).Text(name).status(); !s) return s;
@@ -642,7 +652,7 @@ Result<std::vector<std::pair<std::string, SecretValue>>> SqliteVault::Deliverabl
     if (!out.empty() && name == last) continue;  // already delivering this secret's newer row
     const std::string state = (*q)->ColumnText(2);
     if (state == "staged" && !staged) continue;  // the current row follows
-    Result<SecretValue> value = DecryptRow(tenant, name, VersionAt(**q, 1), *q, 2, cache);
+    Result<SecretValue> value = DecryptRow(tenant, name, VersionAt(**q, 1), **q, 2, cache);
     if (!value) return value.error();
     last = name;
     out.emplace_back(std::move(name), std::move(*value));
@@ -663,7 +673,7 @@ Result<SecretValue> SqliteVault::ProviderKeyOnce(const std::string& name) {
   if (!row) return row.error();
   if (!*row) return Error::NotFound("no platform secret '" + name + "' with a current version");
   DataKeyCache cache;
-  Result<SecretValue> value = DecryptRow(kPlatformScope, name, VersionAt(**q, 0), *q, 1, cache);
+  Result<SecretValue> value = DecryptRow(kPlatformScope, name, VersionAt(**q, 0), **q, 1, cache);
   if (!value) return value.error();
   if (Status s = tx->commit(); !s) return s.error();
   return value;
@@ -819,10 +829,41 @@ Result<SqliteVault::JobOutcome> SqliteVault::ResumeJobs() {
     Result<JobOutcome> outcome =
         job.kind == "kek" ? RunKekJob(job.id, job.to) : RunDataKeyJob(job.id, job.target, job.to);
     if (!outcome) return Prefixed(outcome.error(), "cannot resume rotation " + std::to_string(job.id) + ": ");
-    if (total.first_problem.empty()) total.first_problem = outcome->first_problem;
-    total.skipped += outcome->skipped;
+    total.Add(*outcome);
   }
   return total;
+}
+
+// The mechanism both rotation jobs share: batch after batch, each in its own write transaction (so other
+// processes interleave, and a crash loses at most one batch), until a batch's cursor reads no rows. Each
+// batch adds the rows it moved to the job's done count in the same commit that moved them. A batch that
+// reads nothing leaves its (empty) transaction to roll back.
+Status SqliteVault::RunBatches(int64_t id, const std::function<Result<Batch>()>& batch) {
+  for (;;) {
+    Result<Tx> tx = Begin(true);
+    if (!tx) return tx.error();
+    Result<Batch> done = batch();
+    if (!done) return done.error();
+    if (done->read == 0) return Status::Ok();
+    Result<Query> progress = statements_.Get("UPDATE rotations SET done = done + ?2 WHERE id = ?1");
+    if (!progress) return progress.error();
+    if (Status s = Binder(**progress).Int(id).Int(static_cast<int64_t>(done->moved)).status(); !s) return s;
+    if (Status s = (*progress)->Run(); !s) return s;
+    if (Status s = tx->commit(); !s) return s;
+  }
+}
+
+// Rows per batch, as bound to a cursor's LIMIT.
+int64_t SqliteVault::BatchLimit() const {
+  return static_cast<int64_t>(std::min<size_t>(options_.rotation_batch, INT32_MAX));
+}
+
+// Inside the job's last write transaction.
+Status SqliteVault::MarkJobDone(int64_t id) {
+  Result<Query> job = statements_.Get("UPDATE rotations SET state = 'done', finished_at = ?2 WHERE id = ?1");
+  if (!job) return job.error();
+  if (Status s = Binder(**job).Int(id).Int(Now()).status(); !s) return s;
+  return (*job)->Run();
 }
 
 // Re-wraps, batch by batch, every data key not yet under KEK `to`. Walks the primary key with a cursor,
@@ -833,9 +874,7 @@ Result<SqliteVault::JobOutcome> SqliteVault::RunKekJob(int64_t id, uint32_t to) 
   JobOutcome outcome;
   std::string cursor_tenant;
   int64_t cursor_version = 0;
-  for (;;) {
-    Result<Tx> tx = Begin(true);
-    if (!tx) return tx.error();
+  Status batches = RunBatches(id, [&]() -> Result<Batch> {
     struct Row {
       std::string tenant;
       uint32_t version, kek_version;
@@ -848,34 +887,25 @@ Result<SqliteVault::JobOutcome> SqliteVault::RunKekJob(int64_t id, uint32_t to) 
           "SELECT tenant, version, kek_version, wrapped FROM data_keys"
           " WHERE +kek_version <> ?1 AND (tenant, version) > (?2, ?3) ORDER BY tenant, version LIMIT ?4");
       if (!q) return q.error();
-      Status bound = Binder(**q)
-                         .Int(to)
-                         .Text(cursor_tenant)
-                         .Int(cursor_version)
-                         .Int(static_cast<int64_t>(std::min<size_t>(options_.rotation_batch, INT32_MAX)))
-                         .status();
+      Status bound = Binder(**q).Int(to).Text(cursor_tenant).Int(cursor_version).Int(BatchLimit()).status();
       if (!bound) return bound.error();
-      for (;;) {
-        Result<bool> row = (*q)->Step();
-        if (!row) return row.error();
-        if (!*row) break;
-        rows.push_back({(*q)->ColumnText(0), VersionAt(**q, 1), VersionAt(**q, 2), (*q)->ColumnBlob(3)});
-      }
+      Status read = (*q)->ForEachRow([&](const Statement& s) {
+        rows.push_back({s.ColumnText(0), VersionAt(s, 1), VersionAt(s, 2), s.ColumnBlob(3)});
+      });
+      if (!read) return read.error();
     }
-    if (rows.empty()) break;
+    if (rows.empty()) return Batch{};
     cursor_tenant = rows.back().tenant;
     cursor_version = rows.back().version;
 
     Result<Query> update =
         statements_.Get("UPDATE data_keys SET kek_version = ?1, wrapped = ?2 WHERE tenant = ?3 AND version = ?4");
     if (!update) return update.error();
-    uint64_t done = 0;
+    uint64_t moved = 0;
     for (const Row& r : rows) {
       Result<Key> key = UnwrapDataKey(r.tenant, r.version, r.kek_version, r.wrapped);
       if (!key) {
-        if (!IsDataError(key.error())) return key.error();  // e.g. the disk went away: the job resumes later
-        if (outcome.first_problem.empty()) outcome.first_problem = key.error().message;
-        ++outcome.skipped;
+        if (Status s = outcome.Skip(key.error()); !s) return s.error();
         continue;
       }
       Result<std::string> wrapped = WrapKey(**new_kek, *key, DataKeyAad(r.tenant, r.version, to));
@@ -884,14 +914,11 @@ Result<SqliteVault::JobOutcome> SqliteVault::RunKekJob(int64_t id, uint32_t to) 
       Status bound = Binder(**update).Int(to).Blob(*wrapped).Text(r.tenant).Int(r.version).status();
       if (!bound) return bound.error();
       if (Status s = (*update)->Run(); !s) return s.error();
-      ++done;
+      ++moved;
     }
-    Result<Query> progress = statements_.Get("UPDATE rotations SET done = done + ?2 WHERE id = ?1");
-    if (!progress) return progress.error();
-    if (Status s = Binder(**progress).Int(id).Int(static_cast<int64_t>(done)).status(); !s) return s.error();
-    if (Status s = (*progress)->Run(); !s) return s.error();
-    if (Status s = tx->commit(); !s) return s.error();
-  }
+    return Batch{rows.size(), moved};
+  });
+  if (!batches) return batches.error();
 
   {
     Result<Tx> tx = Begin(true);
@@ -900,10 +927,7 @@ Result<SqliteVault::JobOutcome> SqliteVault::RunKekJob(int64_t id, uint32_t to) 
     if (!meta) return meta.error();
     if (Status s = (*meta)->BindInt64(1, to); !s) return s.error();
     if (Status s = (*meta)->Run(); !s) return s.error();
-    Result<Query> job = statements_.Get("UPDATE rotations SET state = 'done', finished_at = ?2 WHERE id = ?1");
-    if (!job) return job.error();
-    if (Status s = Binder(**job).Int(id).Int(Now()).status(); !s) return s.error();
-    if (Status s = (*job)->Run(); !s) return s.error();
+    if (Status s = MarkJobDone(id); !s) return s.error();
     if (Status s = tx->commit(); !s) return s.error();
   }
   kek_version_ = to;
@@ -915,8 +939,6 @@ Result<SqliteVault::JobOutcome> SqliteVault::RunKekJob(int64_t id, uint32_t to) 
 // key, then drops the data keys no ciphertext needs any more.
 Result<SqliteVault::JobOutcome> SqliteVault::RunDataKeyJob(int64_t id, const std::string& tenant, uint32_t to) {
   JobOutcome outcome;
-  std::string cursor_name;
-  int64_t cursor_version = 0;
   bool proceed = true;
   {
     // The new data key must be usable before anything moves to it. Gone: the tenant was deleted (by
@@ -945,25 +967,13 @@ Result<SqliteVault::JobOutcome> SqliteVault::RunDataKeyJob(int64_t id, const std
       proceed = false;
     }
   }
-  while (proceed) {
-    Result<Tx> tx = Begin(true);
-    if (!tx) return tx.error();
+  std::string cursor_name;
+  int64_t cursor_version = 0;
+  Status batches = Status::Ok();
+  if (proceed) batches = RunBatches(id, [&]() -> Result<Batch> {
     DataKeyCache cache;
     Result<const Key*> new_key = DataKey(tenant, to, cache);
     if (!new_key) return new_key.error();
-    Result<Query> q = statements_.Get(
-        "SELECT name, version, state, dk_version, ciphertext FROM secrets"
-        " WHERE tenant = ?1 AND ciphertext IS NOT NULL AND +dk_version IS NOT ?2 AND (name, version) > (?3, ?4)"
-        " ORDER BY name, version LIMIT ?5");
-    if (!q) return q.error();
-    Status bound = Binder(**q)
-                       .Text(tenant)
-                       .Int(to)
-                       .Text(cursor_name)
-                       .Int(cursor_version)
-                       .Int(static_cast<int64_t>(std::min<size_t>(options_.rotation_batch, INT32_MAX)))
-                       .status();
-    if (!bound) return bound.error();
     struct Sealed {
       std::string name;
       uint32_t version;
@@ -971,28 +981,31 @@ Result<SqliteVault::JobOutcome> SqliteVault::RunDataKeyJob(int64_t id, const std
     };
     std::vector<Sealed> updates;
     size_t seen = 0;
-    for (;;) {
-      Result<bool> row = (*q)->Step();
-      if (!row) return row.error();
-      if (!*row) break;
-      ++seen;
-      std::string name = (*q)->ColumnText(0);
-      const uint32_t version = VersionAt(**q, 1);
-      cursor_name = name;
-      cursor_version = version;
-      Result<SecretValue> value = DecryptRow(tenant, name, version, *q, 2, cache);
-      if (!value) {
-        if (!IsDataError(value.error())) return value.error();
-        if (outcome.first_problem.empty()) outcome.first_problem = value.error().message;
-        ++outcome.skipped;
-        continue;
-      }
-      Result<std::string> sealed = Seal(**new_key, value->view(), SecretAad(tenant, name, version));
-      if (!sealed) return sealed.error();
-      updates.push_back({std::move(name), version, std::move(*sealed)});
+    {
+      Result<Query> q = statements_.Get(
+          "SELECT name, version, state, dk_version, ciphertext FROM secrets"
+          " WHERE tenant = ?1 AND ciphertext IS NOT NULL AND +dk_version IS NOT ?2 AND (name, version) > (?3, ?4)"
+          " ORDER BY name, version LIMIT ?5");
+      if (!q) return q.error();
+      Status bound =
+          Binder(**q).Text(tenant).Int(to).Text(cursor_name).Int(cursor_version).Int(BatchLimit()).status();
+      if (!bound) return bound.error();
+      Status read = (*q)->ForEachRow([&](const Statement& s) -> Status {
+        ++seen;
+        std::string name = s.ColumnText(0);
+        const uint32_t version = VersionAt(s, 1);
+        cursor_name = name;
+        cursor_version = version;
+        Result<SecretValue> value = DecryptRow(tenant, name, version, s, 2, cache);
+        if (!value) return outcome.Skip(value.error());
+        Result<std::string> sealed = Seal(**new_key, value->view(), SecretAad(tenant, name, version));
+        if (!sealed) return sealed.error();
+        updates.push_back({std::move(name), version, std::move(*sealed)});
+        return Status::Ok();
+      });
+      if (!read) return read.error();
     }
-    (*q)->Reset();
-    if (seen == 0) break;
+    if (seen == 0) return Batch{};
     Result<Query> update =
         statements_.Get("UPDATE secrets SET dk_version = ?1, ciphertext = ?2 WHERE tenant = ?3 AND name = ?4 AND version = ?5");
     if (!update) return update.error();
@@ -1002,13 +1015,9 @@ Result<SqliteVault::JobOutcome> SqliteVault::RunDataKeyJob(int64_t id, const std
       if (!b) return b.error();
       if (Status s = (*update)->Run(); !s) return s.error();
     }
-    Result<Query> progress = statements_.Get("UPDATE rotations SET done = done + ?2 WHERE id = ?1");
-    if (!progress) return progress.error();
-    if (Status s = Binder(**progress).Int(id).Int(static_cast<int64_t>(updates.size())).status(); !s)
-      return s.error();
-    if (Status s = (*progress)->Run(); !s) return s.error();
-    if (Status s = tx->commit(); !s) return s.error();
-  }
+    return Batch{seen, updates.size()};
+  });
+  if (!batches) return batches.error();
 
   Result<Tx> tx = Begin(true);
   if (!tx) return tx.error();
@@ -1018,10 +1027,7 @@ Result<SqliteVault::JobOutcome> SqliteVault::RunDataKeyJob(int64_t id, const std
   if (!drop) return drop.error();
   if (Status s = Binder(**drop).Text(tenant).Int(to).status(); !s) return s.error();
   if (Status s = (*drop)->Run(); !s) return s.error();
-  Result<Query> job = statements_.Get("UPDATE rotations SET state = 'done', finished_at = ?2 WHERE id = ?1");
-  if (!job) return job.error();
-  if (Status s = Binder(**job).Int(id).Int(Now()).status(); !s) return s.error();
-  if (Status s = (*job)->Run(); !s) return s.error();
+  if (Status s = MarkJobDone(id); !s) return s.error();
   if (Status s = tx->commit(); !s) return s.error();
   return outcome;
 }

@@ -17,6 +17,7 @@
 // no migration, and every changing method fails with kConflict.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -61,11 +62,21 @@ class SqliteVault final : public Vault {
   struct JobOutcome {
     uint64_t skipped = 0;
     std::string first_problem;
+    // Counts a damaged item (a data error) as skipped; any other error (the disk went away, say) is
+    // returned, which stops the job for a later resume.
+    Status Skip(const Error& e);
+    void Add(const JobOutcome& other);
+  };
+  // What one batch of a rotation job did: rows its cursor read (0: the job is through), rows it moved.
+  struct Batch {
+    size_t read = 0;
+    uint64_t moved = 0;
   };
 
   SqliteVault(VaultOptions options, sqlite::DbHandle db);
 
   Status Writable() const;  // refuses changes when opened with resume_rotations = false
+  Status CheckChange(const std::string& tenant, const std::string& name) const;  // Writable, scope, name
   Status RequireStaged(const std::string& tenant, const std::string& name, uint32_t version, const char* verb);
   Result<Tx> Begin(bool write);
 
@@ -77,12 +88,15 @@ class SqliteVault final : public Vault {
                             const std::string& wrapped);
   Result<std::pair<uint32_t, const Key*>> NewestDataKey(const std::string& tenant, DataKeyCache& cache);
   Result<SecretValue> DecryptRow(const std::string& tenant, const std::string& name, uint32_t version,
-                                 const Query& row, int first_column, DataKeyCache& cache);
+                                 const sqlite::Statement& row, int first_column, DataKeyCache& cache);
   Result<std::vector<std::pair<std::string, SecretValue>>> DeliverableOnce(const std::string& tenant, bool staged);
   Result<SecretValue> ProviderKeyOnce(const std::string& name);
   Result<std::optional<SecretInfo>> ReadInfo(const std::string& tenant, const std::string& name);
 
   Result<JobOutcome> ResumeJobs();
+  Status RunBatches(int64_t id, const std::function<Result<Batch>()>& batch);
+  int64_t BatchLimit() const;
+  Status MarkJobDone(int64_t id);
   Result<JobOutcome> RunKekJob(int64_t id, uint32_t to);
   Result<JobOutcome> RunDataKeyJob(int64_t id, const std::string& tenant, uint32_t to);
   Result<RotationInfo> Rotation(int64_t id);

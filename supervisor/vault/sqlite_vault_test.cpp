@@ -28,6 +28,11 @@ struct Fixture {
   TempDir dir;
   VaultOptions options = OptionsIn(dir);
   std::string kek1() const { return clawhive::vault::KekPath(options.key_dir, 1); }
+  // Runs `sql` on the vault's database behind the vault's back, to damage what it stored.
+  void Tamper(const std::string& sql) const {
+    auto raw = RawOpen(options.db_path);
+    MustExec(raw.get(), sql);
+  }
 };
 
 std::vector<std::string> States(const SecretInfo& info) {
@@ -485,10 +490,7 @@ BOOST_FIXTURE_TEST_CASE(a_damaged_row_is_skipped_by_rotation_and_its_old_key_kep
     MustPut(*v, "good", "A", "fine");
     MustPut(*v, "bad", "A", kMarker);
   }
-  {
-    auto raw = RawOpen(options.db_path);
-    MustExec(raw.get(), "UPDATE data_keys SET wrapped = zeroblob(60) WHERE tenant = 'bad'");
-  }
+  Tamper("UPDATE data_keys SET wrapped = zeroblob(60) WHERE tenant = 'bad'");
   auto v = MustOpen(options);
   Result<RotationInfo> r = v->RotateKek();
   CheckFails(r, {"1 item", "data key version 1 of tenant 'bad'"});
@@ -509,10 +511,7 @@ BOOST_FIXTURE_TEST_CASE(a_damaged_secret_is_skipped_by_data_key_rotation_and_its
   auto v = MustOpen(options);
   MustPut(*v, "acme", "GOOD", "fine");
   MustPut(*v, "acme", "BAD", kMarker);
-  {
-    auto raw = RawOpen(options.db_path);
-    MustExec(raw.get(), "UPDATE secrets SET ciphertext = zeroblob(40) WHERE name = 'BAD'");
-  }
+  Tamper("UPDATE secrets SET ciphertext = zeroblob(40) WHERE name = 'BAD'");
   CheckFails(v->RotateDataKey("acme"), {"1 item", "secret 'BAD' version 1 of tenant 'acme'"});
   auto raw = RawOpen(options.db_path);
   BOOST_CHECK_EQUAL(MustInt(raw.get(), "SELECT count(*) FROM data_keys WHERE tenant = 'acme'"), 2);  // 1 kept

@@ -23,7 +23,7 @@ using sqlite_test::MustInt;
 using sqlite_test::RawOpen;
 using sqlite_test::Why;
 
-// A private directory under $TMPDIR for a vault's files.
+// A private directory under /tmp for a vault's files.
 class TempDir : public sqlite_test::TempDir {
  public:
   TempDir() : sqlite_test::TempDir("clawhive-vault") {}

@@ -355,6 +355,7 @@ struct Conn {
 struct Agent {
   Config cfg;
   int64_t start_ms = 0;
+  int64_t started_wall_ms = 0;  // CLOCK_REALTIME at main(): when the process was exec'd, for benchmarks
   int listen_fd = -1;
   int signal_fd = -1;
   bool hung = false;
@@ -612,7 +613,8 @@ void selftest_whoami(Conn& c, bool head) {
   b.json_str(sd ? sd : "");
   b.add(",\"config_path\":");
   b.json_str(cp ? cp : "");
-  b.addf(",\"state_dir_writable\":%s}", g.state_dir_writable ? "true" : "false");
+  b.addf(",\"state_dir_writable\":%s,\"started_wall_ms\":%lld}", g.state_dir_writable ? "true" : "false",
+         (long long)g.started_wall_ms);
   respond(c, 200, b.p, head);
 }
 
@@ -968,6 +970,9 @@ int g_owner[kMaxConnections + 2];  // >= 0: conn index (its fd); <= -3: conn ind
 
 int main(int argc, char** argv) {
   g.start_ms = now_ms();
+  timespec wall;
+  clock_gettime(CLOCK_REALTIME, &wall);
+  g.started_wall_ms = int64_t(wall.tv_sec) * 1000 + wall.tv_nsec / 1000000;
   g_log_prefix = getenv("JOURNAL_STREAM") == nullptr;
   g.cfg = parse_config(argc, argv);
 

@@ -108,11 +108,20 @@ pid_t AgentPid(uint16_t port) {
   return at == std::string::npos ? 0 : std::atoi(body.c_str() + at + 6);
 }
 
+// When the agent on `port` began (wall-clock ms, its /selftest/whoami), or 0 when it does not answer.
+int64_t AgentStartedWallMs(uint16_t port) {
+  std::string body = HttpBody(port, "/selftest/whoami", 200);
+  size_t at = body.find("\"started_wall_ms\":");
+  return at == std::string::npos ? 0 : std::atoll(body.c_str() + at + 18);
+}
+
 // Kills the agent on `port` with SIGKILL `n` times; returns kill -> answering-again times (s) and the
 // wall-clock kill times (ms) for matching with incidents. Before kill i, waits (up to 10 s) until
 // `settled(i)` holds, when given: the previous crash fully handled, so each kill starts from the same state.
+// `exec_after`, when given, gets each kill -> new agent process began (s): what detection, the
+// supervisor's restart and systemd's unit start took, without the agent's own start-up and our polling.
 std::vector<double> KillLoop(Sandbox& sb, uint16_t port, int n, std::vector<int64_t>* kill_wall,
-                             const std::function<bool(int)>& settled = {}) {
+                             const std::function<bool(int)>& settled = {}, std::vector<double>* exec_after = nullptr) {
   std::vector<double> out;
   pid_t init = SandboxInit(sb);
   for (int i = 0; i < n; ++i) {
@@ -122,10 +131,13 @@ std::vector<double> KillLoop(Sandbox& sb, uint16_t port, int n, std::vector<int6
     if (host <= 0) { std::cerr << "no host pid for " << ns_pid << "\n"; continue; }
     if (settled) Eventually([&] { return settled(i); }, 10s, 5ms);
     double t0 = NowS();
-    if (kill_wall) kill_wall->push_back(WallMs());
+    int64_t wall0 = WallMs();
+    if (kill_wall) kill_wall->push_back(wall0);
     kill(host, SIGKILL);
     bool back = Eventually([&] { pid_t p = AgentPid(port); return p > 0 && p != ns_pid; }, 10s, 1ms);
     if (back) out.push_back(NowS() - t0);
+    if (back && exec_after)
+      if (int64_t began = AgentStartedWallMs(port); began >= wall0) exec_after->push_back((began - wall0) / 1000.0);
   }
   return out;
 }
@@ -336,9 +348,9 @@ int CrashUnderLoad(int keys, const std::string& supervisor) {
     const JsonValue& list = Get(listed.json, "incidents");
     return static_cast<int>(list.items().size()) >= seen && (seen == 0 || !Get(list, "0.healthy_after_s").is_null());
   };
-  std::vector<double> quiet;
+  std::vector<double> quiet, quiet_exec;
   for (int i = 0; i < 20; ++i, ++seen)
-    for (double d : KillLoop(sb, port, 1, nullptr, recovered)) quiet.push_back(d);
+    for (double d : KillLoop(sb, port, 1, nullptr, recovered, &quiet_exec)) quiet.push_back(d);
 
   // The load, each part on a client of its own.
   std::atomic<int> running{3};
@@ -368,10 +380,11 @@ int CrashUnderLoad(int keys, const std::string& supervisor) {
       if (c.status == 201 || c.status == 200) ++created;
     }
   }));
-  std::vector<double> loaded;
+  std::vector<double> loaded, loaded_exec;
   std::vector<int64_t> kill_wall;
   while (running.load() > 0)
-    for (double d : KillLoop(sb, port, 1, &kill_wall, [&](int) { ++seen; return true; })) loaded.push_back(d);
+    for (double d : KillLoop(sb, port, 1, &kill_wall, [&](int) { ++seen; return true; }, &loaded_exec))
+      loaded.push_back(d);
   for (std::thread& t : load) t.join();
   // Detection is what the loop thread adds; the rest of crash -> healthy is systemd starting the agent.
   Eventually([&] { return recovered(0); }, 10s);
@@ -381,7 +394,9 @@ int CrashUnderLoad(int keys, const std::string& supervisor) {
   PrintQuantiles("crash_to_healthy_under_load", loaded, "s");
   Print("crash_to_healthy_under_load_max", Percentile(loaded, 1.0), "s");
   PrintQuantiles("crash_detect_under_load", detect, "s");
+  PrintQuantiles("crash_to_agent_exec_under_load", loaded_exec, "s");
   PrintQuantiles("crash_to_healthy_quiet", quiet, "s");
+  PrintQuantiles("crash_to_agent_exec_quiet", quiet_exec, "s");
   Print("crash_to_healthy_p99_under_load_vs_quiet", Percentile(loaded, 0.99) / std::max(1e-6, Percentile(quiet, 0.99)), "ratio");
   Print("load_kek_rotation_data_keys", keys, "count");
   Print("load_kek_rotation_seconds", kek_s, "s");
@@ -422,19 +437,20 @@ int main(int argc, char** argv) {
       if (seconds > 0) o.idle_s = static_cast<int>(seconds);
       return clawhive::bench::OpenClawBench(o);
     }
-    if (name == "api") {
-      clawhive::bench::ApiLoadOptions o;
+    // The API benchmarks' common options: their tenants in the sandbox and its API.
+    auto sandboxed = [&](auto o) {
       o.tenants = tenants > 0 ? tenants : 1000;
       o.config_yaml = Config(2, 2000);
       o.api_port = kApiPort;
+      return o;
+    };
+    if (name == "api") {
+      auto o = sandboxed(clawhive::bench::ApiLoadOptions{});
       o.running = !stopped;
       return clawhive::bench::ApiLoad(o);
     }
     if (name == "list_cost") {
-      clawhive::bench::ListCostOptions o;
-      o.tenants = tenants > 0 ? tenants : 1000;
-      o.config_yaml = Config(2, 2000);
-      o.api_port = kApiPort;
+      auto o = sandboxed(clawhive::bench::ListCostOptions{});
       o.baseline_supervisor = baseline;
       return clawhive::bench::ListCost(o);
     }

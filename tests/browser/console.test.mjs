@@ -45,13 +45,14 @@ const agent = new https.Agent({
   checkServerIdentity: (_host, cert) => (cert.fingerprint256 === fingerprint ? undefined
     : new Error(`certificate fingerprint ${cert.fingerprint256} is not the pinned ${fingerprint}`)),
 });
-function api(method, urlPath, body) {
+// One request through `lib` (http or https) with `body` as JSON when given; resolves to { status, json (null
+// unless the answer is JSON), text, headers }.
+function send(lib, method, url, { headers = {}, body, ...options } = {}) {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? null : Buffer.from(JSON.stringify(body));
-    const req = https.request(`${BASE}${urlPath}`, {
-      method, agent,
-      headers: { Authorization: `Bearer ${TOKEN}`, Accept: 'application/json',
-        ...(data ? { 'Content-Type': 'application/json', 'Content-Length': data.length } : {}) },
+    const req = lib.request(url, {
+      ...options, method,
+      headers: { ...(data ? { 'Content-Type': 'application/json', 'Content-Length': data.length } : {}), ...headers },
     }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
@@ -63,10 +64,14 @@ function api(method, urlPath, body) {
       });
     });
     req.on('error', reject);
-    req.setTimeout(20000, () => req.destroy(new Error(`${method} ${urlPath}: timeout`)));
+    req.setTimeout(20000, () => req.destroy(new Error(`${method} ${url}: timeout`)));
     if (data) req.write(data);
     req.end();
   });
+}
+function api(method, urlPath, body) {
+  return send(https, method, `${BASE}${urlPath}`,
+    { agent, headers: { Authorization: `Bearer ${TOKEN}`, Accept: 'application/json' }, body });
 }
 async function apiOk(method, urlPath, body, expect = [200, 201]) {
   const r = await api(method, urlPath, body);
@@ -77,25 +82,7 @@ async function apiOk(method, urlPath, body, expect = [200, 201]) {
 // Plain HTTP on loopback only: the tenant's agent (its self-test endpoints) and the metering proxy.
 function httpRequest(method, url, { headers = {}, body } = {}) {
   assert.match(new URL(url).hostname, /^127\./, `${url} is on loopback`);
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? null : Buffer.from(JSON.stringify(body));
-    const req = http.request(url, {
-      method, headers: { ...(data ? { 'Content-Type': 'application/json', 'Content-Length': data.length } : {}), ...headers },
-    }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json = null;
-        try { json = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
-        resolve({ status: res.statusCode, json, text });
-      });
-    });
-    req.on('error', reject);
-    req.setTimeout(20000, () => req.destroy(new Error(`${method} ${url}: timeout`)));
-    if (data) req.write(data);
-    req.end();
-  });
+  return send(http, method, url, { headers, body });
 }
 
 // A model provider on loopback standing in for OpenAI's API: answers chat completions with a fixed,

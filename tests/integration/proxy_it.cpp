@@ -19,6 +19,7 @@
 
 #include "integration/world.h"
 #include "stub/provider_stub_server.h"
+#include "unit/http_exchange.h"
 
 using namespace clawhive::testing;
 using namespace std::chrono_literals;
@@ -117,10 +118,7 @@ BOOST_AUTO_TEST_CASE(a_supervisor_restart_does_not_cut_a_stream_in_flight) {
                            R"("x_stub":{"chunks":20,"chunk_delay_ms":100}})";
   Poco::Net::HTTPClientSession s("127.0.0.1", kProxyPort);  // as root on the host: allowed, like root in the box
   s.setTimeout(Poco::Timespan(30, 0));
-  Poco::Net::HTTPRequest req("POST", "/v1/chat/completions", Poco::Net::HTTPMessage::HTTP_1_1);
-  req.set("Authorization", "Bearer " + token);
-  req.setContentType("application/json");
-  req.setContentLength64(static_cast<Poco::Int64>(body.size()));
+  Poco::Net::HTTPRequest req = clawhive::testing::MakeRequest("POST", "/v1/chat/completions", token, body);
   s.sendRequest(req) << body;
   Poco::Net::HTTPResponse resp;
   std::istream& in = s.receiveResponse(resp);

@@ -2,7 +2,7 @@
 #include "integration/world.h"
 
 #include <boost/test/unit_test.hpp>
-#include <memory>
+#include <utility>
 
 using namespace std::chrono_literals;
 
@@ -42,31 +42,21 @@ proxy:
   listen: 127.0.0.1:18480
 )";
 
+// Boost.Test builds the global fixture before the first test and destroys it after the last.
 struct World {
-  std::unique_ptr<Sandbox> sandbox;
-  std::unique_ptr<Api> api;
-  World() {
-    sandbox = std::make_unique<Sandbox>(kConfig, kApiPort);
-    api = std::make_unique<Api>(kApiPort, sandbox->token(), sandbox->fingerprint());
-  }
+  static inline World* current = nullptr;
+  Sandbox sandbox{kConfig, kApiPort};
+  Api api{kApiPort, sandbox.token(), sandbox.fingerprint()};
+  World() { current = this; }
+  ~World() { current = nullptr; }
 };
-World* world = nullptr;
-
-struct GlobalWorld {
-  std::unique_ptr<World> w;
-  GlobalWorld() {
-    w = std::make_unique<World>();
-    world = w.get();
-  }
-  ~GlobalWorld() { world = nullptr; }
-};
-BOOST_TEST_GLOBAL_FIXTURE(GlobalWorld);
+BOOST_TEST_GLOBAL_FIXTURE(World);
 
 
 }  // namespace
 
-Api& api() { return *world->api; }
-Sandbox& sb() { return *world->sandbox; }
+Api& api() { return World::current->api; }
+Sandbox& sb() { return World::current->sandbox; }
 
 std::string Esc(const std::string& id) {
   std::string esc;

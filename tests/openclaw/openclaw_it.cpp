@@ -9,8 +9,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <memory>
 #include <string>
+#include <utility>
 
 #include "integration/harness.h"
 #include "stub/provider_stub_server.h"
@@ -58,34 +58,27 @@ std::string Artifact(const std::string& id) {
   return "";
 }
 
+// Boost.Test builds the global fixture before the first test and destroys it after the last.
 struct OpenClawWorld {
-  std::unique_ptr<Sandbox> sandbox;
-  std::unique_ptr<Api> api;
+  static inline OpenClawWorld* current = nullptr;
+  Sandbox sandbox{kConfig, kApiPort};
+  Api api{kApiPort, sandbox.token(), sandbox.fingerprint()};
   clawhive::stub::ProviderStubServer stub{[] {
     clawhive::stub::ProviderStubOptions o;
     o.key = kProviderKey;
     return o;
   }()};
   OpenClawWorld() {
-    sandbox = std::make_unique<Sandbox>(kConfig, kApiPort);
-    api = std::make_unique<Api>(kApiPort, sandbox->token(), sandbox->fingerprint());
     if (!stub.Start().ok()) throw std::runtime_error("provider stub did not start");
+    current = this;
   }
+  ~OpenClawWorld() { current = nullptr; }
 };
-OpenClawWorld* world = nullptr;
+BOOST_TEST_GLOBAL_FIXTURE(OpenClawWorld);
 
-struct GlobalWorld {
-  std::unique_ptr<OpenClawWorld> w;
-  GlobalWorld() {
-    w = std::make_unique<OpenClawWorld>();
-    world = w.get();
-  }
-  ~GlobalWorld() { world = nullptr; }
-};
-BOOST_TEST_GLOBAL_FIXTURE(GlobalWorld);
-
-Api& A() { return *world->api; }
-Sandbox& S() { return *world->sandbox; }
+Api& A() { return OpenClawWorld::current->api; }
+Sandbox& S() { return OpenClawWorld::current->sandbox; }
+clawhive::stub::ProviderStubServer& Stub() { return OpenClawWorld::current->stub; }
 
 JsonValue TenantDoc(const std::string& id) {
   auto r = A().Get("/v1/tenants/" + id);
@@ -168,7 +161,7 @@ BOOST_AUTO_TEST_CASE(two_tenants_run_the_real_openclaw_from_an_imported_image) {
   auto key = A().Call("PUT", "/v1/platform/secrets/STUB_KEY", "{\"value\":\"" + kProviderKey + "\"}");
   BOOST_REQUIRE_MESSAGE(key.status < 300, key.body);
   auto p = A().Call("PUT", "/v1/providers/stub",
-                    R"({"kind":"openai","base_url":"http://127.0.0.1:)" + std::to_string(world->stub.port()) +
+                    R"({"kind":"openai","base_url":"http://127.0.0.1:)" + std::to_string(Stub().port()) +
                         R"(/v1","key_secret":"STUB_KEY","models":[{"name":"stub-model","input_per_million":"1.00","output_per_million":"2.00"}]})");
   BOOST_REQUIRE_MESSAGE(p.status == 200 || p.status == 201, p.body);
 
@@ -195,11 +188,11 @@ BOOST_AUTO_TEST_CASE(two_tenants_run_the_real_openclaw_from_an_imported_image) {
 
 BOOST_AUTO_TEST_CASE(a_chat_turn_through_each_gateway_reaches_the_stub_through_the_proxy_metered_to_its_tenant) {
   for (const char* id : {"oc-alpha", "oc-beta"}) {
-    size_t seen_before = world->stub.Requests().size();
+    size_t seen_before = Stub().Requests().size();
     CommandResult chat = Chat(id, GatewayToken(id));
     BOOST_TEST(chat.out.substr(chat.out.rfind('\n') + 1) == "200", id << ": " << chat.out);
     // The stub saw the real provider key (put in by the proxy), never the tenant's proxy token.
-    auto seen = world->stub.Requests();
+    auto seen = Stub().Requests();
     BOOST_REQUIRE_MESSAGE(seen.size() > seen_before, id << ": the provider stub saw no request");
     BOOST_TEST(seen.back().authorization.value_or("") == "Bearer " + kProviderKey);
     BOOST_TEST(seen.back().model == "stub-model");

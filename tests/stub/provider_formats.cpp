@@ -1,6 +1,7 @@
 #include "tests/stub/provider_formats.h"
 
 #include <charconv>
+#include <iterator>
 
 #include "supervisor/common/json.h"
 
@@ -11,137 +12,151 @@ namespace {
 constexpr std::string_view kPieces[] = {"Stub", " rep", "ly: ", "lore", "m ip", "sum ", "dolo", "r si", "t am", "et. "};
 constexpr size_t kPieceCount = sizeof(kPieces) / sizeof(kPieces[0]);
 
-void AppendU(std::string* out, uint64_t v) {
+template <typename Integer>
+void AppendNumber(std::string* out, Integer v) {
   char buf[24];
   auto r = std::to_chars(buf, buf + sizeof(buf), v);
   out->append(buf, r.ptr);
 }
-void AppendI(std::string* out, int64_t v) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof(buf), v);
-  out->append(buf, r.ptr);
+std::string Number(uint64_t v) {
+  std::string s;
+  AppendNumber(&s, v);
+  return s;
 }
-void AppendQuoted(std::string* out, std::string_view s) { AppendJsonString(out, s); }
+std::string Quoted(std::string_view s) {
+  std::string q;
+  AppendJsonString(&q, s);
+  return q;
+}
 
-void AppendId(const Turn& t, std::string* out) {
+std::string Id(const Turn& t) {
   switch (t.api) {
-    case Api::kChatCompletions: out->append("\"chatcmpl-stub-"); break;
-    case Api::kResponses: out->append("\"resp_stub"); break;
-    case Api::kMessages: out->append("\"msg_stub"); break;
+    case Api::kChatCompletions: return "\"chatcmpl-stub-" + Number(t.seq) + "\"";
+    case Api::kResponses: return "\"resp_stub" + Number(t.seq) + "\"";
+    case Api::kMessages: return "\"msg_stub" + Number(t.seq) + "\"";
   }
-  AppendU(out, t.seq);
-  out->push_back('"');
+  return {};
 }
 
-void AppendChatUsage(const Turn& t, std::string* out) {
-  out->append("{\"prompt_tokens\":");
-  AppendU(out, t.input_tokens);
-  out->append(",\"completion_tokens\":");
-  AppendU(out, t.output_tokens);
-  out->append(",\"total_tokens\":");
-  AppendU(out, t.input_tokens + t.output_tokens);
-  out->append(",\"prompt_tokens_details\":{\"cached_tokens\":0},\"completion_tokens_details\":{\"reasoning_tokens\":0}}");
+// Each API's usage object; the `%`s stand for the input, output and total tokens, in that order.
+std::string_view UsageFormat(Api api) {
+  switch (api) {
+    case Api::kChatCompletions:
+      return "{\"prompt_tokens\":%,\"completion_tokens\":%,\"total_tokens\":%,"
+             "\"prompt_tokens_details\":{\"cached_tokens\":0},\"completion_tokens_details\":{\"reasoning_tokens\":0}}";
+    case Api::kResponses:
+      return "{\"input_tokens\":%,\"input_tokens_details\":{\"cached_tokens\":0},\"output_tokens\":%,"
+             "\"output_tokens_details\":{\"reasoning_tokens\":0},\"total_tokens\":%}";
+    case Api::kMessages:
+      return "{\"input_tokens\":%,\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,\"output_tokens\":%}";
+  }
+  return {};
 }
 
-void AppendResponsesUsage(const Turn& t, std::string* out) {
-  out->append("{\"input_tokens\":");
-  AppendU(out, t.input_tokens);
-  out->append(",\"input_tokens_details\":{\"cached_tokens\":0},\"output_tokens\":");
-  AppendU(out, t.output_tokens);
-  out->append(",\"output_tokens_details\":{\"reasoning_tokens\":0},\"total_tokens\":");
-  AppendU(out, t.input_tokens + t.output_tokens);
+std::string Usage(Api api, uint64_t input, uint64_t output) {
+  const uint64_t values[] = {input, output, input + output};
+  std::string out;
+  size_t next = 0;
+  for (char c : UsageFormat(api)) {
+    if (c == '%') AppendNumber(&out, values[next++]);
+    else out.push_back(c);
+  }
+  return out;
+}
+
+// A chat.completion(.chunk) object around `choices` (JSON text); `usage` is the usage member's JSON
+// text, or empty for none.
+void AppendChat(const Turn& t, const char* object, std::string_view choices, std::string_view usage, std::string* out) {
+  out->append("{\"id\":" + Id(t) + ",\"object\":\"" + object + "\",\"created\":");
+  AppendNumber(out, t.created);
+  out->append(",\"model\":" + Quoted(t.model) + ",\"system_fingerprint\":\"fp_stub\",\"choices\":");
+  out->append(choices);
+  if (!usage.empty()) out->append(",\"usage\":").append(usage);
   out->push_back('}');
 }
 
-void AppendMessagesUsage(uint64_t input, uint64_t output, std::string* out) {
-  out->append("{\"input_tokens\":");
-  AppendU(out, input);
-  out->append(",\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,\"output_tokens\":");
-  AppendU(out, output);
-  out->push_back('}');
+// One streamed chat chunk. Every chunk but the usage chunk says `"usage":null` when usage was asked
+// for, as OpenAI's do.
+std::string ChatChunk(const Turn& t, std::string_view choices, std::string_view usage = {}) {
+  std::string e = "data: ";
+  if (usage.empty() && t.include_usage && t.usage) usage = "null";
+  AppendChat(t, "chat.completion.chunk", choices, usage, &e);
+  e.append("\n\n");
+  return e;
 }
 
-// The common head of a chat.completion(.chunk) object, up to and including `"choices":`.
-void AppendChatHead(const Turn& t, const char* object, std::string* out) {
-  out->append("{\"id\":");
-  AppendId(t, out);
-  out->append(",\"object\":\"");
-  out->append(object);
-  out->append("\",\"created\":");
-  AppendI(out, t.created);
-  out->append(",\"model\":");
-  AppendQuoted(out, t.model);
-  out->append(",\"system_fingerprint\":\"fp_stub\",\"choices\":");
-}
-
-// The end of a streamed chat chunk: `"usage":null` when usage was asked for (as OpenAI does), then "}\n\n".
-void EndChatChunk(const Turn& t, std::string* event) {
-  if (t.include_usage && t.usage) event->append(",\"usage\":null");
-  event->append("}\n\n");
-}
-
-void AppendMessageItem(const Turn& t, const char* status, std::string_view text, bool with_content, std::string* out) {
-  out->append("{\"type\":\"message\",\"id\":\"msg_stub");
-  AppendU(out, t.seq);
-  out->append("\",\"status\":\"");
-  out->append(status);
-  out->append("\",\"role\":\"assistant\",\"content\":[");
-  if (with_content) {
-    out->append("{\"type\":\"output_text\",\"text\":");
-    AppendQuoted(out, text);
-    out->append(",\"annotations\":[]}");
-  }
-  out->append("]}");
+// A Responses API output message item; its content only when `with_content`.
+std::string MessageItem(const Turn& t, const char* status, std::string_view text, bool with_content) {
+  std::string out = "{\"type\":\"message\",\"id\":\"msg_stub" + Number(t.seq) + "\",\"status\":\"" + status +
+                    "\",\"role\":\"assistant\",\"content\":[";
+  if (with_content) out.append("{\"type\":\"output_text\",\"text\":" + Quoted(text) + ",\"annotations\":[]}");
+  out.append("]}");
+  return out;
 }
 
 // A Responses API `response` object.
 void AppendResponse(const Turn& t, const char* status, std::string_view text, bool with_usage, std::string* out) {
-  out->append("{\"id\":");
-  AppendId(t, out);
-  out->append(",\"object\":\"response\",\"created_at\":");
-  AppendI(out, t.created);
-  out->append(",\"status\":\"");
-  out->append(status);
-  out->append("\",\"model\":");
-  AppendQuoted(out, t.model);
-  out->append(",\"output\":[");
-  if (std::string_view(status) == "completed") AppendMessageItem(t, "completed", text, true, out);
-  out->append("]");
-  if (with_usage) {
-    out->append(",\"usage\":");
-    AppendResponsesUsage(t, out);
-  } else {
-    out->append(",\"usage\":null");
-  }
+  out->append("{\"id\":" + Id(t) + ",\"object\":\"response\",\"created_at\":");
+  AppendNumber(out, t.created);
+  out->append(",\"status\":\"" + std::string(status) + "\",\"model\":" + Quoted(t.model) + ",\"output\":[");
+  if (std::string_view(status) == "completed") out->append(MessageItem(t, "completed", text, true));
+  out->append("],\"usage\":");
+  out->append(with_usage ? Usage(t.api, t.input_tokens, t.output_tokens) : "null");
   out->push_back('}');
 }
 
-struct ErrorKind {
-  const char* type;
-  const char* code;  // OpenAI only; nullptr -> null
-};
-
-ErrorKind OpenAiKind(int status) {
-  switch (status) {
-    case 401: return {"invalid_request_error", "invalid_api_key"};
-    case 403: return {"permission_error", nullptr};
-    case 404: return {"invalid_request_error", "not_found"};
-    case 413: return {"invalid_request_error", "request_too_large"};
-    case 429: return {"requests", "rate_limit_exceeded"};
-    default: return {status >= 500 ? "server_error" : "invalid_request_error", nullptr};
-  }
+// The fields of the Responses API's stream events, each starting with its comma.
+std::string ResponseField(const Turn& t, const char* status, std::string_view text, bool with_usage) {
+  std::string out = ",\"response\":";
+  AppendResponse(t, status, text, with_usage, &out);
+  return out;
+}
+std::string ItemField(const Turn& t, const char* status, std::string_view text, bool with_content) {
+  return ",\"output_index\":0,\"item\":" + MessageItem(t, status, text, with_content);
+}
+// Where a text event points: the message item and its one content part.
+std::string TextRef(const Turn& t) {
+  return ",\"item_id\":\"msg_stub" + Number(t.seq) + "\",\"output_index\":0,\"content_index\":0";
+}
+std::string PartField(const Turn& t, std::string_view text) {
+  return TextRef(t) + ",\"part\":{\"type\":\"output_text\",\"text\":" + Quoted(text) + ",\"annotations\":[]}";
+}
+std::string TextField(const Turn& t, const char* key, std::string_view text) {
+  return TextRef(t) + ",\"" + key + "\":" + Quoted(text) + ",\"logprobs\":[]";
 }
 
-const char* AnthropicType(int status) {
-  switch (status) {
-    case 401: return "authentication_error";
-    case 403: return "permission_error";
-    case 404: return "not_found_error";
-    case 413: return "request_too_large";
-    case 429: return "rate_limit_error";
-    case 529: return "overloaded_error";
-    default: return status >= 500 ? "api_error" : "invalid_request_error";
-  }
+// An Anthropic `message` object; `content` and `stop_reason` are JSON text, `output_tokens` what its
+// usage (when reported) says.
+void AppendMessage(const Turn& t, std::string_view content, std::string_view stop_reason, uint64_t output_tokens,
+                   std::string* out) {
+  out->append("{\"id\":" + Id(t) + ",\"type\":\"message\",\"role\":\"assistant\",\"model\":" + Quoted(t.model));
+  out->append(",\"content\":").append(content);
+  out->append(",\"stop_reason\":").append(stop_reason).append(",\"stop_sequence\":null");
+  if (t.usage) out->append(",\"usage\":" + Usage(Api::kMessages, t.input_tokens, output_tokens));
+  out->push_back('}');
+}
+
+// Per status: OpenAI's error type and code (nullptr: null), and Anthropic's error type.
+struct ErrorKind {
+  int status;
+  const char* openai_type;
+  const char* openai_code;
+  const char* anthropic_type;
+};
+constexpr ErrorKind kErrorKinds[] = {
+    {401, "invalid_request_error", "invalid_api_key", "authentication_error"},
+    {403, "permission_error", nullptr, "permission_error"},
+    {404, "invalid_request_error", "not_found", "not_found_error"},
+    {413, "invalid_request_error", "request_too_large", "request_too_large"},
+    {429, "requests", "rate_limit_exceeded", "rate_limit_error"},
+    {529, "server_error", nullptr, "overloaded_error"},
+};
+
+ErrorKind KindOf(int status) {
+  for (const ErrorKind& k : kErrorKinds)
+    if (k.status == status) return k;
+  if (status >= 500) return {status, "server_error", nullptr, "api_error"};
+  return {status, "invalid_request_error", nullptr, "invalid_request_error"};
 }
 
 }  // namespace
@@ -162,103 +177,56 @@ std::string_view ChunkOf(std::string_view text, uint64_t tokens, uint64_t chunks
 void AppendCompletion(const Turn& t, std::string_view text, std::string* out) {
   switch (t.api) {
     case Api::kChatCompletions:
-      AppendChatHead(t, "chat.completion", out);
-      out->append("[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":");
-      AppendQuoted(out, text);
-      out->append(",\"refusal\":null},\"logprobs\":null,\"finish_reason\":\"stop\"}]");
-      if (t.usage) {
-        out->append(",\"usage\":");
-        AppendChatUsage(t, out);
-      }
-      out->push_back('}');
+      AppendChat(t, "chat.completion",
+                 "[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":" + Quoted(text) +
+                     ",\"refusal\":null},\"logprobs\":null,\"finish_reason\":\"stop\"}]",
+                 t.usage ? Usage(t.api, t.input_tokens, t.output_tokens) : "", out);
       return;
     case Api::kResponses:
       AppendResponse(t, "completed", text, t.usage, out);
       return;
     case Api::kMessages:
-      out->append("{\"id\":");
-      AppendId(t, out);
-      out->append(",\"type\":\"message\",\"role\":\"assistant\",\"model\":");
-      AppendQuoted(out, t.model);
-      out->append(",\"content\":[{\"type\":\"text\",\"text\":");
-      AppendQuoted(out, text);
-      out->append("}],\"stop_reason\":\"end_turn\",\"stop_sequence\":null");
-      if (t.usage) {
-        out->append(",\"usage\":");
-        AppendMessagesUsage(t.input_tokens, t.output_tokens, out);
-      }
-      out->push_back('}');
+      AppendMessage(t, "[{\"type\":\"text\",\"text\":" + Quoted(text) + "}]", "\"end_turn\"", t.output_tokens, out);
       return;
   }
 }
 
 // ---- streaming ----------------------------------------------------------------------------------
 
-void SseScript::BeginEvent(const char* name, std::string* event) {
-  event->append("event: ");
-  event->append(name);
-  event->append("\ndata: {\"type\":\"");
-  event->append(name);
-  event->push_back('"');
+std::string SseScript::Event(const char* name, std::string_view fields) {
+  std::string e = "event: ";
+  e.append(name).append("\ndata: {\"type\":\"").append(name).push_back('"');
   if (turn_.api == Api::kResponses) {
-    event->append(",\"sequence_number\":");
-    AppendU(event, sequence_++);
+    e.append(",\"sequence_number\":");
+    AppendNumber(&e, sequence_++);
   }
+  e.append(fields).append("}\n\n");
+  return e;
 }
 
 void SseScript::Opening(std::vector<std::string>* events) {
   const Turn& t = turn_;
-  std::string e;
   switch (t.api) {
     case Api::kChatCompletions:
-      e.append("data: ");
-      AppendChatHead(t, "chat.completion.chunk", &e);
-      e.append("[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\",\"refusal\":null},"
-               "\"logprobs\":null,\"finish_reason\":null}]");
-      EndChatChunk(t, &e);
-      events->push_back(std::move(e));
+      events->push_back(ChatChunk(t, "[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\",\"refusal\":null},"
+                                     "\"logprobs\":null,\"finish_reason\":null}]"));
       return;
-    case Api::kResponses:
-      for (const char* name : {"response.created", "response.in_progress"}) {
-        e.clear();
-        BeginEvent(name, &e);
-        e.append(",\"response\":");
-        AppendResponse(t, "in_progress", {}, false, &e);
-        e.append("}\n\n");
-        events->push_back(e);
-      }
-      e.clear();
-      BeginEvent("response.output_item.added", &e);
-      e.append(",\"output_index\":0,\"item\":");
-      AppendMessageItem(t, "in_progress", {}, false, &e);
-      e.append("}\n\n");
-      events->push_back(e);
-      e.clear();
-      BeginEvent("response.content_part.added", &e);
-      e.append(",\"item_id\":\"msg_stub");
-      AppendU(&e, t.seq);
-      e.append("\",\"output_index\":0,\"content_index\":0,\"part\":{\"type\":\"output_text\",\"text\":\"\",\"annotations\":[]}}\n\n");
-      events->push_back(std::move(e));
+    case Api::kResponses: {
+      const std::string response = ResponseField(t, "in_progress", {}, false);
+      events->push_back(Event("response.created", response));
+      events->push_back(Event("response.in_progress", response));
+      events->push_back(Event("response.output_item.added", ItemField(t, "in_progress", {}, false)));
+      events->push_back(Event("response.content_part.added", PartField(t, {})));
       return;
-    case Api::kMessages:
-      BeginEvent("message_start", &e);
-      e.append(",\"message\":{\"id\":");
-      AppendId(t, &e);
-      e.append(",\"type\":\"message\",\"role\":\"assistant\",\"model\":");
-      AppendQuoted(&e, t.model);
-      e.append(",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null");
-      if (t.usage) {
-        e.append(",\"usage\":");
-        AppendMessagesUsage(t.input_tokens, 1, &e);  // provisional, as Anthropic sends it
-      }
-      e.append("}}\n\n");
-      events->push_back(e);
-      e.clear();
-      BeginEvent("content_block_start", &e);
-      e.append(",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n");
-      events->push_back(e);
-      events->push_back("event: ping\ndata: {\"type\":\"ping\"}\n\n");
+    }
+    case Api::kMessages: {
+      std::string message = ",\"message\":";
+      AppendMessage(t, "[]", "null", 1, &message);  // a provisional output count, as Anthropic sends it
+      events->push_back(Event("message_start", message));
+      events->push_back(Event("content_block_start", ",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}"));
+      events->push_back(Event("ping", {}));
       return;
+    }
   }
 }
 
@@ -266,126 +234,51 @@ void SseScript::Delta(std::string_view text, std::string* e) {
   const Turn& t = turn_;
   switch (t.api) {
     case Api::kChatCompletions:
-      e->append("data: ");
-      AppendChatHead(t, "chat.completion.chunk", e);
-      e->append("[{\"index\":0,\"delta\":{\"content\":");
-      AppendQuoted(e, text);
-      e->append("},\"logprobs\":null,\"finish_reason\":null}]");
-      EndChatChunk(t, e);
+      e->append(ChatChunk(t, "[{\"index\":0,\"delta\":{\"content\":" + Quoted(text) +
+                                 "},\"logprobs\":null,\"finish_reason\":null}]"));
       return;
     case Api::kResponses:
-      BeginEvent("response.output_text.delta", e);
-      e->append(",\"item_id\":\"msg_stub");
-      AppendU(e, t.seq);
-      e->append("\",\"output_index\":0,\"content_index\":0,\"delta\":");
-      AppendQuoted(e, text);
-      e->append(",\"logprobs\":[]}\n\n");
+      e->append(Event("response.output_text.delta", TextField(t, "delta", text)));
       return;
     case Api::kMessages:
-      BeginEvent("content_block_delta", e);
-      e->append(",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":");
-      AppendQuoted(e, text);
-      e->append("}}\n\n");
+      e->append(Event("content_block_delta", ",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":" + Quoted(text) + "}"));
       return;
   }
 }
 
 void SseScript::Closing(std::string_view full_text, std::vector<std::string>* events) {
   const Turn& t = turn_;
-  std::string e;
   switch (t.api) {
     case Api::kChatCompletions:
-      e.append("data: ");
-      AppendChatHead(t, "chat.completion.chunk", &e);
-      e.append("[{\"index\":0,\"delta\":{},\"logprobs\":null,\"finish_reason\":\"stop\"}]");
-      EndChatChunk(t, &e);
-      events->push_back(e);
-      if (t.include_usage && t.usage) {
-        e.clear();
-        e.append("data: ");
-        AppendChatHead(t, "chat.completion.chunk", &e);
-        e.append("[],\"usage\":");
-        AppendChatUsage(t, &e);
-        e.append("}\n\n");
-        events->push_back(e);
-      }
+      events->push_back(ChatChunk(t, "[{\"index\":0,\"delta\":{},\"logprobs\":null,\"finish_reason\":\"stop\"}]"));
+      if (t.include_usage && t.usage) events->push_back(ChatChunk(t, "[]", Usage(t.api, t.input_tokens, t.output_tokens)));
       events->push_back("data: [DONE]\n\n");
       return;
     case Api::kResponses:
-      BeginEvent("response.output_text.done", &e);
-      e.append(",\"item_id\":\"msg_stub");
-      AppendU(&e, t.seq);
-      e.append("\",\"output_index\":0,\"content_index\":0,\"text\":");
-      AppendQuoted(&e, full_text);
-      e.append(",\"logprobs\":[]}\n\n");
-      events->push_back(e);
-      e.clear();
-      BeginEvent("response.content_part.done", &e);
-      e.append(",\"item_id\":\"msg_stub");
-      AppendU(&e, t.seq);
-      e.append("\",\"output_index\":0,\"content_index\":0,\"part\":{\"type\":\"output_text\",\"text\":");
-      AppendQuoted(&e, full_text);
-      e.append(",\"annotations\":[]}}\n\n");
-      events->push_back(e);
-      e.clear();
-      BeginEvent("response.output_item.done", &e);
-      e.append(",\"output_index\":0,\"item\":");
-      AppendMessageItem(t, "completed", full_text, true, &e);
-      e.append("}\n\n");
-      events->push_back(e);
-      e.clear();
-      BeginEvent("response.completed", &e);
-      e.append(",\"response\":");
-      AppendResponse(t, "completed", full_text, t.usage, &e);
-      e.append("}\n\n");
-      events->push_back(std::move(e));
+      events->push_back(Event("response.output_text.done", TextField(t, "text", full_text)));
+      events->push_back(Event("response.content_part.done", PartField(t, full_text)));
+      events->push_back(Event("response.output_item.done", ItemField(t, "completed", full_text, true)));
+      events->push_back(Event("response.completed", ResponseField(t, "completed", full_text, t.usage)));
       return;
-    case Api::kMessages:
-      BeginEvent("content_block_stop", &e);
-      e.append(",\"index\":0}\n\n");
-      events->push_back(e);
-      e.clear();
-      BeginEvent("message_delta", &e);
-      e.append(",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null}");
-      if (t.usage) {
-        e.append(",\"usage\":{\"output_tokens\":");
-        AppendU(&e, t.output_tokens);
-        e.push_back('}');
-      }
-      e.append("}\n\n");
-      events->push_back(e);
-      events->push_back("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
+    case Api::kMessages: {
+      events->push_back(Event("content_block_stop", ",\"index\":0"));
+      std::string delta = ",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null}";
+      if (t.usage) delta.append(",\"usage\":{\"output_tokens\":" + Number(t.output_tokens) + "}");
+      events->push_back(Event("message_delta", delta));
+      events->push_back(Event("message_stop", {}));
       return;
+    }
   }
 }
 
 // ---- errors and lists -----------------------------------------------------------------------------
 
 std::string ErrorBody(Api api, int status, std::string_view message) {
-  std::string out;
-  if (IsOpenAi(api)) {
-    ErrorKind k = OpenAiKind(status);
-    out.append("{\"error\":{\"message\":");
-    AppendQuoted(&out, message);
-    out.append(",\"type\":\"");
-    out.append(k.type);
-    out.append("\",\"param\":null,\"code\":");
-    if (k.code) {
-      out.push_back('"');
-      out.append(k.code);
-      out.push_back('"');
-    } else {
-      out.append("null");
-    }
-    out.append("}}");
-  } else {
-    out.append("{\"type\":\"error\",\"error\":{\"type\":\"");
-    out.append(AnthropicType(status));
-    out.append("\",\"message\":");
-    AppendQuoted(&out, message);
-    out.append("}}");
-  }
-  return out;
+  const ErrorKind k = KindOf(status);
+  if (!IsOpenAi(api))
+    return "{\"type\":\"error\",\"error\":{\"type\":\"" + std::string(k.anthropic_type) + "\",\"message\":" + Quoted(message) + "}}";
+  return "{\"error\":{\"message\":" + Quoted(message) + ",\"type\":\"" + k.openai_type + "\",\"param\":null,\"code\":" +
+         (k.openai_code ? "\"" + std::string(k.openai_code) + "\"" : std::string("null")) + "}}";
 }
 
 std::string AuthErrorBody(Api api) {
@@ -394,34 +287,20 @@ std::string AuthErrorBody(Api api) {
 
 std::string ModelsBody(Api api, int64_t created) {
   static constexpr std::string_view kModels[] = {"stub-model", "stub-model-mini", "claude-stub"};
-  std::string out;
-  if (IsOpenAi(api)) {
-    out.append("{\"object\":\"list\",\"data\":[");
-    bool first = true;
-    for (std::string_view m : kModels) {
-      if (!first) out.push_back(',');
-      first = false;
-      out.append("{\"id\":\"");
-      out.append(m);
-      out.append("\",\"object\":\"model\",\"created\":");
-      AppendI(&out, created);
+  const bool openai = IsOpenAi(api);
+  std::string out = openai ? "{\"object\":\"list\",\"data\":[" : "{\"data\":[";
+  for (size_t i = 0; i < std::size(kModels); ++i) {
+    const std::string m(kModels[i]);
+    if (i > 0) out.push_back(',');
+    if (openai) {
+      out.append("{\"id\":\"" + m + "\",\"object\":\"model\",\"created\":");
+      AppendNumber(&out, created);
       out.append(",\"owned_by\":\"clawhive-stub\"}");
+    } else {
+      out.append("{\"type\":\"model\",\"id\":\"" + m + "\",\"display_name\":\"" + m + "\",\"created_at\":\"2025-01-01T00:00:00Z\"}");
     }
-    out.append("]}");
-  } else {
-    out.append("{\"data\":[");
-    bool first = true;
-    for (std::string_view m : kModels) {
-      if (!first) out.push_back(',');
-      first = false;
-      out.append("{\"type\":\"model\",\"id\":\"");
-      out.append(m);
-      out.append("\",\"display_name\":\"");
-      out.append(m);
-      out.append("\",\"created_at\":\"2025-01-01T00:00:00Z\"}");
-    }
-    out.append("],\"has_more\":false,\"first_id\":\"stub-model\",\"last_id\":\"claude-stub\"}");
   }
+  out.append(openai ? "]}" : "],\"has_more\":false,\"first_id\":\"stub-model\",\"last_id\":\"claude-stub\"}");
   return out;
 }
 

@@ -62,7 +62,9 @@ class SseScript {
   void Closing(std::string_view full_text, std::vector<std::string>* events);
 
  private:
-  void BeginEvent(const char* name, std::string* event);  // "event: <name>\ndata: " (+ sequence for Responses)
+  // "event: <name>\ndata: {\"type\":\"<name>\"" (+ the sequence number for Responses), then `fields`
+  // (each starting with its comma) and the end of the event.
+  std::string Event(const char* name, std::string_view fields);
 
   const Turn& turn_;
   uint64_t sequence_ = 0;  // Responses API sequence_number

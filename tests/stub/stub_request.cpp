@@ -31,40 +31,48 @@ Result<bool> Boolean(const JsonValue& v, std::string_view name) {
   return v.boolean();
 }
 
+// x_stub's integer controls, each with its range, and its boolean ones.
+constexpr int64_t kMaxMs = 600000, kMaxCount = 1000000;
+struct IntegerControl {
+  std::string_view key;
+  int64_t min, max;
+  void (*set)(StubControls*, int64_t);
+};
+constexpr IntegerControl kIntegerControls[] = {
+    {"delay_ms", 0, kMaxMs, [](StubControls* c, int64_t n) { c->delay_ms = n; }},
+    {"chunks", 0, kMaxCount, [](StubControls* c, int64_t n) { c->chunks = n; }},
+    {"chunk_delay_ms", 0, kMaxMs, [](StubControls* c, int64_t n) { c->chunk_delay_ms = n; }},
+    {"status", 400, 599, [](StubControls* c, int64_t n) { c->status = static_cast<int>(n); }},
+    {"completion_tokens", 0, kMaxCount, [](StubControls* c, int64_t n) { c->completion_tokens = n; }},
+    {"abort_after_chunks", 0, kMaxCount, [](StubControls* c, int64_t n) { c->abort_after_chunks = n; }},
+};
+constexpr std::pair<std::string_view, bool StubControls::*> kBooleanControls[] = {
+    {"no_usage", &StubControls::no_usage},
+    {"hang", &StubControls::hang},
+};
+
+Status ReadControl(const std::string& key, const JsonValue& v, StubControls* c) {
+  for (const IntegerControl& control : kIntegerControls) {
+    if (key != control.key) continue;
+    Result<int64_t> n = Integer(v, key, control.min, control.max);
+    if (!n) return n.error();
+    control.set(c, *n);
+    return Status::Ok();
+  }
+  for (const auto& [name, field] : kBooleanControls) {
+    if (key != name) continue;
+    Result<bool> b = Boolean(v, "x_stub." + key);
+    if (!b) return b.error();
+    c->*field = *b;
+    return Status::Ok();
+  }
+  return Error::Invalid("x_stub: unknown control '" + Printable(key) + "'");
+}
+
 Status ReadControls(const JsonValue& x, StubControls* c) {
   if (!x.is_object()) return Error::Invalid("x_stub must be an object");
-  constexpr int64_t kMaxMs = 600000, kMaxCount = 1000000;
-  for (const auto& [key, v] : x.members()) {
-    Result<int64_t> n = int64_t{0};
-    Result<bool> b = false;
-    if (key == "delay_ms") {
-      if (!(n = Integer(v, key, 0, kMaxMs))) return n.error();
-      c->delay_ms = *n;
-    } else if (key == "chunks") {
-      if (!(n = Integer(v, key, 0, kMaxCount))) return n.error();
-      c->chunks = *n;
-    } else if (key == "chunk_delay_ms") {
-      if (!(n = Integer(v, key, 0, kMaxMs))) return n.error();
-      c->chunk_delay_ms = *n;
-    } else if (key == "status") {
-      if (!(n = Integer(v, key, 400, 599))) return n.error();
-      c->status = static_cast<int>(*n);
-    } else if (key == "completion_tokens") {
-      if (!(n = Integer(v, key, 0, kMaxCount))) return n.error();
-      c->completion_tokens = *n;
-    } else if (key == "abort_after_chunks") {
-      if (!(n = Integer(v, key, 0, kMaxCount))) return n.error();
-      c->abort_after_chunks = *n;
-    } else if (key == "no_usage") {
-      if (!(b = Boolean(v, "x_stub.no_usage"))) return b.error();
-      c->no_usage = *b;
-    } else if (key == "hang") {
-      if (!(b = Boolean(v, "x_stub.hang"))) return b.error();
-      c->hang = *b;
-    } else {
-      return Error::Invalid("x_stub: unknown control '" + Printable(key) + "'");
-    }
-  }
+  for (const auto& [key, v] : x.members())
+    if (Status s = ReadControl(key, v, c); !s) return s;
   return Status::Ok();
 }
 

@@ -1,6 +1,6 @@
 // FakeRuntimeService: OpenClaw images, fleet updates and gateways in memory, for API tests. Records what
-// each call received; FailNext(call, error) makes the next call of that name fail. Thread-safe (the API
-// server calls it from several threads).
+// each call received; FailNext(call, error) makes the next call of that name fail (CallRecorder).
+// Thread-safe (the API server calls it from several threads).
 #pragma once
 
 #include <map>
@@ -10,10 +10,11 @@
 #include <vector>
 
 #include "supervisor/openclaw/runtime_service.h"
+#include "unit/call_recorder.h"
 
 namespace clawhive::testing {
 
-class FakeRuntimeService : public RuntimeService {
+class FakeRuntimeService : public RuntimeService, public CallRecorder {
  public:
   struct Check {
     std::string id;
@@ -23,12 +24,12 @@ class FakeRuntimeService : public RuntimeService {
 
   Result<std::vector<ImageView>> Images() override {
     std::lock_guard<std::mutex> lock(mu_);
-    if (auto e = Hook("Images")) return *e;
+    if (auto e = Called("Images")) return *e;
     return images_;
   }
   Result<ImageView> Import(const std::string& path, const std::string& sha256) override {
     std::lock_guard<std::mutex> lock(mu_);
-    if (auto e = Hook("Import")) return *e;
+    if (auto e = Called("Import")) return *e;
     imported_ = {path, sha256};
     ImageView v;
     v.id = "openclaw-2026.9.6";
@@ -39,13 +40,13 @@ class FakeRuntimeService : public RuntimeService {
   }
   Status Remove(const std::string& id) override {
     std::lock_guard<std::mutex> lock(mu_);
-    if (auto e = Hook("Remove")) return *e;
+    if (auto e = Called("Remove")) return *e;
     removed_ = id;
     return Status::Ok();
   }
   Result<FleetUpdate> StartUpdate(const FleetRequest& request) override {
     std::lock_guard<std::mutex> lock(mu_);
-    if (auto e = Hook("StartUpdate")) return *e;
+    if (auto e = Called("StartUpdate")) return *e;
     last_request_ = request;
     FleetUpdate u;
     u.id = static_cast<int64_t>(updates_.size()) + 1;
@@ -57,7 +58,7 @@ class FakeRuntimeService : public RuntimeService {
   }
   Result<std::vector<FleetUpdate>> Updates(size_t limit) override {
     std::lock_guard<std::mutex> lock(mu_);
-    if (auto e = Hook("Updates")) return *e;
+    if (auto e = Called("Updates")) return *e;
     last_limit_ = limit;
     std::vector<FleetUpdate> out;
     for (auto it = updates_.rbegin(); it != updates_.rend() && out.size() < limit; ++it) out.push_back(it->second);
@@ -65,7 +66,7 @@ class FakeRuntimeService : public RuntimeService {
   }
   Result<FleetUpdate> Update(int64_t id) override {
     std::lock_guard<std::mutex> lock(mu_);
-    if (auto e = Hook("Update")) return *e;
+    if (auto e = Called("Update")) return *e;
     last_update_id_ = id;
     auto it = updates_.find(id);
     if (it == updates_.end()) return Error::NotFound("no fleet update " + std::to_string(id));
@@ -77,19 +78,19 @@ class FakeRuntimeService : public RuntimeService {
   }
   Result<GatewayAccess> Gateway(const std::string& tenant) override {
     std::lock_guard<std::mutex> lock(mu_);
-    if (auto e = Hook("Gateway")) return *e;
+    if (auto e = Called("Gateway")) return *e;
     last_gateway_ = tenant;
     return GatewayAccess{"http://127.0.0.1:20000", "ocg_token-of-" + tenant};
   }
   Status PutPersona(const std::string& tenant, const std::string& name, const std::string& content) override {
     std::lock_guard<std::mutex> lock(mu_);
-    if (auto e = Hook("PutPersona")) return *e;
+    if (auto e = Called("PutPersona")) return *e;
     persona_[tenant][name] = content;
     return Status::Ok();
   }
   Result<std::vector<std::pair<std::string, std::string>>> Persona(const std::string& tenant) override {
     std::lock_guard<std::mutex> lock(mu_);
-    if (auto e = Hook("Persona")) return *e;
+    if (auto e = Called("Persona")) return *e;
     auto it = persona_.find(tenant);
     if (it == persona_.end()) return std::vector<std::pair<std::string, std::string>>{};
     return std::vector<std::pair<std::string, std::string>>(it->second.begin(), it->second.end());
@@ -98,66 +99,26 @@ class FakeRuntimeService : public RuntimeService {
                            const TenantPatch& patch) override {
     std::lock_guard<std::mutex> lock(mu_);
     checks_.push_back({id, tenant, patch});
-    if (auto e = Hook("CheckTenantConfig")) return *e;
+    if (auto e = Called("CheckTenantConfig")) return *e;
     return Status::Ok();
   }
 
   // ---- test hooks -----------------------------------------------------------------------------------
 
-  void FailNext(const std::string& call, Error e) {
-    std::lock_guard<std::mutex> lock(mu_);
-    fail_.insert_or_assign(call, std::move(e));
-  }
   void SetImages(std::vector<ImageView> images, std::string target) {
     std::lock_guard<std::mutex> lock(mu_);
     images_ = std::move(images);
     target_ = std::move(target);
   }
-  int calls() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return calls_;
-  }
-  std::vector<Check> checks() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return checks_;
-  }
-  std::optional<FleetRequest> last_request() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return last_request_;
-  }
-  std::optional<std::pair<std::string, std::string>> imported() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return imported_;
-  }
-  std::string removed() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return removed_;
-  }
-  std::optional<int64_t> last_update_id() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return last_update_id_;
-  }
-  size_t last_limit() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return last_limit_;
-  }
-  std::string last_gateway() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return last_gateway_;
-  }
+  std::vector<Check> checks() const { return Read(checks_); }
+  std::optional<FleetRequest> last_request() const { return Read(last_request_); }
+  std::optional<std::pair<std::string, std::string>> imported() const { return Read(imported_); }
+  std::string removed() const { return Read(removed_); }
+  std::optional<int64_t> last_update_id() const { return Read(last_update_id_); }
+  size_t last_limit() const { return Read(last_limit_); }
+  std::string last_gateway() const { return Read(last_gateway_); }
 
  private:
-  std::optional<Error> Hook(const std::string& call) {
-    ++calls_;
-    auto it = fail_.find(call);
-    if (it == fail_.end()) return std::nullopt;
-    Error e = std::move(it->second);
-    fail_.erase(it);
-    return e;
-  }
-
-  mutable std::mutex mu_;
-  std::map<std::string, Error> fail_;
   std::vector<ImageView> images_;
   std::string target_;
   std::map<int64_t, FleetUpdate> updates_;
@@ -169,7 +130,6 @@ class FakeRuntimeService : public RuntimeService {
   std::optional<int64_t> last_update_id_;
   size_t last_limit_ = 0;
   std::string last_gateway_;
-  int calls_ = 0;
 };
 
 }  // namespace clawhive::testing

@@ -13,20 +13,20 @@
 #include <mutex>
 #include <optional>
 #include <set>
-#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "supervisor/core/secret_service.h"
+#include "unit/call_recorder.h"
 
 namespace clawhive::testing {
 
-class FakeSecretService : public SecretService {
+class FakeSecretService : public SecretService, public CallRecorder {
  public:
   Result<SecretInfo> PutSecret(const std::string& tenant, const std::string& name, SecretValue value) override {
     std::lock_guard<std::mutex> lock(mu_);
-    if (auto e = Hook("PutSecret")) return *e;
+    if (auto e = Called("PutSecret")) return *e;
     if (Status s = CheckScope(tenant); !s) return s.error();
     if (Status s = CheckName(name); !s) return s.error();
     Entry& e = secrets_[{tenant, name}];
@@ -46,7 +46,7 @@ class FakeSecretService : public SecretService {
 
   Result<SecretInfo> GetSecret(const std::string& tenant, const std::string& name) override {
     std::lock_guard<std::mutex> lock(mu_);
-    if (auto e = Hook("GetSecret")) return *e;
+    if (auto e = Called("GetSecret")) return *e;
     if (Status s = CheckScope(tenant); !s) return s.error();
     if (Status s = CheckName(name); !s) return s.error();
     auto it = secrets_.find({tenant, name});
@@ -56,7 +56,7 @@ class FakeSecretService : public SecretService {
 
   Result<std::vector<SecretInfo>> ListSecrets(const std::string& tenant) override {
     std::lock_guard<std::mutex> lock(mu_);
-    if (auto e = Hook("ListSecrets")) return *e;
+    if (auto e = Called("ListSecrets")) return *e;
     if (Status s = CheckScope(tenant); !s) return s.error();
     std::vector<SecretInfo> out;
     for (const auto& [key, entry] : secrets_)
@@ -66,7 +66,7 @@ class FakeSecretService : public SecretService {
 
   Status DeleteSecret(const std::string& tenant, const std::string& name) override {
     std::lock_guard<std::mutex> lock(mu_);
-    if (auto e = Hook("DeleteSecret")) return *e;
+    if (auto e = Called("DeleteSecret")) return *e;
     if (Status s = CheckScope(tenant); !s) return s.error();
     if (Status s = CheckName(name); !s) return s.error();
     if (secrets_.erase({tenant, name}) == 0) return Missing(tenant, name);
@@ -75,15 +75,15 @@ class FakeSecretService : public SecretService {
 
   Result<RotationInfo> RotateKek() override {
     std::lock_guard<std::mutex> lock(mu_);
-    touched_.insert("*");
-    if (auto e = Hook("RotateKek")) return *e;
+    Touch("*");
+    if (auto e = Called("RotateKek")) return *e;
     uint64_t keys = tenants_.size() + 1;  // a data key per tenant and one for the platform scope
     return Record("kek", "", keys);
   }
 
   Result<RotationInfo> RotateDataKey(const std::string& tenant) override {
     std::lock_guard<std::mutex> lock(mu_);
-    if (auto e = Hook("RotateDataKey")) return *e;
+    if (auto e = Called("RotateDataKey")) return *e;
     if (Status s = CheckScope(tenant); !s) return s.error();
     uint64_t versions = 0;
     for (const auto& [key, entry] : secrets_)
@@ -93,21 +93,11 @@ class FakeSecretService : public SecretService {
 
   Result<std::vector<RotationInfo>> Rotations(size_t limit) override {
     std::lock_guard<std::mutex> lock(mu_);
-    if (auto e = Hook("Rotations")) return *e;
+    if (auto e = Called("Rotations")) return *e;
     last_rotation_limit_ = limit;
     std::vector<RotationInfo> out;
     for (auto it = rotations_.rbegin(); it != rotations_.rend() && out.size() < limit; ++it) out.push_back(*it);
     return out;
-  }
-
-  // Scopes any call looked at, for the no-cross-tenant-access checks.
-  std::set<std::string> touched() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return touched_;
-  }
-  void ClearTouched() {
-    std::lock_guard<std::mutex> lock(mu_);
-    touched_.clear();
   }
 
   // ---- test hooks ---------------------------------------------------------------------------------
@@ -116,15 +106,6 @@ class FakeSecretService : public SecretService {
     std::lock_guard<std::mutex> lock(mu_);
     tenants_.insert(id);
   }
-  void FailNext(Error e) {
-    std::lock_guard<std::mutex> lock(mu_);
-    fail_next_ = std::move(e);
-  }
-  // The next call throws std::runtime_error(what).
-  void ThrowNext(std::string what) {
-    std::lock_guard<std::mutex> lock(mu_);
-    throw_next_ = std::move(what);
-  }
   // The value stored for a secret (a copy, for assertions), if there is one.
   std::optional<std::string> value(const std::string& tenant, const std::string& name) const {
     std::lock_guard<std::mutex> lock(mu_);
@@ -132,18 +113,7 @@ class FakeSecretService : public SecretService {
     if (it == secrets_.end()) return std::nullopt;
     return std::string(it->second.value.view());
   }
-  std::string last_call() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return last_call_;
-  }
-  int calls() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return calls_;
-  }
-  size_t last_rotation_limit() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return last_rotation_limit_;
-  }
+  size_t last_rotation_limit() const { return Read(last_rotation_limit_); }
 
  private:
   struct Entry {
@@ -151,26 +121,8 @@ class FakeSecretService : public SecretService {
     SecretValue value;
   };
 
-  std::set<std::string> touched_;
-
-  std::optional<Error> Hook(const char* call) {
-    ++calls_;
-    last_call_ = call;
-    if (throw_next_) {
-      std::string what = std::move(*throw_next_);
-      throw_next_.reset();
-      throw std::runtime_error(what);
-    }
-    if (fail_next_) {
-      Error e = std::move(*fail_next_);
-      fail_next_.reset();
-      return e;
-    }
-    return std::nullopt;
-  }
-
   Status CheckScope(const std::string& tenant) {
-    touched_.insert(tenant);
+    Touch(tenant);
     if (tenant == kPlatformScope || tenants_.count(tenant)) return Status::Ok();
     return Error::NotFound("no tenant '" + tenant + "'");
   }
@@ -200,16 +152,11 @@ class FakeSecretService : public SecretService {
     return r;
   }
 
-  mutable std::mutex mu_;
   std::set<std::string> tenants_;
   std::map<std::pair<std::string, std::string>, Entry> secrets_;
   std::vector<RotationInfo> rotations_;  // oldest first
   int64_t clock_ = 1700000000;
-  int calls_ = 0;
-  std::string last_call_;
   size_t last_rotation_limit_ = 0;
-  std::optional<Error> fail_next_;
-  std::optional<std::string> throw_next_;
 };
 
 }  // namespace clawhive::testing

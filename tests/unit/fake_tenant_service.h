@@ -11,7 +11,6 @@
 #include <mutex>
 #include <optional>
 #include <set>
-#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,15 +18,16 @@
 #include "supervisor/core/tenant_rules.h"
 #include "supervisor/core/tenant_service.h"
 #include "supervisor/tenant/tenant.h"
+#include "unit/call_recorder.h"
 
 namespace clawhive::testing {
 
-class FakeTenantService : public TenantService {
+class FakeTenantService : public TenantService, public CallRecorder {
  public:
   Result<TenantStatus> Create(const std::string& id, const TenantPatch& patch) override {
     std::lock_guard<std::mutex> lock(mu_);
-    if (auto e = Hook("Create", patch)) return *e;
-    touched_.insert(id);
+    if (auto e = CalledWith("Create", patch)) return *e;
+    Touch(id);
     if (Status s = ValidateTenantId(id); !s) return s.error();
     if (tenants_.count(id)) return Error::Exists("tenant '" + id + "' already exists");
     TenantStatus st;
@@ -45,7 +45,7 @@ class FakeTenantService : public TenantService {
 
   Result<std::vector<TenantStatus>> List() override {
     std::lock_guard<std::mutex> lock(mu_);
-    if (auto e = Hook("List", std::nullopt)) return *e;
+    if (auto e = Called("List")) return *e;
     std::vector<TenantStatus> out;
     for (const auto& [id, st] : tenants_) out.push_back(st);
     return out;
@@ -53,13 +53,13 @@ class FakeTenantService : public TenantService {
 
   Result<TenantStatus> Get(const std::string& id) override {
     std::lock_guard<std::mutex> lock(mu_);
-    if (auto e = Hook("Get", std::nullopt)) return *e;
+    if (auto e = Called("Get")) return *e;
     return Find(id);
   }
 
   Result<TenantStatus> Update(const std::string& id, const TenantPatch& patch) override {
     std::lock_guard<std::mutex> lock(mu_);
-    if (auto e = Hook("Update", patch)) return *e;
+    if (auto e = CalledWith("Update", patch)) return *e;
     Result<TenantStatus*> st = FindMutable(id);
     if (!st) return st.error();
     Apply(patch, *st);
@@ -70,7 +70,7 @@ class FakeTenantService : public TenantService {
 
   Status Delete(const std::string& id, bool remove_workspace) override {
     std::lock_guard<std::mutex> lock(mu_);
-    if (auto e = Hook("Delete", std::nullopt)) return *e;
+    if (auto e = Called("Delete")) return *e;
     Result<TenantStatus*> st = FindMutable(id);
     if (!st) return st.error();
     tenants_.erase(id);
@@ -82,7 +82,7 @@ class FakeTenantService : public TenantService {
   Result<TenantStatus> Stop(const std::string& id) override { return SetDesired("Stop", id, DesiredState::kStopped); }
   Result<TenantStatus> Restart(const std::string& id) override {
     std::lock_guard<std::mutex> lock(mu_);
-    if (auto e = Hook("Restart", std::nullopt)) return *e;
+    if (auto e = Called("Restart")) return *e;
     Result<TenantStatus*> st = FindMutable(id);
     if (!st) return st.error();
     ++(*st)->restarts;
@@ -93,9 +93,9 @@ class FakeTenantService : public TenantService {
 
   Result<std::vector<Incident>> Incidents(const std::string& tenant, size_t limit) override {
     std::lock_guard<std::mutex> lock(mu_);
-    if (auto e = Hook("Incidents", std::nullopt)) return *e;
+    if (auto e = Called("Incidents")) return *e;
     last_incident_tenant_ = tenant;
-    touched_.insert(tenant.empty() ? "*" : tenant);
+    Touch(tenant.empty() ? "*" : tenant);
     last_incident_limit_ = limit;
     std::vector<Incident> out;
     for (auto it = incidents_.rbegin(); it != incidents_.rend() && out.size() < limit; ++it)
@@ -105,7 +105,7 @@ class FakeTenantService : public TenantService {
 
   Result<UsageHistory> Usage(const std::string& id) override {
     std::lock_guard<std::mutex> lock(mu_);
-    if (auto e = Hook("Usage", std::nullopt)) return *e;
+    if (auto e = Called("Usage")) return *e;
     if (Result<TenantStatus*> st = FindMutable(id); !st) return st.error();
     UsageHistory h;
     h.interval_ms = 10000;
@@ -115,8 +115,8 @@ class FakeTenantService : public TenantService {
 
   Result<SystemStatus> System() override {
     std::lock_guard<std::mutex> lock(mu_);
-    if (auto e = Hook("System", std::nullopt)) return *e;
-    touched_.insert("*");
+    if (auto e = Called("System")) return *e;
+    Touch("*");
     SystemStatus s;
     s.memory_physical = 8ull << 30;
     s.memory_available = 6ull << 30;
@@ -127,25 +127,6 @@ class FakeTenantService : public TenantService {
 
   // ---- test hooks ---------------------------------------------------------------------------------
 
-  // Tenant ids any call looked at ("*" for all-tenant calls), for the no-cross-tenant-access checks.
-  std::set<std::string> touched() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return touched_;
-  }
-  void ClearTouched() {
-    std::lock_guard<std::mutex> lock(mu_);
-    touched_.clear();
-  }
-
-  void FailNext(Error e) {
-    std::lock_guard<std::mutex> lock(mu_);
-    fail_next_ = std::move(e);
-  }
-  // The next call throws std::runtime_error(what).
-  void ThrowNext(std::string what) {
-    std::lock_guard<std::mutex> lock(mu_);
-    throw_next_ = std::move(what);
-  }
   void AddIncident(Incident in) {
     std::lock_guard<std::mutex> lock(mu_);
     incidents_.push_back(std::move(in));  // oldest first; Incidents() returns newest first
@@ -156,49 +137,16 @@ class FakeTenantService : public TenantService {
     std::lock_guard<std::mutex> lock(mu_);
     edit(tenants_.at(id));
   }
-  std::optional<TenantPatch> last_patch() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return last_patch_;
-  }
-  std::string last_call() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return last_call_;
-  }
-  int calls() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return calls_;
-  }
-  std::optional<bool> last_remove_workspace() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return last_remove_workspace_;
-  }
-  std::string last_incident_tenant() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return last_incident_tenant_;
-  }
-  size_t last_incident_limit() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return last_incident_limit_;
-  }
+  std::optional<TenantPatch> last_patch() const { return Read(last_patch_); }
+  std::optional<bool> last_remove_workspace() const { return Read(last_remove_workspace_); }
+  std::string last_incident_tenant() const { return Read(last_incident_tenant_); }
+  size_t last_incident_limit() const { return Read(last_incident_limit_); }
 
  private:
-  std::set<std::string> touched_;
-
-  std::optional<Error> Hook(const char* call, const std::optional<TenantPatch>& patch) {
-    ++calls_;
-    last_call_ = call;
-    if (patch) last_patch_ = patch;
-    if (throw_next_) {
-      std::string what = std::move(*throw_next_);
-      throw_next_.reset();
-      throw std::runtime_error(what);
-    }
-    if (fail_next_) {
-      Error e = std::move(*fail_next_);
-      fail_next_.reset();
-      return e;
-    }
-    return std::nullopt;
+  // Called, also keeping the patch a Create or Update received.
+  std::optional<Error> CalledWith(const char* call, const TenantPatch& patch) {
+    last_patch_ = patch;
+    return Called(call);
   }
 
   Result<TenantStatus> Find(const std::string& id) {
@@ -208,7 +156,7 @@ class FakeTenantService : public TenantService {
   }
 
   Result<TenantStatus*> FindMutable(const std::string& id) {
-    touched_.insert(id);
+    Touch(id);
     if (Status s = ValidateTenantId(id); !s) return s.error();
     auto it = tenants_.find(id);
     if (it == tenants_.end()) return Error::NotFound("no tenant '" + id + "'");
@@ -217,7 +165,7 @@ class FakeTenantService : public TenantService {
 
   Result<TenantStatus> SetDesired(const char* call, const std::string& id, DesiredState d) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (auto e = Hook(call, std::nullopt)) return *e;
+    if (auto e = Called(call)) return *e;
     Result<TenantStatus*> st = FindMutable(id);
     if (!st) return st.error();
     (*st)->tenant.desired = d;
@@ -236,18 +184,13 @@ class FakeTenantService : public TenantService {
 
   static void Apply(const TenantPatch& p, TenantStatus* st) { st->tenant = MergePatch(st->tenant, p); }
 
-  mutable std::mutex mu_;
   std::map<std::string, TenantStatus> tenants_;
   std::vector<Incident> incidents_;
   int64_t clock_ = 1700000000;
-  int calls_ = 0;
-  std::string last_call_;
   std::optional<TenantPatch> last_patch_;
   std::optional<bool> last_remove_workspace_;
   std::string last_incident_tenant_;
   size_t last_incident_limit_ = 0;
-  std::optional<Error> fail_next_;
-  std::optional<std::string> throw_next_;
 };
 
 }  // namespace clawhive::testing

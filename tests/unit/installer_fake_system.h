@@ -36,26 +36,11 @@
 #include "installer/system.h"
 #include "installer/uninstall.h"
 #include "installer/upgrade.h"
+#include "unit/temp_dir.h"
 
 namespace clawhive::installer::testing {
 
 inline constexpr uint64_t kGiB = uint64_t{1} << 30;
-
-// A fresh directory under $TMPDIR, removed with everything in it at destruction.
-struct TempRoot {
-  TempRoot() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "clawhive-installer-XXXXXX").string();
-    BOOST_REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempRoot() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  TempRoot(const TempRoot&) = delete;
-  TempRoot& operator=(const TempRoot&) = delete;
-  std::string path;
-};
 
 // Writes a file (parents made), for test setup only.
 inline void PutFile(const std::string& path, const std::string& content, mode_t mode = 0644) {
@@ -463,7 +448,7 @@ class FakeApi {
 // A host with the clawhive package's files in place, its fake systemd and API, and the verbs run on it
 // with its directory as their root.
 struct FakeAppliance {
-  TempRoot dir;
+  ::clawhive::testing::TempDir dir{"clawhive-installer"};
   FakeSystem sys{dir.path};
   FakeApi api;
   std::string out, err;  // of the last verb

@@ -12,30 +12,29 @@
 #include "installer/appliance.h"
 #include "installer/config_render.h"
 #include "installer_fake_system.h"
+#include "installer_sample_answers.h"
 #include "supervisor/auth/identity_store.h"
 #include "supervisor/auth/password.h"
 #include "supervisor/config/config.h"
 #include "supervisor/tls/certificate.h"
 #include "unit/fails_with.h"
+#include "unit/text_search.h"
 
 using namespace clawhive;
 using namespace clawhive::installer;
 using namespace clawhive::installer::testing;
+using clawhive::testing::Contains;
 using clawhive::testing::FailsWith;
 
 namespace {
 
 // Two initial tenants, branding, the default listen address and a generated operator password.
-const std::string kAnswers =
-    "listen: 0.0.0.0:8470\n"
-    "operator:\n  name: admin\n  generate_password: true\n"
-    "branding:\n  product_name: \"Acme Agents\"\n  primary_color: \"#aa3300\"\n"
-    "openclaw: {runtime: openclaw-2026.9.6}\n"
-    "tenants:\n  - {id: acme, display_name: \"Acme\"}\n  - id: globex\n";
+const std::string kAnswers = "listen: 0.0.0.0:8470\n" + kGeneratedAdminAnswers +
+                              "branding:\n  product_name: \"Acme Agents\"\n  primary_color: \"#aa3300\"\n" +
+                              kRuntimeAnswers + "tenants:\n  - {id: acme, display_name: \"Acme\"}\n  - id: globex\n";
 
-const std::string kMinimal = "operator:\n  name: admin\n  generate_password: true\n";
+const std::string kMinimal = kGeneratedAdminAnswers;
 
-bool Contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 // Did any recorded command mention `word` in any argument?
 bool AnyExecMentions(const FakeSystem& sys, const std::string& word) {

@@ -11,6 +11,7 @@
 #include "installer/answers.h"
 #include "supervisor/auth/password.h"
 #include "unit/fails_with.h"
+#include "unit/text_search.h"
 
 using namespace clawhive;
 using namespace clawhive::installer;
@@ -34,13 +35,8 @@ struct Session {
   std::ostringstream out;
 };
 
-bool Contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
-size_t Count(const std::string& text, const std::string& part) {
-  size_t n = 0;
-  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
-  return n;
-}
+using clawhive::testing::Contains;
+using clawhive::testing::CountOf;
 
 }  // namespace
 
@@ -72,7 +68,7 @@ BOOST_AUTO_TEST_CASE(a_bad_port_is_asked_again_with_the_parsers_message) {
   Answers a = s.Parsed(s.Ask());
   BOOST_TEST(a.listen_port == 9443);
   BOOST_TEST(Contains(s.out.str(), "port must be a whole number between 1 and 65535, got '70000'\n"), s.out.str());
-  BOOST_TEST(Count(s.out.str(), "Console address") == 2u);
+  BOOST_TEST(CountOf(s.out.str(), "Console address") == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(a_bad_operator_name_and_a_quote_in_the_product_name_are_asked_again) {
@@ -80,7 +76,7 @@ BOOST_AUTO_TEST_CASE(a_bad_operator_name_and_a_quote_in_the_product_name_are_ask
   Answers a = s.Parsed(s.Ask());
   BOOST_TEST(a.operator_name == "admin2");
   BOOST_TEST(a.product_name == "Acme");
-  BOOST_TEST(Count(s.out.str(), "First operator's user name") == 2u);
+  BOOST_TEST(CountOf(s.out.str(), "First operator's user name") == 2u);
   BOOST_TEST(Contains(s.out.str(), "  invalid characters\n"), s.out.str());
 }
 
@@ -97,7 +93,7 @@ BOOST_AUTO_TEST_CASE(two_different_passwords_are_asked_again) {
   Session s("\n\nfirst-long-password\nsecond-long-password\n\n\n");
   Answers a = s.Parsed(s.Ask());
   BOOST_TEST(Contains(s.out.str(), "  the two passwords differ\n"), s.out.str());
-  BOOST_TEST(Count(s.out.str(), "Password (empty: generate one)") == 2u);
+  BOOST_TEST(CountOf(s.out.str(), "Password (empty: generate one)") == 2u);
   BOOST_TEST(a.generate_password);
 }
 

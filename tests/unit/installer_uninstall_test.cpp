@@ -12,7 +12,9 @@
 #include "installer/status.h"
 #include "installer/upgrade.h"
 #include "installer_fake_system.h"
+#include "installer_sample_answers.h"
 #include "unit/fails_with.h"
+#include "unit/text_search.h"
 
 using namespace clawhive;
 using namespace clawhive::installer;
@@ -21,14 +23,11 @@ using clawhive::testing::FailsWith;
 
 namespace {
 
-const std::string kAnswers =
-    "operator:\n  name: admin\n  generate_password: true\n"
-    "openclaw: {runtime: openclaw-2026.9.6}\n"
-    "tenants:\n  - id: acme\n  - id: globex\n";
+const std::string kAnswers = kGeneratedAdminAnswers + kRuntimeAnswers + "tenants:\n  - id: acme\n  - id: globex\n";
 
-bool Contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 using Commands = std::vector<std::vector<std::string>>;
+using clawhive::testing::Contains;
 
 bool AnyExecMentions(const FakeSystem& sys, const std::string& word) {
   return std::any_of(sys.execs.begin(), sys.execs.end(), [&](const std::vector<std::string>& argv) {

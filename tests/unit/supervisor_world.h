@@ -5,6 +5,7 @@
 
 #include <boost/test/unit_test.hpp>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,12 @@
 #include "unit/fake_worker.h"
 
 namespace clawhive::testing {
+
+// The answer of a trial begun with SupervisorWorld::BeginTrial: none yet, or whether it passed and why not.
+struct TrialAnswer {
+  std::optional<bool> passed;
+  std::string why;
+};
 
 struct SupervisorWorld {
   struct MemoryLog : EventLog {
@@ -78,6 +85,15 @@ struct SupervisorWorld {
     return *st;
   }
   std::vector<Incident> Incidents(const std::string& id) { return sup->Incidents(id, 100).value(); }
+  // Begins a trial of `id` whose answer lands in *answer; at the answer the tenant is started again, as
+  // its owner does after rolling back.
+  Status BeginTrial(const std::string& id, TrialAnswer* answer) {
+    return sup->BeginTrial(id, [this, id, answer](bool ok, const std::string& why) {
+      answer->passed = ok;
+      answer->why = why;
+      sup->StartNow(id);
+    });
+  }
 };
 
 }  // namespace clawhive::testing

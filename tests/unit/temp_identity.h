@@ -2,16 +2,14 @@
 // cost for speed and the given token imported as the bootstrap operator token. Removed at destruction.
 #pragma once
 
-#include <stdlib.h>
-
 #include <boost/test/unit_test.hpp>
 #include <chrono>
-#include <filesystem>
 #include <memory>
 #include <string>
 
 #include "supervisor/audit/audit_log.h"
 #include "supervisor/auth/identity.h"
+#include "unit/temp_dir.h"
 
 namespace clawhive::testing {
 
@@ -22,11 +20,8 @@ inline int64_t NowMs() {
 
 struct TempIdentity {
   explicit TempIdentity(const std::string& bootstrap_token, auth::ThrottleOptions throttle = {}) {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "clawhive-identity-XXXXXX").string();
-    BOOST_REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    dir = tmpl;
     auth::IdentityStoreOptions o;
-    o.db_path = dir + "/identity.db";
+    o.db_path = tmp.File("identity.db");
     o.scrypt.n = 16;
     o.throttle = throttle;
     auto store = auth::IdentityStore::Open(o);
@@ -34,22 +29,21 @@ struct TempIdentity {
     auto id = (*store)->ImportBootstrapToken(bootstrap_token, NowMs());
     BOOST_REQUIRE_MESSAGE(id.ok(), (id.ok() ? "" : id.error().message));
     identity = std::make_unique<auth::Identity>(std::move(*store));
-    auto log = audit::AuditLog::Open(dir + "/audit.db");
+    auto log = audit::AuditLog::Open(tmp.File("audit.db"));
     BOOST_REQUIRE_MESSAGE(log.ok(), (log.ok() ? "" : log.error().message));
     audit = std::move(*log);
   }
-  ~TempIdentity() {
+  ~TempIdentity() {  // the stores close before tmp goes
     identity.reset();
     audit.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
   }
   template <typename Fn>
   decltype(auto) With(Fn&& fn) {
     return identity->With(std::forward<Fn>(fn));
   }
 
-  std::string dir;
+  TempDir tmp{"clawhive-identity"};
+  std::string dir = tmp.path;
   std::unique_ptr<auth::Identity> identity;
   std::unique_ptr<audit::AuditLog> audit;
 };

@@ -21,6 +21,7 @@
 #include "unit/fails_with.h"
 #include "unit/fake_secret_service.h"
 #include "unit/fake_tenant_service.h"
+#include "unit/loopback_api.h"
 #include "unit/temp_identity.h"
 
 namespace clawhive::ctl {
@@ -363,14 +364,7 @@ struct CliFixture {
     url = "http://127.0.0.1:" + std::to_string(server.port());
   }
 
-  static ApiServerOptions Options(testing::TempIdentity& ids) {
-    ApiServerOptions o;
-    o.port = 0;
-    o.identity = ids.identity.get();
-    o.plain_http_revokes_tokens = false;  // plain loopback HTTP, to test the routes and the CLI
-    o.threads = 2;
-    return o;
-  }
+  static ApiServerOptions Options(testing::TempIdentity& ids) { return testing::LoopbackApiOptions(ids, 2); }
 
   // Runs clawhivectl against the server (unless the words give --api) with `input` as stdin.
   CliResult Run(std::vector<std::string> words, const std::string& input = "", const char* token = kToken) {
