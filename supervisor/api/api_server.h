@@ -3,8 +3,9 @@
 // Every request goes through one path: resolve the route (supervisor/api/router.h), authorize the
 // caller against what the route declares (supervisor/api/auth.h), check query, content type and body
 // size, parse the JSON body, then run the route's handler, which calls TenantService or SecretService.
-// Handlers run on Poco's connection threads, several at once; both services are safe for that (they
-// are implemented on the supervisor's loop thread). Any exception below the dispatcher becomes a 500
+// Handlers run on Poco's connection threads, several at once; both services are safe for that (tenant
+// state changes are handed to the supervisor's loop thread; long work — a KEK rotation, an image's
+// deletion — runs on the calling request thread so the loop never waits for it). Any exception below the dispatcher becomes a 500
 // with a generic message; no input makes the server crash. Nothing is logged, and the token never
 // appears in a response.
 //

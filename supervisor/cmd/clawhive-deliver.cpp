@@ -4,8 +4,9 @@
 // by the supervisor or at boot without it. It decrypts the tenant's current secrets (its staged ones
 // during a health-gated rotation, marked by /run/clawhive/trial/<id>) into /run/clawhive/secrets/<id>.env:
 // tmpfs, a root-only directory the agent cannot reach. PID 1 reads that file as EnvironmentFile= when it
-// execs the agent; ExecStartPost=+ and ExecStopPost=+ run `--wipe` so the plaintext lives on tmpfs only
-// for the moment of the exec. Exit status non-zero (and a message on stderr, i.e. the journal) when the
+// execs the agent; ExecStartPost=+ removes it right after (and the supervisor removes a leftover whenever
+// an agent stops), so the plaintext lives on tmpfs only for the moment of the exec. `--wipe` removes it
+// by hand. Exit status non-zero (and a message on stderr, i.e. the journal) when the
 // vault cannot be read: the agent then does not start without its secrets.
 #include <fcntl.h>
 #include <getopt.h>
