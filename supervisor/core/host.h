@@ -23,7 +23,8 @@ class Host {
   virtual Status EnsureUser(const std::string& name, uint32_t uid, const std::string& home) = 0;
   virtual Status RemoveUser(const std::string& name) = 0;  // ok if absent
 
-  // Writes a file atomically (temp file + fsync + rename), creating parent directories (0755).
+  // Writes a file atomically (ReplaceFile: private temp file + fsync + rename + directory fsync),
+  // creating parent directories (0755).
   virtual Status WriteFile(const std::string& path, const std::string& content, uint32_t mode) = 0;
   virtual Status RemoveFile(const std::string& path) = 0;  // ok if absent
   // Creates a directory (and missing parents) and sets its mode; ok if it exists.

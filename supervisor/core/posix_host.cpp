@@ -19,6 +19,7 @@
 #include <optional>
 #include <vector>
 
+#include "supervisor/common/replace_file.h"
 #include "supervisor/common/subprocess.h"
 
 namespace clawhive {
@@ -114,32 +115,8 @@ Status PosixHost::RemoveUser(const std::string& name) {
 
 Status PosixHost::WriteFile(const std::string& path, const std::string& content, uint32_t mode) {
   if (Status s = MakeParents(path); !s) return s;
-  std::string tmp = path + ".tmp";
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
-  if (fd < 0) return Errno("creating " + tmp);
-  fchmod(fd, mode);  // umask must not widen or narrow what the caller asked for
-  size_t off = 0;
-  while (off < content.size()) {
-    ssize_t n = write(fd, content.data() + off, content.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      Error e = Errno("writing " + tmp);
-      close(fd);
-      unlink(tmp.c_str());
-      return e;
-    }
-    off += static_cast<size_t>(n);
-  }
-  if (fsync(fd) != 0 || close(fd) != 0) {
-    unlink(tmp.c_str());
-    return Errno("flushing " + tmp);
-  }
-  if (rename(tmp.c_str(), path.c_str()) != 0) {
-    Error e = Errno("renaming " + tmp);
-    unlink(tmp.c_str());
-    return e;
-  }
-  return Status::Ok();
+  const std::filesystem::path p(path);
+  return ReplaceFile(p.parent_path().string(), p.filename().string(), mode, std::nullopt, content);
 }
 
 Status PosixHost::RemoveFile(const std::string& path) {
