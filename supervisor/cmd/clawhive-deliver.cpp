@@ -20,6 +20,7 @@
 #include <cstring>
 #include <string>
 
+#include "supervisor/common/replace_file.h"
 #include "supervisor/config/config.h"
 #include "supervisor/core/tenant_rules.h"
 #include "supervisor/tenant/tenant.h"
@@ -37,18 +38,6 @@ int Fail(const std::string& message) {
 bool MakeDir(const std::string& path) {
   if (mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) return false;
   return chmod(path.c_str(), 0700) == 0;
-}
-
-// Writes `content` to `path` (0600) through a temp file and rename; wipes nothing itself.
-bool WriteSecretFile(const std::string& path, const std::string& content) {
-  std::string tmp = path + ".tmp";
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return false;
-  bool ok = fchmod(fd, 0600) == 0 && write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
-  ok = close(fd) == 0 && ok;
-  if (ok) ok = rename(tmp.c_str(), path.c_str()) == 0;
-  if (!ok) unlink(tmp.c_str());
-  return ok;
 }
 
 }  // namespace
@@ -104,8 +93,9 @@ int main(int argc, char** argv) {
     content += QuoteEnvValue(value.view());
     content += '\n';
   }
-  bool ok = WriteSecretFile(env_path, content);
+  // The one atomic writer (a private temp, never a fixed name an earlier crash could have left).
+  Status written = ReplaceFile(secrets_dir, tenant + ".env", 0600, std::nullopt, content);
   OPENSSL_cleanse(content.data(), content.size());
-  if (!ok) return Fail("writing " + env_path + ": " + strerror(errno));
+  if (!written) return Fail("writing " + env_path + ": " + written.error().message);
   return 0;
 }
