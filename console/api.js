@@ -93,6 +93,62 @@ export async function api(method, url, body, opts = {}) {
 
 export const get = (url, opts) => api('GET', url, undefined, opts);
 
+// POST whose answer is read as it arrives (a chat's server-sent events): resolves to the Response once its
+// head is in (2xx), with the same CSRF retry as api(); a refusal throws ApiError as api() does.
+export async function postStream(url, body, { signal } = {}) {
+  const open = () => {
+    const headers = { Accept: 'text/event-stream', 'Content-Type': 'application/json' };
+    if (csrfToken) headers['X-CSRF-Token'] = csrfToken;
+    return fetch(url, { method: 'POST', headers, signal, credentials: 'same-origin', cache: 'no-store', body: JSON.stringify(body) })
+      .catch((e) => {
+        if (e && e.name === 'AbortError') throw e;
+        throw new ApiError(0, 'network', 'The appliance could not be reached. Check the connection and try again.');
+      });
+  };
+  let res = await open();
+  if (res.status === 403) {
+    const err = await readError(res);
+    if (err.code !== 'csrf_failed') throw err;
+    const s = await send('GET', '/v1/session', undefined, signal);
+    if (!s.ok) { if (s.status === 401 && unauthorizedHandler) unauthorizedHandler(); throw err; }
+    setCsrf((await s.json()).csrf_token);
+    res = await open();
+  }
+  if (!res.ok) {
+    const err = await readError(res);
+    if (res.status === 401 && unauthorizedHandler) unauthorizedHandler(err);
+    throw err;
+  }
+  return res;
+}
+
+// The events of a text/event-stream body, as they arrive: yields each event's data (the text after
+// "data:", lines joined), never holding more than one unfinished event.
+export async function* sseData(res, signal) {
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let buf = '';
+  try {
+    for (;;) {
+      if (signal && signal.aborted) return;
+      const { value, done } = await reader.read();
+      if (done) break;
+      buf += decoder.decode(value, { stream: true }).replace(/\r\n?/g, '\n');
+      let cut;
+      while ((cut = buf.indexOf('\n\n')) >= 0) {
+        const event = buf.slice(0, cut);
+        buf = buf.slice(cut + 2);
+        const data = event.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).replace(/^ /, '')).join('\n');
+        if (data) yield data;
+      }
+    }
+    const tail = buf.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).replace(/^ /, '')).join('\n');
+    if (tail) yield tail;
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+}
+
 // Every tenant the caller may see: GET /v1/tenants answers a page at a time (docs/api.md).
 export async function allTenants(getFn) {
   const out = [];

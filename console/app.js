@@ -2,11 +2,12 @@
 import { api, get, post, put, del, setCsrf, onUnauthorized, ApiError } from './api.js';
 import { h, mount, icon, notice, card, field, setFieldError, button, pageHead, roleLabel, toast, fmtDateS } from './dom.js';
 import { state, applyBranding, productName, logoUrl, setTitle, navigate, homeRoute, isOperator, isAdmin,
-  deniedBlock, userIdle } from './state.js';
+  isTenantAdmin, ownTenant, deniedBlock, userIdle } from './state.js';
 import { tenantsPage, tenantPage, tenantFormPage } from './pages-tenants.js';
 import { dashboardPage, usersPage, tokensPage, auditPage, brandingPage } from './pages-admin.js';
 import { providersPage, billingPage } from './pages-metering.js';
 import { runtimesPage } from './pages-runtime.js';
+import { chatPage, forgetConversations } from './pages-chat.js';
 
 const root = document.getElementById('root');
 
@@ -19,6 +20,7 @@ const ROUTES = [
   { pattern: ['tenants', 'new'], page: tenantFormPage, need: 'operator', nav: 'tenants' },
   { pattern: ['tenants', ':id'], page: tenantPage, need: '', nav: 'tenants' },
   { pattern: ['tenants', ':id', 'edit'], page: tenantFormPage, need: 'operator', nav: 'tenants' },
+  { pattern: ['tenants', ':id', 'chat'], page: chatPage, need: '', nav: 'chat' },
   { pattern: ['users'], page: usersPage, need: 'admin', nav: 'users' },
   { pattern: ['tokens'], page: tokensPage, need: 'admin', nav: 'tokens' },
   { pattern: ['audit'], page: auditPage, need: 'admin', nav: 'audit' },
@@ -81,6 +83,7 @@ let shell = null;
 const NAV = [
   { id: 'dashboard', label: 'Dashboard', href: '#/dashboard', icon: 'dashboard', show: isOperator, section: 'Operate' },
   { id: 'tenants', label: 'Tenants', href: '#/tenants', icon: 'tenants', show: () => true, section: 'Operate' },
+  { id: 'chat', label: 'Chat', href: () => `#/tenants/${encodeURIComponent(ownTenant())}/chat`, icon: 'chat', show: () => isTenantAdmin() && !!ownTenant(), section: 'Operate' },
   { id: 'users', label: 'Users', href: '#/users', icon: 'users', show: isAdmin, section: 'Access' },
   { id: 'tokens', label: 'API tokens', href: '#/tokens', icon: 'key', show: isAdmin, section: 'Access' },
   { id: 'audit', label: 'Audit log', href: '#/audit', icon: 'audit', show: isAdmin, section: 'Access' },
@@ -105,7 +108,7 @@ function buildShell() {
     if (!item.show()) continue;
     if (item.section !== section) nav.appendChild(h('div', { class: 'nav-section' }, item.section));
     section = item.section;
-    nav.appendChild(h('a', { href: item.href, 'data-nav': item.id }, icon(item.icon), h('span', null, item.label)));
+    nav.appendChild(h('a', { href: typeof item.href === 'function' ? item.href() : item.href, 'data-nav': item.id }, icon(item.icon), h('span', null, item.label)));
   }
   const sess = state.session;
   const scope = sess.tenant ? `${roleLabel(sess.role)} · ${sess.tenant}` : roleLabel(sess.role);
@@ -229,6 +232,7 @@ onUnauthorized(sessionEnded);
 
 async function signOut() {
   try { await del('/v1/session', { quiet401: true }); } catch { /* signed out either way */ }
+  forgetConversations();  // chat transcripts live in this browser only until sign-out (pages-chat.js)
   state.session = null;
   setCsrf('');
   shell = null;

@@ -141,6 +141,7 @@ export async function tenantPage(ctx) {
   const btnStop = button('Stop', { icon: 'stop', onClick: () => act('stop') });
   const btnRestart = button('Restart', { icon: 'restart', onClick: () => act('restart') });
   const actions = h('div', { class: 'actions' },
+    writable ? h('a', { class: 'btn', href: `${tenantHref(id)}/chat`, 'data-testid': 'tenant-chat' }, icon('chat'), 'Chat') : null,
     op ? btnStart : null, op ? btnStop : null, writable ? btnRestart : null,
     op ? h('a', { class: 'btn', href: `${tenantHref(id)}/edit` }, icon('edit'), 'Edit') : null,
     op ? button('Delete', { kind: 'danger', icon: 'trash', onClick: () => deleteTenant() }) : null);

@@ -32,7 +32,8 @@ using S = YamlWalker::Path;
 // installer's own (operator account, tenants, what tenants run, headroom).
 class Loader : public YamlWalker {
  public:
-  explicit Loader(const std::string& file) : YamlWalker(file, kAnswerDocument) {}
+  Loader(const std::string& file, const std::string& shipped_runtime)
+      : YamlWalker(file, kAnswerDocument), shipped_runtime_(shipped_runtime) {}
   bool Load(N root, Answers* a);
 
  private:
@@ -46,7 +47,144 @@ class Loader : public YamlWalker {
   bool Listen(N key, N value, S path, Answers* a);
   bool Tenants(N key, N value, S path, Answers* a);
   bool Operator(N key, N value, S path, Answers* a);
+  bool Provider(N key, N value, S path, Answers* a);
+  bool ProviderModels(N key, N value, S path, Answers* a);
+  bool Models(N key, N value, S path, Answers* a);
+  bool ModelsAndProvider(Answers* a);
+
+  std::string shipped_runtime_;
 };
+
+// As supervisor/config's openclaw.models: no spaces, quotes or '/' (OpenClaw's provider/model separator).
+bool ValidModelId(const std::string& m) {
+  return !m.empty() && m.size() <= 128 &&
+         std::none_of(m.begin(), m.end(), [](char c) { return c <= ' ' || c == '/' || c == '"' || c == 0x7f; });
+}
+
+bool ValidProviderName(const std::string& s) {
+  if (s.empty() || s.size() > 64) return false;
+  auto lower_digit = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (!lower_digit(s[0])) return false;
+  return std::all_of(s.begin() + 1, s.end(), [&](char c) { return lower_digit(c) || c == '-' || c == '_'; });
+}
+
+bool ValidSecretName(const std::string& s) {
+  if (s.empty() || s.size() > 128 || (s[0] >= '0' && s[0] <= '9')) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'; });
+}
+
+// "0", "3.00", "0.075": what the proxy's prices look like (it checks them again).
+bool ValidPrice(const std::string& s) {
+  size_t dot = s.find('.');
+  std::string whole = s.substr(0, dot), frac = dot == std::string::npos ? "" : s.substr(dot + 1);
+  auto digits = [](const std::string& d) { return std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; }); };
+  return !whole.empty() && whole.size() <= 12 && digits(whole) && digits(frac) && frac.size() <= 6 &&
+         (dot == std::string::npos || !frac.empty());
+}
+
+bool Loader::Models(N key, N value, S path, Answers* a) {
+  if (!Strings(key, value, path, "a model id", &a->models)) return false;
+  if (a->models.empty()) return Fail(value.Mark(), path + ": at least one model; the first is the default");
+  for (const std::string& m : a->models)
+    if (!ValidModelId(m))
+      return Fail(value.Mark(), path + ": '" + Echo(m) + "' is not a model id (1-128 characters, no spaces or '/')");
+  return true;
+}
+
+bool Loader::ProviderModels(N key, N value, S path, Answers* a) {
+  return List(key, value, path, "a list of models such as {name: gpt-4o-mini}", false, [&](N list, N item, S p) {
+    ProviderModelAnswer m;
+    auto price = [&, this](std::string* out) {
+      return [=, this](N k, N v, S pp) {
+        if (!Text(k, v, pp, "a price per million tokens such as \"0.15\"", out)) return false;
+        if (!ValidPrice(*out)) return Fail(v.Mark(), pp + ": '" + Echo(*out) + "' is not a price; expected a decimal such as \"0.15\"");
+        return true;
+      };
+    };
+    std::vector<Field> fields = {
+        {"name",
+         [&, this](N k, N v, S pp) {
+           if (!Text(k, v, pp, "a model id", &m.name)) return false;
+           if (!ValidModelId(m.name))
+             return Fail(v.Mark(), pp + ": '" + Echo(m.name) + "' is not a model id (1-128 characters, no spaces or '/')");
+           return true;
+         }},
+        {"input_per_million", price(&m.input_per_million)},
+        {"output_per_million", price(&m.output_per_million)},
+    };
+    if (!Map(item, list.Mark(), p, fields, false)) return false;
+    if (m.name.empty()) return Fail(item.Mark(), p + ": missing 'name'; expected a model id such as gpt-4o-mini");
+    a->provider.models.push_back(std::move(m));
+    return true;
+  });
+}
+
+bool Loader::Provider(N key, N value, S path, Answers* a) {
+  ProviderAnswer& pr = a->provider;
+  std::vector<Field> fields = {
+      {"name",
+       [=, this](N k, N v, S p) {
+         if (!Text(k, v, p, "a provider name such as openai", &a->provider.name)) return false;
+         if (!ValidProviderName(a->provider.name))
+           return Fail(v.Mark(), p + ": '" + Echo(a->provider.name) +
+                                     "' is not a provider name; expected 1-64 characters of a-z, 0-9, - and _");
+         return true;
+       }},
+      {"kind",
+       [=, this](N k, N v, S p) {
+         if (!Text(k, v, p, "openai or anthropic", &a->provider.kind)) return false;
+         if (a->provider.kind != "openai" && a->provider.kind != "anthropic")
+           return Fail(v.Mark(), p + ": '" + Echo(a->provider.kind) + "'; expected openai or anthropic");
+         return true;
+       }},
+      {"base_url",
+       [=, this](N k, N v, S p) {
+         std::string& u = a->provider.base_url;
+         if (!Text(k, v, p, "a URL such as https://api.openai.com/v1", &u)) return false;
+         bool scheme = u.rfind("https://", 0) == 0 || u.rfind("http://", 0) == 0;
+         if (!scheme || u.size() > 512 || u.find_first_of(" \"'") != std::string::npos || u.size() <= 8)
+           return Fail(v.Mark(), p + ": '" + Echo(u) + "' is not a URL; expected http:// or https:// and a host");
+         return true;
+       }},
+      {"key_file", [=, this](N k, N v, S p) { return AbsolutePath(k, v, p, &a->provider.key_file); }},
+      {"key_secret",
+       [=, this](N k, N v, S p) {
+         if (!Text(k, v, p, "a secret name such as OPENAI_API_KEY", &a->provider.key_secret)) return false;
+         if (!ValidSecretName(a->provider.key_secret))
+           return Fail(v.Mark(), p + ": '" + Echo(a->provider.key_secret) + "' is not a secret name; expected [A-Z_][A-Z0-9_]*");
+         return true;
+       }},
+      {"models", [=, this](N k, N v, S p) { return ProviderModels(k, v, p, a); }},
+  };
+  if (!Map(value, key.Mark(), path, fields, false)) return false;
+  if (pr.name.empty()) return Fail(value.Mark(), "provider: missing 'name'; expected a provider name such as openai");
+  if (pr.base_url.empty()) return Fail(value.Mark(), "provider: missing 'base_url'; expected its API's URL such as https://api.openai.com/v1");
+  if (pr.models.empty()) return Fail(value.Mark(), "provider: missing 'models'; expected the models it offers, e.g. [{name: gpt-4o-mini}]");
+  if (pr.key_secret.empty()) {
+    for (char c : pr.name) pr.key_secret += (c == '-') ? '_' : static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+    pr.key_secret += "_API_KEY";
+    if (pr.key_secret[0] >= '0' && pr.key_secret[0] <= '9') pr.key_secret = "P_" + pr.key_secret;
+  }
+  return true;
+}
+
+// openclaw.models: given, each one must be a model of the provider (when the file names one); not given,
+// the provider's models are what tenants may choose.
+bool Loader::ModelsAndProvider(Answers* a) {
+  if (a->provider.name.empty()) return true;
+  if (a->models.empty()) {
+    for (const auto& m : a->provider.models) a->models.push_back(m.name);
+    return true;
+  }
+  for (const std::string& m : a->models) {
+    bool offered = std::any_of(a->provider.models.begin(), a->provider.models.end(),
+                               [&](const ProviderModelAnswer& pm) { return pm.name == m; });
+    if (!offered)
+      return Fail(MarkOf("openclaw.models"), "openclaw.models: '" + Echo(m) + "' is not a model of provider " +
+                                                 a->provider.name + "; add it to provider.models or remove it here");
+  }
+  return true;
+}
 
 bool Loader::Listen(N key, N value, S path, Answers* a) {
   HostPort hp;
@@ -121,6 +259,7 @@ bool Loader::Tenants(N key, N value, S path, Answers* a) {
          }},
         {"memory_max", [&, this](N k, N v, S pp) { return Size(k, v, pp, &t.memory_max); }},
         {"memory_high", [&, this](N k, N v, S pp) { return Size(k, v, pp, &t.memory_high); }},
+        {"agent_exec", [&, this](N k, N v, S pp) { return AbsolutePath(k, v, pp, &t.agent_exec); }},
     };
     if (!Map(item, list.Mark(), p, fields, false)) return false;
     if (t.id.empty()) return Fail(item.Mark(), p + ": missing 'id'; expected a tenant id such as acme");
@@ -173,7 +312,13 @@ bool Loader::Load(N root, Answers* a) {
                                                       ok.error().message);
                           return true;
                         }},
+                       {"models",
+                        [=, this](N k, N v, S p) {
+                          Note(p, v.Mark());
+                          return Models(k, v, p, a);
+                        }},
                    })},
+      {"provider", [=, this](N k, N v, S p) { return Provider(k, v, p, a); }},
       {"headroom", section({
                        {"memory", [=, this](N k, N v, S p) { return Size(k, v, p, &a->headroom_memory); }},
                        {"cpu", [=, this](N k, N v, S p) {
@@ -202,11 +347,19 @@ bool Loader::Load(N root, Answers* a) {
   if (!NotAbove("tenant_defaults.memory_high", a->memory_high, "tenant_defaults.memory_max", a->memory_max, true,
                 FormatSize))
     return false;
-  // Nothing shipped runs a tenant by itself: without an image or a program the install would fail later,
-  // at the first tenant, after changing the host.
-  if (!a->tenants.empty() && a->runtime.empty() && a->agent_exec.empty())
+  if (!ModelsAndProvider(a)) return false;
+  // The runtime package's image is what tenants run unless the file names an image or a program.
+  if (a->runtime.empty() && a->agent_exec.empty() && !shipped_runtime_.empty()) {
+    a->runtime = shipped_runtime_;
+    a->runtime_shipped = true;
+  }
+  // Without an image or a program the install would fail later, at the first tenant, after changing the
+  // host. (A tenant with its own agent_exec needs neither.)
+  bool all_own = std::all_of(a->tenants.begin(), a->tenants.end(), [](const TenantAnswer& t) { return !t.agent_exec.empty(); });
+  if (!all_own && a->runtime.empty() && a->agent_exec.empty())
     return Fail(MarkOf("tenants"),
-                "tenants: nothing to run them with: build an OpenClaw runtime image (images/runtime/build), "
+                "tenants: nothing to run them with: install the OpenClaw runtime package (clawhive-openclaw-runtime, "
+                "made by images/runtime/build-deb) with this one, or build a runtime image (images/runtime/build), "
                 "import it before installing (clawhive-image import FILE) and name it in 'openclaw: {runtime: "
                 "ID}', or give a program in 'tenant_defaults: {agent_exec: PATH}'");
   return true;
@@ -214,16 +367,17 @@ bool Loader::Load(N root, Answers* a) {
 
 }  // namespace
 
-Result<Answers> ParseAnswers(const std::string& yaml_text, const std::string& filename) {
+Result<Answers> ParseAnswers(const std::string& yaml_text, const std::string& filename,
+                             const std::string& shipped_runtime) {
   Answers answers;
-  Loader loader(filename);
+  Loader loader(filename, shipped_runtime);
   if (Status st = loader.Walk(yaml_text, [&](N root) { return loader.Load(root, &answers); }); !st) return st.error();
   return answers;
 }
 
-Result<Answers> LoadAnswers(const std::string& path) {
+Result<Answers> LoadAnswers(const std::string& path, const std::string& shipped_runtime) {
   Answers answers;
-  Loader loader(path);
+  Loader loader(path, shipped_runtime);
   if (Status st = loader.WalkFile(path, [&](N root) { return loader.Load(root, &answers); }); !st) return st.error();
   return answers;
 }

@@ -24,6 +24,26 @@ struct TenantAnswer {
   std::string display_name;  // empty = the id
   uint64_t memory_max = 0;   // bytes; 0 = the tenant default
   uint64_t memory_high = 0;  // bytes; 0 = the tenant default
+  std::string agent_exec;    // absolute path: this tenant runs this program, not the runtime image
+};
+
+// A model the provider offers, with its prices per million tokens (decimal strings, "0" when not given).
+struct ProviderModelAnswer {
+  std::string name;
+  std::string input_per_million = "0";
+  std::string output_per_million = "0";
+};
+
+// The model provider the metering proxy forwards to (docs/proxy.md), created once by the installer: its
+// key, read from `key_file` at install time, becomes the platform secret `key_secret`; the answer file
+// never holds the key. Later changes go through the API or the console.
+struct ProviderAnswer {
+  std::string name;        // [a-z0-9][a-z0-9_-]{0,63}; "" = no provider section
+  std::string kind = "openai";  // openai | anthropic
+  std::string base_url;    // http:// or https://
+  std::string key_file;    // absolute path; "" = no key (a provider that needs none, e.g. a local one)
+  std::string key_secret;  // [A-Z_][A-Z0-9_]*; default <NAME>_API_KEY
+  std::vector<ProviderModelAnswer> models;
 };
 
 struct Answers {
@@ -42,16 +62,23 @@ struct Answers {
   // What tenants run. Production: an OpenClaw runtime image id (openclaw.runtime), imported before the
   // install (clawhive-image import). Else a plain program (tenant_defaults.agent_exec, absolute path).
   // Listing tenants with neither is an error: nothing shipped can run them.
+  // Absent from the file: the shipped image (FindShippedRuntime, the clawhive-openclaw-runtime package)
+  // when there is one and no tenant_defaults.agent_exec is given; then runtime_shipped is true.
   std::string runtime;
+  bool runtime_shipped = false;
   std::string agent_exec;
+  std::vector<std::string> models;  // openclaw.models; empty = the provider's models, else the config default
+  ProviderAnswer provider;
   uint64_t headroom_memory = 2ull << 30;  // what the host keeps for itself
   uint64_t headroom_cpu_percent = 50;     // of the whole host, < 100
   std::vector<TenantAnswer> tenants;
 };
 
 // Parses YAML text; `filename` is used in messages only. kInvalidArgument with "file:line:col: ...".
-Result<Answers> ParseAnswers(const std::string& yaml_text, const std::string& filename);
+// `shipped_runtime`: the image id the runtime package ships ("" = none), the default for openclaw.runtime.
+Result<Answers> ParseAnswers(const std::string& yaml_text, const std::string& filename,
+                             const std::string& shipped_runtime = "");
 // Reads (at most 1 MiB) and parses a file.
-Result<Answers> LoadAnswers(const std::string& path);
+Result<Answers> LoadAnswers(const std::string& path, const std::string& shipped_runtime = "");
 
 }  // namespace clawhive::installer

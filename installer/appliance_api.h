@@ -28,6 +28,13 @@ class ApplianceApi {
   virtual Status CreateTenant(const TenantAnswer& tenant) = 0;
   // The tenant list's total, for status; -1 when unknown.
   virtual Result<int64_t> TenantCount() = 0;
+  // The answer file's model provider (docs/proxy.md): GET /v1/platform/secrets/{name} answered 200;
+  // PUT /v1/platform/secrets/{name} (the value is never in a message); GET /v1/providers lists `name`;
+  // PUT /v1/providers/{name}. Not pure: a fake that never sees a provider need not implement them.
+  virtual Result<bool> HasPlatformSecret(const std::string& name);
+  virtual Status PutPlatformSecret(const std::string& name, const std::string& value);
+  virtual Result<bool> HasProvider(const std::string& name);
+  virtual Status PutProvider(const ProviderAnswer& provider);
 };
 
 // url: https://HOST:PORT; token: the API token; fingerprint: "AB:CD:..." of the API certificate.

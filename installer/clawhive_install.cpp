@@ -4,6 +4,7 @@
 //   check-answers FILE           validates an answer file; "FILE: ok" (0) or FILE:line:col: error (2)
 //   install [--answers FILE] [--root DIR] [--non-interactive] [--force]
 //   upgrade | uninstall [--purge] | status
+//   import-runtime               imports the runtime package's image (its postinst runs this)
 #include <getopt.h>
 
 #include <cstdio>
@@ -18,12 +19,15 @@
 #include <iostream>
 
 #include "installer/answers.h"
+#include "installer/appliance.h"
 #include "installer/appliance_api.h"
 #include "installer/install.h"
 #include "installer/layout.h"
 #include "installer/preflight.h"
 #include "installer/prompt.h"
+#include "installer/runtime.h"
 #include "installer/status.h"
+#include "installer/step_log.h"
 #include "installer/system.h"
 #include "installer/uninstall.h"
 #include "installer/upgrade.h"
@@ -39,6 +43,7 @@ void Usage(FILE* out) {
              "       clawhive-install upgrade\n"
              "       clawhive-install uninstall [--purge]\n"
              "       clawhive-install status\n"
+             "       clawhive-install import-runtime\n"
              "  preflight       check this host; exit 0 ok, 1 warnings only, 2 failures\n"
              "  check-answers   validate an answer file without changing anything\n"
              "  install         set up and start the appliance; safe to run again (changes nothing then).\n"
@@ -51,7 +56,10 @@ void Usage(FILE* out) {
              "  upgrade         after new binaries: migrate, restart the supervisor; tenants keep running\n"
              "  uninstall       stop and remove everything but the data; --purge removes the data too\n"
              "  status          what is installed and whether it is healthy; exit 0 healthy, 1 degraded,\n"
-             "                  3 not installed\n",
+             "                  3 not installed\n"
+             "  import-runtime  import the OpenClaw runtime image of the clawhive-openclaw-runtime package\n"
+             "                  (/usr/share/clawhive/runtime) unless it is imported already; what new\n"
+             "                  tenants run (openclaw.runtime) is not changed\n",
              out);
 }
 
@@ -77,6 +85,48 @@ std::optional<int> ParseOptions(int argc, char** argv, const char* short_options
   return std::nullopt;
 }
 
+// The image id the runtime package ships under `root`, "" when none (a damaged package is reported by
+// install itself, at its runtime step).
+std::string ShippedRuntimeId(const std::string& root) {
+  using namespace clawhive::installer;
+  auto shipped = FindShippedRuntime(RealSystem(), Layout{root});
+  return shipped && *shipped ? (*shipped)->image_id : std::string();
+}
+
+int ImportRuntime(int argc, char** argv) {
+  using namespace clawhive;
+  using namespace clawhive::installer;
+  static const option options[] = {{"help", no_argument, nullptr, 'h'}, {nullptr, 0, nullptr, 0}};
+  if (std::optional<int> stop = ParseOptions(argc, argv, "h", options, [](int) { return false; })) return *stop;
+  if (::geteuid() != 0) {
+    std::fprintf(stderr, "clawhive-install: import-runtime must run as root\n");
+    return 1;
+  }
+  System& sys = RealSystem();
+  const Layout L{""};
+  std::string images_dir = Config().images_dir;
+  if (Result<Config> c = LoadInstalledConfig(sys, L); c) images_dir = c->images_dir;
+  Result<std::optional<ShippedRuntime>> shipped = FindShippedRuntime(sys, L);
+  if (!shipped) {
+    std::fprintf(stderr, "clawhive-install: import-runtime: %s\n", shipped.error().message.c_str());
+    return 1;
+  }
+  if (!*shipped) {
+    std::printf("No runtime image in %s (the %s package is not installed): nothing to import.\n", kShippedRuntimeDir,
+                kRuntimePackage);
+    return 0;
+  }
+  StepLog log(std::cout);
+  if (Status s = EnsureRuntimeImported(sys, L, **shipped, images_dir, log); !s) {
+    std::fprintf(stderr, "clawhive-install: import-runtime: %s\n", s.error().message.c_str());
+    return 1;
+  }
+  std::cout << "Runtime image " << (*shipped)->image_id << " is in " << images_dir
+            << ". Tenants move to it by a fleet update (POST /v1/fleet/updates, or the console's Runtimes page);\n"
+               "new tenants run what openclaw.runtime in /etc/clawhive/clawhive.yaml names.\n";
+  return 0;
+}
+
 int Preflight(int argc, char** argv) {
   using namespace clawhive::installer;
   std::string answers_path;
@@ -91,7 +141,7 @@ int Preflight(int argc, char** argv) {
   if (std::optional<int> stop = ParseOptions(argc, argv, "a:h", options, take)) return *stop;
   Answers answers;
   if (!answers_path.empty()) {
-    auto loaded = LoadAnswers(answers_path);
+    auto loaded = LoadAnswers(answers_path, ShippedRuntimeId(""));
     if (!loaded) {
       std::fprintf(stderr, "%s\n", loaded.error().message.c_str());
       return 2;
@@ -107,7 +157,7 @@ int CheckAnswers(int argc, char** argv) {
   static const option options[] = {{"help", no_argument, nullptr, 'h'}, {nullptr, 0, nullptr, 0}};
   if (std::optional<int> stop = ParseOptions(argc, argv, "h", options, [](int) { return false; }, 1)) return *stop;
   std::string path = argv[optind];
-  auto answers = clawhive::installer::LoadAnswers(path);
+  auto answers = clawhive::installer::LoadAnswers(path, ShippedRuntimeId(""));
   if (!answers) {
     std::fprintf(stderr, "%s\n", answers.error().message.c_str());
     return 2;
@@ -152,7 +202,13 @@ bool ChooseAnswers(const std::string& given, const std::string& root, bool inter
            "operator:\n  name: admin\n  generate_password: true\n";
     path = "defaults";
   }
-  Result<Answers> a = ParseAnswers(text, path);
+  // A damaged runtime package is its own error, not "nothing to run the tenants with".
+  Result<std::optional<ShippedRuntime>> shipped = FindShippedRuntime(sys, Layout{root});
+  if (!shipped) {
+    std::fprintf(stderr, "clawhive-install: runtime image: %s\n", shipped.error().message.c_str());
+    return false;
+  }
+  Result<Answers> a = ParseAnswers(text, path, *shipped ? (*shipped)->image_id : std::string());
   if (!a) {
     std::fprintf(stderr, "%s\n", a.error().message.c_str());
     return false;
@@ -199,6 +255,9 @@ int InstallVerb(int argc, char** argv) {
   InstallOptions o;
   o.root = root;
   o.force = force;
+  // An OpenClaw tenant's first start may take up to openclaw.start_timeout (180 s by default): wait a
+  // little longer than the supervisor does before calling it failed.
+  o.tenant_wait_s = 240;
   o.show_password_on = show_password_on;
   const char* no_sysctl = std::getenv("CLAWHIVE_NO_SYSCTL");
   o.apply_sysctl = !(no_sysctl && std::string(no_sysctl) == "1");
@@ -243,6 +302,7 @@ int main(int argc, char** argv) {
   if (verb == "preflight") return Preflight(argc - 1, argv + 1);
   if (verb == "check-answers") return CheckAnswers(argc - 1, argv + 1);
   if (verb == "install") return InstallVerb(argc - 1, argv + 1);
+  if (verb == "import-runtime") return ImportRuntime(argc - 1, argv + 1);
   if (verb == "upgrade" || verb == "uninstall" || verb == "status") return SimpleVerb(verb, argc - 1, argv + 1);
   std::fprintf(stderr, "clawhive-install: unknown verb '%s'\n", verb.c_str());
   Usage(stderr);

@@ -52,9 +52,16 @@ std::string RenderConfig(const Answers& a, const HostSize& host) {
     e << YAML::Key << "agent" << YAML::Value << YAML::BeginMap << YAML::Key << "exec" << YAML::Value << a.agent_exec
       << YAML::EndMap;
   e << YAML::EndMap;
-  if (!a.runtime.empty())
-    e << YAML::Key << "openclaw" << YAML::Value << YAML::BeginMap << YAML::Key << "runtime" << YAML::Value
-      << a.runtime << YAML::EndMap;
+  if (!a.runtime.empty() || !a.models.empty()) {
+    e << YAML::Key << "openclaw" << YAML::Value << YAML::BeginMap;
+    if (!a.runtime.empty()) e << YAML::Key << "runtime" << YAML::Value << a.runtime;
+    if (!a.models.empty()) {
+      e << YAML::Key << "models" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+      for (const std::string& m : a.models) e << YAML::DoubleQuoted << m;
+      e << YAML::EndSeq;
+    }
+    e << YAML::EndMap;
+  }
 
   e << YAML::Key << "branding" << YAML::Value << YAML::BeginMap;
   e << YAML::Key << "product_name" << YAML::Value << YAML::DoubleQuoted << a.product_name;

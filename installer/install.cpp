@@ -8,6 +8,7 @@
 #include "installer/config_render.h"
 #include "installer/layout.h"
 #include "installer/preflight.h"
+#include "installer/runtime.h"
 #include "installer/step_log.h"
 #include "installer/systemctl.h"
 #include "supervisor/auth/api_token.h"
@@ -253,6 +254,40 @@ Status EnsureTenants(ApplianceApi& api, System& sys, const Answers& a, int wait_
   return Status::Ok();
 }
 
+// The answer file's model provider: its key (read from key_file) stored as a platform secret, then the
+// provider itself, each only when missing. Changing either later is the API's or the console's job, so a
+// rerun with the same answers changes nothing (and never overwrites a key rotated since).
+Status EnsureProvider(ApplianceApi& api, System& sys, const Answers& a, StepLog& log) {
+  const ProviderAnswer& p = a.provider;
+  if (p.name.empty()) return Status::Ok();
+  if (!p.key_file.empty()) {
+    Result<bool> has = api.HasPlatformSecret(p.key_secret);
+    if (!has) return has.error();
+    if (*has) {
+      log.Ok("platform secret " + p.key_secret);
+    } else {
+      Result<std::string> key = sys.ReadFile(p.key_file);
+      if (!key) return Error::NotFound("provider.key_file " + p.key_file + ": " + key.error().message);
+      std::string value = key->substr(0, key->find_first_of("\r\n"));
+      std::fill(key->begin(), key->end(), '\0');
+      if (value.empty()) return Error::Invalid("provider.key_file " + p.key_file + " is empty; expected the provider's API key");
+      Status put = api.PutPlatformSecret(p.key_secret, value);
+      std::fill(value.begin(), value.end(), '\0');
+      if (!put) return put;
+      log.Changed("stored", "platform secret " + p.key_secret + " (the key of provider " + p.name + ", from " + p.key_file + ")");
+    }
+  }
+  Result<bool> has = api.HasProvider(p.name);
+  if (!has) return has.error();
+  if (*has) {
+    log.Ok("provider " + p.name);
+    return Status::Ok();
+  }
+  if (Status s = api.PutProvider(p); !s) return s;
+  log.Changed("created", "provider " + p.name + " (" + p.base_url + ", " + std::to_string(p.models.size()) + " model(s))");
+  return Status::Ok();
+}
+
 void PrintWhereToGo(std::ostream& out, const Config& c, const Answers& a, bool generated, System& sys) {
   std::string host = c.listen_address;
   if (host == "0.0.0.0" || host == "::") {
@@ -332,6 +367,17 @@ int Install(System& sys, const ApiFactory& api_factory, const InstallOptions& o,
   bool config_changed = false;
   if (Status s = WriteConfig(sys, L, config_text, log, &config_changed); !s)
     return StepFailed(err, "configuration", s.error());
+  // The runtime package's image: imported now on a running host; offline (an image build) by the first
+  // boot's install, so the image is not carried twice (artifact and unpacked) in the build.
+  Result<std::optional<ShippedRuntime>> shipped = FindShippedRuntime(sys, L);
+  if (!shipped) return StepFailed(err, "runtime image", shipped.error());
+  if (*shipped && !offline) {
+    if (Status s = EnsureRuntimeImported(sys, L, **shipped, config->images_dir, log); !s)
+      return StepFailed(err, "runtime image", s.error());
+  } else if (*shipped) {
+    log.Info("  (runtime image " + (*shipped)->image_id + " is imported at first boot)");
+  }
+  if (a.runtime_shipped) log.Ok("new tenants run " + a.runtime + " (from the " + kRuntimePackage + " package)");
   uint64_t tenants = std::max<uint64_t>({report.tenants_fit, a.tenants.size(), 1});
   if (Status s = WriteSysctl(sys, L, tenants, !offline && o.apply_sysctl, log); !s)
     return StepFailed(err, "reserved ports", s.error());
@@ -363,6 +409,7 @@ int Install(System& sys, const ApiFactory& api_factory, const InstallOptions& o,
   if (!api) return StepFailed(err, "API", api.error());
   if (Status s = WaitHealthy(**api, sys, 30); !s) return StepFailed(err, "health", s.error());
   log.Ok("supervisor healthy (" + LocalApiUrl(*config) + "/v1/health)");
+  if (Status s = EnsureProvider(**api, sys, a, log); !s) return StepFailed(err, "model provider", s.error());
   if (Status s = EnsureTenants(**api, sys, a, o.tenant_wait_s, log); !s) return StepFailed(err, "tenants", s.error());
 
   Result<bool> marker = sys.WriteFile(L(kMarkerFile), std::string("version ") + Version() + "\n", 0644);

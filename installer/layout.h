@@ -19,6 +19,7 @@ inline constexpr const char* kConfigFile = "/etc/clawhive/clawhive.yaml";    // 
 inline constexpr const char* kAnswersFile = "/etc/clawhive/answers.yaml";    // 0600, kept for first boot
 inline constexpr const char* kStateDir = "/var/lib/clawhive";                // 0700: databases, KEK, token
 inline constexpr const char* kTenantsDir = "/var/lib/clawhive-tenants";      // 0755: one dir per tenant
+inline constexpr const char* kImagesDir = "/var/lib/clawhive-images";      // imported runtime images
 inline constexpr const char* kMeterDir = "/var/lib/clawhive-meter";    // 0700 clawhive-proxy: meter.db
 inline constexpr const char* kMeterRunDir = "/run/clawhive-meter";       // 0700 clawhive-proxy: provider keys
 inline constexpr const char* kMarkerFile = "/var/lib/clawhive/installed";    // "version X" once installed

@@ -104,7 +104,7 @@ int Uninstall(System& sys, const std::string& root, bool purge, std::ostream& ou
 
   if (!purge) {
     out << "\n" << log.changes() << " change(s). Kept: " << kStateDir << " (databases, keys), " << kMeterDir << " (metering), " << kTenantsDir
-        << ", " << kEtcDir << " and the tenants' users.\n"
+        << ", " << kEtcDir << ", " << kImagesDir << " and the tenants' users.\n"
         << "Back them up, or remove them too with: clawhive-install uninstall --purge\n";
     return 0;
   }
@@ -112,7 +112,8 @@ int Uninstall(System& sys, const std::string& root, bool purge, std::ostream& ou
     if (Status s = DeleteAccount(sys, root, {"userdel", "--force"}, user); !s) return fail("users", s.error());
     log.Changed("removed", "user " + user);
   }
-  for (const char* path : {kStateDir, kMeterDir, kTenantsDir, kEtcDir})
+  // The imported runtime images are Clawhive's data too (the runtime package's artifact stays with it).
+  for (const char* path : {kStateDir, kMeterDir, kTenantsDir, kEtcDir, kImagesDir})
     if (Status s = RemoveLogged(sys, L(path), log); !s) return fail("data", s.error());
   // The package's system accounts (kSysusersFile): the proxy's user, then its group and ours.
   if (UserExists(sys, L, kProxyUser)) {

@@ -5,6 +5,7 @@
 
 #include "installer/appliance.h"
 #include "installer/layout.h"
+#include "installer/runtime.h"
 #include "installer/step_log.h"
 #include "installer/systemctl.h"
 #include "supervisor/auth/identity_store.h"
@@ -41,6 +42,12 @@ int Upgrade(System& sys, const ApiFactory& api_factory, const std::string& root,
   log.Info("Upgrading Clawhive " + from + " to " + Version());
   Result<Config> config = LoadInstalledConfig(sys, L);
   if (!config) return Failed(err, "configuration", config.error().message);
+
+  // The runtime package's image, when it is installed: imported if it is new (an upgrade of the runtime
+  // package puts the new image next to the old ones; tenants move to it by a fleet update, never here).
+  // First, while the supervisor still serves: a new image takes 10-60 s to unpack and check.
+  if (Status s = ImportShippedRuntime(sys, L, config->images_dir, log); !s)
+    return Failed(err, "runtime image", s.error().message);
 
   // A package older than the proxy's own user (issue 11) did not have it: the new proxy unit needs it.
   if (Status s = EnsureSystemUsers(sys, L, log); !s) return Failed(err, "system users", s.error().message);

@@ -231,6 +231,8 @@ int main(int argc, char** argv) {
   api_options.branding = {config->product_name, config->primary_color};
   api_options.console_dir = config->console_dir;
   api_options.ledger = ledger->get();
+  api_options.egress = config->egress;
+  api_options.egress_enabled = config->egress_port != 0;
   api_options.runtimes = &runtime_service;
   api_options.tls.cert_file = cert->cert_file;
   api_options.tls.key_file = cert->key_file;

@@ -107,9 +107,13 @@ struct ApiServer::Impl {
   Impl(TenantService& svc, SecretService* secrets, ApiServerOptions opts)
       : options(std::move(opts)),
         context{svc, secrets, IdentityOrNone(), options.audit, options.branding, options.console_dir, WallMs},
-        authenticator(IdentityOrNone()) {
+        authenticator(IdentityOrNone()),
+        ingress(options.ingress, options.threads) {
     context.ledger = options.ledger;
+    context.egress = options.egress;
+    context.egress_enabled = options.egress_enabled;
     context.runtimes = options.runtimes;
+    context.ingress = &ingress;
     api::AddAllRoutes(router, context);
   }
 
@@ -355,6 +359,22 @@ struct ApiServer::Impl {
     resp.set("Referrer-Policy", "no-referrer");
     resp.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
     for (const auto& [name, value] : reply.headers) resp.set(name, value);
+    if (reply.stream) {  // one chunk per write, flushed at once: nothing of a stream is held back here
+      resp.setChunkedTransferEncoding(true);
+      std::ostream& out = resp.send();
+      out.flush();
+      reply.stream([&out](std::string_view chunk) {
+        try {
+          if (!out) return false;
+          out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+          out.flush();
+          return static_cast<bool>(out);
+        } catch (...) {  // the client went away
+          return false;
+        }
+      });
+      return;
+    }
     resp.setContentLength64(static_cast<Poco::Int64>(reply.body.size()));
     resp.sendBuffer(reply.body.data(), reply.body.size());
   }
@@ -391,6 +411,7 @@ struct ApiServer::Impl {
   auth::Identity no_identity{nullptr};
   api::RouteContext context;
   api::Authenticator authenticator;
+  api::Ingress ingress;
   api::Router router;
 
   std::mutex mu;  // Start/Stop

@@ -21,6 +21,7 @@
 #include <memory>
 #include <string>
 
+#include "supervisor/api/ingress.h"
 #include "supervisor/api/routes.h"
 #include "supervisor/auth/identity.h"
 #include "supervisor/common/result.h"
@@ -39,8 +40,11 @@ struct ApiServerOptions {
   meter::Ledger* ledger = nullptr;    // budgets, model usage, providers; nullptr: those routes answer 503
   RuntimeService* runtimes = nullptr;  // OpenClaw images, fleet updates, gateways; nullptr: those answer 503
   api::BrandingDefaults branding;
+  egress::OperatorEgress egress;      // what tenant admins may put on their egress allow lists
+  bool egress_enabled = true;         // egress.listen is set (shown in GET /v1/tenants/{id}/egress)
   std::string console_dir;            // the console's static files; "" = no console
   size_t max_body = 1 << 20;          // larger request bodies get 413
+  api::IngressOptions ingress;        // calls to tenants' agents: time bounds, calls at once (ingress.h)
   int threads = 8;                    // connection threads (max queued connections: 256)
   // HTTPS when cert_file is set (PEM certificate, chain may follow; key_file: unencrypted PEM key), TLS
   // 1.2+ only, no client certificates. Empty: plain HTTP, where API tokens presented are revoked and only

@@ -144,4 +144,27 @@ std::string RenderMeterMetrics(const std::vector<meter::Totals>& totals) {
   return out;
 }
 
+std::string RenderEgressMetrics(const std::vector<meter::EgressUsage>& usage) {
+  struct Family {
+    const char* name;
+    const char* help;
+    int64_t meter::EgressUsage::*field;
+  };
+  static const Family kFamilies[] = {
+      {"clawhive_tenant_egress_bytes_out", "Bytes the tenant's agent sent through the egress proxy this month.",
+       &meter::EgressUsage::bytes_out},
+      {"clawhive_tenant_egress_bytes_in", "Bytes the tenant's agent received through the egress proxy this month.",
+       &meter::EgressUsage::bytes_in},
+      {"clawhive_tenant_egress_tunnels", "Egress tunnels of the tenant that ended this month.", &meter::EgressUsage::tunnels},
+      {"clawhive_tenant_egress_refused", "Egress requests of the tenant refused this month.", &meter::EgressUsage::refused},
+  };
+  std::string out;
+  for (const Family& f : kFamilies) {
+    out += std::string("# HELP ") + f.name + " " + f.help + "\n# TYPE " + f.name + " gauge\n";
+    for (const meter::EgressUsage& u : usage)
+      out += std::string(f.name) + "{tenant=\"" + EscapeLabelValue(u.tenant) + "\"} " + std::to_string(u.*f.field) + "\n";
+  }
+  return out;
+}
+
 }  // namespace clawhive::api

@@ -10,6 +10,7 @@
 
 namespace clawhive::meter {
 struct Totals;
+struct EgressUsage;
 }
 
 namespace clawhive::api {
@@ -23,6 +24,9 @@ std::string RenderMetrics(const std::vector<TenantStatus>& tenants);
 // The metering proxy's per-tenant totals for each tenant's current budget period (gauges: they restart
 // with each period): spend, budget, requests and tokens.
 std::string RenderMeterMetrics(const std::vector<meter::Totals>& totals);
+// The egress proxy's figures per tenant for the current calendar month (docs/egress.md):
+// clawhive_tenant_egress_bytes_out, _bytes_in, _tunnels, _refused.
+std::string RenderEgressMetrics(const std::vector<meter::EgressUsage>& usage);
 
 // Label value escaping per the format: backslash, double quote and newline are escaped; invalid UTF-8
 // becomes U+FFFD (the format requires UTF-8).

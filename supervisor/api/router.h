@@ -62,6 +62,12 @@ struct ApiReply {
   std::string audit_tenant;
   std::string audit_actor;
   std::string audit_role;
+  // A body produced after the head went out (a chat's server-sent events): when set, the server sends
+  // status and headers with chunked transfer encoding, then calls it on the request thread with a writer
+  // that sends one chunk per call and returns false once the client is gone; `body` is ignored. It may
+  // block (it bounds its own time) and must not throw.
+  using ChunkWriter = std::function<bool(std::string_view)>;
+  std::function<void(const ChunkWriter&)> stream;
 
   static ApiReply Json(int status, const JsonValue& value);
   // {"error":{"code":"...","message":"..."}} with the HTTP status for the code; 401 also gets

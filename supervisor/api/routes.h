@@ -9,6 +9,7 @@
 
 #include "supervisor/api/router.h"
 #include "supervisor/auth/identity.h"
+#include "supervisor/egress/policy.h"
 
 namespace clawhive {
 class RuntimeService;
@@ -23,6 +24,8 @@ class Ledger;
 }  // namespace clawhive
 
 namespace clawhive::api {
+
+class Ingress;
 
 // Defaults until an operator sets branding through the API.
 struct BrandingDefaults {
@@ -42,6 +45,9 @@ struct RouteContext {
   int64_t session_max_age_s = 12 * 60 * 60;
   meter::Ledger* ledger = nullptr;   // nullptr: metering routes answer 503
   RuntimeService* runtimes = nullptr;  // nullptr: image, fleet and gateway routes answer 503
+  Ingress* ingress = nullptr;          // nullptr: the tenants' OpenAI-compatible endpoints answer 503
+  egress::OperatorEgress egress;       // clawhive.yaml's egress: what tenant admins may choose (egress_routes)
+  bool egress_enabled = true;          // egress.listen is set
 };
 
 void AddTenantRoutes(Router& r, RouteContext& ctx);    // tenants, incidents, usage, system, metrics, health
@@ -51,6 +57,8 @@ void AddAuditRoutes(Router& r, RouteContext& ctx);
 void AddConsoleRoutes(Router& r, RouteContext& ctx);   // branding and the console's files
 void AddMeterRoutes(Router& r, RouteContext& ctx);     // budgets, model usage, billing, providers
 void AddRuntimeRoutes(Router& r, RouteContext& ctx);   // OpenClaw images, fleet updates, gateway tokens
+void AddChatRoutes(Router& r, RouteContext& ctx);
+void AddEgressRoutes(Router& r, RouteContext& ctx);    // each tenant's egress allow list and bytes      // each tenant's OpenAI-compatible endpoint (its agent)
 
 // Builds the whole table (as ApiServer serves it); for the server, the OpenAPI walker and tests.
 void AddAllRoutes(Router& r, RouteContext& ctx);

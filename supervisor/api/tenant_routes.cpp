@@ -3,6 +3,7 @@
 #include <utility>
 #include <vector>
 
+#include "supervisor/api/ingress.h"
 #include "supervisor/api/metrics.h"
 #include "supervisor/api/reply_json.h"
 #include "supervisor/api/routes.h"
@@ -193,6 +194,15 @@ void AddTenantRoutes(Router& r, RouteContext& ctx) {
            reply.body = RenderMetrics(*list);
            if (ctx.ledger != nullptr) {
              if (auto totals = ctx.ledger->AllTotals(ctx.now_ms())) reply.body += RenderMeterMetrics(*totals);
+             if (auto bytes = ctx.ledger->EgressTotals("", meter::PeriodStart(meter::Period::kMonthly, ctx.now_ms()),
+                                                      ctx.now_ms() + 1))
+               reply.body += RenderEgressMetrics(*bytes);
+           }
+           if (ctx.ingress != nullptr) {
+             std::vector<std::string> ids;
+             for (const TenantStatus& t : *list) ids.push_back(t.tenant.id);
+             std::sort(ids.begin(), ids.end());
+             reply.body += ctx.ingress->RenderMetrics(ids);
            }
            return reply;
          }});
@@ -207,6 +217,8 @@ void AddAllRoutes(Router& r, RouteContext& ctx) {
   AddAuditRoutes(r, ctx);
   AddMeterRoutes(r, ctx);
   AddRuntimeRoutes(r, ctx);
+  AddChatRoutes(r, ctx);
+  AddEgressRoutes(r, ctx);
 }
 
 }  // namespace clawhive::api

@@ -118,6 +118,22 @@ void Pump(int a, int b) {
 }
 
 Status Serve(const std::vector<int>& listen_fds, const BridgeOptions& options) {
+  return Serve(listen_fds, std::vector<BridgeOptions>(listen_fds.size(), options));
+}
+
+std::optional<size_t> PickTarget(uint16_t listener_port, const std::vector<uint16_t>& target_ports) {
+  if (target_ports.size() == 1) return 0;
+  std::optional<size_t> found;
+  for (size_t i = 0; i < target_ports.size(); ++i) {
+    if (target_ports[i] != listener_port) continue;
+    if (found) return std::nullopt;
+    found = i;
+  }
+  return found;
+}
+
+Status Serve(const std::vector<int>& listen_fds, const std::vector<BridgeOptions>& per_listener) {
+  if (per_listener.size() != listen_fds.size()) return Error::Invalid("one target per listening socket");
   if (listen_fds.empty()) return Error::Invalid("no listening socket was passed (run from a .socket unit)");
   std::vector<pollfd> polls;
   for (int fd : listen_fds) polls.push_back({fd, POLLIN, 0});
@@ -127,7 +143,9 @@ Status Serve(const std::vector<int>& listen_fds, const BridgeOptions& options) {
       if (errno == EINTR) continue;
       return Error::Unavailable(std::string("poll: ") + std::strerror(errno));
     }
-    for (pollfd& p : polls) {
+    for (size_t i = 0; i < polls.size(); ++i) {
+      pollfd& p = polls[i];
+      const BridgeOptions& options = per_listener[i];
       if (p.fd < 0 || !(p.revents & (POLLIN | POLLERR | POLLHUP | POLLNVAL))) continue;
       int c = ::accept4(p.fd, nullptr, nullptr, SOCK_CLOEXEC);
       if (c < 0) {
@@ -139,7 +157,7 @@ Status Serve(const std::vector<int>& listen_fds, const BridgeOptions& options) {
         continue;
       }
       UniqueFd in(c);
-      if (g_live.load() >= options.max_connections) continue;  // refused: closed at once
+      if (g_live.load() >= per_listener[0].max_connections) continue;  // refused: closed at once
       ++g_live;
       try {
         std::thread([in = std::move(in), options]() mutable {

@@ -42,6 +42,15 @@ Result<sockaddr_storage> ParseAddress(const std::string& text, socklen_t* len, b
 // Accepts on `listen_fds` (already listening, e.g. from sd_listen_fds) and carries each connection to
 // options.to. Blocks; see the thread rules above.
 Status Serve(const std::vector<int>& listen_fds, const BridgeOptions& options);
+// The same with a target per listener: a connection accepted on listen_fds[i] is carried to
+// per_listener[i].to (the egress bridge carries the metering proxy's port and the egress proxy's, one
+// socket unit with two ListenStream= lines). At most per_listener[0].max_connections at once in all.
+Status Serve(const std::vector<int>& listen_fds, const std::vector<BridgeOptions>& per_listener);
+
+// Which of several --to targets a listener carries to: the one whose port is the listener's own port
+// (each listening address inside the namespace mirrors the host-side service it stands for); with one
+// target, that one for every listener. nullopt when none or more than one match.
+std::optional<size_t> PickTarget(uint16_t listener_port, const std::vector<uint16_t>& target_ports);
 
 // Copies bytes both ways between two connected sockets until both directions reached end of file (each
 // end's EOF is passed on as shutdown(SHUT_WR)) or either failed. Closes neither. Exposed for tests.

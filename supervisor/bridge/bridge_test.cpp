@@ -7,6 +7,7 @@
 #include <boost/test/unit_test.hpp>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "supervisor/common/unique_fd.h"
 
@@ -102,6 +103,36 @@ BOOST_AUTO_TEST_CASE(closes_the_client_at_once_when_nothing_listens_behind_it) {
   RunningBridge b(dead_port);
   UniqueFd client = Connect(b.port);
   BOOST_TEST(ReadToEof(client.get()).empty());
+}
+
+BOOST_AUTO_TEST_CASE(each_listener_carries_to_its_own_target) {
+  uint16_t port_a = 0, port_b = 0, in_a = 0, in_b = 0;
+  UniqueFd target_a = Listen(&port_a), target_b = Listen(&port_b);
+  UniqueFd listen_a = Listen(&in_a), listen_b = Listen(&in_b);
+  std::vector<BridgeOptions> per(2);
+  per[0].to = *ParseAddress("127.0.0.1:" + std::to_string(port_a), &per[0].to_len);
+  per[1].to = *ParseAddress("127.0.0.1:" + std::to_string(port_b), &per[1].to_len);
+  std::thread serve([&] { (void)Serve({listen_a.get(), listen_b.get()}, per); });
+  UniqueFd to_b = Connect(in_b);
+  BOOST_TEST(::write(to_b.get(), "b", 1) == 1);
+  UniqueFd got_b(::accept(target_b.get(), nullptr, nullptr));
+  char c = 0;
+  BOOST_TEST(::read(got_b.get(), &c, 1) == 1);
+  BOOST_TEST(c == 'b');
+  UniqueFd to_a = Connect(in_a);
+  UniqueFd got_a(::accept(target_a.get(), nullptr, nullptr));
+  BOOST_TEST(got_a.get() >= 0);
+  ::shutdown(listen_a.get(), SHUT_RDWR);
+  ::shutdown(listen_b.get(), SHUT_RDWR);
+  serve.join();
+}
+
+BOOST_AUTO_TEST_CASE(a_listener_picks_the_target_with_its_own_port) {
+  BOOST_TEST(PickTarget(8480, {8480, 8481}).value() == 0u);
+  BOOST_TEST(PickTarget(8481, {8480, 8481}).value() == 1u);
+  BOOST_TEST(!PickTarget(9999, {8480, 8481}));
+  BOOST_TEST(!PickTarget(8480, {8480, 8480}));  // ambiguous
+  BOOST_TEST(PickTarget(20000, {30000}).value() == 0u);  // one target: every listener
 }
 
 BOOST_AUTO_TEST_CASE(takes_numeric_addresses_only) {

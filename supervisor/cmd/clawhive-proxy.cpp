@@ -3,6 +3,11 @@
 // (clawhive-proxy); reads the same config file; keeps its books in <meter_dir>/meter.db, which the
 // supervisor shares; takes provider keys from the supervisor's export (/run/clawhive-meter/provider-keys),
 // never from the vault, which it cannot see. This is the top: the one place that logs.
+//
+// It also runs the egress proxy (supervisor/egress/egress_server.h, docs/egress.md) when egress.listen
+// is set: a second listener in the same process, so it shares the user, the sandbox, the meter database
+// (tenants' allow lists and byte counters) and the way tenants are told apart (their bridge's source
+// address), and costs no unit per tenant.
 #include <getopt.h>
 #include <signal.h>
 #include <syslog.h>
@@ -11,7 +16,9 @@
 
 #include <Poco/Net/SSLManager.h>
 
+#include <algorithm>
 #include <atomic>
+#include <memory>
 #include <chrono>
 #include <thread>
 #include <cstdio>
@@ -19,6 +26,9 @@
 
 #include "supervisor/config/config.h"
 #include "supervisor/core/event_log.h"
+#include "supervisor/egress/egress_server.h"
+#include "supervisor/egress/ledger_book.h"
+#include "supervisor/egress/resolver.h"
 #include "supervisor/meter/ledger.h"
 #include "supervisor/proxy/bridge_peers.h"
 #include "supervisor/proxy/proc_net_peers.h"
@@ -85,6 +95,27 @@ int main(int argc, char** argv) {
   proxy::ProxyServer server(po, **ledger, keys, &peers);
   if (Status s = server.Start(); !s) return Fail(log, 1, s.error().message);
   std::string ready = "metering proxy on " + config->proxy_address + ":" + std::to_string(server.port());
+
+  // The egress proxy: tenants' allow lists and counters in the same meter.db; decisions to the journal.
+  egress::LedgerBook book(**ledger, WallMs);
+  egress::SystemResolver resolver;
+  std::unique_ptr<egress::EgressServer> egress_server;
+  if (config->egress_port != 0) {
+    egress::EgressOptions eo;
+    eo.address = config->egress_address;
+    eo.port = config->egress_port;
+    eo.op = config->egress;
+    eo.max_tunnels_per_tenant = static_cast<int>(config->egress_max_tunnels);
+    eo.connect_timeout_ms = static_cast<int>(config->egress_connect_timeout_ms);
+    eo.idle_timeout_ms = static_cast<int>(std::min<uint64_t>(config->egress_idle_timeout_ms, 86400000));
+    eo.on_decision = [&log](const std::string& tenant, int status, const std::string& line) {
+      log.Write(status == 200 ? LOG_INFO : LOG_NOTICE, tenant,
+                "egress " + std::string(status == 200 ? "tunnel " : "refused " + std::to_string(status) + " ") + line);
+    };
+    egress_server = std::make_unique<egress::EgressServer>(eo, book, resolver);
+    if (Status s = egress_server->Start(); !s) return Fail(log, 1, s.error().message);
+    ready += ", egress proxy on " + config->egress_address + ":" + std::to_string(egress_server->port());
+  }
   log.Write(LOG_INFO, "", ready);
   sd_notifyf(0, "READY=1\nSTATUS=%s", ready.c_str());
 
@@ -102,7 +133,10 @@ int main(int argc, char** argv) {
   stopping = true;
   checkpointer.join();
   sd_notify(0, "STOPPING=1");
+  if (egress_server) egress_server->Stop();
   server.Stop();
+  if (book.write_failures() > 0)
+    log.Write(LOG_WARNING, "", "egress: " + std::to_string(book.write_failures()) + " byte counts could not be written to the meter database");
   Poco::Net::uninitializeSSL();
   log.Write(LOG_INFO, "", "metering proxy stopped");
   return 0;

@@ -37,6 +37,21 @@ bool ParseUid(std::string_view s, uint64_t* out) {
   return true;
 }
 
+Status CheckPreset(const std::string& name) {
+  if (egress::FindPreset(name)) return Status::Ok();
+  std::string known;
+  for (const egress::Preset& p : egress::Presets()) known += (known.empty() ? "" : ", ") + p.name;
+  return Error::Invalid("'" + YamlWalker::Echo(name) + "' is not a preset (" + known + ")");
+}
+Status CheckRule(const std::string& rule) {
+  Result<egress::HostRule> r = egress::ParseHostRule(rule);
+  return r ? Status::Ok() : Status(r.error());
+}
+Status CheckCidr(const std::string& block) {
+  Result<egress::Cidr> r = egress::ParseCidr(block);
+  return r ? Status::Ok() : Status(r.error());
+}
+
 // The settings of clawhive.yaml, read with the shared walker's getters; the checks here are the
 // config's own (loopback-only plain HTTP, uid ranges, environment names, model ids, cross-field rules).
 class Loader : public YamlWalker {
@@ -48,6 +63,8 @@ class Loader : public YamlWalker {
   bool Listen(Node key, Node value, Path path, std::string* address, uint16_t* port);
   bool PlainHttp(Node key, Node value, Path path, Config* c);
   bool ProxyListen(Node key, Node value, Path path, Config* c);
+  bool EgressListen(Node key, Node value, Path path, Config* c);
+  bool EgressList(Node key, Node value, Path path, Status (*check)(const std::string&), std::vector<std::string>* out);
   bool Name(Node key, Node value, Path path, std::string* out);
   bool UidRange(Node key, Node value, Path path, Config* c);
   bool Args(Node key, Node value, Path path, std::vector<std::string>* out);
@@ -95,6 +112,37 @@ bool Loader::ProxyListen(Node key, Node value, Path path, Config* c) {
                                      "from addresses that name them), got '" + Echo(host) + "'");
   c->proxy_address = host;
   c->proxy_port = port;
+  return true;
+}
+
+// Same reason as the proxy: agents reach it through their egress bridge, from addresses naming them.
+bool Loader::EgressListen(Node key, Node value, Path path, Config* c) {
+  if (value.IsScalar() && value.Scalar().empty()) {
+    Note(path, value.Mark());
+    c->egress_port = 0;  // off
+    return true;
+  }
+  std::string host;
+  uint16_t port = 0;
+  if (!Listen(key, value, path, &host, &port)) return false;
+  if (host != "127.0.0.1")
+    return Fail(value.Mark(), path + ": the egress proxy must listen on 127.0.0.1 (tenants' bridges reach it there "
+                                     "from addresses that name them), got '" + Echo(host) + "'; \"\" turns it off");
+  c->egress_address = host;
+  c->egress_port = port;
+  return true;
+}
+
+// A list whose every entry `check` accepts (a preset name, a host rule, an address block).
+bool Loader::EgressList(Node key, Node value, Path path, Status (*check)(const std::string&),
+                        std::vector<std::string>* out) {
+  std::vector<std::string> items;
+  if (!Strings(key, value, path, "a string", &items)) return false;
+  if (items.size() > egress::kMaxEntries)
+    return Fail(value.Mark(), path + ": at most " + std::to_string(egress::kMaxEntries) + " entries");
+  for (const std::string& item : items)
+    if (Status s = check(item); !s) return Fail(value.Mark(), path + ": " + s.error().message);
+  *out = std::move(items);
   return true;
 }
 
@@ -236,7 +284,10 @@ bool Loader::CrossCheck(const Config& c) {
          NotAbove("crash_policy.backoff_initial", c.backoff_initial_ms, "crash_policy.backoff_max",
                   c.backoff_max_ms, true, FormatDuration) &&
          NotAbove("probe.timeout", c.probe_timeout_ms, "probe.interval", c.probe_interval_ms, false,
-                  FormatDuration);
+                  FormatDuration) &&
+         (c.egress_port == 0 || c.egress_port != c.proxy_port ||
+          Fail(IsSet("egress.listen") ? MarkOf("egress.listen") : MarkOf("proxy.listen"),
+               "egress.listen and proxy.listen must use different ports (" + std::to_string(c.proxy_port) + ")"));
 }
 
 bool Loader::Load(Node root, Config* c) {
@@ -267,6 +318,18 @@ bool Loader::Load(Node root, Config* c) {
                     {"listen", [=, this](N k, N v, S p) { return ProxyListen(k, v, p, c); }},
                     {"threads", [=, this](N k, N v, S p) { return Integer(k, v, p, 4, 4096, &c->proxy_threads); }},
                 })},
+      {"egress",
+       section({
+           {"listen", [=, this](N k, N v, S p) { return EgressListen(k, v, p, c); }},
+           {"presets", [=, this](N k, N v, S p) { return EgressList(k, v, p, CheckPreset, &c->egress.presets); }},
+           {"allow", [=, this](N k, N v, S p) { return EgressList(k, v, p, CheckRule, &c->egress.allow); }},
+           {"allow_cidrs", [=, this](N k, N v, S p) { return EgressList(k, v, p, CheckCidr, &c->egress.allow_cidrs); }},
+           {"tenant_allow", [=, this](N k, N v, S p) { return EgressList(k, v, p, CheckRule, &c->egress.tenant_allow); }},
+           {"max_tunnels_per_tenant",
+            [=, this](N k, N v, S p) { return Integer(k, v, p, 1, 100000, &c->egress_max_tunnels); }},
+           {"connect_timeout", [=, this](N k, N v, S p) { return Duration(k, v, p, &c->egress_connect_timeout_ms); }},
+           {"idle_timeout", [=, this](N k, N v, S p) { return Duration(k, v, p, &c->egress_idle_timeout_ms); }},
+       })},
       {"usage", section({
                     {"interval", [=, this](N k, N v, S p) { return Duration(k, v, p, &c->usage_interval_ms); }},
                     {"history", [=, this](N k, N v, S p) { return Integer(k, v, p, 2, 100000, &c->usage_history); }},

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "supervisor/common/result.h"
+#include "supervisor/egress/policy.h"
 #include "supervisor/tenant/tenant.h"
 
 namespace clawhive {
@@ -67,6 +68,16 @@ struct Config {
   std::string proxy_address = "127.0.0.1";
   uint16_t proxy_port = 8480;
   uint64_t proxy_threads = 64;
+  // egress: the egress proxy (docs/egress.md), a second listener of clawhive-proxy that tunnels agents'
+  // HTTPS (CONNECT) to allow-listed hosts. Default deny: nothing is allowed until the operator lists
+  // hosts (allow) or offers presets tenants turn on. egress.listen "" = off (port 0): agents then have
+  // no way out but the model proxy.
+  std::string egress_address = "127.0.0.1";
+  uint16_t egress_port = 8481;
+  egress::OperatorEgress egress;           // presets, allow, allow_cidrs, tenant_allow
+  uint64_t egress_max_tunnels = 64;        // open tunnels per tenant
+  uint64_t egress_connect_timeout_ms = 10000;
+  uint64_t egress_idle_timeout_ms = 600000;  // a tunnel with no byte either way for this long is closed
   // usage: each tenant's memory/CPU/tasks sampled every interval, the last `history` samples kept
   uint64_t usage_interval_ms = 10000;
   uint64_t usage_history = 360;

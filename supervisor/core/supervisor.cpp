@@ -119,6 +119,14 @@ Status Supervisor::Init() {
   return Status::Ok();
 }
 
+bool Supervisor::BridgeDropInsDiffer(const Tenant& t) {
+  for (const auto& [path, content] : RenderBridgeDropIns(t, config_)) {
+    Result<std::string> now = host_.ReadFile(path);
+    if (!now || *now != content) return true;
+  }
+  return false;
+}
+
 void Supervisor::Reconcile(Runtime& rt) {
   const Tenant& t = rt.tenant;
   // After `clawhive-install uninstall` and a reinstall the database is back but the per-tenant unit files
@@ -129,10 +137,11 @@ void Supervisor::Reconcile(Runtime& rt) {
     Status s = provisioner_.WriteHost(t, /*fresh=*/true);
     if (s) s = provisioner_.ApplyUnits(t, /*fresh=*/true);
     if (!s) Log(LOG_ERR, t.id, "re-provisioning: " + s.error().message);
-  } else if (!host_.Exists(RenderBridgeDropIns(t, config_).back().first)) {
-    // Provisioned by a version without network namespaces: its boundary units may already be loaded
-    // (the agent template wants them), so systemd must read the new drop-ins before the next start.
-    Log(LOG_NOTICE, t.id, "network boundary units missing (upgrade): writing them");
+  } else if (BridgeDropInsDiffer(t)) {
+    // Provisioned by a version without network namespaces (or without the egress proxy, or with another
+    // egress.listen): its boundary units may already be loaded (the agent template wants them), so
+    // systemd must read the new drop-ins before the next start.
+    Log(LOG_NOTICE, t.id, "network boundary units missing or out of date (upgrade): writing them");
     if (Status s = provisioner_.WriteBridgeDropIns(t); !s) Log(LOG_ERR, t.id, "network boundary units: " + s.error().message);
     else if (Status r = units_.Reload(); !r) Log(LOG_ERR, t.id, "daemon-reload: " + r.error().message);
   }

@@ -158,6 +158,8 @@ class Supervisor : public TenantService, public TenantControl {
   // Synchronous: at Init only (orphans), before the loop serves anyone.
   void DeprovisionNow(const std::string& id, bool remove_workspace);
   void Reconcile(Runtime& rt);
+  // Whether any of the tenant's boundary drop-ins is missing or not what RenderBridgeDropIns gives now.
+  bool BridgeDropInsDiffer(const Tenant& t);
   void SweepOrphans();
   Result<TenantStatus> StatusOf(const std::string& id) const;
   TenantStatus StatusOf(const Runtime& rt) const;

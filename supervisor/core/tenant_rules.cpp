@@ -1,6 +1,7 @@
 #include "supervisor/core/tenant_rules.h"
 
 #include "supervisor/bridge/bridge.h"
+#include "supervisor/openclaw/node_options.h"
 
 namespace clawhive {
 namespace {
@@ -125,7 +126,12 @@ std::string ProxyUrl(const Config& c) {
   return "http://" + host + ":" + std::to_string(c.proxy_port) + "/v1";
 }
 
-std::string RenderEnvFile(const Tenant& t, const std::string& proxy_url) {
+std::string EgressProxyUrl(const Config& c) {
+  if (c.egress_port == 0) return "";
+  return "http://" + c.egress_address + ":" + std::to_string(c.egress_port);
+}
+
+std::string RenderEnvFile(const Tenant& t, const std::string& proxy_url, const std::string& egress_url) {
   std::string port = std::to_string(t.port);
   std::string out = "# Written by clawhive-supervisor; edits are overwritten.\n";
   out += "CLAWHIVE_TENANT=" + t.id + "\n";
@@ -136,6 +142,11 @@ std::string RenderEnvFile(const Tenant& t, const std::string& proxy_url) {
   std::string args;
   for (const auto& a : t.agent.args) args += (args.empty() ? "" : " ") + a;
   out += "CLAWHIVE_AGENT_ARGS=" + args + "\n";
+  if (!egress_url.empty())  // the egress proxy (docs/egress.md); loopback (the model proxy) stays direct
+    for (const char* name : {"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"}) out += std::string(name) + "=" + egress_url + "\n";
+  if (!egress_url.empty()) out += "NO_PROXY=127.0.0.1,localhost,::1\nno_proxy=127.0.0.1,localhost,::1\n";
+  // An OpenClaw gateway: heap cap from memory_max, compile cache flush (openclaw/node_options.h).
+  if (!t.runtime.empty()) out += "NODE_OPTIONS=" + QuoteEnvValue(GatewayNodeOptions(t.resources.memory_max)) + "\n";
   for (const auto& [name, value] : t.agent.env) out += name + "=" + QuoteEnvValue(value) + "\n";
   return out;
 }
@@ -153,13 +164,19 @@ std::vector<std::pair<std::string, std::string>> RenderBridgeDropIns(const Tenan
   // Config allows the proxy on 127.0.0.1 only and uids are < 2^23 (uid_range), so there is always one.
   std::string source = bridge::TenantSourceAddress(t.uid).value_or("127.0.0.1");
   const std::string bridge = "/usr/lib/clawhive/clawhive-bridge";
+  // The egress proxy (docs/egress.md) rides on the same socket unit and bridge: a second listening
+  // address inside the namespace, carried to the same address on the host (clawhive-bridge picks the
+  // target by port). No unit pair more per tenant.
+  std::string egress = c.egress_address + ":" + std::to_string(c.egress_port);
+  std::string egress_listen = c.egress_port != 0 ? "ListenStream=" + egress + "\n" : "";
+  std::string egress_to = c.egress_port != 0 ? " --to " + egress : "";
   auto dir = [&](const std::string& unit) { return c.unit_dir + "/" + unit + ".d/10-tenant.conf"; };
   return {
       {dir(TenantNames::GatewaySocket(t.id)), head + "[Socket]\nListenStream=" + gateway + "\n"},
       {dir(TenantNames::GatewayBridge(t.id)), head + "[Service]\nExecStart=\nExecStart=" + bridge + " --to " + gateway + "\n"},
-      {dir(TenantNames::MeterSocket(t.id)), head + "[Socket]\nListenStream=" + proxy + "\n"},
+      {dir(TenantNames::MeterSocket(t.id)), head + "[Socket]\nListenStream=" + proxy + "\n" + egress_listen},
       {dir(TenantNames::MeterBridge(t.id)),
-       head + "[Service]\nExecStart=\nExecStart=" + bridge + " --to " + proxy + " --from " + source + "\n"},
+       head + "[Service]\nExecStart=\nExecStart=" + bridge + " --to " + proxy + egress_to + " --from " + source + "\n"},
   };
 }
 

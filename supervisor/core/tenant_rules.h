@@ -33,8 +33,12 @@ Tenant DefaultTenant(const std::string& id, const Config& config);
 // The EnvironmentFile= of the tenant's agent unit: port, agent command and the tenant's own variables.
 // systemd (PID 1) reads it as root before dropping privileges; the agent cannot read it.
 // `proxy_url`: the metering proxy as agents reach it (CLAWHIVE_PROXY_URL), from Config::proxy_*.
-std::string RenderEnvFile(const Tenant& t, const std::string& proxy_url);
+// `egress_url` (EgressProxyUrl; "" = none) becomes HTTPS_PROXY/HTTP_PROXY (both cases) with NO_PROXY for
+// loopback, for the agent's tools that honour them (OpenClaw itself uses proxy.proxyUrl).
+std::string RenderEnvFile(const Tenant& t, const std::string& proxy_url, const std::string& egress_url = "");
 std::string ProxyUrl(const Config& c);
+// The egress proxy as agents see it inside their namespace, "http://127.0.0.1:8481"; "" when egress.listen is off.
+std::string EgressProxyUrl(const Config& c);
 // The per-tenant drop-in: the static user the agent runs as. Written before the unit is first loaded,
 // so no daemon-reload is needed; its content depends on the id only, so it never goes stale.
 std::string RenderDropIn(const Tenant& t);

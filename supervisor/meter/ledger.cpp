@@ -256,6 +256,23 @@ CREATE TABLE events (
 ) STRICT;
 CREATE INDEX events_by_tenant ON events (tenant, id);
 )sql"},
+    // The egress proxy (docs/egress.md): each tenant's allow list (JSON, written by the supervisor, read
+    // by the proxy at each CONNECT) and its bytes per UTC day.
+    {2, R"sql(
+CREATE TABLE egress_policies (
+  tenant TEXT PRIMARY KEY,
+  policy TEXT NOT NULL
+) STRICT;
+CREATE TABLE egress_usage (
+  tenant    TEXT NOT NULL,
+  day_ms    INTEGER NOT NULL,
+  bytes_out INTEGER NOT NULL DEFAULT 0,
+  bytes_in  INTEGER NOT NULL DEFAULT 0,
+  tunnels   INTEGER NOT NULL DEFAULT 0,
+  refused   INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (tenant, day_ms)
+) STRICT;
+)sql"},
 };
 
 static_assert(sqlite::NumberedConsecutively(kMigrations));
@@ -357,7 +374,8 @@ Status Ledger::RemoveTenant(const std::string& tenant) {
   std::lock_guard<std::mutex> lock(mu_);
   return sqlite::InTransaction(db_.get(), [&]() -> Status {
     for (const char* sql : {"DELETE FROM tokens WHERE tenant = ?1", "DELETE FROM budgets WHERE tenant = ?1",
-                            "DELETE FROM reservations WHERE tenant = ?1", "DELETE FROM spend WHERE tenant = ?1"}) {
+                            "DELETE FROM reservations WHERE tenant = ?1", "DELETE FROM spend WHERE tenant = ?1",
+                            "DELETE FROM egress_policies WHERE tenant = ?1"}) {
       Result<sqlite::CachedStatement> st = cache_.Get(sql);
       if (!st) return st.error();
       if (Status s = (*st)->BindText(1, tenant); !s) return s;

@@ -113,6 +113,15 @@ struct BillingLine {
   int64_t estimated_requests = 0;  // of which usage was estimated by the proxy
 };
 
+// A tenant's egress through the egress proxy over some days.
+struct EgressUsage {
+  std::string tenant;
+  int64_t bytes_out = 0;  // agent -> Internet
+  int64_t bytes_in = 0;   // Internet -> agent
+  int64_t tunnels = 0;    // CONNECT tunnels that ended
+  int64_t refused = 0;    // CONNECT requests refused
+};
+
 class Ledger {
  public:
   // `background_checkpoints`: commits never checkpoint the WAL themselves (a checkpoint fsyncs, several
@@ -137,7 +146,7 @@ class Ledger {
   };
   Result<TokenOwner> TenantOfToken(std::string_view token);  // kUnauthorized
   Result<bool> HasToken(const std::string& tenant);
-  Status RemoveTenant(const std::string& tenant);  // token, budget, open reservations (usage is kept)
+  Status RemoveTenant(const std::string& tenant);  // token, budget, open reservations, egress policy (usage is kept)
 
   // ---- budgets ----
   Status SetBudget(const std::string& tenant, const Budget& budget);
@@ -166,6 +175,17 @@ class Ledger {
   Result<std::vector<BudgetEvent>> Events(const std::string& tenant, size_t limit);  // newest first
   // Usage in [from_ms, to_ms) summed per tenant, provider and model (empty tenant = all tenants).
   Result<std::vector<BillingLine>> Billing(const std::string& tenant, int64_t from_ms, int64_t to_ms);
+
+  // ---- egress (docs/egress.md; ledger_egress.cpp) ----
+  // The tenant whose proxy token names agent uid `uid`; nullopt when none.
+  Result<std::optional<std::string>> TenantOfUid(uint32_t uid);
+  // A tenant's egress allow list, as JSON (egress::TenantEgress); nullopt when none was set.
+  Status SetEgressPolicy(const std::string& tenant, const std::string& json);
+  Result<std::optional<std::string>> EgressPolicy(const std::string& tenant);
+  // Adds to the tenant's counters of the UTC day containing now_ms.
+  Status AddEgress(const std::string& tenant, int64_t now_ms, const EgressUsage& delta);
+  // Sums over the days starting in [from_ms, to_ms); empty tenant = one line per tenant with any.
+  Result<std::vector<EgressUsage>> EgressTotals(const std::string& tenant, int64_t from_ms, int64_t to_ms);
 
  private:
   Ledger(sqlite::DbHandle db, sqlite::DbHandle checkpointer)

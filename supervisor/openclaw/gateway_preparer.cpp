@@ -35,6 +35,7 @@ Status GatewayPreparer::Prepare(const Tenant& t) {
   OpenClawContext ctx;
   ctx.port = t.port;
   ctx.proxy_url = ProxyUrl(config_);
+  ctx.egress_proxy_url = EgressProxyUrl(config_);
   ctx.api = config_.openclaw_api;
   ctx.models = config_.openclaw_models;
   ctx.log_file = WorkspacePath(config_, t.id) + "/logs/openclaw.log";

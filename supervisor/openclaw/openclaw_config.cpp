@@ -1,5 +1,7 @@
 #include "supervisor/openclaw/openclaw_config.h"
 
+#include <algorithm>
+
 #include "supervisor/common/json.h"
 
 namespace clawhive {
@@ -13,6 +15,23 @@ JsonValue Bool(bool b) { return JsonValue::Bool(b); }
 
 // OpenClaw reads "${NAME}" in string values from its environment at start.
 std::string EnvRef(const std::string& name) { return "${" + name + "}"; }
+
+// Only the plugins the tenant's settings use load (docs/openclaw.md, "Cold start"): without a list OpenClaw
+// loads 14 bundled ones (browser, canvas, cua-computer, github, ollama, xai, ...), each adding start time,
+// memory and surface. memory-core: the agent's memory tools. The proxy's dialect needs no plugin for
+// openai-completions (measured: a chat turn through the stub with memory-core alone); the other two
+// dialects get their vendor's plugin, to be safe (not measured). Enabled channels get theirs (without it
+// the config still validates, but the channel's plugin is not loaded); disabled ones need none to validate.
+JsonValue PluginAllowList(const OpenClawSettings& s, const OpenClawContext& ctx) {
+  std::vector<std::string> ids = {"memory-core"};
+  if (ctx.api == "anthropic-messages") ids.push_back("anthropic");
+  if (ctx.api == "openai-responses") ids.push_back("openai");
+  for (const ChannelSetting& c : s.channels)
+    if (c.enabled && std::find(ids.begin(), ids.end(), c.kind) == ids.end()) ids.push_back(c.kind);
+  JsonValue allow = JsonValue::Array();
+  for (std::string& id : ids) allow.Push(JsonValue::String(std::move(id)));
+  return allow;
+}
 
 }  // namespace
 
@@ -74,6 +93,12 @@ std::string RenderOpenClawConfig(const OpenClawSettings& s, const OpenClawContex
     }
     root.Set("channels", std::move(channels));
   }
+  root.Set("plugins", std::move(Obj().Set("allow", PluginAllowList(s, ctx))));
+  // Managed proxy routing (OpenClaw docs: security/network-proxy.md): fetch, node:http(s), WebSockets and
+  // Telegram's own client go through the egress proxy (docs/egress.md); loopback stays direct
+  // ("gateway-only"), which is how the model proxy on 127.0.0.1 is reached.
+  if (!ctx.egress_proxy_url.empty())
+    root.Set("proxy", std::move(Obj().Set("proxyUrl", Str(ctx.egress_proxy_url)).Set("loopbackMode", Str("gateway-only"))));
   return root.Serialize() + "\n";
 }
 

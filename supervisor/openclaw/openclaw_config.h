@@ -8,6 +8,8 @@
 // provider replaced by the metering proxy with ${CLAWHIVE_PROXY_TOKEN}; the OpenAI-compatible chat endpoint
 // on (how the tenant's clients and our tests talk to it). What the tenant chose: the model (within the
 // operator's list), the heartbeat, chat channels whose bot tokens come from its own secrets.
+// plugins.allow: only the plugins those settings use (memory-core, the enabled channels' plugins, the
+// proxy dialect's vendor plugin where it needs one), for start time and surface (docs/openclaw.md).
 #pragma once
 
 #include <string>
@@ -23,6 +25,7 @@ inline constexpr const char* kProviderName = "clawhive";  // OpenClaw's name for
 struct OpenClawContext {
   uint16_t port = 0;
   std::string proxy_url;                    // "http://127.0.0.1:8480/v1"
+  std::string egress_proxy_url;             // "http://127.0.0.1:8481" (docs/egress.md); "" = no egress
   std::string api = "openai-completions";   // the proxy's dialect
   std::vector<std::string> models;          // the operator's list; the first is the default
   std::string log_file;                     // inside the tenant's state directory

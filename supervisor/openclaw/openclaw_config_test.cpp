@@ -127,6 +127,36 @@ BOOST_AUTO_TEST_CASE(the_proxy_dialect_follows_the_operators_setting) {
   BOOST_TEST(Str(Render(OpenClawSettings{}, c), "models.providers.clawhive.api") == "anthropic-messages");
 }
 
+// The plugins.allow list as a vector of ids, in order.
+std::vector<std::string> Allowed(const JsonValue& doc) {
+  std::vector<std::string> ids;
+  for (const JsonValue& v : At(doc, "plugins.allow").items()) ids.push_back(v.string());
+  return ids;
+}
+
+BOOST_AUTO_TEST_CASE(only_the_memory_plugin_loads_for_a_tenant_without_channels) {
+  BOOST_TEST(Allowed(Render(OpenClawSettings{})) == std::vector<std::string>{"memory-core"},
+             boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(an_enabled_channel_adds_its_plugin_and_a_disabled_one_does_not) {
+  OpenClawSettings s;
+  s.channels.push_back({"telegram", true, "TELEGRAM_BOT_TOKEN"});
+  s.channels.push_back({"discord", false, "MY_DISCORD"});
+  BOOST_TEST(Allowed(Render(s)) == (std::vector<std::string>{"memory-core", "telegram"}),
+             boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(a_proxy_dialect_other_than_openai_completions_adds_its_vendors_plugin) {
+  OpenClawContext c = Context();
+  c.api = "anthropic-messages";
+  BOOST_TEST(Allowed(Render(OpenClawSettings{}, c)) == (std::vector<std::string>{"memory-core", "anthropic"}),
+             boost::test_tools::per_element());
+  c.api = "openai-responses";
+  BOOST_TEST(Allowed(Render(OpenClawSettings{}, c)) == (std::vector<std::string>{"memory-core", "openai"}),
+             boost::test_tools::per_element());
+}
+
 // ---- the agent command -----------------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(a_runtime_tenant_runs_the_images_node_on_openclaw_on_loopback_at_its_port) {

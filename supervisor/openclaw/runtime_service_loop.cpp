@@ -133,6 +133,7 @@ Status LoopRuntimeService::CheckTenantConfig(const std::string& id, const std::o
   OpenClawContext ctx;
   ctx.port = t.port != 0 ? t.port : config_.port_base;
   ctx.proxy_url = ProxyUrl(config_);
+  ctx.egress_proxy_url = EgressProxyUrl(config_);
   ctx.api = config_.openclaw_api;
   ctx.models = config_.openclaw_models;
   ctx.log_file = WorkspacePath(config_, id) + "/logs/openclaw.log";

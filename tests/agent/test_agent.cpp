@@ -8,6 +8,9 @@
 //                            GET /selftest/read?path=  /selftest/connect?addr=&port=&timeout_ms=  /selftest/whoami
 //                            GET /selftest/env?name=  (an environment variable: the secrets it was handed)
 //                            GET /selftest/sh?cmd=    (a shell command run as the agent, inside its unit)
+//   OpenClaw's OpenAI-compatible surface: POST /v1/chat/completions (echoes the last message; `stream`
+//                            gives server-sent events paced AGENT_CHAT_DELAY_MS apart), GET /v1/models;
+//                            Bearer CLAWHIVE_GATEWAY_TOKEN required when that variable is set.
 //
 // Deliberately written in C style: it references nothing from libstdc++ (no std::string/vector, no
 // operator new, no exceptions, no objects with destructors), so with the toolchain's --as-needed the
@@ -246,6 +249,7 @@ struct Config {
   double leak_mb_per_s = 0;
   bool spin = false;
   long hang_after_ms = -1;
+  long chat_delay_ms = 30;  // between the pieces of a streamed chat answer
 };
 
 [[noreturn]] void usage(int code) {
@@ -282,6 +286,7 @@ Config parse_config(int argc, char** argv) {
   }
   if (const char* e = env_or_null("AGENT_SPIN")) c.spin = truthy(e);
   if (const char* e = env_or_null("AGENT_HANG_AFTER_MS")) set_long("AGENT_HANG_AFTER_MS", e, c.hang_after_ms, 0, kMaxMs);
+  if (const char* e = env_or_null("AGENT_CHAT_DELAY_MS")) set_long("AGENT_CHAT_DELAY_MS", e, c.chat_delay_ms, 0, 60000);
 
   long flag_port = 0;
   for (int i = 1; i < argc; ++i) {
@@ -337,7 +342,9 @@ Config parse_config(int argc, char** argv) {
 
 // ------------------------------------------------------------------------------------------ state
 
-enum class St { Free, Reading, Connecting, Writing, Draining };
+// Paused: a paced answer (a chat stream) waits until resume_at before its next piece goes out.
+enum class St { Free, Reading, Connecting, Writing, Draining, Paused };
+constexpr int kMaxBreaks = 24;
 
 struct Conn {
   St st = St::Free;
@@ -350,6 +357,9 @@ struct Conn {
   int probe_fd = -1;  // /selftest/connect in progress
   int64_t probe_deadline = 0;
   int exit_code = -1;  // /control/crash: exit once the response is out
+  size_t breaks[kMaxBreaks] = {};  // a paced answer: offsets in `out` where it pauses
+  int nbreaks = 0, next_break = 0;
+  int64_t resume_at = 0;
 };
 
 struct Agent {
@@ -454,6 +464,7 @@ const char* reason(int status) {
   switch (status) {
     case 200: return "OK";
     case 400: return "Bad Request";
+    case 401: return "Unauthorized";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 413: return "Payload Too Large";
@@ -652,7 +663,168 @@ void start_probe(Conn& c, Str query) {
   c.probe_deadline = now_ms() + timeout;
 }
 
-void handle_request(Conn& c, Str method, Str target) {
+// ------------------------------------------------------------------------------------------ chat
+// OpenClaw's OpenAI-compatible endpoint, as far as the appliance's front needs it in tests: the gateway
+// token check, an answer that echoes the last message, and server-sent events when asked.
+
+constexpr size_t kMaxEcho = 4096;  // bytes of the echoed message (its JSON-escaped text)
+
+// With CLAWHIVE_GATEWAY_TOKEN set (OpenClaw's gateway.auth.token), only "Bearer <it>" may call.
+bool chat_authorized(Str auth) {
+  const char* want = env_or_null("CLAWHIVE_GATEWAY_TOKEN");
+  if (!want) return true;
+  if (!auth.starts("Bearer ")) return false;
+  Str given = auth.tail(7).trim();
+  return given.n == strlen(want) && memcmp(given.p, want, given.n) == 0;
+}
+
+// The raw (still JSON-escaped) text of the last string value of `"key"` in a JSON body; empty if none.
+// Not a JSON parser: enough for the requests tests send.
+Str json_last_string(Str body, const char* key) {
+  char quoted[64];
+  snprintf(quoted, sizeof quoted, "\"%s\"", key);
+  size_t klen = strlen(quoted);
+  Str found;
+  for (size_t i = 0; i + klen <= body.n; ++i) {
+    if (memcmp(body.p + i, quoted, klen) != 0) continue;
+    size_t j = i + klen;
+    while (j < body.n && (body.p[j] == ' ' || body.p[j] == '\n' || body.p[j] == '\t' || body.p[j] == '\r')) ++j;
+    if (j >= body.n || body.p[j] != ':') continue;
+    ++j;
+    while (j < body.n && (body.p[j] == ' ' || body.p[j] == '\n' || body.p[j] == '\t' || body.p[j] == '\r')) ++j;
+    if (j >= body.n || body.p[j] != '"') continue;
+    size_t start = ++j;
+    while (j < body.n && body.p[j] != '"') j += body.p[j] == '\\' ? 2 : 1;
+    if (j > body.n) j = body.n;
+    found = Str(body.p + start, j - start);
+    i = j;
+  }
+  return found;
+}
+
+bool json_true(Str body, const char* key) {
+  char quoted[64];
+  snprintf(quoted, sizeof quoted, "\"%s\"", key);
+  size_t klen = strlen(quoted);
+  for (size_t i = 0; i + klen <= body.n; ++i) {
+    if (memcmp(body.p + i, quoted, klen) != 0) continue;
+    size_t j = i + klen;
+    while (j < body.n && (body.p[j] == ' ' || body.p[j] == ':')) ++j;
+    return body.tail(j).starts("true");
+  }
+  return false;
+}
+
+// Cuts escaped JSON text to at most `max` bytes without splitting an escape sequence.
+Str cut_escaped(Str s, size_t max) {
+  if (s.n <= max) return s;
+  size_t n = max;
+  for (size_t k = n >= 6 ? n - 6 : 0; k < n; ++k)
+    if (s.p[k] == '\\') { n = k; break; }
+  return s.head(n);
+}
+
+// Sets c.out to a whole answer built from a head and a body, replacing what was there.
+bool set_answer(Conn& c, const char* head, size_t hlen, const char* body, size_t blen) {
+  free(c.out);
+  c.out = static_cast<char*>(malloc(hlen + blen + 1));
+  if (!c.out) {
+    close_conn(c);
+    return false;
+  }
+  memcpy(c.out, head, hlen);
+  memcpy(c.out + hlen, body, blen);
+  c.out_len = hlen + blen;
+  c.out_off = 0;
+  c.nbreaks = c.next_break = 0;
+  c.st = St::Writing;
+  c.deadline = now_ms() + kConnIdleTimeoutMs;
+  return true;
+}
+
+void unauthorized(Conn& c) {
+  respond(c, 401, "{\"error\":{\"message\":\"Unauthorized\",\"type\":\"unauthorized\"}}");
+}
+
+void handle_models(Conn& c, Str auth) {
+  if (!chat_authorized(auth)) return unauthorized(c);
+  respond(c, 200,
+          "{\"object\":\"list\",\"data\":[{\"id\":\"openclaw\",\"object\":\"model\",\"created\":0,\"owned_by\":\"openclaw\"},"
+          "{\"id\":\"openclaw/default\",\"object\":\"model\",\"created\":0,\"owned_by\":\"openclaw\"}]}");
+}
+
+void handle_chat(Conn& c, Str auth, Str body) {
+  if (!chat_authorized(auth)) return unauthorized(c);
+  Str content = json_last_string(body, "content");
+  if (!content.n) content = json_last_string(body, "text");
+  content = cut_escaped(content, kMaxEcho);
+  Str user = cut_escaped(json_last_string(body, "user"), 512);
+  const bool stream = json_true(body, "stream");
+  const long created = long(wall_ms() / 1000);
+  // "__stall__": the agent takes the call and never answers (for the front's time bounds).
+  if (content.eq("__stall__")) {
+    c.st = St::Paused;
+    c.resume_at = c.deadline = now_ms() + 600000;
+    return;
+  }
+  static char answer[kMaxEcho * 2 + 8192];
+  Buf b(answer, sizeof answer);
+  if (!stream) {
+    b.addf("{\"id\":\"chatcmpl-test\",\"object\":\"chat.completion\",\"created\":%ld,\"model\":\"openclaw\","
+           "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"echo: ",
+           created);
+    b.add(content.p, content.n);
+    b.addf("\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":%zu,\"completion_tokens\":%zu,"
+           "\"total_tokens\":%zu},\"test_agent\":{\"user\":\"",
+           body.n / 4 + 1, content.n / 4 + 2, body.n / 4 + content.n / 4 + 3);
+    b.add(user.p, user.n);
+    b.add("\"}}");
+    char head[256];
+    int h = snprintf(head, sizeof head,
+                     "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
+                     "Cache-Control: no-store\r\nConnection: close\r\n\r\n", b.n);
+    set_answer(c, head, size_t(h), b.p, b.n);
+    return;
+  }
+  // Server-sent events as OpenClaw sends them: a role delta, the text in pieces (word by word), a final
+  // chunk with finish_reason, [DONE]. The answer is sent paced: one piece, a pause, the next.
+  size_t breaks[kMaxBreaks];
+  int nb = 0;
+  auto event_start = [&] {
+    b.addf("data: {\"id\":\"chatcmpl-test\",\"object\":\"chat.completion.chunk\",\"created\":%ld,\"model\":\"openclaw\","
+           "\"choices\":[{\"index\":0,\"delta\":{", created);
+  };
+  auto mark = [&] {
+    if (nb < kMaxBreaks - 1) breaks[nb++] = b.n;
+  };
+  event_start();
+  b.add("\"role\":\"assistant\"},\"finish_reason\":null}]}\n\n");
+  mark();
+  event_start();
+  b.add("\"content\":\"echo:\"},\"finish_reason\":null}]}\n\n");
+  mark();
+  size_t i = 0;
+  while (i < content.n) {
+    size_t j = i + 1;
+    while (j < content.n && content.p[j] != ' ') j += content.p[j] == '\\' ? 2 : 1;
+    if (j > content.n || nb >= kMaxBreaks - 2) j = content.n;  // out of pauses: the rest in one piece
+    event_start();
+    b.add("\"content\":\" ");
+    b.add(content.p + i + (content.p[i] == ' ' ? 1 : 0), j - i - (content.p[i] == ' ' ? 1 : 0));
+    b.add("\"},\"finish_reason\":null}]}\n\n");
+    if (nb < kMaxBreaks - 2) mark();
+    i = j;
+  }
+  event_start();
+  b.add("},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n");
+  const char* head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n";
+  size_t hlen = strlen(head);
+  if (!set_answer(c, head, hlen, b.p, b.n)) return;
+  for (int k = 0; k < nb; ++k) c.breaks[k] = hlen + breaks[k];
+  c.nbreaks = nb;
+}
+
+void handle_request(Conn& c, Str method, Str target, Str auth, Str body) {
   size_t qm = target.find('?');
   Str query = qm == SIZE_MAX ? Str() : target.tail(qm + 1);
   char path[1024];
@@ -697,6 +869,14 @@ void handle_request(Conn& c, Str method, Str target) {
       return respond(c, 200, "{\"spinning\":true}");
     }
     return respond_error(c, 404, "not found");
+  }
+  if (!strcmp(path, "/v1/chat/completions")) {
+    if (!post) return respond_error(c, 405, "use POST");
+    return handle_chat(c, auth, body);
+  }
+  if (!strcmp(path, "/v1/models")) {
+    if (!get) return respond_error(c, 405, "use GET");
+    return handle_models(c, auth);
   }
   if (!strncmp(path, "/selftest/", 10)) {
     if (!get) return respond_error(c, 405, "use GET");
@@ -746,6 +926,7 @@ void try_parse(Conn& c) {
   Str target = line.tail(sp1 + 1).head(sp2 - sp1 - 1);
 
   long content_length = 0;
+  Str auth;
   Str rest = eol == SIZE_MAX ? Str() : headers.tail(eol + 1);
   while (rest.n) {
     size_t e = rest.find('\n');
@@ -758,6 +939,8 @@ void try_parse(Conn& c) {
       char v[32];
       snprintf(v, sizeof v, "%.*s", int(value.n < 31 ? value.n : 31), value.p);
       if (!parse_long(v, content_length, 0, long(kMaxBodyBytes))) return respond_error(c, 413, "body too large or bad Content-Length");
+    } else if (name.ieq("Authorization")) {
+      auth = value;
     } else if (name.ieq("Transfer-Encoding") && !value.ieq("identity")) {
       return respond_error(c, 501, "chunked bodies are not supported");
     }
@@ -767,7 +950,7 @@ void try_parse(Conn& c) {
     size_t slash = target.find('/', 7);
     target = slash == SIZE_MAX ? Str("/", 1) : target.tail(slash);
   }
-  handle_request(c, method, target);
+  handle_request(c, method, target, auth, Str(c.in + hdr_end + sep, size_t(content_length)));
 }
 
 // ------------------------------------------------------------------------------------------ loop
@@ -811,7 +994,15 @@ void on_readable(Conn& c) {
 
 void on_writable(Conn& c) {
   while (c.out_off < c.out_len) {
-    ssize_t n = send(c.fd, c.out + c.out_off, c.out_len - c.out_off, MSG_NOSIGNAL);
+    size_t limit = c.next_break < c.nbreaks ? c.breaks[c.next_break] : c.out_len;
+    if (c.out_off >= limit) {  // a paced answer: this piece is out, the next one after the pause
+      ++c.next_break;
+      c.st = St::Paused;
+      c.resume_at = now_ms() + g.cfg.chat_delay_ms;
+      c.deadline = c.resume_at + kConnIdleTimeoutMs;
+      return;
+    }
+    ssize_t n = send(c.fd, c.out + c.out_off, limit - c.out_off, MSG_NOSIGNAL);
     if (n > 0) {
       c.out_off += size_t(n);
       continue;
@@ -898,6 +1089,7 @@ int g_owner[kMaxConnections + 2];  // >= 0: conn index (its fd); <= -3: conn ind
     // Deadlines, then compact the table (closed slots are Free).
     for (int i = 0; i < g.nconns; ++i) {
       Conn& c = g.conns[i];
+      if (c.st == St::Paused && now >= c.resume_at) c.st = St::Writing;
       if (c.st == St::Connecting && now >= c.probe_deadline) finish_probe(c, false, "timeout");
       else if (c.st != St::Free && c.st != St::Connecting && now >= c.deadline && !(g.hung && c.st == St::Reading))
         close_conn(c);
@@ -920,6 +1112,10 @@ int g_owner[kMaxConnections + 2];  // >= 0: conn index (its fd); <= -3: conn ind
     for (int i = 0; i < g.nconns; ++i) {
       Conn& c = g.conns[i];
       if (c.st == St::Reading && g.hung) continue;  // hung: requests are neither read nor answered
+      if (c.st == St::Paused) {  // nothing to poll: wake at its next piece (or its stall's end)
+        at(c.resume_at < c.deadline ? c.resume_at : c.deadline);
+        continue;
+      }
       if (c.st == St::Connecting) {
         g_pfds[np] = {c.probe_fd, POLLOUT, 0};
         g_owner[np++] = -3 - i;

@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "bench/api_load.h"
+#include "bench/ingress_bench.h"
 #include "bench/list_cost.h"
 #include "bench/openclaw_bench.h"
 #include "bench/proxy_bench.h"
@@ -419,12 +420,14 @@ int main(int argc, char** argv) {
   std::string baseline;
   bool stopped = false;
   double seconds = 0;
+  int starts = 0;
   for (int i = 2; i < argc; ++i)
     if (std::string(argv[i]) == "--stopped") stopped = true;
   for (int i = 2; i + 1 < argc; i += 2) {
     if (std::string(argv[i]) == "--tenants") tenants = std::atoi(argv[i + 1]);
     else if (std::string(argv[i]) == "--baseline-supervisor") baseline = argv[i + 1];
     else if (std::string(argv[i]) == "--seconds") seconds = std::atof(argv[i + 1]);
+    else if (std::string(argv[i]) == "--starts") starts = std::atoi(argv[i + 1]);
   }
   try {
     if (name == "crash-restart") return CrashRestart();
@@ -432,9 +435,11 @@ int main(int argc, char** argv) {
     if (name == "provision") return Provision();
     if (name == "scale") return Scale(tenants > 0 ? tenants : 500);
     if (name == "proxy") return clawhive::bench::ProxyBench(seconds > 0 ? seconds : 10);
-    if (name == "openclaw") {
+    if (name == "openclaw" || name == "oc-start") {
       clawhive::bench::OpenClawBenchOptions o;
       if (seconds > 0) o.idle_s = static_cast<int>(seconds);
+      if (starts > 0) o.starts = starts;
+      o.memory = name == "openclaw";
       return clawhive::bench::OpenClawBench(o);
     }
     // The API benchmarks' common options: their tenants in the sandbox and its API.
@@ -449,6 +454,12 @@ int main(int argc, char** argv) {
       o.running = !stopped;
       return clawhive::bench::ApiLoad(o);
     }
+    if (name == "ingress") {
+      clawhive::bench::IngressBenchOptions o;
+      o.config_yaml = Config(200, 21000);
+      o.api_port = kApiPort;
+      return clawhive::bench::IngressBench(o);
+    }
     if (name == "list_cost") {
       auto o = sandboxed(clawhive::bench::ListCostOptions{});
       o.baseline_supervisor = baseline;
@@ -458,7 +469,7 @@ int main(int argc, char** argv) {
     std::cerr << "clawhive-bench: " << e.what() << "\n";
     return 1;
   }
-  std::cerr << "usage: clawhive-bench crash-restart|crash-under-load|provision|scale|list_cost|api|proxy|openclaw [--tenants N] [--stopped] [--seconds S]"
+  std::cerr << "usage: clawhive-bench crash-restart|crash-under-load|provision|scale|list_cost|api|ingress|proxy|openclaw|oc-start [--tenants N] [--stopped] [--seconds S] [--starts N]"
                " [--baseline-supervisor PATH]\n";
   return 2;
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "integration/harness.h"
+#include "stub/provider_stub_server.h"
 
 using namespace clawhive::testing;
 using namespace std::chrono;
@@ -21,11 +22,16 @@ namespace {
 
 constexpr uint16_t kPort = 18575;
 const char* kImage = "openclaw-2026.9.6";
+const std::string kProviderKey = "stub-provider-key-oc-bench";
+// memory_max as the default (1536M): the heap cap the supervisor derives from it is what runs here.
 const char* kConfig = R"(api:
   listen: 127.0.0.1:18575
 proxy:
   listen: 127.0.0.1:18585
+egress:
+  listen: ""
 tenant_defaults:
+  memory_max: 1536M
   port_base: 26000
   port_step: 120
 probe:
@@ -73,53 +79,183 @@ uint64_t MemTotal() {
 
 double SinceS(steady_clock::time_point t) { return duration<double>(steady_clock::now() - t).count(); }
 
+std::string Esc(const std::string& id) {
+  std::string esc;
+  for (char c : id) esc += c == '-' ? std::string("\\x2d") : std::string(1, c);
+  return esc;
+}
+
+std::string Trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+// Waits for /readyz 200 from the gateway on `port`; throws after 300 s.
+void WaitReady(uint16_t port, const std::string& what) {
+  if (!Eventually([&] { return HttpStatus(port, "/readyz", 2000) == 200; }, 300s, 100ms))
+    throw std::runtime_error(what + ": never ready");
+}
+
+struct Bench {
+  Sandbox& sb;
+  Api& api;
+
+  std::string Unit(const std::string& id) { return "clawhive-agent@" + Esc(id) + ".service"; }
+
+  // POST .../stop and wait until systemd has the unit down (the gateway's socket bridge keeps the port
+  // open, so the port itself says nothing).
+  void Stop(const std::string& id) {
+    auto r = api.Post("/v1/tenants/" + id + "/stop");
+    if (r.status != 200) throw std::runtime_error("stop: " + r.body);
+    if (!Eventually([&] { std::string s = sb.Show(Unit(id), "ActiveState"); return s == "inactive" || s == "failed"; },
+                    60s, 100ms))
+      throw std::runtime_error(id + " did not stop");
+  }
+
+  double StartToReady(const std::string& id, uint16_t port) {
+    auto start = steady_clock::now();
+    auto r = api.Post("/v1/tenants/" + id + "/start");
+    if (r.status != 200) throw std::runtime_error("start: " + r.body);
+    WaitReady(port, id);
+    return SinceS(start);
+  }
+
+  // CPU seconds the agent unit's cgroup has used since its start: what a start costs, much less
+  // sensitive than the wall clock to whatever else the two shared cores are doing.
+  // systemd's CPUUsageNSec stays unset in the sandbox's hybrid layout (cpu on v1), so read the kernel's
+  // own: usage_usec in the unified hierarchy's cpu.stat (there without the cpu controller), else cpuacct.
+  double CpuS(const std::string& id) {
+    std::string cg = Trim(sb.Show(Unit(id), "ControlGroup"));
+    auto out = sb.Exec("awk '/^usage_usec/ {print $2 / 1e6}' " + Quote("/sys/fs/cgroup/unified" + cg + "/cpu.stat") +
+                       " 2>/dev/null || awk '/^usage_usec/ {print $2 / 1e6}' " + Quote("/sys/fs/cgroup" + cg + "/cpu.stat") +
+                       " 2>/dev/null || awk '{print $1 / 1e9}' " + Quote("/sys/fs/cgroup/cpu,cpuacct" + cg + "/cpuacct.usage"));
+    try {
+      return std::stod(Trim(out.out));
+    } catch (const std::exception&) {
+      return 0;
+    }
+  }
+
+  // Processes in the agent unit's cgroup (the unified hierarchy or systemd's own, whichever the sandbox has).
+  int Processes(const std::string& id) {
+    std::string cg = Trim(sb.Show(Unit(id), "ControlGroup"));
+    auto out = sb.Exec("cat " + Quote("/sys/fs/cgroup/unified" + cg + "/cgroup.procs") + " 2>/dev/null || cat " +
+                       Quote("/sys/fs/cgroup/systemd" + cg + "/cgroup.procs") + " 2>/dev/null || cat " +
+                       Quote("/sys/fs/cgroup" + cg + "/cgroup.procs"));
+    return static_cast<int>(std::count(out.out.begin(), out.out.end(), '\n'));
+  }
+};
+
 }  // namespace
 
 int OpenClawBench(const OpenClawBenchOptions& o) {
+  stub::ProviderStubOptions so;
+  so.key = kProviderKey;
+  stub::ProviderStubServer provider(so);
+  if (!provider.Start().ok()) throw std::runtime_error("provider stub did not start");
   Sandbox sb(kConfig, kPort);
   Api api(kPort, sb.token(), sb.fingerprint());
+  Bench b{sb, api};
   auto imported = api.Post("/v1/images", "{\"path\":\"" + ArtifactFor(kImage) + "\"}");
   if (imported.status != 201) throw std::runtime_error("import: " + imported.body);
+  auto key = api.Call("PUT", "/v1/platform/secrets/STUB_KEY", "{\"value\":\"" + kProviderKey + "\"}");
+  if (key.status >= 300) throw std::runtime_error("provider key: " + key.body);
+  auto p = api.Call("PUT", "/v1/providers/stub",
+                    R"({"kind":"openai","base_url":"http://127.0.0.1:)" + std::to_string(provider.port()) +
+                        R"(/v1","key_secret":"STUB_KEY","models":[{"name":"stub-model","input_per_million":"1.00","output_per_million":"2.00"}]})");
+  if (p.status != 200 && p.status != 201) throw std::runtime_error("provider: " + p.body);
 
-  // Cold start: a fresh tenant each time (new state directory), one at a time.
-  std::vector<double> cold;
+  // First start: a new tenant, so an empty state directory and an empty compile cache.
+  const std::string id = "bench-oc";
+  auto start = steady_clock::now();
+  auto r = api.Post("/v1/tenants", "{\"id\":\"" + id + "\",\"runtime\":{\"image\":\"" + kImage + "\"}}");
+  if (r.status != 201) throw std::runtime_error("create: " + r.body);
+  uint16_t port = static_cast<uint16_t>(Get(r.json, "port").number());
+  WaitReady(port, id);
+  double first = SinceS(start);
+  std::cerr << "first start: " << first << " s\n";
+  Print("oc_cold_start_ready_first", first, "s");
+  Print("oc_cold_start_cpu_first", b.CpuS(id), "s");
+  Print("oc_gateway_processes", b.Processes(id), "n");
+  std::cerr << "NODE_OPTIONS of the gateway: "
+            << sb.Exec("tr '\\0' '\\n' < /proc/" + std::to_string(MainPid(api, id)) + "/environ | grep -E '^(NODE_OPTIONS|NODE_COMPILE_CACHE)='").out;
+
+  // A chat turn through the gateway with the generated (restricted) plugin set.
+  auto tok = api.Post("/v1/tenants/" + id + "/gateway-token", "");
+  if (tok.status != 200) throw std::runtime_error("gateway token: " + tok.body);
+  auto chat_start = steady_clock::now();
+  CommandResult chat = Sh("curl -s -m 120 -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer " + Get(tok.json, "token").string() +
+                          "' -H 'Content-Type: application/json' -d '{\"model\":\"openclaw\",\"messages\":[{\"role\":\"user\","
+                          "\"content\":\"Say hello.\"}]}' http://127.0.0.1:" + std::to_string(port) + "/v1/chat/completions");
+  if (Trim(chat.out) != "200") throw std::runtime_error("chat turn: " + chat.out);
+  Print("oc_first_chat_turn", SinceS(chat_start), "s");
+
+  // Warm-cache starts, then the same with the cache emptied before each (the baseline), alternating so
+  // load from elsewhere hits both alike. The first stop is the one that writes the cache whole.
+  const std::string cache = "/var/cache/clawhive-agent/" + id;
+  b.Stop(id);
+  Print("oc_compile_cache_mb", std::stod("0" + Trim(sb.Exec("du -sm " + cache + " | cut -f1").out)), "MB");
+  std::vector<double> warm, nocache, warm_cpu, nocache_cpu;
   for (int i = 0; i < o.starts; ++i) {
-    std::string id = "bench-cold-" + std::to_string(i);
-    auto start = steady_clock::now();
-    auto r = api.Post("/v1/tenants", "{\"id\":\"" + id + "\",\"runtime\":{\"image\":\"" + kImage + "\"}}");
-    if (r.status != 201) throw std::runtime_error("create: " + r.body);
-    uint16_t port = static_cast<uint16_t>(Get(r.json, "port").number());
-    if (!Eventually([&] { return HttpStatus(port, "/readyz", 2000) == 200; }, 300s, 100ms))
-      throw std::runtime_error(id + " never became ready");
-    cold.push_back(SinceS(start));
-    std::cerr << "cold start " << i << ": " << cold.back() << " s\n";
-    if (i + 1 < o.starts) api.Call("DELETE", "/v1/tenants/" + id);
+    warm.push_back(b.StartToReady(id, port));
+    warm_cpu.push_back(b.CpuS(id));
+    std::cerr << "warm start " << i << ": " << warm.back() << " s, " << warm_cpu.back() << " CPU s\n";
+    b.Stop(id);
+    // systemd's CacheDirectory= makes it again, empty, at the next start.
+    auto saved = sb.Exec("mv " + cache + " " + cache + ".saved");
+    if (saved.status != 0) throw std::runtime_error("emptying the compile cache: " + saved.out);
+    nocache.push_back(b.StartToReady(id, port));
+    nocache_cpu.push_back(b.CpuS(id));
+    std::cerr << "start without cache " << i << ": " << nocache.back() << " s, " << nocache_cpu.back() << " CPU s\n";
+    b.Stop(id);
+    sb.Exec("rm -rf " + cache + " && mv " + cache + ".saved " + cache);
   }
-  Print("oc_cold_start_ready", Median(cold), "s");
+  Print("oc_cold_start_ready", Median(warm), "s");
+  Print("oc_cold_start_ready_no_cache", Median(nocache), "s");
+  Print("oc_cold_start_cache_vs_no_cache", Median(warm) / Median(nocache), "ratio");
+  Print("oc_cold_start_cpu", Median(warm_cpu), "s");
+  Print("oc_cold_start_cpu_no_cache", Median(nocache_cpu), "s");
 
-  std::string id = "bench-cold-" + std::to_string(o.starts - 1);
-  auto doc = api.Get("/v1/tenants/" + id);
-  uint16_t port = static_cast<uint16_t>(Get(doc.json, "port").number());
-  std::vector<double> crash;
+  // The same warm-cache starts without the tenant's CPU quota (tenant_defaults: 100 % = one core): how
+  // much of a start is the quota rather than the work. The quota goes back before the crash figures.
+  auto patch = [&](int percent) {
+    auto r = api.Call("PATCH", "/v1/tenants/" + id, "{\"resources\":{\"cpu_quota_percent\":" + std::to_string(percent) + "}}");
+    if (r.status != 200) throw std::runtime_error("patch: " + r.body);
+  };
+  patch(0);
+  std::vector<double> free_wall, free_cpu;
+  for (int i = 0; i < o.starts; ++i) {
+    free_wall.push_back(b.StartToReady(id, port));
+    free_cpu.push_back(b.CpuS(id));
+    std::cerr << "start without CPU quota " << i << ": " << free_wall.back() << " s, " << free_cpu.back() << " CPU s\n";
+    b.Stop(id);
+  }
+  patch(100);
+  Print("oc_cold_start_ready_no_cpu_quota", Median(free_wall), "s");
+  Print("oc_cold_start_cpu_no_cpu_quota", Median(free_cpu), "s");
+
+  b.StartToReady(id, port);
+  std::vector<double> crash, crash_cpu;
   for (int i = 0; i < 3; ++i) {
     int64_t pid = MainPid(api, id);
-    auto start = steady_clock::now();
+    auto kill_at = steady_clock::now();
     sb.Exec("kill -9 " + std::to_string(pid));
-    // Until the new process is there, /readyz may still be answered by nothing or by the dying one.
-    Eventually([&] { int64_t p = MainPid(api, id); return p != 0 && p != pid; }, 60s, 20ms);
-    if (!Eventually([&] { return HttpStatus(port, "/readyz", 2000) == 200; }, 300s, 100ms))
-      throw std::runtime_error("not ready after a crash");
-    crash.push_back(SinceS(start));
-    std::cerr << "crash " << i << ": " << crash.back() << " s\n";
+    // Until the new process is there, /readyz may still be answered by the dying one.
+    Eventually([&] { int64_t np = MainPid(api, id); return np != 0 && np != pid; }, 60s, 20ms);
+    WaitReady(port, "after a crash");
+    crash.push_back(SinceS(kill_at));
+    crash_cpu.push_back(b.CpuS(id));
+    std::cerr << "crash " << i << ": " << crash.back() << " s, " << crash_cpu.back() << " CPU s\n";
   }
   Print("oc_crash_to_ready", Median(crash), "s");
+  Print("oc_crash_restart_cpu", Median(crash_cpu), "s");
+  Print("oc_crash_vs_cold_start", Median(crash) / Median(warm), "ratio");
+  if (!o.memory) return 0;
 
   std::cerr << "idling " << o.idle_s << " s\n";
   // Not synchronisation: the idle period is what is measured (the slice's memory after idle_s idle).
   std::this_thread::sleep_for(seconds(o.idle_s));
-  std::string esc;
-  for (char c : id) esc += c == '-' ? std::string("\\x2d") : std::string(1, c);
-  double rss = std::stod("0" + sb.Show("clawhive-" + esc + ".slice", "MemoryCurrent")) / (1 << 20);
+  double rss = std::stod("0" + sb.Show("clawhive-" + Esc(id) + ".slice", "MemoryCurrent")) / (1 << 20);
   Print("oc_rss_idle_per_tenant", rss, "MB");
   uint64_t total = MemTotal(), headroom = uint64_t{2} << 30, memory_max = uint64_t{1536} << 20;
   Print("oc_tenants_fit", total > headroom ? static_cast<double>((total - headroom) / memory_max) : 0, "n");

@@ -924,6 +924,57 @@ await test('13. with runtime images (answers stubbed in the page): target, drift
   });
 });
 
+await test('14. a tenant admin chats with its agent and sees the reply stream in; a stopped agent is explained', async () => {
+  await withPage(async (page) => {
+    await login(page, ADMIN);
+    await waitForHash(page, new RegExp(`^#/tenants/${TENANT_A}$`));
+    await page.locator('nav[aria-label="Main"]').getByRole('link', { name: 'Chat' }).click();
+    await waitForHash(page, new RegExp(`^#/tenants/${TENANT_A}/chat$`));
+    await page.locator('[data-testid="chat-agent-state"] [data-phase="running"]').waitFor();
+    await assertLabelled(page, 'the chat page');
+    // Every change of the reply's text while it streams, seen from inside the page.
+    await page.evaluate(() => {
+      window.__replyTexts = [];
+      const t = document.querySelector('[data-testid="chat-transcript"]');
+      new MutationObserver(() => {
+        const el = t.querySelector('.chat-msg.assistant.streaming .chat-text');
+        if (el && el.textContent && window.__replyTexts[window.__replyTexts.length - 1] !== el.textContent) window.__replyTexts.push(el.textContent);
+      }).observe(t, { subtree: true, childList: true, characterData: true });
+    });
+    const words = 'one two three four five six seven eight nine ten eleven twelve';
+    await page.getByLabel('Message').fill(words);
+    await page.getByRole('button', { name: 'Send' }).click();
+    const reply = page.locator('[data-testid="chat-message"][data-role="assistant"]').last();
+    await reply.filter({ hasText: `echo: ${words}` }).waitFor();
+    await page.locator('.chat-msg.streaming').waitFor({ state: 'detached' });
+    const texts = await page.evaluate(() => window.__replyTexts);
+    assert.ok(texts.length >= 3, `the reply was shown in pieces as it arrived (${JSON.stringify(texts)})`);
+    assert.ok(texts.every((t) => `echo: ${words}`.startsWith(t)), 'each piece extends the one before');
+    await shot(page, '36-chat-streamed-reply');
+    // The conversation is listed and survives a reload (kept in this browser).
+    await page.reload();
+    await page.locator('[data-testid="chat-list"] [data-conversation]').first().waitFor();
+    await page.locator('[data-testid="chat-message"][data-role="user"]').filter({ hasText: words }).waitFor();
+    // Another tenant's chat is not found, and its endpoint refuses this session.
+    const st = await page.evaluate(async (b) => (await fetch(`/v1/tenants/${b}/openai/v1/models`)).status, TENANT_B);
+    assert.equal(st, 404, 'another tenant\'s endpoint is hidden');
+  });
+  // An operator stops tenant B and opens its chat: the stopped agent is explained, nothing hangs.
+  await apiOk('POST', `/v1/tenants/${TENANT_B}/stop`);
+  try {
+    await withPage(async (page) => {
+      await login(page, OPERATOR);
+      await page.goto(`${BASE}/console/#/tenants/${TENANT_B}/chat`);
+      await page.getByLabel('Message').fill('is anyone there?');
+      await page.getByRole('button', { name: 'Send' }).click();
+      await page.locator('[data-testid="chat-error"]').filter({ hasText: 'is not running' }).waitFor();
+      await shot(page, '37-chat-agent-stopped');
+    });
+  } finally {
+    await apiOk('POST', `/v1/tenants/${TENANT_B}/start`);
+  }
+});
+
 await stub.close();
 await browser.close();
 const failed = results.filter((r) => !r.ok);
