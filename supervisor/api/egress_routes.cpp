@@ -7,8 +7,8 @@
 //   PUT /v1/tenants/{id}/egress   tenant-write: replaces the list. An operator may set anything well
 //                                 formed; a tenant admin only presets in egress.presets and hosts within
 //                                 egress.tenant_allow, never address blocks (409 says what is beyond).
-#include <ctime>
 
+#include "supervisor/api/month_query.h"
 #include "supervisor/api/reply_json.h"
 #include "supervisor/api/routes.h"
 #include "supervisor/core/tenant_service.h"
@@ -36,30 +36,6 @@ Result<egress::TenantEgress> Current(meter::Ledger& ledger, const std::string& t
   return egress::DecodePolicy(**row);
 }
 
-// "2026-11" -> [start, end); absent -> this month (UTC).
-Result<std::pair<int64_t, int64_t>> Month(const std::string* text, int64_t now_ms) {
-  struct tm tm {};
-  if (text == nullptr) {
-    time_t secs = static_cast<time_t>(now_ms / 1000);
-    gmtime_r(&secs, &tm);
-    tm.tm_mday = 1;
-    tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-  } else {
-    const std::string& t = *text;
-    bool ok = t.size() == 7 && t[4] == '-';
-    for (size_t i = 0; ok && i < 7; ++i) ok = i == 4 || (t[i] >= '0' && t[i] <= '9');
-    int month = ok ? std::stoi(t.substr(5, 2)) : 0;
-    if (!ok || month < 1 || month > 12) return Error::Invalid("query parameter 'period' must be a month such as 2026-11");
-    tm.tm_year = std::stoi(t.substr(0, 4)) - 1900;
-    tm.tm_mon = month - 1;
-    tm.tm_mday = 1;
-  }
-  int64_t start = static_cast<int64_t>(timegm(&tm)) * 1000;
-  tm.tm_mon += 1;
-  int64_t end = static_cast<int64_t>(timegm(&tm)) * 1000;
-  return std::make_pair(start, end);
-}
-
 JsonValue OperatorJson(const egress::OperatorEgress& op) {
   JsonValue o = JsonValue::Object();
   o.Set("allow", JsonStrings(op.allow))
@@ -79,7 +55,7 @@ JsonValue PresetsJson() {
 
 ApiReply Document(const RouteContext& x, const std::string& tenant, const egress::TenantEgress& t,
                   const std::string* period) {
-  Result<std::pair<int64_t, int64_t>> month = Month(period, x.now_ms());
+  Result<std::pair<int64_t, int64_t>> month = MonthQuery(period, x.now_ms());
   if (!month) return ApiReply::Fail(month.error());
   Result<std::vector<meter::EgressUsage>> used = x.ledger->EgressTotals(tenant, month->first, month->second);
   if (!used) return ApiReply::Fail(used.error());

@@ -1,9 +1,10 @@
 // Budgets, model usage and billing (the metering proxy's books, meter.db) and the installation's model
 // providers. Money in the API is a decimal string in the installation's currency ("25.00").
-#include <ctime>
 #include <utility>
 
+#include "supervisor/api/billing_export.h"
 #include "supervisor/api/body.h"
+#include "supervisor/api/month_query.h"
 #include "supervisor/api/reply_json.h"
 #include "supervisor/api/routes.h"
 #include "supervisor/core/tenant_service.h"
@@ -49,38 +50,6 @@ JsonValue BudgetJson(const meter::Budget& b, const meter::Totals& t) {
   return o;
 }
 
-// "2026-11" -> [start, end) in unix ms; absent -> the current month.
-Result<std::pair<int64_t, int64_t>> Month(const std::string* text, int64_t now_ms) {
-  struct tm tm {};
-  if (text == nullptr) {
-    int64_t start = meter::PeriodStart(meter::Period::kMonthly, now_ms);
-    time_t secs = static_cast<time_t>(start / 1000);
-    gmtime_r(&secs, &tm);
-  } else {
-    const std::string& t = *text;
-    bool ok = t.size() == 7 && t[4] == '-';
-    for (size_t i = 0; ok && i < 7; ++i) ok = i == 4 || (t[i] >= '0' && t[i] <= '9');
-    int month = ok ? std::stoi(t.substr(5, 2)) : 0;
-    if (!ok || month < 1 || month > 12) return Error::Invalid("query parameter 'period' must be a month such as 2026-11");
-    tm.tm_year = std::stoi(t.substr(0, 4)) - 1900;
-    tm.tm_mon = month - 1;
-    tm.tm_mday = 1;
-  }
-  int64_t start = static_cast<int64_t>(timegm(&tm)) * 1000;
-  tm.tm_mon += 1;
-  int64_t end = static_cast<int64_t>(timegm(&tm)) * 1000;
-  return std::make_pair(start, end);
-}
-
-std::string CsvCell(const std::string& s) {
-  std::string v = s;
-  if (!v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@')) v.insert(v.begin(), '\'');
-  if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
-  std::string out = "\"";
-  for (char c : v) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
 const char* FormatOf(const ApiCall& c, Status* bad) {
   const std::string* f = c.Query("format");
   if (f == nullptr || *f == "json") return "json";
@@ -98,45 +67,23 @@ ApiReply Download(std::string body, const std::string& type, const std::string& 
 }
 
 ApiReply BillingReply(Ledger& ledger, const ApiCall& c, const std::string& tenant, int64_t now_ms) {
-  Result<std::pair<int64_t, int64_t>> month = Month(c.Query("period"), now_ms);
+  Result<std::pair<int64_t, int64_t>> month = MonthQuery(c.Query("period"), now_ms);
   if (!month) return ApiReply::Fail(month.error());
   Status bad;
   std::string format = FormatOf(c, &bad);
   if (!bad) return ApiReply::Fail(bad.error());
+  BillingExport e;
+  e.period = meter::PeriodLabel(meter::Period::kMonthly, month->first);
   Result<std::vector<meter::BillingLine>> lines = ledger.Billing(tenant, month->first, month->second);
   if (!lines) return ApiReply::Fail(lines.error());
-  const std::string label = meter::PeriodLabel(meter::Period::kMonthly, month->first);
-  if (format == "csv") {
-    std::string out = "period,tenant,provider,model,requests,prompt_tokens,completion_tokens,cost,estimated_requests\r\n";
-    for (const auto& l : *lines)
-      out += label + "," + CsvCell(l.tenant) + "," + CsvCell(l.provider) + "," + CsvCell(l.model) + "," +
-             std::to_string(l.requests) + "," + std::to_string(l.prompt_tokens) + "," +
-             std::to_string(l.completion_tokens) + "," + meter::FormatExact(l.cost_micros) + "," +
-             std::to_string(l.estimated_requests) + "\r\n";
-    return Download(std::move(out), "text/csv; charset=utf-8", "clawhive-billing-" + label + ".csv");
-  }
-  JsonValue items = JsonValue::Array();
-  int64_t total = 0;
-  for (const auto& l : *lines) {
-    JsonValue o = JsonValue::Object();
-    o.Set("tenant", JsonValue::String(l.tenant))
-        .Set("provider", JsonValue::String(l.provider))
-        .Set("model", JsonValue::String(l.model))
-        .Set("requests", JsonValue::Signed(l.requests))
-        .Set("prompt_tokens", JsonValue::Signed(l.prompt_tokens))
-        .Set("completion_tokens", JsonValue::Signed(l.completion_tokens))
-        .Set("cost", JsonValue::String(meter::FormatExact(l.cost_micros)))
-        .Set("estimated_requests", JsonValue::Signed(l.estimated_requests));
-    items.Push(std::move(o));
-    total += l.cost_micros;
-  }
-  JsonValue doc = JsonValue::Object();
-  doc.Set("period", JsonValue::String(label))
-      .Set("total_cost", JsonValue::String(meter::FormatExact(total)))
-      .Set("lines", std::move(items));
-  ApiReply reply = ApiReply::Json(200, doc);
+  e.lines = std::move(*lines);
+  Result<std::vector<meter::EgressUsage>> egress = ledger.EgressTotals(tenant, month->first, month->second);
+  if (!egress) return ApiReply::Fail(egress.error());
+  e.egress = std::move(*egress);
+  if (format == "csv") return Download(BillingCsv(e), "text/csv; charset=utf-8", "clawhive-billing-" + e.period + ".csv");
+  ApiReply reply = ApiReply::Json(200, BillingJson(e));
   if (c.Query("format") != nullptr)
-    reply.headers.emplace_back("Content-Disposition", "attachment; filename=\"clawhive-billing-" + label + ".json\"");
+    reply.headers.emplace_back("Content-Disposition", "attachment; filename=\"clawhive-billing-" + e.period + ".json\"");
   return reply;
 }
 

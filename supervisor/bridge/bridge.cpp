@@ -11,6 +11,7 @@
 #include <cstring>
 #include <thread>
 
+#include "supervisor/common/send_all.h"
 #include "supervisor/common/unique_fd.h"
 
 namespace clawhive::bridge {
@@ -35,17 +36,6 @@ UniqueFd ConnectOut(const BridgeOptions& o) {
   int flags = ::fcntl(fd.get(), F_GETFL);
   ::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK);
   return fd;
-}
-
-bool WriteAll(int fd, const char* p, size_t n) {
-  while (n > 0) {
-    ssize_t w = ::send(fd, p, n, MSG_NOSIGNAL);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-  return true;
 }
 
 }  // namespace
@@ -112,7 +102,7 @@ void Pump(int a, int b) {
         ::shutdown(other, SHUT_WR);
         continue;
       }
-      if (!WriteAll(other, buf, static_cast<size_t>(n))) return;
+      if (!SendAll(other, std::string_view(buf, static_cast<size_t>(n)))) return;
     }
   }
 }

@@ -62,6 +62,10 @@ BOOST_AUTO_TEST_CASE(bad_entries_are_errors_naming_them) {
   BOOST_TEST(Has(Why(Parse("egress:\n  tenant_allow: ['*.']\n")), "egress.tenant_allow"));
   BOOST_TEST(Has(Why(Parse("egress:\n  listen: 0.0.0.0:8481\n")), "must listen on 127.0.0.1"));
   BOOST_TEST(Has(Why(Parse("egress:\n  listen: 127.0.0.1:8480\n")), "must use different ports"));
+  // Timeouts the proxy could not hold (int milliseconds) or that would only keep dead tunnels around.
+  BOOST_TEST(Has(Why(Parse("egress:\n  connect_timeout: 720h\n")), "c.yaml:2:20: egress.connect_timeout: at most 5m"));
+  BOOST_TEST(Has(Why(Parse("egress:\n  idle_timeout: 25h\n")), "egress.idle_timeout: at most 24h"));
+  BOOST_TEST(Parse("egress:\n  connect_timeout: 5m\n  idle_timeout: 24h\n").ok());
   BOOST_TEST(Has(Why(Parse("egress:\n  max_tunnels_per_tenant: 0\n")), "max_tunnels_per_tenant"));
   BOOST_TEST(Has(Why(Parse("egress:\n  deny: []\n")), "deny"));
 }

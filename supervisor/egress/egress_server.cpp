@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "supervisor/bridge/bridge.h"
+#include "supervisor/common/send_all.h"
 #include "supervisor/common/unique_fd.h"
 #include "supervisor/egress/address_class.h"
 #include "supervisor/egress/connect_request.h"
@@ -29,19 +30,6 @@ namespace {
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
       .count();
-}
-
-bool SendAll(int fd, const std::string& data) {
-  const char* p = data.data();
-  size_t n = data.size();
-  while (n > 0) {
-    ssize_t w = ::send(fd, p, n, MSG_NOSIGNAL);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-  return true;
 }
 
 std::string Target(const ConnectRequest& r) {

@@ -7,23 +7,14 @@
 #include <cerrno>
 #include <chrono>
 
+#include "supervisor/common/send_all.h"
+
 namespace clawhive::egress {
 namespace {
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
       .count();
-}
-
-bool WriteAll(int fd, const char* p, size_t n) {
-  while (n > 0) {
-    ssize_t w = ::send(fd, p, n, MSG_NOSIGNAL);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-  return true;
 }
 
 }  // namespace
@@ -86,7 +77,7 @@ RelayEnd Relay(int client, int upstream, const RelayOptions& o,
         ::shutdown(other, SHUT_WR);
         continue;
       }
-      if (!WriteAll(other, buf, static_cast<size_t>(n))) {
+      if (!SendAll(other, std::string_view(buf, static_cast<size_t>(n)))) {
         failed = true;
         break;
       }

@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "bench/api_load.h"
+#include "bench/egress_bench.h"
 #include "bench/ingress_bench.h"
 #include "bench/list_cost.h"
 #include "bench/openclaw_bench.h"
@@ -435,6 +436,7 @@ int main(int argc, char** argv) {
     if (name == "provision") return Provision();
     if (name == "scale") return Scale(tenants > 0 ? tenants : 500);
     if (name == "proxy") return clawhive::bench::ProxyBench(seconds > 0 ? seconds : 10);
+    if (name == "egress") return clawhive::bench::EgressBench({});
     if (name == "openclaw" || name == "oc-start") {
       clawhive::bench::OpenClawBenchOptions o;
       if (seconds > 0) o.idle_s = static_cast<int>(seconds);
@@ -469,7 +471,7 @@ int main(int argc, char** argv) {
     std::cerr << "clawhive-bench: " << e.what() << "\n";
     return 1;
   }
-  std::cerr << "usage: clawhive-bench crash-restart|crash-under-load|provision|scale|list_cost|api|ingress|proxy|openclaw|oc-start [--tenants N] [--stopped] [--seconds S] [--starts N]"
+  std::cerr << "usage: clawhive-bench crash-restart|crash-under-load|provision|scale|list_cost|api|ingress|proxy|egress|openclaw|oc-start [--tenants N] [--stopped] [--seconds S] [--starts N]"
                " [--baseline-supervisor PATH]\n";
   return 2;
 }

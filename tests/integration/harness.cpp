@@ -1,7 +1,9 @@
 #include "integration/harness.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -13,6 +15,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <stdexcept>
@@ -43,12 +46,13 @@ CommandResult Sh(const std::string& command) {
 
 static const std::string kSandbox = std::string(CLAWHIVE_SOURCE_DIR) + "/tests/sandbox/sandbox";
 
-Sandbox::Sandbox(const std::string& config_yaml, uint16_t api_port) : api_port_(api_port) {
+Sandbox::Sandbox(const std::string& config_yaml, uint16_t api_port, SandboxOptions options)
+    : options_(options), api_port_(api_port) {
   char tmpl[] = "/var/tmp/clawhive-it-XXXXXX";
   if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
   dir_ = tmpl;
   std::ofstream(dir_ + "/clawhive.yaml") << config_yaml;
-  auto boot = Sh(kSandbox + " start " + Quote(dir_ + "/sb") + " >&2");
+  auto boot = Sh(kSandbox + " start " + Quote(dir_ + "/sb") + (options_.private_network ? " --private-network" : "") + " >&2");
   if (boot.status != 0) throw std::runtime_error("sandbox did not boot; see " + dir_ + "/sb/console.log");
   auto inst = Exec(std::string(CLAWHIVE_SOURCE_DIR) + "/scripts/install-system " +
                    Quote(CLAWHIVE_BINARY_DIR) + " " + Quote(dir_ + "/clawhive.yaml") + " >&2");
@@ -56,10 +60,19 @@ Sandbox::Sandbox(const std::string& config_yaml, uint16_t api_port) : api_port_(
     // No destructor runs for a constructor that throws: stop what this one started.
     Exec("journalctl -u clawhive-supervisor -u clawhive-proxy --no-pager | tail -20 >&2");
     Sh(kSandbox + " stop " + Quote(dir_ + "/sb") + " >&2");
+    Sh("rm -rf " + Quote(dir_));
     throw std::runtime_error("install-system failed in the sandbox");
   }
   Poco::Net::initializeSSL();
-  WaitForApi(std::chrono::seconds(20));
+  try {
+    NetworkScope inside(*this);
+    WaitForApi(std::chrono::seconds(20));
+  } catch (...) {
+    Poco::Net::uninitializeSSL();
+    Sh(kSandbox + " stop " + Quote(dir_ + "/sb") + " >&2");
+    Sh("rm -rf " + Quote(dir_));
+    throw;
+  }
   token_ = Exec("cat /var/lib/clawhive/api-token").out;
   while (!token_.empty() && (token_.back() == '\n' || token_.back() == ' ')) token_.pop_back();
 }
@@ -72,6 +85,33 @@ std::string Sandbox::Fingerprint() {
   std::ofstream(path) << pem;
   auto fp = tls::Sha256Fingerprint(path);
   return fp ? *fp : "";
+}
+
+int Sandbox::init_pid() const {
+  std::ifstream in(dir_ + "/sb/pid");
+  int pid = 0;
+  in >> pid;
+  return pid;
+}
+
+NetworkScope::NetworkScope(const Sandbox& sandbox) {
+  if (!sandbox.private_network()) return;
+  std::string path = "/proc/" + std::to_string(sandbox.init_pid()) + "/ns/net";
+  int target = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  home_ = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  bool entered = target >= 0 && home_ >= 0 && ::setns(target, CLONE_NEWNET) == 0;
+  if (target >= 0) ::close(target);
+  if (!entered) {
+    if (home_ >= 0) ::close(home_);
+    home_ = -1;
+    throw std::runtime_error("cannot enter the network namespace of the sandbox (" + path + ")");
+  }
+}
+
+NetworkScope::~NetworkScope() {
+  if (home_ < 0) return;
+  if (::setns(home_, CLONE_NEWNET) != 0) std::abort();  // a thread left in the wrong namespace would mislead every later test
+  ::close(home_);
 }
 
 Sandbox::~Sandbox() {

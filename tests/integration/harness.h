@@ -27,10 +27,17 @@ struct CommandResult {
 CommandResult Sh(const std::string& command);
 std::string Quote(const std::string& word);
 
+struct SandboxOptions {
+  // The sandbox gets a network namespace of its own (`sandbox start --private-network`): nothing in it
+  // is reachable from the host's, and what a test adds there (addresses, routes, /etc/hosts entries in
+  // the overlay) stays there. The test reaches it through a NetworkScope.
+  bool private_network = false;
+};
+
 class Sandbox {
  public:
   // Boots a sandbox in a fresh directory; installs the build with `config_yaml` and waits for the API.
-  Sandbox(const std::string& config_yaml, uint16_t api_port);
+  Sandbox(const std::string& config_yaml, uint16_t api_port, SandboxOptions options = {});
   ~Sandbox();
   CommandResult Exec(const std::string& command);  // sh -c inside the sandbox
   std::string Show(const std::string& unit, const std::string& property);  // systemctl show -P
@@ -38,14 +45,34 @@ class Sandbox {
   const std::string& token() const { return token_; }
   const std::string& fingerprint() const { return fingerprint_; }  // of the API's certificate
   const std::string& dir() const { return dir_; }
+  bool private_network() const { return options_.private_network; }
+  // The host pid of the sandbox's systemd (PID 1 inside).
+  int init_pid() const;
   void WaitForApi(std::chrono::seconds timeout);
 
  private:
   std::string Fingerprint();
+  SandboxOptions options_;
   std::string dir_;
   uint16_t api_port_;
   std::string token_;
   std::string fingerprint_;
+};
+
+// While it lives, sockets the calling thread makes are made in the network namespace of `sandbox`
+// (setns(2) changes the namespace of this thread only); destroyed, the thread is back where it was. So
+// a test whose sandbox has a private network calls its API and its agents as usual, and listens on
+// addresses that exist only in there. Sockets keep the namespace they were made in. Nothing happens for
+// a sandbox on the host's network. Throws std::runtime_error when the namespace cannot be entered.
+class NetworkScope {
+ public:
+  explicit NetworkScope(const Sandbox& sandbox);
+  ~NetworkScope();
+  NetworkScope(const NetworkScope&) = delete;
+  NetworkScope& operator=(const NetworkScope&) = delete;
+
+ private:
+  int home_ = -1;  // this thread's namespace before
 };
 
 struct Response {
