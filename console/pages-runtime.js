@@ -454,6 +454,17 @@ export function runtimeCard(ctx, tenantId, { writable, onTenant }) {
 // ================================================================================================= tenant: OpenClaw settings
 const KINDS = { telegram: 'Telegram', discord: 'Discord' };
 const MAX_CHANNELS = Object.keys(KINDS).length; // one of each kind
+const MODES = { polling: 'Polling', webhook: 'Webhook' };
+const MAX_ALLOW_FROM = 64;
+const USER_ID_RE = /^[1-9][0-9]{0,19}$/;
+// "123, 456 789" -> ["123", "456", "789"]
+const userIds = (text) => text.split(/[\s,;]+/).filter((x) => x);
+// A channel as the read-only view names it: "Telegram (TOKEN, webhook, 2 users allowed) off".
+function channelText(c) {
+  const extra = c.kind === 'telegram'
+    ? `, ${c.mode || 'polling'}${(c.allow_from || []).length ? `, ${c.allow_from.length} user${c.allow_from.length === 1 ? '' : 's'} allowed` : ''}` : '';
+  return `${KINDS[c.kind] || c.kind} (${c.token_secret}${extra})${c.enabled === false ? ' off' : ''}`;
+}
 
 // Which part of the form an error is about: "openclaw.model: ...", "openclaw.channels[1].token_secret: ...".
 function settingsFieldOf(message) {
@@ -475,7 +486,7 @@ export function openclawCard(ctx, tenantId, t0, { writable, onTenant }) {
         h('dt', null, 'Model'), h('dd', null, s.model ? h('span', { class: 'mono' }, s.model) : h('span', { class: 'muted' }, 'the appliance’s default')),
         h('dt', null, 'Heartbeat'), h('dd', null, s.heartbeat ? 'every 30 minutes' : 'off'),
         h('dt', null, 'Channels'), h('dd', null, (s.channels || []).length ? s.channels.map((c, i) => [i ? ', ' : '',
-          `${KINDS[c.kind] || c.kind} (${c.token_secret})${c.enabled === false ? ' off' : ''}`]) : h('span', { class: 'muted' }, 'none'))));
+          channelText(c)]) : h('span', { class: 'muted' }, 'none'))));
     };
     draw();
     const el = card('OpenClaw settings', { hint: 'Model, heartbeat and chat channels of the tenant’s gateway' }, view);
@@ -504,6 +515,8 @@ export function openclawCard(ctx, tenantId, t0, { writable, onTenant }) {
       r.kind.setAttribute('aria-label', `Channel ${n} kind`);
       r.secret.setAttribute('aria-label', `Channel ${n} token secret`);
       r.enabled.setAttribute('aria-label', `Channel ${n} enabled`);
+      r.mode.setAttribute('aria-label', `Channel ${n} Telegram mode`);
+      r.allow.setAttribute('aria-label', `Channel ${n} allowed Telegram user ids`);
       r.remove.setAttribute('aria-label', `Remove channel ${n}`);
     });
     addBtn.disabled = rows.length >= MAX_CHANNELS;
@@ -521,7 +534,12 @@ export function openclawCard(ctx, tenantId, t0, { writable, onTenant }) {
       secret: h('input', { class: 'mono', autocomplete: 'off', spellcheck: 'false', maxlength: '128', list: secretsList.id,
         placeholder: 'TELEGRAM_BOT_TOKEN', autocapitalize: 'characters', 'aria-describedby': channelsErr.id }),
       enabled: h('input', { type: 'checkbox', checked: true }),
+      mode: h('select', { 'aria-describedby': channelsErr.id }, Object.entries(MODES).map(([v, l]) => h('option', { value: v }, l))),
+      allow: h('input', { class: 'mono', autocomplete: 'off', spellcheck: 'false', inputmode: 'numeric',
+        placeholder: 'e.g. 123456789, 987654321', 'aria-describedby': channelsErr.id }),
     };
+    r.mode.value = (c && c.mode) || 'polling';
+    r.allow.value = c && c.allow_from ? c.allow_from.join(', ') : '';
     r.kind.value = c ? c.kind : Object.keys(KINDS).find((k) => !used.has(k)) || 'telegram';
     if (c && !KINDS[c.kind]) r.kind.append(h('option', { value: c.kind }, c.kind));
     if (c) r.kind.value = c.kind;
@@ -539,8 +557,18 @@ export function openclawCard(ctx, tenantId, t0, { writable, onTenant }) {
       relabel();
       addBtn.focus();
     } });
-    r.el = h('div', { class: 'channel-row', 'data-channel': String(rows.length) }, r.kind, r.secret,
-      h('label', { class: 'check' }, r.enabled, h('span', { 'aria-hidden': 'true' }, 'on')), r.remove);
+    // Telegram only: how updates arrive and who may write to the bot (docs/openclaw.md, "Chat channels").
+    r.extra = h('div', { class: 'channel-extra' },
+      h('label', null, h('span', { class: 'small muted' }, 'Updates'), r.mode),
+      h('label', null, h('span', { class: 'small muted' }, 'Allowed user ids (empty: users must be paired)'), r.allow),
+      h('div', { class: 'help' }, 'Polling: the agent asks Telegram for messages. Webhook: Telegram calls this appliance’s public address (set by the operator).'));
+    const showExtra = () => { r.extra.hidden = r.kind.value !== 'telegram'; };
+    r.kind.addEventListener('change', showExtra);
+    showExtra();
+    r.el = h('div', { class: 'channel-block', 'data-channel': String(rows.length) },
+      h('div', { class: 'channel-row' }, r.kind, r.secret,
+        h('label', { class: 'check' }, r.enabled, h('span', { 'aria-hidden': 'true' }, 'on')), r.remove),
+      r.extra);
     rows.push(r);
     rowsHost.appendChild(r.el);
     relabel();
@@ -573,7 +601,7 @@ export function openclawCard(ctx, tenantId, t0, { writable, onTenant }) {
   const clearErrors = () => {
     setFieldError(fModel, '');
     setFieldError(channelsField, '');
-    rows.forEach((r) => { r.kind.removeAttribute('aria-invalid'); r.secret.removeAttribute('aria-invalid'); });
+    rows.forEach((r) => { for (const el of [r.kind, r.secret, r.mode, r.allow]) el.removeAttribute('aria-invalid'); });
     mount(formMsg);
   };
   const badRow = (r, el, m) => { setFieldError(channelsField, m); if (el) el.setAttribute('aria-invalid', 'true'); };
@@ -593,7 +621,16 @@ export function openclawCard(ctx, tenantId, t0, { writable, onTenant }) {
       kinds.add(r.kind.value);
       if (!SECRET_RE.test(secret)) { badRow(r, r.secret, `Channel ${n}: the name of a secret, in upper-case letters, digits and _.`); ok = false; break; }
       if (secret.startsWith('CLAWHIVE_')) { badRow(r, r.secret, `Channel ${n}: CLAWHIVE_* secrets are the appliance’s own; use a secret of your own.`); ok = false; break; }
-      channels.push({ kind: r.kind.value, enabled: r.enabled.checked, token_secret: secret });
+      const one = { kind: r.kind.value, enabled: r.enabled.checked, token_secret: secret };
+      if (r.kind.value === 'telegram') {
+        const ids = userIds(r.allow.value);
+        const bad = ids.find((x) => !USER_ID_RE.test(x));
+        if (bad !== undefined) { badRow(r, r.allow, `Channel ${n}: “${bad.slice(0, 24)}” is not a Telegram user id (digits only, as Telegram shows it).`); ok = false; break; }
+        if (ids.length > MAX_ALLOW_FROM) { badRow(r, r.allow, `Channel ${n}: at most ${MAX_ALLOW_FROM} allowed users.`); ok = false; break; }
+        one.mode = r.mode.value;
+        one.allow_from = ids;
+      }
+      channels.push(one);
     }
     if (!ok) { const el = form.querySelector('[aria-invalid="true"]'); if (el) el.focus(); return; }
     submit.disabled = true;
@@ -612,8 +649,9 @@ export function openclawCard(ctx, tenantId, t0, { writable, onTenant }) {
       const where = err.status === 400 ? settingsFieldOf(err.message) : null;
       if (where && where.field === 'model') { setFieldError(fModel, err.message); modelIn.focus(); } else if (where && where.field === 'channels') {
         const r = where.index !== null ? rows[where.index] : null;
-        badRow(r, r ? (where.sub === 'kind' ? r.kind : r.secret) : null, err.message);
-        if (r) (where.sub === 'kind' ? r.kind : r.secret).focus();
+        const el = r ? ({ kind: r.kind, mode: r.mode, allow_from: r.allow })[where.sub] || r.secret : null;
+        badRow(r, el, err.message);
+        if (el) el.focus();
       } else {
         mount(formMsg, notice('error', err.message));
         formMsg.scrollIntoView({ block: 'nearest' });

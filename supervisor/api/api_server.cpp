@@ -7,6 +7,7 @@
 #include <Poco/Net/NameValueCollection.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
+#include <Poco/String.h>
 #include <Poco/Timespan.h>
 
 #include <openssl/crypto.h>
@@ -18,6 +19,7 @@
 #include <mutex>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "supervisor/api/auth.h"
 #include "supervisor/api/authorize.h"
@@ -108,12 +110,14 @@ struct ApiServer::Impl {
       : options(std::move(opts)),
         context{svc, secrets, IdentityOrNone(), options.audit, options.branding, options.console_dir, WallMs},
         authenticator(IdentityOrNone()),
-        ingress(options.ingress, options.threads) {
+        ingress(options.ingress, options.threads),
+        webhooks(options.webhook_rate) {
     context.ledger = options.ledger;
     context.egress = options.egress;
     context.egress_enabled = options.egress_enabled;
     context.runtimes = options.runtimes;
     context.ingress = &ingress;
+    context.webhooks = &webhooks;
     api::AddAllRoutes(router, context);
   }
 
@@ -145,6 +149,7 @@ struct ApiServer::Impl {
   // What the request head decided: the route and the call so far, and the declared body length.
   struct Prepared {
     const api::Route* route = nullptr;
+    const api::RouteInput* input = nullptr;
     ApiCall call;
     int64_t content_length = -1;  // -1: none declared
     api::Authentication auth;
@@ -217,6 +222,7 @@ struct ApiServer::Impl {
     const bool found = res.outcome == api::Router::Resolution::Outcome::kFound;
     if (found) {  // known before authorization, so refusals are audited with their route
       out->route = res.route;
+      out->input = res.input;
       out->call.params = res.params;
     }
     if (!found || res.route->access != Access::kPublic) {
@@ -285,8 +291,21 @@ struct ApiServer::Impl {
       if (media_type != "application/json")
         return ApiReply::Fail(415, "unsupported_media_type", "request body must be JSON (Content-Type: application/json)");
     }
-    if (out->content_length > 0 && static_cast<uint64_t>(out->content_length) > options.max_body) return TooLarge();
+    // The headers the route reads, each at most once (two values of a secret header are a 400, never a choice).
+    for (const std::string& name : out->input->headers) {
+      if (!req.has(name)) continue;
+      std::vector<std::string> values;
+      for (auto it = req.find(name); it != req.end() && Poco::icompare(it->first, name) == 0; ++it) values.push_back(it->second);
+      if (values.size() > 1) return ApiReply::Fail(Error::Invalid("header " + name + " given more than once"));
+      out->call.headers.emplace_back(name, values.front());
+    }
+    if (out->content_length > 0 && static_cast<uint64_t>(out->content_length) > BodyLimit(out->input)) return TooLarge(out->input);
     return std::nullopt;
+  }
+
+  // The route's own body limit when it has a smaller one, else the server's.
+  size_t BodyLimit(const api::RouteInput* input) const {
+    return input != nullptr && input->max_body > 0 ? std::min(input->max_body, options.max_body) : options.max_body;
   }
 
   ApiReply Process(Poco::Net::HTTPServerRequest& req, BodyState* body, Prepared* prepared) {
@@ -298,8 +317,10 @@ struct ApiServer::Impl {
     std::optional<JsonValue> json;
     BodyWiper wiper{&text, &json};
     if (body->present) {
-      if (Status read = ReadBody(req.stream(), p.content_length, &text); !read) return ApiReply::Fail(read.error());
+      if (Status read = ReadBody(req.stream(), p.content_length, BodyLimit(p.input), &text); !read)
+        return ApiReply::Fail(read.error());
       body->consumed = true;
+      p.call.raw_body = &text;
     }
     if (p.route->body == BodyKind::kJson) {
       if (text.empty()) return ApiReply::Fail(Error::Invalid("request body is empty; expected a JSON object"));
@@ -312,28 +333,28 @@ struct ApiServer::Impl {
     return p.route->handler(p.call);
   }
 
-  ApiReply TooLarge() const {
+  ApiReply TooLarge(const api::RouteInput* input) const {
     return ApiReply::Fail(
-        {ErrorCode::kTooLarge, "request body is larger than " + std::to_string(options.max_body) + " bytes"});
+        {ErrorCode::kTooLarge, "request body is larger than " + std::to_string(BodyLimit(input)) + " bytes"});
   }
 
   // Reads at most max_body bytes into *text; more is a 413 (chunked bodies have no length to check up
   // front). The body may be a secret: *text never reallocates without wiping the old buffer, and the
   // read buffer is wiped before returning, so the only copy left is *text (the caller wipes it).
-  Status ReadBody(std::istream& in, int64_t content_length, std::string* text) const {
+  Status ReadBody(std::istream& in, int64_t content_length, size_t max_body, std::string* text) const {
     if (content_length > 0) text->reserve(static_cast<size_t>(content_length));  // <= max_body: checked
     char buf[16384];
     Status status;
     while (true) {
       in.read(buf, sizeof buf);
       size_t n = static_cast<size_t>(in.gcount());
-      if (text->size() + n > options.max_body) {
-        status = Error{ErrorCode::kTooLarge, "request body is larger than " + std::to_string(options.max_body) + " bytes"};
+      if (text->size() + n > max_body) {
+        status = Error{ErrorCode::kTooLarge, "request body is larger than " + std::to_string(max_body) + " bytes"};
         break;
       }
       if (text->size() + n > text->capacity()) {
         std::string bigger;
-        bigger.reserve(std::min(options.max_body, std::max(2 * text->capacity(), text->size() + n)));
+        bigger.reserve(std::min(max_body, std::max(2 * text->capacity(), text->size() + n)));
         bigger.append(*text);
         WipeBuffer(text);
         text->swap(bigger);
@@ -412,6 +433,7 @@ struct ApiServer::Impl {
   api::RouteContext context;
   api::Authenticator authenticator;
   api::Ingress ingress;
+  api::WebhookGate webhooks;
   api::Router router;
 
   std::mutex mu;  // Start/Stop

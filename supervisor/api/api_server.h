@@ -23,6 +23,7 @@
 
 #include "supervisor/api/ingress.h"
 #include "supervisor/api/routes.h"
+#include "supervisor/api/webhook_gate.h"
 #include "supervisor/auth/identity.h"
 #include "supervisor/common/result.h"
 
@@ -45,6 +46,7 @@ struct ApiServerOptions {
   std::string console_dir;            // the console's static files; "" = no console
   size_t max_body = 1 << 20;          // larger request bodies get 413
   api::IngressOptions ingress;        // calls to tenants' agents: time bounds, calls at once (ingress.h)
+  uint64_t webhook_rate = 20;         // channel webhook calls a second per tenant (api.webhook_rate)
   int threads = 8;                    // connection threads (max queued connections: 256)
   // HTTPS when cert_file is set (PEM certificate, chain may follow; key_file: unencrypted PEM key), TLS
   // 1.2+ only, no client certificates. Empty: plain HTTP, where API tokens presented are revoked and only

@@ -92,6 +92,7 @@ std::unique_ptr<GatewayCall> GatewayCall::Open(uint16_t port, const GatewayReque
     req.setKeepAlive(false);
     req.set("Accept", request.stream ? "text/event-stream" : "application/json");
     if (!request.token.empty()) req.set("Authorization", "Bearer " + request.token);
+    for (const auto& [name, value] : request.headers) req.set(name, value);
     if (!request.body.empty() || request.method == "POST") {
       req.setContentType("application/json");
       req.setContentLength64(static_cast<Poco::Int64>(request.body.size()));

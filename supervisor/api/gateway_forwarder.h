@@ -18,6 +18,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace clawhive::api {
 
@@ -27,6 +29,9 @@ struct GatewayRequest {
   std::string body;          // JSON; empty for a GET
   std::string token;         // the gateway's bearer token; empty: no Authorization header
   bool stream = false;       // asks for text/event-stream
+  // Further headers the route sets from the appliance's own values (a webhook's secret from the vault),
+  // never copied from the caller's request.
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 struct GatewayLimits {

@@ -11,6 +11,12 @@ const std::string* ApiCall::Query(std::string_view name) const {
   return nullptr;
 }
 
+const std::string* ApiCall::Header(std::string_view name) const {
+  for (const auto& [k, v] : headers)
+    if (k == name) return &v;
+  return nullptr;
+}
+
 int HttpStatusFor(ErrorCode code) {
   switch (code) {
     case ErrorCode::kInvalidArgument: return 400;
@@ -47,7 +53,7 @@ ApiReply ApiReply::Fail(const Error& error) {
   return r;
 }
 
-void Router::Add(Route route) {
+void Router::Add(Route route, RouteInput input) {
   Result<std::vector<std::string>> segments = SplitPath(route.pattern);
   if (!segments) throw std::invalid_argument("bad route pattern: " + route.pattern);
   for (std::string& s : *segments) {
@@ -61,7 +67,7 @@ void Router::Add(Route route) {
   if ((route.access == Access::kTenantRead || route.access == Access::kTenantWrite) &&
       (segments->size() < 3 || (*segments)[0] != "v1" || (*segments)[1] != "tenants" || (*segments)[2] != "{}"))
     throw std::invalid_argument("tenant-scoped route must start with /v1/tenants/{id}: " + route.pattern);
-  entries_.push_back({std::move(route), std::move(*segments)});
+  entries_.push_back({std::move(route), std::move(*segments), std::move(input)});
 }
 
 std::vector<const Route*> Router::routes() const {
@@ -95,6 +101,7 @@ Router::Resolution Router::Resolve(std::string_view method, const std::vector<st
     if (e.route.method == method) {
       res.outcome = Resolution::Outcome::kFound;
       res.route = &e.route;
+      res.input = &e.input;
       res.params = std::move(params);
       res.allowed.clear();
       return res;

@@ -48,8 +48,15 @@ struct ApiCall {
   std::string address;           // peer IP address
   std::string session_id;        // the session cookie, when the caller signed in with one
   bool tls = true;               // arrived over HTTPS
+  // The request headers the route declared (Route::headers) that came, each once, under the declared
+  // name; nothing else of the request head reaches a handler.
+  std::vector<std::pair<std::string, std::string>> headers;
+  // The body as it came (wiped by the dispatcher with the parsed document), for a handler that passes
+  // it on unchanged; nullptr when there was none.
+  const std::string* raw_body = nullptr;
 
   const std::string* Query(std::string_view name) const;
+  const std::string* Header(std::string_view name) const;
 };
 
 struct ApiReply {
@@ -88,16 +95,24 @@ struct Route {
   std::function<ApiReply(const ApiCall&)> handler;
 };
 
+// What a few routes read beyond their Route declaration (kept apart, so the many that read nothing more
+// need not say so).
+struct RouteInput {
+  std::vector<std::string> headers;  // request headers the handler reads (ApiCall::headers)
+  size_t max_body = 0;               // a smaller body limit than the server's (413 above it); 0: the server's
+};
+
 class Router {
  public:
   // Throws std::invalid_argument for a malformed pattern, or a tenant-scoped route whose pattern does not
   // start with /v1/tenants/{id}: route tables are code, not input.
-  void Add(Route route);
+  void Add(Route route, RouteInput input = {});
 
   struct Resolution {
     enum class Outcome { kFound, kNotFound, kMethodNotAllowed };
     Outcome outcome = Outcome::kNotFound;
     const Route* route = nullptr;      // kFound
+    const RouteInput* input = nullptr; // kFound
     std::vector<std::string> params;   // kFound
     std::vector<std::string> allowed;  // kMethodNotAllowed: methods the path does have
   };
@@ -110,6 +125,7 @@ class Router {
   struct Entry {
     Route route;
     std::vector<std::string> segments;  // "{}" marks a placeholder
+    RouteInput input;
   };
   std::vector<Entry> entries_;
 };

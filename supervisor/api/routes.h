@@ -3,6 +3,7 @@
 // dispatcher authorizes, reads the body and audits, then calls the handler.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -26,6 +27,10 @@ class Ledger;
 namespace clawhive::api {
 
 class Ingress;
+class WebhookGate;
+
+// The largest Telegram update the webhook route takes (413 above it); Telegram's are a few KiB.
+inline constexpr size_t kMaxTelegramUpdateBytes = 256 * 1024;
 
 // Defaults until an operator sets branding through the API.
 struct BrandingDefaults {
@@ -46,6 +51,7 @@ struct RouteContext {
   meter::Ledger* ledger = nullptr;   // nullptr: metering routes answer 503
   RuntimeService* runtimes = nullptr;  // nullptr: image, fleet and gateway routes answer 503
   Ingress* ingress = nullptr;          // nullptr: the tenants' OpenAI-compatible endpoints answer 503
+  WebhookGate* webhooks = nullptr;     // nullptr: channel webhooks answer 503
   egress::OperatorEgress egress;       // clawhive.yaml's egress: what tenant admins may choose (egress_routes)
   bool egress_enabled = true;          // egress.listen is set
 };
@@ -58,6 +64,7 @@ void AddConsoleRoutes(Router& r, RouteContext& ctx);   // branding and the conso
 void AddMeterRoutes(Router& r, RouteContext& ctx);     // budgets, model usage, billing, providers
 void AddRuntimeRoutes(Router& r, RouteContext& ctx);   // OpenClaw images, fleet updates, gateway tokens
 void AddChatRoutes(Router& r, RouteContext& ctx);
+void AddWebhookRoutes(Router& r, RouteContext& ctx);   // channel webhooks (Telegram) into tenants' agents
 void AddEgressRoutes(Router& r, RouteContext& ctx);    // each tenant's egress allow list and bytes      // each tenant's OpenAI-compatible endpoint (its agent)
 
 // Builds the whole table (as ApiServer serves it); for the server, the OpenAPI walker and tests.

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "supervisor/api/ingress.h"
+#include "supervisor/api/webhook_gate.h"
 #include "supervisor/api/metrics.h"
 #include "supervisor/api/reply_json.h"
 #include "supervisor/api/routes.h"
@@ -198,12 +199,11 @@ void AddTenantRoutes(Router& r, RouteContext& ctx) {
                                                       ctx.now_ms() + 1))
                reply.body += RenderEgressMetrics(*bytes);
            }
-           if (ctx.ingress != nullptr) {
-             std::vector<std::string> ids;
-             for (const TenantStatus& t : *list) ids.push_back(t.tenant.id);
-             std::sort(ids.begin(), ids.end());
-             reply.body += ctx.ingress->RenderMetrics(ids);
-           }
+           std::vector<std::string> ids;
+           for (const TenantStatus& t : *list) ids.push_back(t.tenant.id);
+           std::sort(ids.begin(), ids.end());
+           if (ctx.ingress != nullptr) reply.body += ctx.ingress->RenderMetrics(ids);
+           if (ctx.webhooks != nullptr) reply.body += ctx.webhooks->RenderMetrics(ids);
            return reply;
          }});
 }
@@ -218,6 +218,7 @@ void AddAllRoutes(Router& r, RouteContext& ctx) {
   AddMeterRoutes(r, ctx);
   AddRuntimeRoutes(r, ctx);
   AddChatRoutes(r, ctx);
+  AddWebhookRoutes(r, ctx);
   AddEgressRoutes(r, ctx);
 }
 

@@ -62,6 +62,8 @@ class Loader : public YamlWalker {
  private:
   bool Listen(Node key, Node value, Path path, std::string* address, uint16_t* port);
   bool PlainHttp(Node key, Node value, Path path, Config* c);
+  bool PublicUrl(Node key, Node value, Path path, std::string* out);
+  bool ExtraCaFile(Node key, Node value, Path path, std::string* out);
   bool ProxyListen(Node key, Node value, Path path, Config* c);
   bool EgressListen(Node key, Node value, Path path, Config* c);
   bool EgressList(Node key, Node value, Path path, Status (*check)(const std::string&), std::vector<std::string>* out);
@@ -98,6 +100,72 @@ bool Loader::PlainHttp(Node key, Node value, Path path, Config* c) {
                                   Echo(host) + "'; use api.listen (HTTPS) for other addresses");
   c->plain_http_address = host;
   c->plain_http_port = port;
+  return true;
+}
+
+// What Telegram (and other callers from the Internet) are given: https://host[:port][/path], without
+// credentials, query or fragment. Telegram calls webhooks on ports 443, 80, 88 and 8443 only.
+bool Loader::PublicUrl(Node key, Node value, Path path, std::string* out) {
+  std::string s;
+  if (!Text(key, value, path, "an https:// URL such as https://chat.example.com (\"\" for none)", true, &s)) return false;
+  if (s.empty()) {
+    out->clear();
+    return true;
+  }
+  auto bad = [&](const std::string& why) {
+    return Fail(value.Mark(), path + ": '" + Echo(s) + "' " + why + "; expected https://host[:port][/path]");
+  };
+  const std::string scheme = "https://";
+  if (s.size() > 200) return bad("is longer than 200 characters");
+  if (s.compare(0, scheme.size(), scheme) != 0) return bad("does not start with https:// (Telegram calls HTTPS only)");
+  std::string rest = s.substr(scheme.size());
+  size_t slash = rest.find('/');
+  std::string authority = rest.substr(0, slash);
+  std::string tail = slash == std::string::npos ? "" : rest.substr(slash);
+  while (!tail.empty() && tail.back() == '/') tail.pop_back();
+  std::string host = authority, port;
+  if (!authority.empty() && authority.front() == '[') {  // an IPv6 literal
+    size_t close = authority.find(']');
+    if (close == std::string::npos) return bad("has an unclosed [");
+    host = authority.substr(0, close + 1);
+    std::string after = authority.substr(close + 1);
+    if (!after.empty() && after.front() != ':') return bad("has text after the ]");
+    if (!after.empty()) port = after.substr(1);
+  } else if (size_t colon = authority.rfind(':'); colon != std::string::npos) {
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+  }
+  const bool bracketed = !host.empty() && host.front() == '[';
+  auto host_char = [bracketed](char ch) {
+    bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+    return alnum || ch == '.' || (bracketed ? ch == ':' : ch == '-');
+  };
+  std::string_view name = bracketed ? std::string_view(host).substr(1, host.size() - 2) : std::string_view(host);
+  if (name.empty() || !std::all_of(name.begin(), name.end(), host_char)) return bad("has no host name or one with other characters");
+  if (!port.empty() && port != "443" && port != "80" && port != "88" && port != "8443")
+    return bad("names port " + port + "; Telegram calls webhooks on 443, 80, 88 or 8443 only");
+  auto path_char = [](char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           std::string_view("-._~/!$&'()*+,;=:%").find(ch) != std::string_view::npos;
+  };
+  if (!std::all_of(tail.begin(), tail.end(), path_char)) return bad("has a path with a query, fragment or other characters");
+  *out = scheme + authority + tail;
+  return true;
+}
+
+// Node reads NODE_EXTRA_CA_CERTS as the tenant's user, inside the agent's unit, which hides these.
+bool Loader::ExtraCaFile(Node key, Node value, Path path, std::string* out) {
+  std::string s;
+  if (!Text(key, value, path, "an absolute path to a PEM file (\"\" for none)", true, &s)) return false;
+  if (!s.empty() && s.front() != '/')
+    return Fail(value.Mark(), path + ": must be an absolute path or \"\", got '" + Echo(s) + "'");
+  for (const char* hidden : {"/etc/clawhive", "/var/lib/clawhive", "/run/clawhive"}) {
+    std::string h = hidden;
+    if (s == h || s.compare(0, h.size() + 1, h + "/") == 0)
+      return Fail(value.Mark(), path + ": tenants' agents cannot read anything under " + h +
+                                    "; put the bundle elsewhere, e.g. /usr/local/share/ca-certificates/");
+  }
+  *out = s;
   return true;
 }
 
@@ -305,6 +373,8 @@ bool Loader::Load(Node root, Config* c) {
       {"api", section({
                   {"listen", [=, this](N k, N v, S p) { return Listen(k, v, p, &c->listen_address, &c->listen_port); }},
                   {"plain_http", [=, this](N k, N v, S p) { return PlainHttp(k, v, p, c); }},
+                  {"public_url", [=, this](N k, N v, S p) { return PublicUrl(k, v, p, &c->public_url); }},
+                  {"webhook_rate", [=, this](N k, N v, S p) { return Integer(k, v, p, 1, 100000, &c->webhook_rate); }},
                   {"tls", section({
                               {"cert", [=, this](N k, N v, S p) { return AbsolutePath(k, v, p, &c->tls_cert_file); }},
                               {"key", [=, this](N k, N v, S p) { return AbsolutePath(k, v, p, &c->tls_key_file); }},
@@ -327,8 +397,15 @@ bool Loader::Load(Node root, Config* c) {
            {"tenant_allow", [=, this](N k, N v, S p) { return EgressList(k, v, p, CheckRule, &c->egress.tenant_allow); }},
            {"max_tunnels_per_tenant",
             [=, this](N k, N v, S p) { return Integer(k, v, p, 1, 100000, &c->egress_max_tunnels); }},
-           {"connect_timeout", [=, this](N k, N v, S p) { return Duration(k, v, p, &c->egress_connect_timeout_ms); }},
-           {"idle_timeout", [=, this](N k, N v, S p) { return Duration(k, v, p, &c->egress_idle_timeout_ms); }},
+           // Bounded: the proxy keeps them as int milliseconds (and a connect waiting minutes helps no one).
+           {"connect_timeout", [=, this](N k, N v, S p) {
+              return Duration(k, v, p, &c->egress_connect_timeout_ms) &&
+                     (c->egress_connect_timeout_ms <= 300000 || Fail(v.Mark(), p + ": at most 5m"));
+            }},
+           {"idle_timeout", [=, this](N k, N v, S p) {
+              return Duration(k, v, p, &c->egress_idle_timeout_ms) &&
+                     (c->egress_idle_timeout_ms <= 86400000 || Fail(v.Mark(), p + ": at most 24h"));
+            }},
        })},
       {"usage", section({
                     {"interval", [=, this](N k, N v, S p) { return Duration(k, v, p, &c->usage_interval_ms); }},
@@ -394,6 +471,10 @@ bool Loader::Load(Node root, Config* c) {
            {"api", [=, this](N k, N v, S p) { return ModelApi(k, v, p, &c->openclaw_api); }},
            {"start_timeout",
             [=, this](N k, N v, S p) { return Duration(k, v, p, &c->openclaw_start_timeout_ms); }},
+           {"extra_ca_file", [=, this](N k, N v, S p) { return ExtraCaFile(k, v, p, &c->openclaw_extra_ca_file); }},
+           {"start_cpu_quota",
+            [=, this](N k, N v, S p) { return Percent(k, v, p, true, 100000, &c->openclaw_start_cpu_quota_percent); }},
+           {"start_boosts", [=, this](N k, N v, S p) { return Integer(k, v, p, 0, 1000, &c->openclaw_start_boosts); }},
        })},
   };
   return Map(root, root.Mark(), "", top, true) && CrossCheck(*c);

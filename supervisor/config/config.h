@@ -26,6 +26,12 @@ struct Config {
   // presented over it are revoked (they crossed a channel without TLS).
   std::string plain_http_address;
   uint16_t plain_http_port = 0;
+  // api.public_url: where the Internet reaches this appliance's front ("https://chat.example.com", no
+  // trailing slash), for callbacks such as Telegram's webhooks (docs/api.md, "Channel webhooks"); "" =
+  // none, and Telegram channels in webhook mode are refused. api.webhook_rate: webhook calls per second
+  // each tenant may receive (bursts up to twice that); more are answered 429.
+  std::string public_url;
+  uint64_t webhook_rate = 20;
   // paths:
   std::string state_dir = "/var/lib/clawhive";            // supervisor DB, API token (root only)
   std::string tenants_dir = "/var/lib/clawhive-tenants";  // tenants' own state (one 0700 dir each)
@@ -90,6 +96,15 @@ struct Config {
   std::vector<std::string> openclaw_models = {"default"};  // models tenants may pick; the first is the default
   std::string openclaw_api = "openai-completions";  // the proxy's dialect as OpenClaw sees it
   uint64_t openclaw_start_timeout_ms = 180000;      // exec -> /startupz 200 (7-20 s alone on 2 cores)
+  // openclaw.extra_ca_file: a PEM bundle of CAs OpenClaw trusts besides the system's (NODE_EXTRA_CA_CERTS),
+  // e.g. a corporate TLS-inspection CA; readable by tenants' users, outside the paths their units hide
+  // (/etc/clawhive, /var/lib/clawhive, /run/clawhive). "" = none.
+  std::string openclaw_extra_ca_file;
+  // The start boost (core/start_boost.h): a starting gateway's slice gets this CPU quota until /startupz
+  // answers (0 = none: the whole box, within parent_slice.cpu_quota), at most `start_boosts` at once
+  // (0 = off).
+  uint64_t openclaw_start_cpu_quota_percent = 0;
+  uint32_t openclaw_start_boosts = 1;
   // watchdog (systemd WatchdogSec is in the unit; this is only read from the environment)
 };
 

@@ -100,6 +100,25 @@ BOOST_AUTO_TEST_CASE(a_relative_images_dir_a_zero_start_timeout_and_unknown_keys
   BOOST_TEST(Has(ErrorAt("openclaw:\n  modles: [a]\n", 2, 3), "unknown key 'modles' in openclaw"));
 }
 
+BOOST_AUTO_TEST_CASE(a_start_boosts_one_start_at_a_time_without_a_quota_unless_configured_otherwise) {
+  Config d = MustParse("");
+  BOOST_TEST(d.openclaw_start_cpu_quota_percent == 0u);  // none: the whole box
+  BOOST_TEST(d.openclaw_start_boosts == 1u);
+  Config c = MustParse("openclaw:\n  start_cpu_quota: 150%\n  start_boosts: 3\n");
+  BOOST_TEST(c.openclaw_start_cpu_quota_percent == 150u);
+  BOOST_TEST(c.openclaw_start_boosts == 3u);
+  BOOST_TEST(MustParse("openclaw:\n  start_cpu_quota: infinity\n").openclaw_start_cpu_quota_percent == 0u);
+  BOOST_TEST(MustParse("openclaw:\n  start_boosts: 0\n").openclaw_start_boosts == 0u);  // off
+}
+
+BOOST_AUTO_TEST_CASE(a_start_quota_that_is_not_a_percentage_and_too_many_boosts_are_refused) {
+  BOOST_TEST(Has(ErrorAt("openclaw:\n  start_cpu_quota: lots\n", 2, 20), "openclaw.start_cpu_quota"));
+  BOOST_TEST(Has(ErrorAt("openclaw:\n  start_cpu_quota: 0%\n", 2, 20), "openclaw.start_cpu_quota"));
+  BOOST_TEST(Has(ErrorAt("openclaw:\n  start_cpu_quota: 100001%\n", 2, 20), "openclaw.start_cpu_quota"));
+  BOOST_TEST(Has(ErrorAt("openclaw:\n  start_boosts: -1\n", 2, 17), "openclaw.start_boosts"));
+  BOOST_TEST(Has(ErrorAt("openclaw:\n  start_boosts: 1001\n", 2, 17), "openclaw.start_boosts"));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace clawhive

@@ -46,7 +46,7 @@ Status Provisioner::WriteHost(const Tenant& t, bool fresh) {
       return s;
     if (Status s = WriteBridgeDropIns(t); !s) return s;
   }
-  return host_.WriteFile(EnvFilePath(config_, t.id), RenderEnvFile(t, ProxyUrl(config_), EgressProxyUrl(config_)), 0600);
+  return host_.WriteFile(EnvFilePath(config_, t.id), RenderEnvFile(t, ProxyUrl(config_), EgressProxyUrl(config_), config_.openclaw_extra_ca_file), 0600);
 }
 
 Status Provisioner::WriteBridgeDropIns(const Tenant& t) {

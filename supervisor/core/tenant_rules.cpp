@@ -131,7 +131,8 @@ std::string EgressProxyUrl(const Config& c) {
   return "http://" + c.egress_address + ":" + std::to_string(c.egress_port);
 }
 
-std::string RenderEnvFile(const Tenant& t, const std::string& proxy_url, const std::string& egress_url) {
+std::string RenderEnvFile(const Tenant& t, const std::string& proxy_url, const std::string& egress_url,
+                          const std::string& extra_ca_file) {
   std::string port = std::to_string(t.port);
   std::string out = "# Written by clawhive-supervisor; edits are overwritten.\n";
   out += "CLAWHIVE_TENANT=" + t.id + "\n";
@@ -147,6 +148,8 @@ std::string RenderEnvFile(const Tenant& t, const std::string& proxy_url, const s
   if (!egress_url.empty()) out += "NO_PROXY=127.0.0.1,localhost,::1\nno_proxy=127.0.0.1,localhost,::1\n";
   // An OpenClaw gateway: heap cap from memory_max, compile cache flush (openclaw/node_options.h).
   if (!t.runtime.empty()) out += "NODE_OPTIONS=" + QuoteEnvValue(GatewayNodeOptions(t.resources.memory_max)) + "\n";
+  // The operator's extra CAs (openclaw.extra_ca_file): node reads them once, at its start.
+  if (!t.runtime.empty() && !extra_ca_file.empty()) out += "NODE_EXTRA_CA_CERTS=" + QuoteEnvValue(extra_ca_file) + "\n";
   for (const auto& [name, value] : t.agent.env) out += name + "=" + QuoteEnvValue(value) + "\n";
   return out;
 }
@@ -170,10 +173,17 @@ std::vector<std::pair<std::string, std::string>> RenderBridgeDropIns(const Tenan
   std::string egress = c.egress_address + ":" + std::to_string(c.egress_port);
   std::string egress_listen = c.egress_port != 0 ? "ListenStream=" + egress + "\n" : "";
   std::string egress_to = c.egress_port != 0 ? " --to " + egress : "";
+  // A Telegram channel in webhook mode: its listener, at a fixed place in the tenant's port block, rides
+  // on the gateway's socket and bridge the same way (the appliance's front forwards Telegram's calls to it).
+  const uint16_t webhook_port = t.runtime.empty() ? 0 : TelegramWebhookPort(t.port, t.openclaw);
+  std::string webhook = "127.0.0.1:" + std::to_string(webhook_port);
+  std::string webhook_listen = webhook_port != 0 ? "ListenStream=" + webhook + "\n" : "";
+  std::string webhook_to = webhook_port != 0 ? " --to " + webhook : "";
   auto dir = [&](const std::string& unit) { return c.unit_dir + "/" + unit + ".d/10-tenant.conf"; };
   return {
-      {dir(TenantNames::GatewaySocket(t.id)), head + "[Socket]\nListenStream=" + gateway + "\n"},
-      {dir(TenantNames::GatewayBridge(t.id)), head + "[Service]\nExecStart=\nExecStart=" + bridge + " --to " + gateway + "\n"},
+      {dir(TenantNames::GatewaySocket(t.id)), head + "[Socket]\nListenStream=" + gateway + "\n" + webhook_listen},
+      {dir(TenantNames::GatewayBridge(t.id)),
+       head + "[Service]\nExecStart=\nExecStart=" + bridge + " --to " + gateway + webhook_to + "\n"},
       {dir(TenantNames::MeterSocket(t.id)), head + "[Socket]\nListenStream=" + proxy + "\n" + egress_listen},
       {dir(TenantNames::MeterBridge(t.id)),
        head + "[Service]\nExecStart=\nExecStart=" + bridge + " --to " + proxy + egress_to + " --from " + source + "\n"},

@@ -34,8 +34,11 @@ Tenant DefaultTenant(const std::string& id, const Config& config);
 // systemd (PID 1) reads it as root before dropping privileges; the agent cannot read it.
 // `proxy_url`: the metering proxy as agents reach it (CLAWHIVE_PROXY_URL), from Config::proxy_*.
 // `egress_url` (EgressProxyUrl; "" = none) becomes HTTPS_PROXY/HTTP_PROXY (both cases) with NO_PROXY for
-// loopback, for the agent's tools that honour them (OpenClaw itself uses proxy.proxyUrl).
-std::string RenderEnvFile(const Tenant& t, const std::string& proxy_url, const std::string& egress_url = "");
+// loopback, for the agent's tools that honour them: OpenClaw's Telegram client does (its managed proxy,
+// proxy.proxyUrl, is not used: it would send the model calls through the egress proxy too).
+// `extra_ca_file` (openclaw.extra_ca_file; "" = none) becomes NODE_EXTRA_CA_CERTS for an OpenClaw gateway.
+std::string RenderEnvFile(const Tenant& t, const std::string& proxy_url, const std::string& egress_url = "",
+                          const std::string& extra_ca_file = "");
 std::string ProxyUrl(const Config& c);
 // The egress proxy as agents see it inside their namespace, "http://127.0.0.1:8481"; "" when egress.listen is off.
 std::string EgressProxyUrl(const Config& c);
@@ -45,7 +48,9 @@ std::string RenderDropIn(const Tenant& t);
 // The drop-ins of the tenant's network boundary units (TenantNames::GatewaySocket ... MeterBridge), as
 // (path, content): where each socket listens and where each bridge connects, the egress bridge from
 // the source address that names the tenant to the proxy. Derived from the port, uid and config only,
-// never from anything the tenant sets. Written before the units are first loaded, like RenderDropIn.
+// never from anything the tenant sets — but for a Telegram channel in webhook mode, whose listener port
+// joins the gateway's socket and bridge (TelegramWebhookPort). Written before the units are first loaded,
+// like RenderDropIn, and again (with a daemon-reload) when a settings change alters them.
 std::vector<std::pair<std::string, std::string>> RenderBridgeDropIns(const Tenant& t, const Config& c);
 // The drop-in directories RenderBridgeDropIns writes into, for removal.
 std::vector<std::string> BridgeDropInDirs(const Config& c, const std::string& id);

@@ -10,20 +10,73 @@
 namespace clawhive {
 namespace {
 
-Status EnsureToken(Vault& vault, const std::string& tenant) {
-  if (vault.Get(tenant, kGatewayTokenSecret)) return Status::Ok();
-  Result<std::string> bytes = auth::RandomBytes(24);
-  if (!bytes) return bytes.error();
-  // "ocg_" marks it for secret scanners, as our other tokens are marked.
-  Result<SecretInfo> info = vault.Put(tenant, kGatewayTokenSecret, SecretValue("ocg_" + auth::Base64Encode(*bytes, true)));
-  auth::Wipe(*bytes);
+// A managed random secret `name` of the tenant, made once: `prefix` + base64url of `bytes` random bytes
+// (A-Z a-z 0-9 - _ only, which Telegram's secret_token also demands).
+Status EnsureSecret(Vault& vault, const std::string& tenant, const char* name, const std::string& prefix, size_t bytes) {
+  if (vault.Get(tenant, name)) return Status::Ok();
+  Result<std::string> random = auth::RandomBytes(bytes);
+  if (!random) return random.error();
+  Result<SecretInfo> info = vault.Put(tenant, name, SecretValue(prefix + auth::Base64Encode(*random, true)));
+  auth::Wipe(*random);
   if (!info) return info.error();
   uint32_t newest = info->versions.empty() ? 0 : info->versions.front().version;
-  if (info->current_version != newest) return vault.Promote(tenant, kGatewayTokenSecret, newest);
+  if (info->current_version != newest) return vault.Promote(tenant, name, newest);
   return Status::Ok();
 }
 
+// "ocg_" marks it for secret scanners, as our other tokens are marked.
+Status EnsureToken(Vault& vault, const std::string& tenant) {
+  return EnsureSecret(vault, tenant, kGatewayTokenSecret, "ocg_", 24);
+}
+
+// The current value of one of the tenant's secrets.
+Result<std::string> CurrentValue(Vault& vault, const std::string& tenant, const char* name) {
+  auto values = vault.Deliverable(tenant, /*staged=*/false);
+  if (!values) return values.error();
+  for (auto& [n, value] : *values)
+    if (n == name) return std::string(value.view());
+  return Error::NotFound("no " + std::string(name) + " for tenant '" + tenant + "'");
+}
+
 }  // namespace
+
+OpenClawContext GatewayContext(const Config& c, const Tenant& t) {
+  OpenClawContext ctx;
+  ctx.port = t.port != 0 ? t.port : c.port_base;  // before allocation (a create's check): the first slot
+  ctx.proxy_url = ProxyUrl(c);
+  ctx.api = c.openclaw_api;
+  ctx.models = c.openclaw_models;
+  ctx.log_file = WorkspacePath(c, t.id) + "/logs/openclaw.log";
+  if (TelegramWebhook(t.openclaw) != nullptr) {
+    ctx.telegram_webhook_url = TelegramWebhookUrl(c, t.id);
+    ctx.telegram_webhook_port = TelegramWebhookPort(ctx.port, t.openclaw);
+  }
+  return ctx;
+}
+
+std::vector<std::string> GatewayEnvNames(const Tenant& t) {
+  std::vector<std::string> env = {kGatewayTokenSecret, "CLAWHIVE_PROXY_TOKEN"};
+  for (const ChannelSetting& ch : t.openclaw.channels) env.push_back(ch.token_secret);
+  if (TelegramWebhook(t.openclaw) != nullptr) env.push_back(kTelegramWebhookSecret);
+  return env;
+}
+
+Status CheckTelegramWebhook(const Config& c, const OpenClawSettings& s) {
+  if (TelegramWebhook(s) == nullptr) return Status::Ok();
+  if (c.public_url.empty())
+    return Error::Invalid("openclaw.channels: a telegram channel in webhook mode needs the appliance's public URL "
+                          "(api.public_url in /etc/clawhive/clawhive.yaml), which Telegram calls; use mode polling, "
+                          "or ask the operator to set it");
+  if (c.port_step <= kTelegramWebhookPortOffset)
+    return Error::Invalid("openclaw.channels: a telegram channel in webhook mode needs tenant_defaults.port_step above " +
+                          std::to_string(kTelegramWebhookPortOffset) + " (it is " + std::to_string(c.port_step) +
+                          "): its listener takes port + " + std::to_string(kTelegramWebhookPortOffset));
+  return Status::Ok();
+}
+
+std::string TelegramWebhookUrl(const Config& c, const std::string& id) {
+  return c.public_url.empty() ? "" : c.public_url + "/v1/hooks/telegram/" + id;
+}
 
 std::string OpenClawConfigPath(const Config& c, const std::string& id) {
   return WorkspacePath(c, id) + "/" + kOpenClawConfigFile;
@@ -32,13 +85,11 @@ std::string OpenClawConfigPath(const Config& c, const std::string& id) {
 Status GatewayPreparer::Prepare(const Tenant& t) {
   if (t.runtime.empty()) return Status::Ok();
   if (Status s = EnsureToken(vault_, t.id); !s) return Error{s.error().code, "gateway token: " + s.error().message};
-  OpenClawContext ctx;
-  ctx.port = t.port;
-  ctx.proxy_url = ProxyUrl(config_);
-  ctx.egress_proxy_url = EgressProxyUrl(config_);
-  ctx.api = config_.openclaw_api;
-  ctx.models = config_.openclaw_models;
-  ctx.log_file = WorkspacePath(config_, t.id) + "/logs/openclaw.log";
+  if (TelegramWebhook(t.openclaw) != nullptr) {
+    if (Status s = EnsureSecret(vault_, t.id, kTelegramWebhookSecret, "tgw_", 32); !s)
+      return Error{s.error().code, "Telegram webhook secret: " + s.error().message};
+  }
+  const OpenClawContext ctx = GatewayContext(config_, t);
   // Before the first start the state directory does not exist yet; systemd's StateDirectory= takes it
   // over (and gives it to the tenant's user) when it starts the unit. The config stays root's, 0644: the
   // agent reads it. Both through the tenant-file methods: the tenant owns that tree (host.h).
@@ -50,11 +101,12 @@ Status GatewayPreparer::Prepare(const Tenant& t) {
 
 Result<std::string> GatewayPreparer::Token(const std::string& tenant) {
   if (Status s = EnsureToken(vault_, tenant); !s) return s.error();
-  auto values = vault_.Deliverable(tenant, /*staged=*/false);
-  if (!values) return values.error();
-  for (auto& [name, value] : *values)
-    if (name == kGatewayTokenSecret) return std::string(value.view());
-  return Error::NotFound("no gateway token for tenant '" + tenant + "'");
+  return CurrentValue(vault_, tenant, kGatewayTokenSecret);
+}
+
+Result<std::string> GatewayPreparer::TelegramWebhookSecret(const std::string& tenant) {
+  if (!vault_.Get(tenant, kTelegramWebhookSecret)) return Error::NotFound("no Telegram webhook secret for tenant '" + tenant + "'");
+  return CurrentValue(vault_, tenant, kTelegramWebhookSecret);
 }
 
 Status GatewayPreparer::WritePersona(const Tenant& t, const std::string& name, const std::string& content) {

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -158,6 +160,49 @@ BOOST_AUTO_TEST_CASE(token_makes_the_token_when_asked_before_the_first_start_and
   BOOST_TEST(first->rfind("ocg_", 0) == 0u);
   BOOST_TEST_REQUIRE(w.preparer.Prepare(PreparerWorld::OnRuntime("acme", 20120)).ok());
   BOOST_TEST(*w.preparer.Token("acme") == *first);
+}
+
+BOOST_AUTO_TEST_CASE(a_telegram_webhook_gets_a_secret_telegram_accepts_made_once_and_its_config_points_at_the_front) {
+  PreparerWorld w;
+  w.config.public_url = "https://chat.example.com";
+  Tenant t = PreparerWorld::OnRuntime("acme", 20120);
+  t.openclaw.channels.push_back({"telegram", true, "TG"});
+  BOOST_TEST((w.preparer.TelegramWebhookSecret("acme").error().code == ErrorCode::kNotFound));
+  BOOST_TEST_REQUIRE(w.preparer.Prepare(t).ok());
+  BOOST_TEST(!w.vault->Get("acme", kTelegramWebhookSecret).ok());  // polling: no secret
+  t.openclaw.channels[0].mode = "webhook";
+  BOOST_TEST_REQUIRE(w.preparer.Prepare(t).ok());
+  auto secret = w.preparer.TelegramWebhookSecret("acme");
+  BOOST_TEST_REQUIRE(secret.ok(), Why(secret));
+  BOOST_TEST(secret->rfind("tgw_", 0) == 0u, *secret);
+  BOOST_TEST(secret->size() <= 256u);  // Telegram: 1-256 characters of A-Z a-z 0-9 _ -
+  for (char c : *secret) BOOST_TEST((std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'), *secret);
+  BOOST_TEST_REQUIRE(w.preparer.Prepare(t).ok());
+  BOOST_TEST(*w.preparer.TelegramWebhookSecret("acme") == *secret);  // kept across starts
+  std::string config = w.host.files[OpenClawConfigPath(w.config, "acme")];
+  BOOST_TEST(config.find(R"("webhookUrl":"https://chat.example.com/v1/hooks/telegram/acme")") != std::string::npos, config);
+  BOOST_TEST(config.find(R"("webhookPort":20230)") != std::string::npos, config);
+  BOOST_TEST(config.find(*secret) == std::string::npos);  // by reference only: ${CLAWHIVE_TELEGRAM_WEBHOOK_SECRET}
+  std::vector<std::string> env = GatewayEnvNames(t);
+  BOOST_TEST((std::find(env.begin(), env.end(), kTelegramWebhookSecret) != env.end()));
+}
+
+BOOST_AUTO_TEST_CASE(webhook_mode_needs_a_public_url_and_room_in_the_port_block) {
+  Config c;
+  OpenClawSettings s;
+  s.channels.push_back({"telegram", true, "TG"});
+  BOOST_TEST(CheckTelegramWebhook(c, s).ok());  // polling needs neither
+  s.channels[0].mode = "webhook";
+  Status no_url = CheckTelegramWebhook(c, s);
+  BOOST_TEST_REQUIRE(!no_url.ok());
+  BOOST_TEST(no_url.error().message.find("api.public_url") != std::string::npos, no_url.error().message);
+  c.public_url = "https://chat.example.com";
+  BOOST_TEST(CheckTelegramWebhook(c, s).ok());
+  c.port_step = 10;
+  Status tight = CheckTelegramWebhook(c, s);
+  BOOST_TEST_REQUIRE(!tight.ok());
+  BOOST_TEST(tight.error().message.find("port_step above 110") != std::string::npos, tight.error().message);
+  BOOST_TEST(TelegramWebhookUrl(Config{}, "acme").empty());
 }
 
 BOOST_AUTO_TEST_CASE(a_command_tenant_is_left_alone) {

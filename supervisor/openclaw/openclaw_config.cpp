@@ -33,6 +33,23 @@ JsonValue PluginAllowList(const OpenClawSettings& s, const OpenClawContext& ctx)
   return allow;
 }
 
+// Telegram's own settings (OpenClaw docs: channels/telegram/access-control.md, transports.md): who may DM
+// the bot, and in webhook mode where its listener is and what Telegram is told to call.
+void AddTelegram(const ChannelSetting& c, const OpenClawContext& ctx, JsonValue& ch) {
+  if (!c.allow_from.empty()) {
+    JsonValue ids = JsonValue::Array();
+    for (const std::string& id : c.allow_from) ids.Push(Str(id));
+    ch.Set("dmPolicy", Str("allowlist"));
+    ch.Set("allowFrom", std::move(ids));
+  }
+  if (c.mode != "webhook" || ctx.telegram_webhook_url.empty() || ctx.telegram_webhook_port == 0) return;
+  ch.Set("webhookUrl", Str(ctx.telegram_webhook_url));
+  ch.Set("webhookSecret", Str(EnvRef(kTelegramWebhookSecret)));
+  ch.Set("webhookPath", Str(kTelegramWebhookPath));
+  ch.Set("webhookHost", Str("127.0.0.1"));
+  ch.Set("webhookPort", JsonValue::Unsigned(ctx.telegram_webhook_port));
+}
+
 }  // namespace
 
 std::string RenderOpenClawConfig(const OpenClawSettings& s, const OpenClawContext& ctx) {
@@ -89,16 +106,18 @@ std::string RenderOpenClawConfig(const OpenClawSettings& s, const OpenClawContex
       ch.Set("enabled", Bool(c.enabled));
       // Telegram calls it botToken, Discord token (OpenClaw docs: channels/telegram.md, discord.md).
       ch.Set(c.kind == "telegram" ? "botToken" : "token", Str(EnvRef(c.token_secret)));
+      if (c.kind == "telegram") AddTelegram(c, ctx, ch);
       channels.Set(c.kind, std::move(ch));
     }
     root.Set("channels", std::move(channels));
   }
   root.Set("plugins", std::move(Obj().Set("allow", PluginAllowList(s, ctx))));
-  // Managed proxy routing (OpenClaw docs: security/network-proxy.md): fetch, node:http(s), WebSockets and
-  // Telegram's own client go through the egress proxy (docs/egress.md); loopback stays direct
-  // ("gateway-only"), which is how the model proxy on 127.0.0.1 is reached.
-  if (!ctx.egress_proxy_url.empty())
-    root.Set("proxy", std::move(Obj().Set("proxyUrl", Str(ctx.egress_proxy_url)).Set("loopbackMode", Str("gateway-only"))));
+  // No managed proxy routing (`proxy.proxyUrl`): with it OpenClaw 2026.9.5 sends the model calls to the
+  // metering proxy on 127.0.0.1 through the egress proxy as well ("gateway-only" exempts only the
+  // gateway's own port, and it clears NO_PROXY), where loopback is refused: every chat turn failed
+  // (measured, docs/egress.md). The egress proxy reaches OpenClaw through the environment instead
+  // (HTTPS_PROXY with NO_PROXY for loopback, tenant_rules.cpp), which Telegram's Bot API client honours;
+  // anything that ignores it has no other way out of the tenant's network namespace.
   return root.Serialize() + "\n";
 }
 

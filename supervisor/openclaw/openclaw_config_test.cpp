@@ -121,6 +121,54 @@ BOOST_AUTO_TEST_CASE(channels_get_their_bot_tokens_from_the_tenants_secrets_by_r
   BOOST_TEST(At(doc, "channels.discord").Find("botToken") == nullptr);
 }
 
+BOOST_AUTO_TEST_CASE(a_telegram_channel_with_allowed_users_lets_only_them_dm_the_bot) {
+  OpenClawSettings s;
+  s.channels.push_back({"telegram", true, "TG"});
+  BOOST_TEST(At(Render(s), "channels.telegram").Find("dmPolicy") == nullptr);  // OpenClaw's default: pairing
+  s.channels[0].allow_from = {"424242", "7"};
+  JsonValue doc = Render(s);
+  BOOST_TEST(Str(doc, "channels.telegram.dmPolicy") == "allowlist");
+  const JsonValue& ids = At(doc, "channels.telegram.allowFrom");
+  BOOST_TEST_REQUIRE(ids.items().size() == 2u);
+  BOOST_TEST(ids.items()[0].string() == "424242");
+  BOOST_TEST(ids.items()[1].string() == "7");
+}
+
+BOOST_AUTO_TEST_CASE(a_telegram_webhook_listens_on_loopback_and_tells_telegram_the_fronts_url) {
+  OpenClawSettings s;
+  s.channels.push_back({"telegram", true, "TG"});
+  s.channels[0].mode = "webhook";
+  OpenClawContext c = Context();
+  c.telegram_webhook_url = "https://chat.example.com/v1/hooks/telegram/acme";
+  c.telegram_webhook_port = 20230;
+  JsonValue doc = Render(s, c);
+  BOOST_TEST(Str(doc, "channels.telegram.webhookUrl") == "https://chat.example.com/v1/hooks/telegram/acme");
+  BOOST_TEST(Str(doc, "channels.telegram.webhookSecret") == "${CLAWHIVE_TELEGRAM_WEBHOOK_SECRET}");
+  BOOST_TEST(Str(doc, "channels.telegram.webhookPath") == "/telegram-webhook");
+  BOOST_TEST(Str(doc, "channels.telegram.webhookHost") == "127.0.0.1");
+  BOOST_TEST(At(doc, "channels.telegram.webhookPort").AsUnsigned().value_or(0) == 20230u);
+  // Without a URL (no api.public_url) the channel polls rather than advertise a webhook nobody serves.
+  c.telegram_webhook_url.clear();
+  BOOST_TEST(At(Render(s, c), "channels.telegram").Find("webhookUrl") == nullptr);
+}
+
+BOOST_AUTO_TEST_CASE(a_polling_telegram_channel_has_no_webhook_settings_even_with_a_url_at_hand) {
+  OpenClawSettings s;
+  s.channels.push_back({"telegram", true, "TG"});
+  OpenClawContext c = Context();
+  c.telegram_webhook_url = "https://chat.example.com/v1/hooks/telegram/acme";
+  c.telegram_webhook_port = 20230;
+  BOOST_TEST(At(Render(s, c), "channels.telegram").Find("webhookUrl") == nullptr);
+  BOOST_TEST(At(Render(s, c), "channels.telegram").Find("webhookSecret") == nullptr);
+}
+
+BOOST_AUTO_TEST_CASE(there_is_no_managed_proxy_so_model_calls_stay_on_loopback) {
+  // The egress proxy reaches OpenClaw through HTTPS_PROXY in its environment (tenant_rules.cpp) instead.
+  OpenClawSettings s;
+  s.channels.push_back({"telegram", true, "TG"});
+  BOOST_TEST(Render(s).Find("proxy") == nullptr);
+}
+
 BOOST_AUTO_TEST_CASE(the_proxy_dialect_follows_the_operators_setting) {
   OpenClawContext c = Context();
   c.api = "anthropic-messages";

@@ -25,6 +25,12 @@ struct GatewayAccess {
   std::string token;  // the gateway's bearer token
 };
 
+// Where a tenant's Telegram webhook listener is and what Telegram must present to reach it.
+struct TelegramWebhookTarget {
+  uint16_t port = 0;   // on 127.0.0.1 (the gateway socket and bridge into the tenant's namespace)
+  std::string secret;  // X-Telegram-Bot-Api-Secret-Token
+};
+
 class RuntimeService {
  public:
   virtual ~RuntimeService() = default;
@@ -37,6 +43,11 @@ class RuntimeService {
   virtual Result<FleetUpdate> Update(int64_t id) = 0;
   virtual std::string Target() = 0;  // the fleet's target image ("" = none)
   virtual Result<GatewayAccess> Gateway(const std::string& tenant) = 0;
+  // kNotFound unless the tenant exists, runs OpenClaw, has its Telegram channel enabled in webhook mode
+  // and has started in it (which makes the secret). One hand-off to the loop.
+  virtual Result<TelegramWebhookTarget> TelegramWebhook(const std::string& tenant) {
+    return Error::NotFound("no Telegram webhook for tenant '" + tenant + "'");
+  }
   // Before a create or an update that touches the runtime or the OpenClaw settings: the configuration
   // the tenant would run, checked by OpenClaw itself (its image's `config validate`). kInvalidArgument
   // with OpenClaw's issues when it would refuse to start on it; nothing is changed either way. Takes

@@ -121,25 +121,32 @@ Result<GatewayAccess> LoopRuntimeService::Gateway(const std::string& tenant) {
   });
 }
 
+Result<TelegramWebhookTarget> LoopRuntimeService::TelegramWebhook(const std::string& tenant) {
+  return CallOnLoop<Result<TelegramWebhookTarget>>(loop_, timeout_, [this, tenant]() -> Result<TelegramWebhookTarget> {
+    for (const Tenant& t : supervisor_.Tenants()) {
+      if (t.id != tenant) continue;
+      uint16_t port = t.runtime.empty() ? 0 : TelegramWebhookPort(t.port, t.openclaw);
+      if (port == 0 || config_.public_url.empty()) break;
+      Result<std::string> secret = gateways_.TelegramWebhookSecret(tenant);
+      if (!secret) return secret.error();
+      return TelegramWebhookTarget{port, std::move(*secret)};
+    }
+    return Error::NotFound("no Telegram webhook for tenant '" + tenant + "'");
+  });
+}
+
 Status LoopRuntimeService::CheckTenantConfig(const std::string& id, const std::optional<Tenant>& tenant,
                                              const TenantPatch& patch) {
   if (!patch.runtime && !patch.openclaw) return Status::Ok();
   Tenant t = MergePatch(tenant ? *tenant : DefaultTenant(id, config_), patch);
+  // The appliance's own settings first: they decide whatever image the tenant runs, or gets later.
+  if (Status s = CheckTelegramWebhook(config_, t.openclaw); !s) return s;
   if (t.runtime.empty()) return Status::Ok();
   if (Status s = ValidateOpenClawSettings(t.openclaw, config_.openclaw_models); !s) return s;
   StoreCatalog catalog(images_dir_);
   Result<RuntimeImage> image = catalog.Find(t.runtime);
   if (!image) return image.error();
-  OpenClawContext ctx;
-  ctx.port = t.port != 0 ? t.port : config_.port_base;
-  ctx.proxy_url = ProxyUrl(config_);
-  ctx.egress_proxy_url = EgressProxyUrl(config_);
-  ctx.api = config_.openclaw_api;
-  ctx.models = config_.openclaw_models;
-  ctx.log_file = WorkspacePath(config_, id) + "/logs/openclaw.log";
-  std::vector<std::string> env = {kGatewayTokenSecret, "CLAWHIVE_PROXY_TOKEN"};
-  for (const ChannelSetting& c : t.openclaw.channels) env.push_back(c.token_secret);
-  auto issues = validator_.Validate(*image, RenderOpenClawConfig(t.openclaw, ctx), env);
+  auto issues = validator_.Validate(*image, RenderOpenClawConfig(t.openclaw, GatewayContext(config_, t)), GatewayEnvNames(t));
   if (!issues) return Error{issues.error().code, "could not check the OpenClaw configuration: " + issues.error().message};
   if (issues->empty()) return Status::Ok();
   std::string text;

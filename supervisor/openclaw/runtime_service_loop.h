@@ -31,6 +31,7 @@ class LoopRuntimeService : public RuntimeService {
   Result<FleetUpdate> Update(int64_t id) override;
   std::string Target() override;
   Result<GatewayAccess> Gateway(const std::string& tenant) override;
+  Result<TelegramWebhookTarget> TelegramWebhook(const std::string& tenant) override;
   Status CheckTenantConfig(const std::string& id, const std::optional<Tenant>& tenant,
                            const TenantPatch& patch) override;
   Status PutPersona(const std::string& tenant, const std::string& name, const std::string& content) override;

@@ -148,6 +148,70 @@ BOOST_AUTO_TEST_CASE(token_secrets_must_be_well_formed_names_outside_the_clawhiv
     BOOST_TEST(ValidateOpenClawSettings(WithChannel("telegram", good), kAllowed).ok(), good);
 }
 
+BOOST_AUTO_TEST_CASE(a_telegram_channel_keeps_its_mode_and_allowed_users_through_a_round_trip) {
+  OpenClawSettings s;
+  ChannelSetting tg{"telegram", true, "TG"};
+  tg.mode = "webhook";
+  tg.allow_from = {"424242", "1001"};
+  s.channels.push_back(tg);
+  s.channels.push_back({"discord", true, "DC"});
+  std::string json = EncodeOpenClawSettings(s);
+  BOOST_TEST(Has(json, R"({"kind":"telegram","enabled":true,"token_secret":"TG","mode":"webhook","allow_from":["424242","1001"]})"), json);
+  BOOST_TEST(Has(json, R"({"kind":"discord","enabled":true,"token_secret":"DC"})"), json);  // telegram's fields only
+  Result<OpenClawSettings> back = DecodeOpenClawSettings(json);
+  BOOST_TEST_REQUIRE(back.ok(), Why(back));
+  BOOST_TEST((*back == s));
+}
+
+BOOST_AUTO_TEST_CASE(a_telegram_channel_polls_unless_told_and_user_ids_may_come_as_numbers) {
+  Result<OpenClawSettings> s = DecodeOpenClawSettings(R"({"channels":[{"kind":"telegram","token_secret":"T","allow_from":[424242,"7"]}]})");
+  BOOST_TEST_REQUIRE(s.ok(), Why(s));
+  BOOST_TEST(s->channels[0].mode == "polling");
+  BOOST_TEST((s->channels[0].allow_from == std::vector<std::string>{"424242", "7"}));
+  BOOST_TEST(ValidateOpenClawSettings(*s, kAllowed).ok());
+}
+
+BOOST_AUTO_TEST_CASE(hostile_telegram_modes_and_user_ids_are_refused) {
+  BOOST_TEST(Has(DecodeError(R"({"channels":[{"kind":"telegram","token_secret":"T","mode":1}]})"), "channels[0].mode"));
+  BOOST_TEST(Has(DecodeError(R"({"channels":[{"kind":"telegram","token_secret":"T","allow_from":"424242"}]})"),
+                 "channels[0].allow_from: expected a list"));
+  BOOST_TEST(Has(DecodeError(R"({"channels":[{"kind":"telegram","token_secret":"T","allow_from":[-5]}]})"), "channels[0].allow_from"));
+  BOOST_TEST(Has(DecodeError(R"({"channels":[{"kind":"telegram","token_secret":"T","allow_from":[{"id":1}]}]})"), "channels[0].allow_from"));
+  std::string many;
+  for (int i = 1; i <= 65; ++i) many += std::string(i > 1 ? "," : "") + std::to_string(i);
+  BOOST_TEST(Has(DecodeError(R"({"channels":[{"kind":"telegram","token_secret":"T","allow_from":[)" + many + "]}]}"), "at most 64"));
+  OpenClawSettings s = WithChannel("telegram", "T");
+  s.channels[0].mode = "websocket";
+  BOOST_TEST(Has(ValidateError(s), "openclaw.channels[0].mode: 'websocket' is not a mode"));
+  for (const std::string& bad : std::vector<std::string>{"", "0", "012", "-1", "12a", "1 2", "@ann", "*", std::string(21, '9')}) {
+    OpenClawSettings b = WithChannel("telegram", "T");
+    b.channels[0].allow_from = {"5", bad};
+    BOOST_TEST(Has(ValidateError(b), "openclaw.channels[0].allow_from"), bad);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_discord_channel_takes_neither_a_mode_nor_allowed_users) {
+  OpenClawSettings s = WithChannel("discord", "D");
+  s.channels[0].mode = "webhook";
+  BOOST_TEST(Has(ValidateError(s), "openclaw.channels[0].mode: only telegram channels have a mode"));
+  OpenClawSettings t = WithChannel("discord", "D");
+  t.channels[0].allow_from = {"1"};
+  BOOST_TEST(Has(ValidateError(t), "openclaw.channels[0].allow_from: only telegram channels"));
+}
+
+BOOST_AUTO_TEST_CASE(the_webhook_listener_port_is_in_the_tenants_port_block_only_for_an_enabled_webhook_channel) {
+  OpenClawSettings s = WithChannel("telegram", "T");
+  BOOST_TEST(TelegramWebhookPort(25000, s) == 0);  // polling
+  s.channels[0].mode = "webhook";
+  BOOST_TEST(TelegramWebhookPort(25000, s) == 25110);
+  BOOST_TEST(TelegramWebhook(s) == &s.channels[0]);
+  BOOST_TEST(TelegramWebhookPort(65500, s) == 0);  // would pass 65535
+  BOOST_TEST(TelegramWebhookPort(0, s) == 0);
+  s.channels[0].enabled = false;
+  BOOST_TEST(TelegramWebhookPort(25000, s) == 0);
+  BOOST_TEST(TelegramWebhook(s) == nullptr);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace clawhive

@@ -700,7 +700,7 @@ await test('10. the billing page shows the month and its CSV export downloads', 
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export CSV' }).click()]);
     assert.equal(download.suggestedFilename(), `clawhive-billing-${month}.csv`);
     const text = fs.readFileSync(await download.path(), 'utf8');
-    assert.match(text, /^period,tenant,provider,model,requests,prompt_tokens,completion_tokens,cost,estimated_requests\r\n/);
+    assert.match(text, /^period,tenant,provider,model,requests,prompt_tokens,completion_tokens,cost,estimated_requests,egress_bytes_out,egress_bytes_in,egress_tunnels\r\n/);
     assert.equal(text, expectedCsv.text, 'the download is the API\'s CSV');
     const [jsonDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export JSON' }).click()]);
     assert.deepEqual(JSON.parse(fs.readFileSync(await jsonDownload.path(), 'utf8')), expected);
@@ -814,11 +814,25 @@ await test('12. a tenant\'s page shows its runtime and saves its OpenClaw settin
       assert.equal(await form.getByRole('button', { name: 'Add channel' }).isDisabled(), true, 'one channel of each kind at most');
       await form.getByRole('button', { name: 'Remove channel 2' }).click();
       assert.equal(await form.getByLabel('Channel 2 kind').count(), 0);
+      // Telegram's own options: who may write to the bot (checked in the page), and how updates arrive.
+      assert.equal(await form.getByLabel('Channel 1 Telegram mode').inputValue(), 'polling');
+      await form.getByLabel('Channel 1 allowed Telegram user ids').fill('424242, @someone');
+      await form.getByRole('button', { name: 'Save settings' }).click();
+      await form.locator('[data-field="channels"] .error-text').filter({ hasText: '“@someone” is not a Telegram user id' }).waitFor();
+      assert.equal(await form.getByLabel('Channel 1 allowed Telegram user ids').getAttribute('aria-invalid'), 'true');
+      await form.getByLabel('Channel 1 allowed Telegram user ids').fill('424242, 1001 ');
+      // Webhook mode needs the appliance's public URL, which this appliance has not: the API's error shows.
+      await form.getByLabel('Channel 1 Telegram mode').selectOption('webhook');
+      await form.getByRole('button', { name: 'Save settings' }).click();
+      await form.locator('[data-field="channels"] .error-text').filter({ hasText: 'api.public_url' }).waitFor({ timeout: 20000 });
+      assert.equal((await apiOk('GET', `/v1/tenants/${TENANT_B}`)).openclaw.channels.length, 0, 'nothing stored');
+      await form.getByLabel('Channel 1 Telegram mode').selectOption('polling');
       await form.getByRole('button', { name: 'Save settings' }).click();
       await page.locator('.toast').filter({ hasText: 'OpenClaw settings saved.' }).waitFor({ timeout: 20000 });
       assert.equal(await form.locator('[data-testid="openclaw-msg"]').innerText(), '', 'no error');
       assert.deepEqual((await apiOk('GET', `/v1/tenants/${TENANT_B}`)).openclaw,
-        { model: 'gpt-4o-mini', heartbeat: true, channels: [{ kind: 'telegram', enabled: true, token_secret: secret }] },
+        { model: 'gpt-4o-mini', heartbeat: true,
+          channels: [{ kind: 'telegram', enabled: true, token_secret: secret, mode: 'polling', allow_from: ['424242', '1001'] }] },
         'the settings are stored (no OpenClaw check: the tenant runs no image)');
       await shot(page, '31-tenant-runtime-openclaw');
       // A reload shows what is stored.
@@ -828,6 +842,11 @@ await test('12. a tenant\'s page shows its runtime and saves its OpenClaw settin
       assert.equal(await form.getByLabel('Heartbeat every 30 minutes').isChecked(), true);
       assert.equal(await form.getByLabel('Channel 1 token secret').inputValue(), secret);
       assert.equal(await form.getByLabel('Channel 1 enabled').isChecked(), true);
+      assert.equal(await form.getByLabel('Channel 1 allowed Telegram user ids').inputValue(), '424242, 1001');
+      // A Discord channel has no Telegram options.
+      await form.getByRole('button', { name: 'Add channel' }).click();
+      assert.equal(await form.getByLabel('Channel 2 kind').inputValue(), 'discord');
+      assert.equal(await form.getByLabel('Channel 2 Telegram mode').isVisible(), false);
     });
 
     // A tenant admin: its own settings, no pin or image change (operators only), no gateway without an image.
