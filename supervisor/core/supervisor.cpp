@@ -43,6 +43,7 @@ Supervisor::Supervisor(const Config& config, Store& store, UnitManager& units, H
       policy_(config.immediate_restarts, config.backoff_initial_ms, config.backoff_max_ms,
               config.quarantine_after, config.crash_window_ms),
       sampler_(host, loop, config.usage_interval_ms, config.usage_history),
+      boost_(units, log, config.openclaw_start_cpu_quota_percent, config.openclaw_start_boosts),
       started_ms_(loop.NowMs()) {}
 
 Supervisor::~Supervisor() {
@@ -172,6 +173,8 @@ void Supervisor::Reconcile(Runtime& rt) {
     rt.start_mono = loop_.NowMs();
     rt.oom_baseline = OomKills(t.id, rt);
     Log(LOG_INFO, t.id, "adopted running agent, pid " + std::to_string(rt.main_pid));
+    // Its slice may still have the quota a start boost lifted, if the previous supervisor stopped then.
+    if (!t.runtime.empty()) boost_.Reset(t.id, t.resources.cpu_quota_percent);
     SchedulePoke(t.id, 0, /*startup=*/true);
   } else if (active == "failed") {
     rt.phase = Phase::kRunning;  // it was running when it died: treat as a crash seen late
@@ -222,6 +225,7 @@ void Supervisor::OnAgentGone(Runtime& rt) {
   CancelWork(rt);
   rt.healthy = false;
   (void)host_.RemoveFile(DeliveredSecretsPath(id));  // in case the start died before its own wipe
+  EndBoost(rt.tenant);
   if (rt.phase == Phase::kStopping) return FinishStop(id, rt);
   const Tenant& t = rt.tenant;
   if (t.desired != DesiredState::kRunning || t.quarantined) return;
@@ -324,7 +328,9 @@ void Supervisor::StartAgent(const std::string& id) {
   rt.result.clear();
   rt.exit_kind = ExitKind::kNone;
   if (before_start_) before_start_(rt.tenant);
+  BeginBoost(rt.tenant);
   if (Status s = units_.Start(TenantNames::Service(id)); !s) {
+    EndBoost(rt.tenant);
     Log(LOG_ERR, id, "start failed: " + s.error().message);
     rt.pending_cause = "start-failed";
     rt.pending_detail = s.error().message;
@@ -391,6 +397,7 @@ void Supervisor::OnProbe(const std::string& id, bool startup, bool ok) {
 void Supervisor::MarkHealthy(const std::string& id, Runtime& rt) {
   rt.phase = Phase::kRunning;
   rt.healthy = true;
+  EndBoost(rt.tenant);
   if (rt.trial_done && rt.trial_timer == 0) {
     // Healthy is not enough: it must stay up through the soak window (a crash in it rolls back).
     rt.trial_timer = loop_.After(config_.trial_soak_ms, [this, id] {
@@ -441,6 +448,12 @@ void Supervisor::SetProbeTargets(Runtime& rt, const Tenant& t) const {
   rt.startup_path = t.runtime.empty() || !runtimes_ ? t.agent.health_path : runtimes_->StartupPath();
   rt.start_timeout_ms = t.runtime.empty() ? config_.start_timeout_ms : config_.openclaw_start_timeout_ms;
 }
+
+void Supervisor::BeginBoost(const Tenant& t) {
+  if (!t.runtime.empty()) boost_.Begin(t.id, t.resources.cpu_quota_percent);
+}
+
+void Supervisor::EndBoost(const Tenant& t) { boost_.End(t.id, t.resources.cpu_quota_percent); }
 
 void Supervisor::LogProblems(const std::string& id, const std::vector<std::string>& problems) {
   for (const std::string& p : problems) Log(LOG_WARNING, id, "cleanup: " + p);
@@ -614,6 +627,13 @@ Result<TenantStatus> Supervisor::Update(const std::string& id, const TenantPatch
     }
     if (Status c = tx->commit(); !c) return c.error();
   }
+  // A settings change that moves the network boundary units (a Telegram webhook listener on or off):
+  // systemd must read the new drop-ins before the restart below starts them again.
+  if (RenderBridgeDropIns(t, config_) != RenderBridgeDropIns(*old, config_)) {
+    Status s = provisioner_.WriteBridgeDropIns(t);
+    if (s) s = units_.Reload();
+    if (!s) Log(LOG_ERR, id, "network boundary units: " + s.error().message);
+  }
   Runtime& rt = rt_[id];
   rt.tenant = t;
   bool agent_changed = t.port != old->port || t.agent.exec != old->agent.exec ||
@@ -679,6 +699,7 @@ void Supervisor::StopAgent(const std::string& id, Runtime& rt) {
 
 void Supervisor::FinishStop(const std::string& id, Runtime& rt) {
   rt.phase = rt.tenant.quarantined ? Phase::kQuarantined : Phase::kStopped;
+  EndBoost(rt.tenant);  // a start job cancelled before it ran sends no "gone" event
   (void)host_.RemoveFile(DeliveredSecretsPath(id));
   Next next = rt.next;
   rt.next = Next::kNothing;
@@ -754,6 +775,7 @@ void Supervisor::FinishDelete(const std::string& id, std::vector<std::string> pr
     trial = TakeTrial(rt);
     rt_.erase(it);
     sampler_.Forget(id);
+    boost_.Forget(id);
   } else {
     // The cache follows the store: a row that could not be deleted stays listed (a retry finishes it).
     rt.phase = Phase::kStopped;

@@ -34,6 +34,7 @@
 #include "supervisor/core/prober.h"
 #include "supervisor/core/provisioner.h"
 #include "supervisor/core/runtime_resolver.h"
+#include "supervisor/core/start_boost.h"
 #include "supervisor/core/tenant_control.h"
 #include "supervisor/core/tenant_service.h"
 #include "supervisor/core/usage_sampler.h"
@@ -155,6 +156,9 @@ class Supervisor : public TenantService, public TenantControl {
   // is known). No-op for a plain-command tenant.
   Status ResolveRuntime(Tenant& t);
   void SetProbeTargets(Runtime& rt, const Tenant& t) const;
+  // The start boost (start_boost.h) is for OpenClaw gateways only: a plain agent starts in milliseconds.
+  void BeginBoost(const Tenant& t);
+  void EndBoost(const Tenant& t);
   // Synchronous: at Init only (orphans), before the loop serves anyone.
   void DeprovisionNow(const std::string& id, bool remove_workspace);
   void Reconcile(Runtime& rt);
@@ -189,6 +193,7 @@ class Supervisor : public TenantService, public TenantControl {
   // concurrent creations pick different ones. Loop thread only.
   std::map<std::string, std::pair<uint16_t, uint32_t>> creating_;
   UsageSampler sampler_;
+  StartBoost boost_;
   uint64_t started_ms_;                // loop clock at construction, for the uptime
   std::function<void(const Tenant&)> on_deleted_;
   std::function<void(const Tenant&)> before_start_;

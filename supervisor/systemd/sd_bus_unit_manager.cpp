@@ -161,6 +161,16 @@ Status SdBusUnitManager::SetSliceLimits(const std::string& slice, const SliceLim
   return Status::Ok();
 }
 
+Status SdBusUnitManager::SetCpuQuotaNow(const std::string& slice, uint64_t cpu_quota_percent) {
+  // runtime=true: the drop-in goes to /run/systemd/system.control/ and the persistent limits stay.
+  BusError err;
+  uint64_t per_sec_usec = cpu_quota_percent == 0 ? kInfinity : cpu_quota_percent * 10000;
+  int r = sd_bus_call_method(bus_.get(), kDest, kPath, kManager, "SetUnitProperties", err.get(), nullptr,
+                             "sba(sv)", slice.c_str(), 1, 1, "CPUQuotaPerSecUSec", "t", per_sec_usec);
+  if (r < 0) return BusFailure("SetUnitProperties (runtime) " + slice, r, err.get());
+  return Status::Ok();
+}
+
 Status SdBusUnitManager::UnitFilesCall(const char* method, const std::string& unit, int flags) {
   sd_bus_message* raw = nullptr;
   int r = sd_bus_message_new_method_call(bus_.get(), &raw, kDest, kPath, kManager, method);

@@ -20,6 +20,7 @@ class SdBusUnitManager : public UnitManager {
   ~SdBusUnitManager() override;
 
   Status SetSliceLimits(const std::string& slice, const SliceLimits& limits) override;
+  Status SetCpuQuotaNow(const std::string& slice, uint64_t cpu_quota_percent) override;
   Status Enable(const std::string& unit) override;
   Status Disable(const std::string& unit) override;
   Status Revert(const std::string& unit) override;

@@ -67,6 +67,11 @@ class UnitManager {
   // Applies resource limits to a slice and persists them (SetUnitProperties with runtime=false, which
   // writes drop-ins under /etc/systemd/system.control/), so they hold after a reboot with no reload.
   virtual Status SetSliceLimits(const std::string& slice, const SliceLimits& limits) = 0;
+  // Sets a slice's CPU quota for now only (SetUnitProperties with runtime=true: a drop-in under
+  // /run/systemd/system.control/, gone at reboot; the persistent one SetSliceLimits wrote has the same
+  // name in a directory systemd ranks higher, so a daemon-reload also brings the persistent value back).
+  // 0 = no quota. For the start boost (core/start_boost.h).
+  virtual Status SetCpuQuotaNow(const std::string& slice, uint64_t cpu_quota_percent) = 0;
   // Enables an (instance) unit: it is pulled in at boot by its [Install] section. No daemon-reload.
   virtual Status Enable(const std::string& unit) = 0;
   virtual Status Disable(const std::string& unit) = 0;

@@ -37,10 +37,22 @@ tenant_defaults:
 probe:
   interval: 2s
   timeout: 1s
+crash_policy:
+  immediate_restarts: 50
+  quarantine_after: 100
 openclaw:
   models: [stub-model]
   start_timeout: 240s
+  start_boosts: 1
 )";
+
+// The 1-minute load average of the machine (the sandbox shares the host's kernel).
+double LoadAvg() {
+  std::ifstream in("/proc/loadavg");
+  double one = 0;
+  in >> one;
+  return one;
+}
 
 void Print(const std::string& name, double value, const std::string& unit) {
   std::printf("%s %.3f %s\n", name.c_str(), value, unit.c_str());
@@ -120,6 +132,21 @@ struct Bench {
     return SinceS(start);
   }
 
+  // Turns the start boost on or off (openclaw.start_boosts 1 or 0) by restarting the supervisor on the
+  // changed config; the tenant must be stopped (the restart itself then touches nothing of it).
+  void SetBoost(bool on) {
+    if (boost_on == on) return;
+    auto r = sb.Exec(std::string("sed -i 's/start_boosts: [0-9]*/start_boosts: ") + (on ? "1" : "0") +
+                     "/' /etc/clawhive/clawhive.yaml && systemctl restart clawhive-supervisor");
+    if (r.status != 0) throw std::runtime_error("restarting the supervisor: " + r.out);
+    sb.WaitForApi(60s);
+    boost_on = on;
+  }
+  bool boost_on = true;
+
+  // The CPU quota in force for the tenant's slice now, as systemd reports it ("infinity" or e.g. "1s").
+  std::string QuotaNow(const std::string& id) { return Trim(sb.Show("clawhive-" + Esc(id) + ".slice", "CPUQuotaPerSecUSec")); }
+
   // CPU seconds the agent unit's cgroup has used since its start: what a start costs, much less
   // sensitive than the wall clock to whatever else the two shared cores are doing.
   // systemd's CPUUsageNSec stays unset in the sandbox's hybrid layout (cpu on v1), so read the kernel's
@@ -165,6 +192,7 @@ int OpenClawBench(const OpenClawBenchOptions& o) {
                         R"(/v1","key_secret":"STUB_KEY","models":[{"name":"stub-model","input_per_million":"1.00","output_per_million":"2.00"}]})");
   if (p.status != 200 && p.status != 201) throw std::runtime_error("provider: " + p.body);
 
+  Print("oc_loadavg_1m_before", LoadAvg(), "load");
   // First start: a new tenant, so an empty state directory and an empty compile cache.
   const std::string id = "bench-oc";
   auto start = steady_clock::now();
@@ -190,66 +218,92 @@ int OpenClawBench(const OpenClawBenchOptions& o) {
   if (Trim(chat.out) != "200") throw std::runtime_error("chat turn: " + chat.out);
   Print("oc_first_chat_turn", SinceS(chat_start), "s");
 
-  // Warm-cache starts, then the same with the cache emptied before each (the baseline), alternating so
-  // load from elsewhere hits both alike. The first stop is the one that writes the cache whole.
+  // Restarts of the stopped tenant, each kind in turn so that load from elsewhere hits all alike:
+  //   boosted   the default: start boost on, warm compile cache
+  //   unboosted the baseline: start boost off (openclaw.start_boosts 0), warm compile cache
+  //   no cache  start boost on, the tenant's compile cache emptied before the start
+  // The first stop is the one that writes the compile cache whole.
   const std::string cache = "/var/cache/clawhive-agent/" + id;
   b.Stop(id);
   Print("oc_compile_cache_mb", std::stod("0" + Trim(sb.Exec("du -sm " + cache + " | cut -f1").out)), "MB");
-  std::vector<double> warm, nocache, warm_cpu, nocache_cpu;
+  std::vector<double> boosted, boosted_cpu, unboosted, unboosted_cpu, nocache, nocache_cpu;
+  std::string quota_while_starting, quota_after;
   for (int i = 0; i < o.starts; ++i) {
-    warm.push_back(b.StartToReady(id, port));
-    warm_cpu.push_back(b.CpuS(id));
-    std::cerr << "warm start " << i << ": " << warm.back() << " s, " << warm_cpu.back() << " CPU s\n";
+    b.SetBoost(true);
+    boosted.push_back(b.StartToReady(id, port));
+    boosted_cpu.push_back(b.CpuS(id));
+    if (i == 0) quota_after = b.QuotaNow(id);
+    std::cerr << "boosted start " << i << ": " << boosted.back() << " s, " << boosted_cpu.back() << " CPU s\n";
     b.Stop(id);
+
+    b.SetBoost(false);
+    unboosted.push_back(b.StartToReady(id, port));
+    unboosted_cpu.push_back(b.CpuS(id));
+    std::cerr << "unboosted start " << i << ": " << unboosted.back() << " s, " << unboosted_cpu.back() << " CPU s\n";
+    b.Stop(id);
+
+    b.SetBoost(true);
     // systemd's CacheDirectory= makes it again, empty, at the next start.
     auto saved = sb.Exec("mv " + cache + " " + cache + ".saved");
     if (saved.status != 0) throw std::runtime_error("emptying the compile cache: " + saved.out);
-    nocache.push_back(b.StartToReady(id, port));
+    auto t0 = steady_clock::now();
+    auto r = api.Post("/v1/tenants/" + id + "/start");
+    if (r.status != 200) throw std::runtime_error("start: " + r.body);
+    if (i == 0) {
+      // While it starts: what the start boost set (the slice's quota in force now).
+      Eventually([&] { return sb.Show(b.Unit(id), "ActiveState") == "active"; }, 30s, 50ms);
+      quota_while_starting = b.QuotaNow(id);
+    }
+    WaitReady(port, id);
+    nocache.push_back(SinceS(t0));
     nocache_cpu.push_back(b.CpuS(id));
     std::cerr << "start without cache " << i << ": " << nocache.back() << " s, " << nocache_cpu.back() << " CPU s\n";
     b.Stop(id);
     sb.Exec("rm -rf " + cache + " && mv " + cache + ".saved " + cache);
   }
-  Print("oc_cold_start_ready", Median(warm), "s");
+  std::cerr << "slice CPU quota while starting: " << quota_while_starting << ", once started: " << quota_after << "\n";
+  Print("oc_cold_start_ready", Median(boosted), "s");
+  Print("oc_cold_start_ready_unboosted", Median(unboosted), "s");
+  Print("oc_cold_start_boosted_vs_unboosted", Median(boosted) / Median(unboosted), "ratio");
   Print("oc_cold_start_ready_no_cache", Median(nocache), "s");
-  Print("oc_cold_start_cache_vs_no_cache", Median(warm) / Median(nocache), "ratio");
-  Print("oc_cold_start_cpu", Median(warm_cpu), "s");
+  Print("oc_cold_start_cache_vs_no_cache", Median(boosted) / Median(nocache), "ratio");
+  Print("oc_cold_start_cpu", Median(boosted_cpu), "s");
+  Print("oc_cold_start_cpu_unboosted", Median(unboosted_cpu), "s");
   Print("oc_cold_start_cpu_no_cache", Median(nocache_cpu), "s");
 
-  // The same warm-cache starts without the tenant's CPU quota (tenant_defaults: 100 % = one core): how
-  // much of a start is the quota rather than the work. The quota goes back before the crash figures.
-  auto patch = [&](int percent) {
-    auto r = api.Call("PATCH", "/v1/tenants/" + id, "{\"resources\":{\"cpu_quota_percent\":" + std::to_string(percent) + "}}");
-    if (r.status != 200) throw std::runtime_error("patch: " + r.body);
-  };
-  patch(0);
-  std::vector<double> free_wall, free_cpu;
-  for (int i = 0; i < o.starts; ++i) {
-    free_wall.push_back(b.StartToReady(id, port));
-    free_cpu.push_back(b.CpuS(id));
-    std::cerr << "start without CPU quota " << i << ": " << free_wall.back() << " s, " << free_cpu.back() << " CPU s\n";
+  // Crashes: SIGKILL of the gateway's main process, the supervisor restarts it at once (the bench's
+  // crash policy restarts every crash at once), boosted and then unboosted.
+  auto crashes = [&](const char* what) {
+    b.StartToReady(id, port);
+    std::vector<double> wall, cpu;
+    for (int i = 0; i < o.starts; ++i) {
+      int64_t pid = MainPid(api, id);
+      auto kill_at = steady_clock::now();
+      sb.Exec("kill -9 " + std::to_string(pid));
+      // Until the new process is there, /readyz may still be answered by the dying one.
+      Eventually([&] { int64_t np = MainPid(api, id); return np != 0 && np != pid; }, 60s, 20ms);
+      WaitReady(port, "after a crash");
+      wall.push_back(SinceS(kill_at));
+      cpu.push_back(b.CpuS(id));
+      std::cerr << what << " crash " << i << ": " << wall.back() << " s, " << cpu.back() << " CPU s\n";
+      // Settled: the supervisor has seen it started (the boost is over) before the next kill.
+      Eventually([&] { auto t = api.Get("/v1/tenants/" + id); return Get(t.json, "phase").string() == "running"; },
+                 60s, 100ms);
+    }
     b.Stop(id);
-  }
-  patch(100);
-  Print("oc_cold_start_ready_no_cpu_quota", Median(free_wall), "s");
-  Print("oc_cold_start_cpu_no_cpu_quota", Median(free_cpu), "s");
-
+    return std::make_pair(Median(wall), Median(cpu));
+  };
+  b.SetBoost(true);
+  auto [crash, crash_cpu] = crashes("boosted");
+  b.SetBoost(false);
+  auto [crash_unboosted, crash_unboosted_cpu] = crashes("unboosted");
+  b.SetBoost(true);
+  Print("oc_crash_to_ready", crash, "s");
+  Print("oc_crash_to_ready_unboosted", crash_unboosted, "s");
+  Print("oc_crash_restart_cpu", crash_cpu, "s");
+  Print("oc_crash_vs_cold_start", crash / Median(boosted), "ratio");
+  Print("oc_loadavg_1m_after", LoadAvg(), "load");
   b.StartToReady(id, port);
-  std::vector<double> crash, crash_cpu;
-  for (int i = 0; i < 3; ++i) {
-    int64_t pid = MainPid(api, id);
-    auto kill_at = steady_clock::now();
-    sb.Exec("kill -9 " + std::to_string(pid));
-    // Until the new process is there, /readyz may still be answered by the dying one.
-    Eventually([&] { int64_t np = MainPid(api, id); return np != 0 && np != pid; }, 60s, 20ms);
-    WaitReady(port, "after a crash");
-    crash.push_back(SinceS(kill_at));
-    crash_cpu.push_back(b.CpuS(id));
-    std::cerr << "crash " << i << ": " << crash.back() << " s, " << crash_cpu.back() << " CPU s\n";
-  }
-  Print("oc_crash_to_ready", Median(crash), "s");
-  Print("oc_crash_restart_cpu", Median(crash_cpu), "s");
-  Print("oc_crash_vs_cold_start", Median(crash) / Median(warm), "ratio");
   if (!o.memory) return 0;
 
   std::cerr << "idling " << o.idle_s << " s\n";

@@ -22,12 +22,22 @@ class FakeUnitManager : public UnitManager {
     bool enabled = false;
     std::optional<SliceLimits> limits;
     std::string result;
+    // The CPU quota in force now (percent, 0 = none): the persistent limit's, or the last SetCpuQuotaNow
+    // since. nullopt until either was set.
+    std::optional<uint64_t> cpu_quota_now;
   };
 
   Status SetSliceLimits(const std::string& slice, const SliceLimits& l) override {
     if (fail_limits) return Error::Unavailable("SetUnitProperties failed (fake)");
     units[slice].limits = l;
+    units[slice].cpu_quota_now = l.cpu_quota_percent;
     units[slice].active = "active";
+    return Status::Ok();
+  }
+  Status SetCpuQuotaNow(const std::string& slice, uint64_t percent) override {
+    calls.push_back("cpu-quota-now " + slice + " " + std::to_string(percent));
+    if (fail_quota_now) return Error::Unavailable("SetUnitProperties (runtime) failed (fake)");
+    units[slice].cpu_quota_now = percent;
     return Status::Ok();
   }
   Status Enable(const std::string& u) override { units[u].enabled = true; return Status::Ok(); }
@@ -36,7 +46,10 @@ class FakeUnitManager : public UnitManager {
     return Status::Ok();
   }
   Status Revert(const std::string& u) override {
-    if (units.count(u)) units[u].limits.reset();
+    if (units.count(u)) {
+      units[u].limits.reset();
+      units[u].cpu_quota_now.reset();
+    }
     reverted.insert(u);
     return Status::Ok();
   }
@@ -130,6 +143,7 @@ class FakeUnitManager : public UnitManager {
   std::set<std::string> reverted;
   std::vector<std::string> calls;
   bool fail_limits = false;
+  bool fail_quota_now = false;
   int get_state_calls = 0;  // D-Bus GetAll round trips the real one would make
 
  private:
