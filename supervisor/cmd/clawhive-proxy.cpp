@@ -17,11 +17,9 @@
 #include <Poco/Net/SSLManager.h>
 
 #include <algorithm>
-#include <atomic>
-#include <memory>
 #include <chrono>
-#include <thread>
 #include <cstdio>
+#include <memory>
 #include <string>
 
 #include "supervisor/config/config.h"
@@ -29,12 +27,13 @@
 #include "supervisor/egress/egress_server.h"
 #include "supervisor/egress/ledger_book.h"
 #include "supervisor/egress/resolver.h"
+#include "supervisor/meter/checkpointer.h"
 #include "supervisor/meter/ledger.h"
+#include "supervisor/meter/meter_dir.h"
 #include "supervisor/proxy/bridge_peers.h"
 #include "supervisor/proxy/proc_net_peers.h"
-#include "supervisor/proxy/proxy_server.h"
-#include "supervisor/meter/meter_dir.h"
 #include "supervisor/proxy/provider_key_file.h"
+#include "supervisor/proxy/proxy_server.h"
 
 namespace {
 
@@ -120,18 +119,13 @@ int main(int argc, char** argv) {
   sd_notifyf(0, "READY=1\nSTATUS=%s", ready.c_str());
 
   // The WAL is checkpointed here, off the request path (see Ledger::Open).
-  std::atomic<bool> stopping{false};
-  std::thread checkpointer([&] {
-    while (!stopping) {
-      for (int i = 0; i < 10 && !stopping; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      if (Status s = (*ledger)->Checkpoint(); !s) log.Write(LOG_WARNING, "", "meter database checkpoint: " + s.error().message);
-    }
+  auto checkpointer = std::make_unique<meter::Checkpointer>(**ledger, std::chrono::seconds(1), [&log](const Error& e) {
+    log.Write(LOG_WARNING, "", "meter database checkpoint: " + e.message);
   });
 
   int sig = 0;
   sigwait(&stop, &sig);
-  stopping = true;
-  checkpointer.join();
+  checkpointer.reset();
   sd_notify(0, "STOPPING=1");
   if (egress_server) egress_server->Stop();
   server.Stop();

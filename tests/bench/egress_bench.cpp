@@ -25,6 +25,7 @@
 #include "supervisor/egress/egress_server.h"
 #include "supervisor/egress/ledger_book.h"
 #include "supervisor/egress/resolver.h"
+#include "supervisor/meter/checkpointer.h"
 #include "supervisor/meter/ledger.h"
 #include "supervisor/tls/certificate.h"
 #include "unit/temp_dir.h"
@@ -52,33 +53,6 @@ double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
 }
-
-// The ledger's WAL checkpointed every second off the request path, as clawhive-proxy does.
-class Checkpointer {
- public:
-  explicit Checkpointer(meter::Ledger& l) : thread_([this, &l] {
-    std::unique_lock<std::mutex> lock(mu_);
-    while (!cv_.wait_for(lock, 1s, [this] { return stop_; })) {
-      lock.unlock();
-      (void)l.Checkpoint();
-      lock.lock();
-    }
-  }) {}
-  ~Checkpointer() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
-};
 
 // A TCP connection to 127.0.0.1:port, from `source` when given; -1 on failure.
 int ConnectTcp(uint16_t port, const std::string& source = "") {
@@ -192,7 +166,7 @@ int EgressBench(const EgressBenchOptions& options) {
 
   auto ledger = meter::Ledger::Open(dir.path + "/meter.db", /*background_checkpoints=*/true);
   if (!ledger) return 1;
-  Checkpointer checkpointer(**ledger);
+  meter::Checkpointer checkpointer(**ledger, 1s);  // as clawhive-proxy does
   if (!(*ledger)->IssueToken(kTenant, kUid, WallMs())) return 1;  // what names the uid's tenant
   egress::LedgerBook book(**ledger, WallMs);
   egress::SystemResolver resolver;

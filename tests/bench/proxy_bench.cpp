@@ -19,6 +19,7 @@
 #include "integration/harness.h"
 #include "stub/provider_stub_server.h"
 #include "supervisor/bridge/bridge.h"
+#include "supervisor/meter/checkpointer.h"
 #include "supervisor/meter/ledger.h"
 #include "supervisor/proxy/bridge_peers.h"
 #include "supervisor/proxy/proc_net_peers.h"
@@ -58,34 +59,6 @@ Status WriteProviderKeys(const std::string& path) {
   return ok ? Status::Ok() : Error::Unavailable("cannot write " + path);
 }
 
-// Checkpoints the ledger's WAL every second off the request path, as clawhive-proxy does, until
-// destroyed (a condition variable, so stopping does not wait out the period).
-class Checkpointer {
- public:
-  explicit Checkpointer(meter::Ledger& l) : thread_([this, &l] {
-    std::unique_lock<std::mutex> lock(mu_);
-    while (!cv_.wait_for(lock, 1s, [this] { return stop_; })) {
-      lock.unlock();
-      (void)l.Checkpoint();
-      lock.lock();
-    }
-  }) {}
-  ~Checkpointer() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
-};
-
 void PrintQuantiles(const std::string& what, const std::vector<double>& ms, const std::string& suffix) {
   Print(what + "_p50_ms" + suffix, LoadPercentile(ms, 0.5), "ms");
   Print(what + "_p99_ms" + suffix, LoadPercentile(ms, 0.99), "ms");
@@ -124,7 +97,7 @@ int ProxyBench(double seconds) {
 
   auto ledger = meter::Ledger::Open(tmpl + "/meter.db", /*background_checkpoints=*/true);
   if (!ledger) return 1;
-  Checkpointer checkpointer(**ledger);
+  meter::Checkpointer checkpointer(**ledger, 1s);  // as clawhive-proxy does
   meter::Provider p{"stub", meter::ApiKind::kOpenAI, "https://127.0.0.1:" + std::to_string(stub.port()) + "/v1", kKeyName,
                     {{"stub-model", 1000000, 2000000, 4096}}};
   if (!(*ledger)->SetProvider(p).ok()) return 1;

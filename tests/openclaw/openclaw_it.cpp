@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "integration/harness.h"
+#include "openclaw/runtime_artifacts.h"
 #include "stub/provider_stub_server.h"
 
 using namespace std::chrono_literals;
@@ -43,20 +44,6 @@ openclaw:
   models: [stub-model]
   start_timeout: 240s
 )";
-
-std::string RuntimeDir() {
-  const char* d = std::getenv("CLAWHIVE_RUNTIME_DIR");
-  return d ? d : std::string(CLAWHIVE_BINARY_DIR) + "/runtime";
-}
-
-// The artifact of one image in the runtime dir: "<id>-node*.tar*".
-std::string Artifact(const std::string& id) {
-  for (const auto& e : std::filesystem::directory_iterator(RuntimeDir())) {
-    std::string name = e.path().filename().string();
-    if (name.rfind(id + "-node", 0) == 0 && name.find(".sha256") == std::string::npos) return e.path().string();
-  }
-  return "";
-}
 
 // Boost.Test builds the global fixture before the first test and destroys it after the last.
 struct OpenClawWorld {
@@ -170,8 +157,17 @@ BOOST_AUTO_TEST_CASE(two_tenants_run_the_real_openclaw_from_an_imported_image) {
     auto r = A().Post("/v1/tenants", std::string(R"({"id":")") + id + R"(","runtime":{"image":"openclaw-2026.9.5"}})");
     BOOST_REQUIRE_MESSAGE(r.status == 201, r.body);
   }
+  // The start boost (openclaw.start_boosts 1): a starting gateway's slice runs without its CPU quota...
+  auto quota = [](const std::string& id) { return S().Show("clawhive-" + Esc(id) + ".slice", "CPUQuotaPerSecUSec"); };
+  // One start at a time is boosted (whichever came first), through the other's daemon-reload too.
+  bool boosted = Eventually([&] { return quota("oc-alpha") == "infinity" || quota("oc-beta") == "infinity"; }, 60s, 100ms);
+  BOOST_TEST(boosted, "never boosted: " << quota("oc-alpha") << " " << quota("oc-beta") << "\n"
+                                        << S().Exec("journalctl -o cat -u clawhive-supervisor | grep -i 'boost\\|reload'").out);
   for (const char* id : {"oc-alpha", "oc-beta"})
     BOOST_REQUIRE_MESSAGE(Eventually([&] { return IsHealthy(id); }, 300s, 500ms), id << " never started");
+  // ... and has its own again (tenant_defaults: 100 % = 1 s per second) once the supervisor saw it start.
+  for (const char* id : {"oc-alpha", "oc-beta"})
+    BOOST_TEST(Eventually([&] { return quota(id) == "1s"; }, 30s, 200ms), id << ": " << quota(id));
   BOOST_TEST_MESSAGE("oc_two_cold_starts_s "
                      << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() << " s");
   for (const char* id : {"oc-alpha", "oc-beta"}) {

@@ -24,6 +24,7 @@
 
 #include "integration/fake_internet.h"
 #include "integration/harness.h"
+#include "openclaw/runtime_artifacts.h"
 #include "stub/provider_stub_server.h"
 #include "stub/telegram_stub.h"
 
@@ -64,19 +65,6 @@ openclaw:
   models: [stub-model]
   start_timeout: 240s
   extra_ca_file: )" + kCaPath + "\n";
-
-std::string RuntimeDir() {
-  const char* d = std::getenv("CLAWHIVE_RUNTIME_DIR");
-  return d ? d : std::string(CLAWHIVE_BINARY_DIR) + "/runtime";
-}
-
-std::string Artifact(const std::string& id) {
-  for (const auto& e : std::filesystem::directory_iterator(RuntimeDir())) {
-    std::string name = e.path().filename().string();
-    if (name.rfind(id + "-node", 0) == 0 && name.find(".sha256") == std::string::npos) return e.path().string();
-  }
-  return "";
-}
 
 bool Has(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
 
