@@ -52,6 +52,10 @@ void StartBoost::Forget(const std::string& id) {
   if (boosted_.erase(id) > 0) FillSlots();
 }
 
+void StartBoost::Reapply() {
+  for (const std::string& id : boosted_) (void)Lift(id);  // a refusal is logged; the slot stays held until End
+}
+
 bool StartBoost::Lift(const std::string& id) {
   if (Status s = units_.SetCpuQuotaNow(TenantNames::Slice(id), quota_percent_); !s) {
     log_.Write(LOG_WARNING, id, "start boost: could not lift the CPU quota (starting at its own): " + s.error().message);

@@ -10,7 +10,9 @@
 // How: the slice's quota is set with a runtime (non-persistent) SetUnitProperties, to `quota_percent`
 // (0 = no quota at all, the default: the whole box, within the parent slice's cap), then back to the
 // tenant's own quota the same way. Nothing persistent changes: a reboot or daemon-reload brings back the
-// persisted limit, never the lifted one.
+// persisted limit, never the lifted one. That cuts both ways: the persistent drop-in has the same name in
+// a directory of higher precedence (/etc/systemd/system.control over /run/...), so a daemon-reload during
+// a start ends its boost too; whoever reloads calls Reapply() after.
 //
 // Fairness: at most `slots` starts are boosted at once (1 by default); further starts run at their own
 // quota meanwhile and take a freed slot oldest first, if they are still starting. CPU weights are never
@@ -48,6 +50,9 @@ class StartBoost {
   void Reset(const std::string& id, uint64_t own_quota_percent);
   // The tenant is gone (its slice with it): forgotten, no systemd call.
   void Forget(const std::string& id);
+  // systemd re-read the unit files (daemon-reload), which put every slice's persisted quota back: lifts
+  // the quota of each start still boosted again.
+  void Reapply();
 
   bool Boosted(const std::string& id) const { return boosted_.count(id) > 0; }
   bool Waiting(const std::string& id) const;

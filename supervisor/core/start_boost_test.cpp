@@ -57,6 +57,20 @@ BOOST_AUTO_TEST_CASE(a_starting_tenant_has_no_quota_until_its_start_is_over_and_
   BOOST_TEST(w.QuotaNow("acme") == 100u);
 }
 
+BOOST_AUTO_TEST_CASE(a_daemon_reload_during_a_start_is_followed_by_the_lift_again) {
+  BoostWorld w;
+  w.Provision("acme");
+  w.Provision("idle");
+  w.boost.Begin("acme", 100);
+  BOOST_REQUIRE(w.units.Reload().ok());
+  BOOST_TEST(w.QuotaNow("acme") == 100u);  // what systemd does: the persisted drop-in wins
+  w.boost.Reapply();
+  BOOST_TEST(w.QuotaNow("acme") == 0u);
+  BOOST_TEST(w.QuotaNow("idle") == 100u);  // only boosted starts are lifted again
+  w.boost.End("acme", 100);
+  BOOST_TEST(w.QuotaNow("acme") == 100u);
+}
+
 BOOST_AUTO_TEST_CASE(a_configured_start_quota_is_what_the_start_gets) {
   BoostWorld w(/*quota_percent=*/150);
   w.Provision("acme");

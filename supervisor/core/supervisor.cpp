@@ -144,7 +144,7 @@ void Supervisor::Reconcile(Runtime& rt) {
     // systemd must read the new drop-ins before the next start.
     Log(LOG_NOTICE, t.id, "network boundary units missing or out of date (upgrade): writing them");
     if (Status s = provisioner_.WriteBridgeDropIns(t); !s) Log(LOG_ERR, t.id, "network boundary units: " + s.error().message);
-    else if (Status r = units_.Reload(); !r) Log(LOG_ERR, t.id, "daemon-reload: " + r.error().message);
+    else if (Status r = ReloadUnits(); !r) Log(LOG_ERR, t.id, "daemon-reload: " + r.error().message);
   }
   auto st = units_.GetState(TenantNames::Service(t.id));
   std::string active = st ? st->active_state : "inactive";
@@ -455,6 +455,12 @@ void Supervisor::BeginBoost(const Tenant& t) {
 
 void Supervisor::EndBoost(const Tenant& t) { boost_.End(t.id, t.resources.cpu_quota_percent); }
 
+Status Supervisor::ReloadUnits() {
+  Status s = units_.Reload();
+  boost_.Reapply();  // the reload put every slice's persisted quota back, a starting tenant's too
+  return s;
+}
+
 void Supervisor::LogProblems(const std::string& id, const std::vector<std::string>& problems) {
   for (const std::string& p : problems) Log(LOG_WARNING, id, "cleanup: " + p);
 }
@@ -631,7 +637,7 @@ Result<TenantStatus> Supervisor::Update(const std::string& id, const TenantPatch
   // systemd must read the new drop-ins before the restart below starts them again.
   if (RenderBridgeDropIns(t, config_) != RenderBridgeDropIns(*old, config_)) {
     Status s = provisioner_.WriteBridgeDropIns(t);
-    if (s) s = units_.Reload();
+    if (s) s = ReloadUnits();
     if (!s) Log(LOG_ERR, id, "network boundary units: " + s.error().message);
   }
   Runtime& rt = rt_[id];

@@ -159,6 +159,8 @@ class Supervisor : public TenantService, public TenantControl {
   // The start boost (start_boost.h) is for OpenClaw gateways only: a plain agent starts in milliseconds.
   void BeginBoost(const Tenant& t);
   void EndBoost(const Tenant& t);
+  // daemon-reload, then the start boosts it undid are lifted again. Every reload goes through here.
+  Status ReloadUnits();
   // Synchronous: at Init only (orphans), before the loop serves anyone.
   void DeprovisionNow(const std::string& id, bool remove_workspace);
   void Reconcile(Runtime& rt);

@@ -124,6 +124,27 @@ BOOST_AUTO_TEST_CASE(a_crash_during_the_start_sets_the_quota_back_and_the_restar
   BOOST_TEST(QuotaNow(w, "acme") == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(a_daemon_reload_for_another_tenant_does_not_end_a_start_boost) {
+  World w;
+  w.CreateOn("busy", kNew);  // port 0, running
+  CreateStarting(w, "acme", 1);
+  // A settings change of the other tenant that moves its boundary units reloads systemd, which puts every
+  // persisted quota back...
+  OpenClawSettings s;
+  s.channels.push_back({"telegram", true, "TELEGRAM_BOT_TOKEN"});
+  s.channels[0].mode = "webhook";
+  TenantPatch p;
+  p.openclaw = s;
+  const int reloads = w.units.reloads;
+  BOOST_REQUIRE(w.sup->Update("busy", p).ok());
+  w.loop.Advance(50);
+  BOOST_TEST_REQUIRE(w.units.reloads == reloads + 1);
+  // ... and the starting tenant's lift is made again.
+  BOOST_TEST(QuotaNow(w, "acme") == 0u);
+  Started(w, 1);
+  BOOST_TEST(QuotaNow(w, "acme") == 100u);
+}
+
 BOOST_AUTO_TEST_CASE(a_crashed_start_hands_the_slot_to_a_waiting_one) {
   World w;
   w.config.immediate_restarts = 0;  // the crashed tenant backs off instead of starting again at once

@@ -85,8 +85,12 @@ class FakeUnitManager : public UnitManager {
     Crash(u, ExitKind::kKilled, sig, "signal");
     return Status::Ok();
   }
+  // Like systemd: re-reading the unit files puts every slice's persisted quota back in force (the
+  // persistent drop-in shadows the runtime one of the same name).
   Status Reload() override {
     ++reloads;
+    for (auto& [name, unit] : units)
+      if (unit.limits) unit.cpu_quota_now = unit.limits->cpu_quota_percent;
     return Status::Ok();
   }
   int reloads = 0;
