@@ -154,9 +154,11 @@ void WebSocketRelays::Start(std::shared_ptr<void> slot, Poco::Net::StreamSocket 
   std::shared_ptr<void> unused;  // declared before the lock: a refused slot is given back after it is released
   std::lock_guard<std::mutex> lock(mu_);
   ReapFinishedLocked();
-  if (shut_down_) {
+  if (shut_down_ || !slot) {  // no place (a refused Reserve) is no relay: the caps hold whatever the caller does
     unused = std::move(slot);
-    return;  // the sockets close as the copies here go out of scope
+    client.close();
+    gateway.close();
+    return;
   }
   auto running = std::make_unique<Running>();
   running->client_fd = Fd(client);

@@ -62,7 +62,8 @@ class WebSocketRelays {
   // the gateway is called, so a full table costs no connection.
   std::shared_ptr<void> Reserve(const std::string& tenant);
 
-  // Relays `client` and `gateway` on a new thread, holding `slot` (from Reserve) until the end;
+  // Relays `client` and `gateway` on a new thread, holding `slot` (from Reserve) until the end; a null
+  // slot (Reserve refused), or a call after Shutdown, closes both sockets instead.
   // `on_end` (may be empty) is called on that thread with the figures, for the caller's audit and metrics.
   void Start(std::shared_ptr<void> slot, Poco::Net::StreamSocket client, Poco::Net::StreamSocket gateway,
              std::function<void(const RelayEnd&)> on_end);

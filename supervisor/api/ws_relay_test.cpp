@@ -126,6 +126,19 @@ BOOST_AUTO_TEST_CASE(a_tenant_at_its_cap_is_refused_while_others_still_get_a_pla
   BOOST_TEST(relays.stats().active_by_tenant.count("cora") == 0u);  // that handle was dropped at once
 }
 
+BOOST_AUTO_TEST_CASE(a_relay_without_a_place_is_not_started_and_both_sockets_are_closed) {
+  RelayOptions o;
+  o.max_per_tenant = 0;
+  WebSocketRelays relays(o);
+  Pair browser = Connect(), gateway = Connect();
+  bool ran = false;
+  relays.Start(relays.Reserve("acme"), browser.near, gateway.near, [&](const RelayEnd&) { ran = true; });
+  BOOST_TEST(Ends(browser.far));
+  BOOST_TEST(Ends(gateway.far));
+  relays.Shutdown();
+  BOOST_TEST(!ran);
+}
+
 BOOST_AUTO_TEST_CASE(a_pair_silent_both_ways_is_closed_after_the_idle_timeout) {
   RelayOptions o;
   o.idle_timeout_ms = 200;
