@@ -1,10 +1,13 @@
 #include "supervisor/api/ws_upgrade.h"
 
+#include <Poco/Exception.h>
+#include <Poco/Net/HTTPResponse.h>
 #include <openssl/evp.h>
 
 #include <algorithm>
 #include <cctype>
 #include <optional>
+#include <sstream>
 
 namespace clawhive::api {
 namespace {
@@ -146,30 +149,19 @@ Result<std::string> ComposeGatewayUpgrade(const WebSocketUpgrade& upgrade, std::
 }
 
 Result<GatewayUpgradeAnswer> CheckGatewayAnswer(std::string_view head, const WebSocketUpgrade& upgrade) {
-  size_t eol = head.find("\r\n");
-  if (eol == std::string_view::npos) return Error::Unavailable("the gateway's answer has no status line");
-  std::string_view status_line = head.substr(0, eol);
-  // "HTTP/1.1 101 Switching Protocols"
-  if (status_line.size() < 12 || status_line.substr(0, 5) != "HTTP/" || status_line[8] != ' ' ||
-      !std::isdigit(static_cast<unsigned char>(status_line[9])) || !std::isdigit(static_cast<unsigned char>(status_line[10])) ||
-      !std::isdigit(static_cast<unsigned char>(status_line[11])))
-    return Error::Unavailable("the gateway's status line is malformed");
+  Poco::Net::HTTPResponse response;
+  try {
+    std::istringstream in{std::string(head)};
+    response.read(in);
+  } catch (const Poco::Exception& e) {
+    return Error::Unavailable("the gateway's answer is malformed: " + e.displayText());
+  }
   GatewayUpgradeAnswer answer;
-  answer.status = (status_line[9] - '0') * 100 + (status_line[10] - '0') * 10 + (status_line[11] - '0');
+  answer.status = static_cast<int>(response.getStatus());
   if (answer.status != 101)
     return Error::Unavailable("the gateway refused the WebSocket (HTTP " + std::to_string(answer.status) + ")");
 
-  HeaderList headers;
-  std::string_view rest = head.substr(eol + 2);
-  while (true) {
-    size_t end = rest.find("\r\n");
-    if (end == std::string_view::npos || end == 0) break;
-    std::string_view line = rest.substr(0, end);
-    rest.remove_prefix(end + 2);
-    size_t colon = line.find(':');
-    if (colon == std::string_view::npos || colon == 0) return Error::Unavailable("the gateway sent a malformed header");
-    headers.emplace_back(std::string(Trim(line.substr(0, colon))), std::string(Trim(line.substr(colon + 1))));
-  }
+  HeaderList headers(response.begin(), response.end());
   auto value = [&](std::string_view name) -> Result<std::optional<std::string_view>> {
     auto v = One(headers, name);
     if (!v.ok()) return Error::Unavailable("the gateway sent " + std::string(name) + " twice");
@@ -183,7 +175,7 @@ Result<GatewayUpgradeAnswer> CheckGatewayAnswer(std::string_view head, const Web
     return Error::Unavailable("the gateway's 101 is not a WebSocket upgrade");
   auto accept = value("Sec-WebSocket-Accept");
   if (!accept.ok()) return accept.error();
-  if (!*accept || **accept != WebSocketAccept(upgrade.key))
+  if (!*accept || Trim(**accept) != WebSocketAccept(upgrade.key))
     return Error::Unavailable("the gateway's Sec-WebSocket-Accept does not match the key");
   auto extensions = value("Sec-WebSocket-Extensions");
   if (!extensions.ok()) return extensions.error();
