@@ -179,8 +179,8 @@ void WebSocketRelays::Start(std::shared_ptr<void> slot, Poco::Net::StreamSocket 
         // Closing a socket the peer already reset: nothing left to do.
       }
     }
+    slot.reset();  // the place is free before the end is reported: whoever hears of it can take it
     if (on_end) on_end(end);
-    slot.reset();
     r->done.store(true);
   });
   running_.push_back(std::move(running));

@@ -64,7 +64,8 @@ class WebSocketRelays {
 
   // Relays `client` and `gateway` on a new thread, holding `slot` (from Reserve) until the end; a null
   // slot (Reserve refused), or a call after Shutdown, closes both sockets instead.
-  // `on_end` (may be empty) is called on that thread with the figures, for the caller's audit and metrics.
+  // `on_end` (may be empty) is called on that thread with the figures, for the caller's audit and metrics,
+  // after the slot was given back.
   void Start(std::shared_ptr<void> slot, Poco::Net::StreamSocket client, Poco::Net::StreamSocket gateway,
              std::function<void(const RelayEnd&)> on_end);
 
