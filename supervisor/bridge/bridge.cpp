@@ -4,15 +4,20 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
+#include <string_view>
 #include <thread>
 
 #include "supervisor/common/send_all.h"
 #include "supervisor/common/unique_fd.h"
+#include "supervisor/tenant/gateway_socket.h"
 
 namespace clawhive::bridge {
 namespace {
@@ -120,6 +125,21 @@ std::optional<size_t> PickTarget(uint16_t listener_port, const std::vector<uint1
     found = i;
   }
   return found;
+}
+
+std::optional<uint16_t> ListenerPort(const sockaddr_storage& local, socklen_t len) {
+  if (local.ss_family == AF_INET && len >= sizeof(sockaddr_in))
+    return ntohs(reinterpret_cast<const sockaddr_in*>(&local)->sin_port);
+  if (local.ss_family == AF_INET6 && len >= sizeof(sockaddr_in6))
+    return ntohs(reinterpret_cast<const sockaddr_in6*>(&local)->sin6_port);
+  if (local.ss_family != AF_UNIX) return std::nullopt;
+  const auto* un = reinterpret_cast<const sockaddr_un*>(&local);
+  const size_t offset = offsetof(sockaddr_un, sun_path);
+  if (len <= offset || un->sun_path[0] == '\0') return std::nullopt;  // unnamed or abstract
+  // The kernel's length may or may not count a terminating NUL; never read past either.
+  size_t max = std::min<size_t>(len - offset, sizeof un->sun_path);
+  std::string_view path(un->sun_path, ::strnlen(un->sun_path, max));
+  return GatewaySocketPort(path);
 }
 
 Status Serve(const std::vector<int>& listen_fds, const std::vector<BridgeOptions>& per_listener) {

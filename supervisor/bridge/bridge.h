@@ -1,11 +1,14 @@
-// Bridge: carries TCP connections across a network namespace boundary (docs/security.md, "Network").
+// Bridge: carries connections across a network namespace boundary (docs/security.md, "Network").
 //
 // Every tenant's agent runs in a network namespace of its own that holds only its loopback. systemd
 // creates two listening sockets per tenant (units/clawhive-gw@.socket, units/clawhive-meter@.socket) and
 // hands each to one bridge process:
-//   - ingress: the socket listens on the host's loopback (the tenant's port); the bridge runs inside the
-//     tenant's namespace and connects to the gateway there. The supervisor's probes (and nothing else
-//     of the tenant's neighbours, which are in namespaces of their own) reach the gateway this way.
+//   - ingress: the socket is a unix socket on the host, /run/clawhive/gw/<tenant>/<port>.sock
+//     (tenant/gateway_socket.h), that only root may open; the bridge runs inside the tenant's namespace
+//     and connects to 127.0.0.1:<port> there, the gateway (or its Telegram webhook listener). The
+//     supervisor's probes and the API's front reach the gateway this way; no other host user can (a TCP
+//     port on the host's loopback would let any of them act as the front), and the tenant's neighbours,
+//     in namespaces and mount views of their own, cannot either.
 //   - egress: the socket listens inside the tenant's namespace (the metering proxy's address); the bridge
 //     runs on the host side and connects to the real proxy from a source address that names the tenant
 //     (TenantSourceAddress), which is how the proxy knows who is calling.
@@ -51,6 +54,10 @@ Status Serve(const std::vector<int>& listen_fds, const std::vector<BridgeOptions
 // (each listening address inside the namespace mirrors the host-side service it stands for); with one
 // target, that one for every listener. nullopt when none or more than one match.
 std::optional<size_t> PickTarget(uint16_t listener_port, const std::vector<uint16_t>& target_ports);
+// The port a listening socket stands for, for PickTarget: a TCP listener's own port; a unix listener's
+// file name, "<port>.sock" (GatewaySocketPort: the port inside the namespace it carries to). nullopt for
+// an unnamed or abstract unix socket, a name that is not exactly a port, or another family.
+std::optional<uint16_t> ListenerPort(const sockaddr_storage& local, socklen_t len);
 
 // Copies bytes both ways between two connected sockets until both directions reached end of file (each
 // end's EOF is passed on as shutdown(SHUT_WR)) or either failed. Closes neither. Exposed for tests.

@@ -2,14 +2,19 @@
 
 #include <arpa/inet.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
+#include <cstddef>
+#include <cstring>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "supervisor/common/unique_fd.h"
+#include "unit/temp_dir.h"
 
 namespace clawhive::bridge {
 namespace {
@@ -133,6 +138,81 @@ BOOST_AUTO_TEST_CASE(a_listener_picks_the_target_with_its_own_port) {
   BOOST_TEST(!PickTarget(9999, {8480, 8481}));
   BOOST_TEST(!PickTarget(8480, {8480, 8480}));  // ambiguous
   BOOST_TEST(PickTarget(20000, {30000}).value() == 0u);  // one target: every listener
+}
+
+// A unix socket address with `path` in sun_path, as getsockname reports a bound one (length counts the NUL).
+sockaddr_storage UnixAddress(const std::string& path, socklen_t* len) {
+  sockaddr_storage ss{};
+  auto* un = reinterpret_cast<sockaddr_un*>(&ss);
+  un->sun_family = AF_UNIX;
+  std::memcpy(un->sun_path, path.data(), std::min(path.size(), sizeof un->sun_path));
+  *len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + std::min(path.size() + 1, sizeof un->sun_path));
+  return ss;
+}
+
+BOOST_AUTO_TEST_CASE(a_unix_listener_stands_for_the_port_its_file_is_named_after) {
+  socklen_t len = 0;
+  BOOST_TEST(ListenerPort(UnixAddress("/run/clawhive/gw/acme/18001.sock", &len), len).value() == 18001);
+  BOOST_TEST(ListenerPort(UnixAddress("18110.sock", &len), len).value() == 18110);
+  // And so picks the --to of that port, as a TCP listener on it would.
+  BOOST_TEST(PickTarget(*ListenerPort(UnixAddress("/x/18001.sock", &len), len), {18001, 18111}).value() == 0u);
+  BOOST_TEST(PickTarget(*ListenerPort(UnixAddress("/x/18111.sock", &len), len), {18001, 18111}).value() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_unix_listener_with_any_other_name_stands_for_no_port) {
+  socklen_t len = 0;
+  for (const char* bad : {"/run/clawhive/gw/acme/gateway.sock", "/x/18001", "/x/18001.socket", "/x/65536.sock",
+                          "/x/4294985297.sock", "/x/018001.sock", "/x/0.sock", "/x/-1.sock", "/x/../18001",
+                          "/x/18001.sock/..", "../", "/x/.sock"})
+    BOOST_TEST(!ListenerPort(UnixAddress(bad, &len), len).has_value(), bad);
+  // Unnamed and abstract sockets have no file name at all.
+  sockaddr_storage unnamed = UnixAddress("", &len);
+  BOOST_TEST(!ListenerPort(unnamed, static_cast<socklen_t>(offsetof(sockaddr_un, sun_path))).has_value());
+  std::string abstract("\0" "18001.sock", 11);
+  BOOST_TEST(!ListenerPort(UnixAddress(abstract, &len), len).has_value());
+  // A full sun_path without a NUL is read up to its end, never past it.
+  BOOST_TEST(!ListenerPort(UnixAddress(std::string(108, '1'), &len), len).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_tcp_listener_stands_for_its_own_port) {
+  socklen_t len = 0;
+  sockaddr_storage v4 = ParseAddress("127.0.0.1:8480", &len).value();
+  BOOST_TEST(ListenerPort(v4, len).value() == 8480);
+  sockaddr_storage v6 = ParseAddress("[::1]:8481", &len).value();
+  BOOST_TEST(ListenerPort(v6, len).value() == 8481);
+  sockaddr_storage other{};
+  other.ss_family = AF_PACKET;
+  BOOST_TEST(!ListenerPort(other, sizeof other).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_connection_to_a_unix_listener_is_carried_to_the_tcp_target) {
+  testing::TempDir dir("clawhive-bridge");
+  std::string path = dir.path + "/18001.sock";
+  UniqueFd listen_fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  socklen_t len = 0;
+  sockaddr_storage addr = UnixAddress(path, &len);
+  BOOST_TEST_REQUIRE(::bind(listen_fd.get(), reinterpret_cast<sockaddr*>(&addr), len) == 0);
+  BOOST_TEST_REQUIRE(::listen(listen_fd.get(), 4) == 0);
+  sockaddr_storage local{};
+  socklen_t local_len = sizeof local;
+  BOOST_TEST_REQUIRE(::getsockname(listen_fd.get(), reinterpret_cast<sockaddr*>(&local), &local_len) == 0);
+  BOOST_TEST(ListenerPort(local, local_len).value() == 18001);  // what the kernel reports, not what we bound
+
+  uint16_t target_port = 0;
+  UniqueFd target = Listen(&target_port);
+  BridgeOptions o;
+  o.to = ParseAddress("127.0.0.1:" + std::to_string(target_port), &o.to_len).value();
+  std::thread serve([&] { Serve({listen_fd.get()}, o); });
+  UniqueFd client(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  BOOST_TEST_REQUIRE(::connect(client.get(), reinterpret_cast<sockaddr*>(&addr), len) == 0);
+  UniqueFd got(::accept(target.get(), nullptr, nullptr));
+  BOOST_TEST_REQUIRE(got.get() >= 0);
+  BOOST_TEST(::write(client.get(), "u", 1) == 1);
+  char c = 0;
+  BOOST_TEST(::read(got.get(), &c, 1) == 1);
+  BOOST_TEST(c == 'u');
+  ::shutdown(listen_fd.get(), SHUT_RDWR);
+  serve.join();
 }
 
 BOOST_AUTO_TEST_CASE(takes_numeric_addresses_only) {

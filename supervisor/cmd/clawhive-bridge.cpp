@@ -1,4 +1,4 @@
-// clawhive-bridge: carries a tenant's TCP connections across its network namespace boundary; started
+// clawhive-bridge: carries a tenant's connections across its network namespace boundary; started
 // by systemd from units/clawhive-gw@.socket (ingress) and units/clawhive-meter@.socket (egress) with
 // the listening sockets passed in (sd_listen_fds). See supervisor/bridge/bridge.h.
 //
@@ -6,7 +6,9 @@
 //
 // With several --to, each passed socket is carried to the --to whose port is its own listening port
 // (the egress bridge: 127.0.0.1:8480, the metering proxy, and 127.0.0.1:8481, the egress proxy, inside
-// the namespace; the same addresses on the host side). With one, every socket goes there.
+// the namespace; the same addresses on the host side), a unix socket's port being its file name
+// (the ingress bridge: /run/clawhive/gw/<tenant>/20000.sock -> 127.0.0.1:20000, 20110.sock -> the
+// Telegram webhook listener's 127.0.0.1:20110). With one, every socket goes there.
 //
 // Exit codes: 0 never in normal operation, 2 usage, 1 when no socket was passed or all failed.
 #include <arpa/inet.h>
@@ -74,12 +76,12 @@ int main(int argc, char** argv) {
     int fd = SD_LISTEN_FDS_START + i;
     sockaddr_storage local{};
     socklen_t len = sizeof local;
-    uint16_t port = 0;
-    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) == 0)
-      port = ntohs(reinterpret_cast<const sockaddr_in*>(&local)->sin_port);
-    std::optional<size_t> pick = bridge::PickTarget(port, ports);
+    std::optional<uint16_t> port;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) == 0) port = bridge::ListenerPort(local, len);
+    // A listener whose port cannot be told is refused even with one target: it is not one of ours.
+    std::optional<size_t> pick = port ? bridge::PickTarget(*port, ports) : std::nullopt;
     if (!pick) {
-      std::fprintf(stderr, "clawhive-bridge: no single --to for the socket listening on port %u\n", port);
+      std::fprintf(stderr, "clawhive-bridge: no single --to for the listening socket %d (port %u)\n", i, port.value_or(0));
       return 2;
     }
     fds.push_back(fd);
