@@ -1,6 +1,7 @@
 #include "supervisor/core/provisioner.h"
 
 #include "supervisor/core/tenant_rules.h"
+#include "supervisor/tenant/gateway_socket.h"
 
 namespace clawhive {
 namespace {
@@ -79,6 +80,9 @@ std::vector<std::string> Provisioner::RemoveHost(const std::string& id, bool rem
   std::vector<std::string> problems;
   Note(problems, host_.RemoveTree(DropInDir(config_, id)));
   for (const std::string& dir : BridgeDropInDirs(config_, id)) Note(problems, host_.RemoveTree(dir));
+  // The gateway socket unit's files go with its stop (RemoveOnStop=), its directory does not: systemd made
+  // it and leaves it. A tenant made again with the same id gets a fresh one.
+  Note(problems, host_.RemoveTree(GatewaySocketDirOf(kGatewaySocketDir, id)));
   Note(problems, host_.RemoveFile(EnvFilePath(config_, id)));
   Note(problems, host_.RemoveUser(TenantNames::User(id)));
   if (remove_workspace) Note(problems, host_.RemoveTenantTree(WorkspacePath(config_, id)));

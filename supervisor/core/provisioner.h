@@ -44,7 +44,7 @@ class Provisioner {
   // Best effort and idempotent (a half-done create, a delete, an orphan): stops the slice (the agent
   // and its boundary units with it) and forgets the units' state. Loop thread. Returns what failed.
   std::vector<std::string> RemoveUnits(const std::string& id);
-  // Then the files, the user and, if asked, the workspace (removed without following the tenant's
+  // Then the files (its gateway socket directory too), the user and, if asked, the workspace (removed without following the tenant's
   // symlinks or entering mounts: host.h). Any thread (worker). Returns what failed.
   std::vector<std::string> RemoveHost(const std::string& id, bool remove_workspace);
 

@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "supervisor/core/tenant_rules.h"
+#include "supervisor/tenant/gateway_socket.h"
 
 namespace clawhive {
 namespace {
@@ -128,6 +129,16 @@ bool Supervisor::BridgeDropInsDiffer(const Tenant& t) {
   return false;
 }
 
+void Supervisor::RelistenGateway(const std::string& id) {
+  auto st = units_.GetState(TenantNames::GatewaySocket(id));
+  if (!st || st->active_state != "active") return;  // not started: it reads the new drop-in when it is
+  // The bridge first: it holds the old listeners, and systemd refuses to start a socket whose service
+  // still runs. systemd orders the socket's stop after the bridge's (the socket is Before= its service).
+  Status s = units_.Stop(TenantNames::GatewayBridge(id));
+  if (s) s = units_.Restart(TenantNames::GatewaySocket(id));
+  if (!s) Log(LOG_ERR, id, "gateway socket: " + s.error().message);
+}
+
 void Supervisor::Reconcile(Runtime& rt) {
   const Tenant& t = rt.tenant;
   // After `clawhive-install uninstall` and a reinstall the database is back but the per-tenant unit files
@@ -145,6 +156,7 @@ void Supervisor::Reconcile(Runtime& rt) {
     Log(LOG_NOTICE, t.id, "network boundary units missing or out of date (upgrade): writing them");
     if (Status s = provisioner_.WriteBridgeDropIns(t); !s) Log(LOG_ERR, t.id, "network boundary units: " + s.error().message);
     else if (Status r = ReloadUnits(); !r) Log(LOG_ERR, t.id, "daemon-reload: " + r.error().message);
+    else RelistenGateway(t.id);
   }
   auto st = units_.GetState(TenantNames::Service(t.id));
   std::string active = st ? st->active_state : "inactive";
@@ -361,7 +373,8 @@ void Supervisor::ProbeNow(const std::string& id, bool startup) {
   if (it == rt_.end()) return;
   Runtime& rt = it->second;
   uint64_t timeout = startup ? std::min<uint64_t>(config_.probe_timeout_ms, 1000) : config_.probe_timeout_ms;
-  rt.probe = prober_.Probe(rt.port, startup ? rt.startup_path : rt.health_path, timeout,
+  rt.probe = prober_.Probe(GatewaySocketPath(kGatewaySocketDir, id, rt.port),
+                           startup ? rt.startup_path : rt.health_path, timeout,
                            [this, id, startup](bool ok) { OnProbe(id, startup, ok); });
 }
 

@@ -166,6 +166,9 @@ class Supervisor : public TenantService, public TenantControl {
   void Reconcile(Runtime& rt);
   // Whether any of the tenant's boundary drop-ins is missing or not what RenderBridgeDropIns gives now.
   bool BridgeDropInsDiffer(const Tenant& t);
+  // A running gateway socket keeps the listeners it was started with when its drop-in changes (an upgrade
+  // from the host's 127.0.0.1:<port> to the unix socket): restarts it and its bridge so the old ones close.
+  void RelistenGateway(const std::string& id);
   void SweepOrphans();
   Result<TenantStatus> StatusOf(const std::string& id) const;
   TenantStatus StatusOf(const Runtime& rt) const;

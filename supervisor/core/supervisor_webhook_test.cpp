@@ -7,6 +7,7 @@
 
 #include "supervisor/core/supervisor.h"
 #include "supervisor/core/tenant_rules.h"
+#include "supervisor/tenant/gateway_socket.h"
 #include "unit/runtime_world.h"
 
 namespace clawhive {
@@ -45,15 +46,19 @@ BOOST_AUTO_TEST_CASE(a_webhook_tenants_listener_port_joins_its_gateway_socket_an
   TenantPatch p = Telegram("webhook");
   p.runtime = kNew;
   TenantStatus st = w.Create("hooked", p);
+  const uint16_t hook_port = st.tenant.port + kTelegramWebhookPortOffset;
   const std::string gw = "127.0.0.1:" + std::to_string(st.tenant.port);
-  const std::string hook = "127.0.0.1:" + std::to_string(st.tenant.port + kTelegramWebhookPortOffset);
-  BOOST_TEST(Has(GatewaySocket(w, "hooked"), "ListenStream=" + gw + "\nListenStream=" + hook + "\n"), GatewaySocket(w, "hooked"));
+  const std::string hook = "127.0.0.1:" + std::to_string(hook_port);
+  // The host side: a unix socket per port, named after the port the bridge carries it to.
+  BOOST_TEST(Has(GatewaySocket(w, "hooked"), "ListenStream=/run/clawhive/gw/hooked/" + std::to_string(st.tenant.port) +
+                                                 ".sock\nListenStream=/run/clawhive/gw/hooked/" + std::to_string(hook_port) + ".sock\n"),
+             GatewaySocket(w, "hooked"));
   BOOST_TEST(Has(GatewayBridge(w, "hooked"), " --to " + gw + " --to " + hook + "\n"), GatewayBridge(w, "hooked"));
   // A polling tenant, and a plain-command tenant whatever its settings say, have the gateway port only.
   TenantPatch polling = Telegram("polling");
   polling.runtime = kNew;
   w.Create("polls", polling);
-  BOOST_TEST(!Has(GatewaySocket(w, "polls"), "\nListenStream=127.0.0.1:" + std::to_string(w.Stored("polls").port + 110)));
+  BOOST_TEST(!Has(GatewaySocket(w, "polls"), std::to_string(w.Stored("polls").port + 110)));
   w.Create("plain", Telegram("webhook"));
   BOOST_TEST(Has(GatewayBridge(w, "plain"), " --to 127.0.0.1:" + std::to_string(w.Stored("plain").port) + "\n"));
 }
@@ -65,7 +70,7 @@ BOOST_AUTO_TEST_CASE(turning_webhook_mode_on_rewrites_the_boundary_units_and_rel
   const int reloads = w.units.reloads;
   BOOST_REQUIRE(w.sup->Update("acme", Telegram("webhook")).ok());
   w.loop.Drain();
-  BOOST_TEST(Has(GatewaySocket(w, "acme"), "ListenStream=127.0.0.1:" + std::to_string(port + 110) + "\n"));
+  BOOST_TEST(Has(GatewaySocket(w, "acme"), "ListenStream=" + GatewaySocketPath(kGatewaySocketDir, "acme", port + 110) + "\n"));
   BOOST_TEST(w.units.reloads == reloads + 1);
   // Back to polling: the listener's port goes again.
   BOOST_REQUIRE(w.sup->Update("acme", Telegram("polling")).ok());

@@ -2,6 +2,7 @@
 
 #include "supervisor/bridge/bridge.h"
 #include "supervisor/openclaw/node_options.h"
+#include "supervisor/tenant/gateway_socket.h"
 
 namespace clawhive {
 namespace {
@@ -162,7 +163,10 @@ std::string RenderDropIn(const Tenant& t) {
 
 std::vector<std::pair<std::string, std::string>> RenderBridgeDropIns(const Tenant& t, const Config& c) {
   std::string head = "# Written by clawhive-supervisor for tenant " + t.id + "; edits are overwritten.\n";
+  // Ingress: a unix socket per port on the host, only root may open it (units/clawhive-gw@.socket), named
+  // after the port inside the namespace it is carried to (clawhive-bridge picks its --to by that name).
   std::string gateway = "127.0.0.1:" + std::to_string(t.port);
+  std::string gateway_listen = "ListenStream=" + GatewaySocketPath(kGatewaySocketDir, t.id, t.port) + "\n";
   std::string proxy = c.proxy_address + ":" + std::to_string(c.proxy_port);
   // Config allows the proxy on 127.0.0.1 only and uids are < 2^23 (uid_range), so there is always one.
   std::string source = bridge::TenantSourceAddress(t.uid).value_or("127.0.0.1");
@@ -177,11 +181,12 @@ std::vector<std::pair<std::string, std::string>> RenderBridgeDropIns(const Tenan
   // on the gateway's socket and bridge the same way (the appliance's front forwards Telegram's calls to it).
   const uint16_t webhook_port = t.runtime.empty() ? 0 : TelegramWebhookPort(t.port, t.openclaw);
   std::string webhook = "127.0.0.1:" + std::to_string(webhook_port);
-  std::string webhook_listen = webhook_port != 0 ? "ListenStream=" + webhook + "\n" : "";
+  std::string webhook_listen =
+      webhook_port != 0 ? "ListenStream=" + GatewaySocketPath(kGatewaySocketDir, t.id, webhook_port) + "\n" : "";
   std::string webhook_to = webhook_port != 0 ? " --to " + webhook : "";
   auto dir = [&](const std::string& unit) { return c.unit_dir + "/" + unit + ".d/10-tenant.conf"; };
   return {
-      {dir(TenantNames::GatewaySocket(t.id)), head + "[Socket]\nListenStream=" + gateway + "\n" + webhook_listen},
+      {dir(TenantNames::GatewaySocket(t.id)), head + "[Socket]\n" + gateway_listen + webhook_listen},
       {dir(TenantNames::GatewayBridge(t.id)),
        head + "[Service]\nExecStart=\nExecStart=" + bridge + " --to " + gateway + webhook_to + "\n"},
       {dir(TenantNames::MeterSocket(t.id)), head + "[Socket]\nListenStream=" + proxy + "\n" + egress_listen},

@@ -46,7 +46,8 @@ std::string EgressProxyUrl(const Config& c);
 // so no daemon-reload is needed; its content depends on the id only, so it never goes stale.
 std::string RenderDropIn(const Tenant& t);
 // The drop-ins of the tenant's network boundary units (TenantNames::GatewaySocket ... MeterBridge), as
-// (path, content): where each socket listens and where each bridge connects, the egress bridge from
+// (path, content): where each socket listens (the gateway's: unix sockets on the host, GatewaySocketPath
+// in kGatewaySocketDir) and where each bridge connects, the egress bridge from
 // the source address that names the tenant to the proxy. Derived from the port, uid and config only,
 // never from anything the tenant sets — but for a Telegram channel in webhook mode, whose listener port
 // joins the gateway's socket and bridge (TelegramWebhookPort). Written before the units are first loaded,

@@ -1,11 +1,11 @@
 #include "supervisor/systemd/http_prober.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 
 namespace clawhive {
 
@@ -31,7 +31,7 @@ HttpProber::~HttpProber() {
   for (auto& [id, op] : ops_) loop_.Cancel(op->timeout);
 }
 
-ProbeId HttpProber::Probe(uint16_t port, const std::string& path, uint64_t timeout_ms,
+ProbeId HttpProber::Probe(const std::string& socket_path, const std::string& path, uint64_t timeout_ms,
                           std::function<void(bool ok)> done) {
   auto op = std::make_unique<Op>();
   op->self = this;
@@ -40,14 +40,14 @@ ProbeId HttpProber::Probe(uint16_t port, const std::string& path, uint64_t timeo
   op->request = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\nUser-Agent: clawhive-probe\r\n\r\n";
   ProbeId id = op->id;
 
-  op->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool failed = op->fd < 0;
-  if (!failed && connect(op->fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 &&
-      errno != EINPROGRESS)
+  op->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  bool failed = op->fd < 0 || socket_path.empty() || socket_path.size() >= sizeof addr.sun_path;
+  if (!failed) std::memcpy(addr.sun_path, socket_path.data(), socket_path.size());
+  // A unix connect never blocks on the peer: it succeeds, or fails at once (ENOENT: the socket unit is
+  // not up; ECONNREFUSED: a stale file; EAGAIN: the backlog is full, which counts as no answer).
+  if (!failed && connect(op->fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 && errno != EINPROGRESS)
     failed = true;
   sd_event_source* src = nullptr;
   if (!failed && sd_event_add_io(loop_.event(), &src, op->fd, EPOLLOUT, &HttpProber::OnIo, op.get()) < 0)

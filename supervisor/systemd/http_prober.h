@@ -15,7 +15,7 @@ class HttpProber : public Prober {
  public:
   explicit HttpProber(SdEventLoop& loop);
   ~HttpProber() override;
-  ProbeId Probe(uint16_t port, const std::string& path, uint64_t timeout_ms,
+  ProbeId Probe(const std::string& socket_path, const std::string& path, uint64_t timeout_ms,
                 std::function<void(bool ok)> done) override;
   void Cancel(ProbeId id) override;
 
