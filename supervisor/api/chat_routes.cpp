@@ -1,6 +1,6 @@
 // Each tenant's OpenAI-compatible endpoint (docs/api.md, "Talking to a tenant's agent"): the appliance
 // takes the call under its own sign-in (a tenant-scoped API token or the console's session), and passes
-// it to the tenant's gateway on the host's loopback with the gateway's own token, which the caller never
+// it to the tenant's gateway through its gateway socket with the gateway's own token, which the caller never
 // sees. A stock OpenAI client uses base_url https://<appliance>/v1/tenants/<id>/openai/v1.
 //
 // Threads: the tenant's state and gateway token come from the loop (TenantService, RuntimeService: one
@@ -20,6 +20,7 @@
 #include "supervisor/api/routes.h"
 #include "supervisor/core/tenant_service.h"
 #include "supervisor/openclaw/runtime_service.h"
+#include "supervisor/tenant/gateway_socket.h"
 #include "supervisor/tenant/tenant.h"
 
 namespace clawhive::api {
@@ -29,7 +30,7 @@ constexpr size_t kMaxUserBytes = 256;
 constexpr size_t kMaxModelBytes = 256;
 
 struct Target {
-  uint16_t port = 0;
+  std::string socket;  // the gateway socket (GatewaySocketPath) of the tenant's stored port
   std::string token;  // empty: a tenant on its own agent command has no gateway token of ours
 };
 
@@ -60,7 +61,7 @@ std::variant<Target, ApiReply> Locate(RouteContext& x, const std::string& id) {
     return Unavailable("agent_not_ready",
                        "the agent of tenant '" + id + "' is starting or did not answer its last health check; try again shortly");
   Target t;
-  t.port = st->tenant.port;
+  t.socket = GatewaySocketPath(x.ingress->options().gateway_socket_dir, id, st->tenant.port);
   Result<GatewayAccess> g = x.runtimes->Gateway(id);
   if (g) {
     t.token = std::move(g->token);
@@ -128,10 +129,10 @@ ApiReply WholeAnswer(GatewayCall& call, size_t max_bytes, GatewayFailure* failur
 
 // One call to the gateway: open it, then answer either the whole body or a stream that passes each
 // piece on as it arrives. `slot` (the Ingress place this call holds) lives until the call is done.
-ApiReply Forward(Ingress& ingress, const std::string& tenant, uint16_t port, GatewayRequest request,
+ApiReply Forward(Ingress& ingress, const std::string& tenant, const std::string& socket, GatewayRequest request,
                  std::shared_ptr<void> slot) {
   GatewayFailure failure;
-  std::shared_ptr<GatewayCall> call = GatewayCall::Open(port, request, LimitsOf(ingress.options()), &failure);
+  std::shared_ptr<GatewayCall> call = GatewayCall::Open(socket, request, LimitsOf(ingress.options()), &failure);
   OPENSSL_cleanse(request.body.data(), request.body.size());  // the conversation: no copy outlives the send
   OPENSSL_cleanse(request.token.data(), request.token.size());
   if (!call) {
@@ -226,7 +227,7 @@ void AddChatRoutes(Router& r, RouteContext& ctx) {
            req.body = c.body->Serialize();
            req.token = std::move(target.token);
            req.stream = stream;
-           return Forward(*x->ingress, id, target.port, std::move(req), std::move(slot));
+           return Forward(*x->ingress, id, target.socket, std::move(req), std::move(slot));
          }});
   r.Add({"GET", "/v1/tenants/{id}/openai/v1/models", Access::kTenantRead, BodyKind::kNone, {}, [x](const ApiCall& c) {
            Target target;
@@ -236,7 +237,7 @@ void AddChatRoutes(Router& r, RouteContext& ctx) {
            req.method = "GET";
            req.path = "/v1/models";
            req.token = std::move(target.token);
-           return Forward(*x->ingress, c.params[0], target.port, std::move(req), std::move(slot));
+           return Forward(*x->ingress, c.params[0], target.socket, std::move(req), std::move(slot));
          }});
   r.Add({"GET", "/v1/tenants/{id}/openai/v1/models/{model}", Access::kTenantRead, BodyKind::kNone, {},
          [x](const ApiCall& c) {
@@ -249,7 +250,7 @@ void AddChatRoutes(Router& r, RouteContext& ctx) {
            req.method = "GET";
            req.path = "/v1/models/" + EncodeSegment(c.params[1]);
            req.token = std::move(target.token);
-           return Forward(*x->ingress, c.params[0], target.port, std::move(req), std::move(slot));
+           return Forward(*x->ingress, c.params[0], target.socket, std::move(req), std::move(slot));
          }});
 }
 

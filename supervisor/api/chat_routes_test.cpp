@@ -1,6 +1,6 @@
 // Each tenant's OpenAI-compatible endpoint: a real ApiServer on loopback in front of a FakeTenantService
-// and a FakeRuntimeService, and a stand-in gateway per tenant (a real HTTP server on loopback) that
-// records what reached it and answers as told. Spoken to over real HTTP, hostile callers included.
+// and a FakeRuntimeService, and a stand-in gateway per tenant (a real HTTP server on the tenant's gateway
+// socket, in a directory of the test's own) that records what reached it and answers as told. Spoken to over real HTTP, hostile callers included.
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
@@ -28,6 +28,7 @@
 #include "supervisor/common/json.h"
 #include "unit/fake_runtime_service.h"
 #include "unit/fake_tenant_service.h"
+#include "unit/gateway_sockets.h"
 #include "unit/http_exchange.h"
 #include "unit/loopback_api.h"
 #include "unit/temp_identity.h"
@@ -55,11 +56,11 @@ class StubGateway {
   };
   using Answerer = std::function<void(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&)>;
 
-  StubGateway() : server_([this](auto& req, auto& resp) { Serve(req, resp); }) {
+  explicit StubGateway(const std::string& socket_path) : server_([this](auto& req, auto& resp) { Serve(req, resp); }) {
     HttpServerOptions o;
     o.what = "stub gateway";
     o.max_threads = 4;
-    BOOST_REQUIRE(server_.Start("127.0.0.1", 0, o).ok());
+    BOOST_REQUIRE(server_.StartUnix(socket_path, o).ok());
     answer_ = [](auto&, Poco::Net::HTTPServerResponse& resp) {
       std::string body = R"({"id":"c1","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"hi there"},"finish_reason":"stop"}]})";
       resp.setContentType("application/json");
@@ -70,7 +71,6 @@ class StubGateway {
     Release();
     server_.Stop();
   }
-  uint16_t port() const { return server_.port(); }
   void Answer(Answerer a) {
     std::lock_guard<std::mutex> lock(mu_);
     answer_ = std::move(a);
@@ -120,17 +120,20 @@ class StubGateway {
   HttpServer server_;
 };
 
+constexpr uint16_t kOwnPort = 20000, kOtherPort = 20120;
+
 struct ChatWorld {
   explicit ChatWorld(api::IngressOptions ingress = {}) : ids(kOperator) {
     TenantPatch own, other;
-    own.port = own_gw.port();
-    other.port = other_gw.port();
+    own.port = kOwnPort;
+    other.port = kOtherPort;
     BOOST_REQUIRE(tenants.Create("own", own).ok());
     BOOST_REQUIRE(tenants.Create("other", other).ok());
     ApiServerOptions o = testing::LoopbackApiOptions(ids, 6);
     o.audit = ids.audit.get();
     o.runtimes = &runtimes;
     o.ingress = ingress;
+    o.ingress.gateway_socket_dir = sockets.dir.path;
     o.max_body = 64 * 1024;
     server = std::make_unique<ApiServer>(tenants, o);
     Status s = server->Start();
@@ -157,7 +160,8 @@ struct ChatWorld {
   }
 
   testing::TempIdentity ids;
-  StubGateway own_gw, other_gw;
+  testing::GatewaySockets sockets;
+  StubGateway own_gw{sockets.Path("own", kOwnPort)}, other_gw{sockets.Path("other", kOtherPort)};
   testing::FakeTenantService tenants;
   testing::FakeRuntimeService runtimes;
   std::unique_ptr<ApiServer> server;
@@ -271,15 +275,26 @@ BOOST_AUTO_TEST_CASE(a_stopped_agent_answers_503_agent_not_running_and_is_not_ca
   BOOST_TEST(w.own_gw.seen().empty());
 }
 
-BOOST_AUTO_TEST_CASE(a_gateway_port_nobody_listens_on_answers_502_agent_unreachable) {
+BOOST_AUTO_TEST_CASE(a_gateway_socket_that_is_not_there_answers_502_agent_unreachable) {
   ChatWorld w;
-  uint16_t dead_port = 0;
-  {
-    Poco::Net::ServerSocket s(Poco::Net::SocketAddress("127.0.0.1", 0));
-    dead_port = s.address().port();
-  }
   TenantPatch p;
-  p.port = dead_port;
+  p.port = 29000;  // no socket unit listens for it
+  BOOST_REQUIRE(w.tenants.Update("own", p).ok());
+  Reply r = w.Call("POST", ChatPath("own"), kChat, kOperator);
+  BOOST_TEST(r.status == 502, r.body);
+  BOOST_TEST(r.error_code() == "agent_unreachable");
+  BOOST_TEST(!Has(r.body, w.sockets.dir.path), r.body);  // where the appliance keeps its sockets is its own business
+}
+
+BOOST_AUTO_TEST_CASE(a_stale_gateway_socket_file_with_no_listener_answers_502_agent_unreachable) {
+  ChatWorld w;
+  std::string stale = w.sockets.Path("own", 29001);
+  {
+    Poco::Net::ServerSocket s;
+    s.bind(Poco::Net::SocketAddress(Poco::Net::SocketAddress::UNIX_LOCAL, stale), false);
+  }  // closed: the file stays, nobody listens
+  TenantPatch p;
+  p.port = 29001;
   BOOST_REQUIRE(w.tenants.Update("own", p).ok());
   Reply r = w.Call("POST", ChatPath("own"), kChat, kOperator);
   BOOST_TEST(r.status == 502, r.body);

@@ -1,15 +1,26 @@
 #include "supervisor/api/gateway_forwarder.h"
 
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/StreamSocket.h>
+#include <Poco/Net/StreamSocketImpl.h>
 #include <Poco/Timespan.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <istream>
+
+#include "supervisor/common/unique_fd.h"
+#include "supervisor/tenant/gateway_socket.h"
 
 namespace clawhive::api {
 namespace {
@@ -18,18 +29,6 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 Poco::Timespan Span(milliseconds ms) { return Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(ms.count()) * 1000); }
-
-// Nagle off: the request head and body are separate writes, and an answer's events are small ones.
-class NoDelaySession : public Poco::Net::HTTPClientSession {
- public:
-  using HTTPClientSession::HTTPClientSession;
-
- protected:
-  void connect(const Poco::Net::SocketAddress& address) override {
-    HTTPClientSession::connect(address);
-    socket().setNoDelay(true);
-  }
-};
 
 GatewayFailure Unreachable(const std::string& why) {
   return {502, "agent_unreachable", "the tenant's agent did not take the call: " + why};
@@ -43,14 +42,44 @@ GatewayFailure Broken(const std::string& why) {
 
 }  // namespace
 
+Result<Poco::Net::StreamSocket> ConnectGatewaySocket(const std::string& socket_path, milliseconds timeout) {
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  if (socket_path.empty() || socket_path[0] != '/' || socket_path.size() >= sizeof address.sun_path)
+    return Error::Invalid("'" + socket_path + "' is not an absolute path that fits a unix socket address");
+  std::memcpy(address.sun_path, socket_path.data(), socket_path.size());
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (fd.get() < 0) return Error::Unavailable(std::string("socket: ") + std::strerror(errno));
+  // A unix connect waits only for room in the listener's backlog, and for that as long as the socket's
+  // send timeout: this is the bound. Unset again afterwards, so the caller's own timeouts start clean.
+  timeval bound{static_cast<time_t>(timeout.count() / 1000), static_cast<suseconds_t>(timeout.count() % 1000 * 1000)};
+  if (bound.tv_sec == 0 && bound.tv_usec == 0) bound.tv_usec = 1000;  // 0 would mean "wait for ever"
+  ::setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &bound, sizeof bound);
+  int rc;
+  do {
+    rc = ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address);
+  } while (rc != 0 && errno == EINTR);
+  if (rc != 0) {
+    const int err = errno;
+    std::string why = "connecting to " + socket_path + ": " + std::strerror(err);
+    if (err == ENOENT || err == ENOTDIR) return Error::NotFound(why + " (the gateway socket is not up)");
+    if (err == EAGAIN) return Error::Unavailable(why + " (its backlog stayed full)");
+    return Error::Unavailable(why);
+  }
+  timeval none{};
+  ::setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &none, sizeof none);
+  return Poco::Net::StreamSocket(new Poco::Net::StreamSocketImpl(fd.release()));
+}
+
 struct GatewayCall::Impl {
-  NoDelaySession session;
+  Poco::Net::HTTPClientSession session;  // on a connected socket: it never connects (nor reconnects) itself
   GatewayLimits limits;
   Clock::time_point deadline;
   std::istream* in = nullptr;
   bool ended = false;
 
-  Impl(uint16_t port, const GatewayLimits& l) : session("127.0.0.1", port), limits(l), deadline(Clock::now() + l.total) {}
+  Impl(const Poco::Net::StreamSocket& socket, const GatewayLimits& l)
+      : session(socket), limits(l), deadline(Clock::now() + l.total) {}
 
   milliseconds Remaining() const {
     return std::max(milliseconds(1), std::chrono::duration_cast<milliseconds>(deadline - Clock::now()));
@@ -74,22 +103,32 @@ bool GatewayCall::is_event_stream() const {
   return t == "text/event-stream";
 }
 
-std::unique_ptr<GatewayCall> GatewayCall::Open(uint16_t port, const GatewayRequest& request, const GatewayLimits& limits,
-                                               GatewayFailure* failure) {
-  if (port == 0) {
-    *failure = Unreachable("it has no gateway port");
+std::unique_ptr<GatewayCall> GatewayCall::Open(const std::string& socket_path, const GatewayRequest& request,
+                                               const GatewayLimits& limits, GatewayFailure* failure) {
+  const std::optional<uint16_t> port = GatewaySocketPort(socket_path);
+  if (!port) {
+    *failure = Unreachable("it has no gateway socket");
     return nullptr;
   }
-  auto impl = std::make_unique<Impl>(port, limits);
+  Result<Poco::Net::StreamSocket> socket = ConnectGatewaySocket(socket_path, std::min(limits.connect, limits.total));
+  if (!socket) {
+    // The path is the appliance's business, not the caller's: the reason only.
+    *failure = Unreachable(socket.error().code == ErrorCode::kNotFound ? "its gateway socket is not up"
+                                                                        : "its gateway socket did not accept the call");
+    return nullptr;
+  }
+  auto impl = std::make_unique<Impl>(*socket, limits);
   Poco::Net::HTTPResponse head;
   const auto started = Clock::now();
   const milliseconds head_bound = std::min(limits.head, limits.total);
   bool sent = false;  // the connection was made and the request written
   try {
-    impl->session.setKeepAlive(false);
-    impl->session.setTimeout(Span(limits.connect), Span(head_bound), Span(head_bound));
+    // Not the session's setTimeout: that applies when the session connects, which it never does here.
+    impl->session.socket().setSendTimeout(Span(head_bound));
+    impl->session.socket().setReceiveTimeout(Span(head_bound));
     Poco::Net::HTTPRequest req(request.method, request.path, Poco::Net::HTTPMessage::HTTP_1_1);
     req.setKeepAlive(false);
+    req.setHost("127.0.0.1", *port);  // the session has no host of its own to set it from
     req.set("Accept", request.stream ? "text/event-stream" : "application/json");
     if (!request.token.empty()) req.set("Authorization", "Bearer " + request.token);
     for (const auto& [name, value] : request.headers) req.set(name, value);
@@ -108,7 +147,7 @@ std::unique_ptr<GatewayCall> GatewayCall::Open(uint16_t port, const GatewayReque
     impl->in = &impl->session.receiveResponse(head);
   } catch (const Poco::TimeoutException&) {
     *failure = sent ? TimedOut("no answer within " + std::to_string(head_bound.count() / 1000) + " s")
-                         : Unreachable("its gateway port did not accept a connection in time");
+                    : Unreachable("the request could not be sent in time");
     return nullptr;
   } catch (const Poco::Net::ConnectionRefusedException&) {
     *failure = Unreachable("its gateway refused the connection");

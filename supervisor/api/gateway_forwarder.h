@@ -1,12 +1,12 @@
-// GatewayCall: one HTTP request from the appliance to a tenant's gateway on the host's loopback
-// (127.0.0.1:<tenant port>, the clawhive-gw@ socket and bridge into the tenant's namespace), and its
-// answer read piece by piece as it arrives, so a stream of server-sent events is passed on without ever
-// being held whole.
+// GatewayCall: one HTTP request from the appliance to a tenant's gateway through its gateway socket (a
+// unix socket on the host only root may open, /run/clawhive/gw/<id>/<port>.sock: the clawhive-gw@ socket
+// and bridge into the tenant's namespace; tenant/gateway_socket.h), and its answer read piece by piece as
+// it arrives, so a stream of server-sent events is passed on without ever being held whole.
 //
 // The request is made here from fixed parts only: the method, a path the route chose, the body, the
 // gateway's bearer token. Nothing of the caller's request head (its Authorization, cookies, Host,
-// OpenClaw's x-openclaw-* headers) reaches the gateway. The address is always 127.0.0.1: no caller input
-// picks where a connection goes.
+// OpenClaw's x-openclaw-* headers) reaches the gateway. The socket's path is made by the route from the
+// tenant's stored port (GatewaySocketPath): no caller input picks where a connection goes.
 //
 // Blocking: Open and Next wait on the socket within the given bounds. Call them on an API request thread,
 // never on the supervisor's loop. One object per call, used by one thread at a time.
@@ -21,7 +21,19 @@
 #include <utility>
 #include <vector>
 
+#include <Poco/Net/StreamSocket.h>
+
+#include "supervisor/common/result.h"
+
 namespace clawhive::api {
+
+// A stream socket connected to a tenant gateway's socket (GatewaySocketPath) within `timeout` (a full
+// backlog waits that long; a missing or refused socket fails at once), blocking, its timeouts unset. For
+// GatewayCall and anyone else carrying bytes to a gateway (a WebSocket relay). Errors: kNotFound (no
+// socket there: the tenant's gateway socket unit is not running), kUnavailable (refused: a stale file
+// with no listener; the backlog stayed full; any other failure), kInvalidArgument (not a path that fits
+// a unix socket address). Messages name the path and the reason.
+Result<Poco::Net::StreamSocket> ConnectGatewaySocket(const std::string& socket_path, std::chrono::milliseconds timeout);
 
 struct GatewayRequest {
   std::string method = "POST";
@@ -55,9 +67,11 @@ class GatewayCall {
   GatewayCall(const GatewayCall&) = delete;
   GatewayCall& operator=(const GatewayCall&) = delete;
 
-  // Connects to 127.0.0.1:`port`, sends the request and reads the answer's head.
-  static std::unique_ptr<GatewayCall> Open(uint16_t port, const GatewayRequest& request, const GatewayLimits& limits,
-                                           GatewayFailure* failure);
+  // Connects to the gateway socket at `socket_path` (ConnectGatewaySocket), sends the request (Host:
+  // 127.0.0.1:<the port the socket's name says>, as the gateway sees its callers come from its loopback)
+  // and reads the answer's head.
+  static std::unique_ptr<GatewayCall> Open(const std::string& socket_path, const GatewayRequest& request,
+                                           const GatewayLimits& limits, GatewayFailure* failure);
 
   int status() const { return status_; }
   const std::string& content_type() const { return content_type_; }

@@ -15,10 +15,15 @@
 #include <string>
 #include <vector>
 
+#include "supervisor/tenant/gateway_socket.h"
+
 namespace clawhive::api {
 
 struct IngressOptions {
-  int connect_timeout_ms = 3000;     // to the gateway's loopback port
+  // Where tenants' gateway sockets are (tenant/gateway_socket.h); another only in tests, which run their
+  // own stand-in gateways there.
+  std::string gateway_socket_dir = kGatewaySocketDir;
+  int connect_timeout_ms = 3000;     // to the gateway's socket (only a full backlog makes a connect wait)
   int head_timeout_ms = 180000;      // until the gateway's answer head (a first agent turn takes seconds)
   int idle_timeout_ms = 120000;      // between two reads of the answer (a stream's events)
   int total_timeout_ms = 900000;     // one whole call, stream included

@@ -144,7 +144,7 @@ void AddRuntimeRoutes(Router& r, RouteContext& ctx) {
            auto g = x->runtimes->Gateway(c.params[0]);
            if (!g) return ApiReply::Fail(g.error());
            JsonValue doc = JsonValue::Object();
-           doc.Set("url", JsonValue::String(g->url)).Set("token", JsonValue::String(g->token));
+           doc.Set("socket", JsonValue::String(g->socket)).Set("token", JsonValue::String(g->token));
            return ApiReply::Json(200, doc);
          }});
 }

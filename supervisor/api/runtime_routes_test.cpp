@@ -244,11 +244,12 @@ BOOST_AUTO_TEST_CASE(a_fleet_update_is_read_by_its_number) {
   BOOST_TEST(w.runtimes.last_update_id().value_or(0) == 7);
 }
 
-BOOST_AUTO_TEST_CASE(the_gateway_token_route_answers_the_url_and_token) {
+BOOST_AUTO_TEST_CASE(the_gateway_token_route_answers_the_gateway_socket_and_token) {
   RoutesWorld w;
   Reply r = w.Call("POST", "/v1/tenants/own/gateway-token");
   BOOST_TEST_REQUIRE(r.status == 200, r.body);
-  BOOST_TEST(r.json().Find("url")->string() == "http://127.0.0.1:20000");
+  BOOST_TEST(r.json().Find("socket")->string() == "/run/clawhive/gw/own/20000.sock");
+  BOOST_TEST(!r.json().Find("url"));  // no TCP address on the host any more
   BOOST_TEST(r.json().Find("token")->string() == "ocg_token-of-own");
   BOOST_TEST(w.runtimes.last_gateway() == "own");
   w.runtimes.FailNext("Gateway", Error::Conflict("tenant 'own' runs no OpenClaw gateway"));

@@ -27,6 +27,7 @@
 #include "supervisor/api/webhook_gate.h"
 #include "supervisor/openclaw/openclaw_config.h"
 #include "supervisor/openclaw/runtime_service.h"
+#include "supervisor/tenant/gateway_socket.h"
 #include "supervisor/tenant/tenant.h"
 
 namespace clawhive::api {
@@ -70,13 +71,15 @@ GatewayLimits Limits() {
 
 // Passes the update on and answers what the listener answered (its 200 carries no body, so Telegram
 // never reads a method call out of our answer).
-ApiReply Forward(const std::string& tenant, const TelegramWebhookTarget& target, const std::string& body) {
+ApiReply Forward(const std::string& socket_dir, const std::string& tenant, const TelegramWebhookTarget& target,
+                 const std::string& body) {
   GatewayRequest req;
   req.path = kTelegramWebhookPath;
   req.body = body;
   req.headers.emplace_back(kSecretHeader, target.secret);
   GatewayFailure failure;
-  std::unique_ptr<GatewayCall> call = GatewayCall::Open(target.port, req, Limits(), &failure);
+  std::unique_ptr<GatewayCall> call =
+      GatewayCall::Open(GatewaySocketPath(socket_dir, tenant, target.port), req, Limits(), &failure);
   OPENSSL_cleanse(req.body.data(), req.body.size());
   OPENSSL_cleanse(req.headers.front().second.data(), req.headers.front().second.size());
   if (!call) return ApiReply::Fail(failure.status, failure.code, failure.message);
@@ -129,7 +132,7 @@ ApiReply TelegramUpdate(RouteContext& x, const ApiCall& c) {
     reply = ApiReply::Fail(503, "busy", "too many calls to agents are in progress on this appliance; try again shortly");
     reply.headers.emplace_back("Retry-After", "5");
   } else {
-    reply = Forward(id, *target, *c.raw_body);
+    reply = Forward(x.ingress->options().gateway_socket_dir, id, *target, *c.raw_body);
   }
   OPENSSL_cleanse(target->secret.data(), target->secret.size());
   gate.Count(id, kChannel, reply.status);

@@ -24,6 +24,7 @@
 #include "supervisor/common/http_server.h"
 #include "unit/fake_runtime_service.h"
 #include "unit/fake_tenant_service.h"
+#include "unit/gateway_sockets.h"
 #include "unit/http_exchange.h"
 #include "unit/loopback_api.h"
 #include "unit/temp_identity.h"
@@ -53,14 +54,15 @@ class StubListener {
     std::string method, path, body;
     std::map<std::string, std::string> headers;  // lower-case names
   };
-  StubListener() : server_([this](auto& req, auto& resp) { Serve(req, resp); }) {
+  StubListener(const std::string& socket_path, uint16_t port)
+      : port_(port), server_([this](auto& req, auto& resp) { Serve(req, resp); }) {
     HttpServerOptions o;
     o.what = "stub webhook listener";
     o.max_threads = 2;
-    BOOST_REQUIRE(server_.Start("127.0.0.1", 0, o).ok());
+    BOOST_REQUIRE(server_.StartUnix(socket_path, o).ok());
   }
   ~StubListener() { server_.Stop(); }
-  uint16_t port() const { return server_.port(); }
+  uint16_t port() const { return port_; }
   void AnswerStatus(int status) {
     std::lock_guard<std::mutex> lock(mu_);
     status_ = status;
@@ -96,6 +98,7 @@ class StubListener {
     resp.sendBuffer(text.data(), text.size());
   }
 
+  const uint16_t port_;
   std::mutex mu_;
   int status_ = 200;
   std::vector<Seen> seen_;
@@ -135,6 +138,7 @@ struct WebhookWorld {
     ApiServerOptions o = testing::LoopbackApiOptions(ids, 6);
     o.audit = ids.audit.get();
     o.runtimes = &runtimes;
+    o.ingress.gateway_socket_dir = sockets.dir.path;
     o.webhook_rate = rate;
     server = std::make_unique<ApiServer>(tenants, o);
     Status s = server->Start();
@@ -163,7 +167,8 @@ struct WebhookWorld {
   size_t Reached() { return own.seen().size() + other.seen().size(); }
 
   testing::TempIdentity ids;
-  StubListener own, other;
+  testing::GatewaySockets sockets;  // each listener on its tenant's gateway socket for the listener's port
+  StubListener own{sockets.Path("own", 20110), 20110}, other{sockets.Path("other", 20230), 20230};
   testing::FakeTenantService tenants;
   WebhookRuntimes runtimes;
   std::unique_ptr<ApiServer> server;
@@ -274,12 +279,7 @@ BOOST_AUTO_TEST_CASE(a_listener_refusing_the_appliances_secret_or_not_answering_
   Reply refused = w.Telegram("own", kOwnSecret);
   BOOST_TEST(refused.status == 502, refused.body);
   BOOST_TEST(Has(refused.body, "agent_refused_appliance"), refused.body);
-  uint16_t closed;
-  {
-    Poco::Net::ServerSocket s(Poco::Net::SocketAddress("127.0.0.1", 0));
-    closed = s.address().port();
-  }
-  w.runtimes.Set("own", {closed, kOwnSecret});
+  w.runtimes.Set("own", {29110, kOwnSecret});  // no gateway socket for that port
   Reply down = w.Telegram("own", kOwnSecret);
   BOOST_TEST(down.status == 502, down.body);
   BOOST_TEST(Has(down.body, "agent_unreachable"), down.body);

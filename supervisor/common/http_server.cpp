@@ -96,6 +96,24 @@ Status HttpServer::Start(const std::string& address, uint16_t port, const HttpSe
     Stop();
     return Error::Unavailable("cannot listen on " + where + ": " + e.displayText());
   }
+  return Serve(socket, o, where);
+}
+
+Status HttpServer::StartUnix(const std::string& path, const HttpServerOptions& o) {
+  if (server_) return Error::Conflict(o.what + " is already running");
+  if (o.min_threads < 1 || o.max_threads < o.min_threads)
+    return Error::Invalid(o.what + " threads must be at least 1");
+  Poco::Net::ServerSocket socket;
+  try {
+    socket.bind(Poco::Net::SocketAddress(Poco::Net::SocketAddress::UNIX_LOCAL, path), false);
+    socket.listen(o.listen_backlog);
+  } catch (const Poco::Exception& e) {
+    return Error::Unavailable("cannot listen on " + path + ": " + e.displayText());
+  }
+  return Serve(socket, o, path);
+}
+
+Status HttpServer::Serve(Poco::Net::ServerSocket& socket, const HttpServerOptions& o, const std::string& where) {
   try {
     auto* params = new Poco::Net::HTTPServerParams;
     params->setKeepAlive(true);
@@ -107,7 +125,7 @@ Status HttpServer::Start(const std::string& address, uint16_t port, const HttpSe
     auto pool = std::make_unique<Poco::ThreadPool>(o.what, o.min_threads, o.max_threads);
     auto server = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), *pool, socket, params);
     server->start();
-    port_ = socket.address().port();
+    port_ = socket.address().family() == Poco::Net::SocketAddress::UNIX_LOCAL ? 0 : socket.address().port();
     pool_ = std::move(pool);
     server_ = std::move(server);
   } catch (const Poco::Exception& e) {

@@ -20,6 +20,7 @@ namespace Poco {
 class ThreadPool;
 namespace Net {
 class HTTPServer;
+class ServerSocket;
 }
 }  // namespace Poco
 
@@ -56,12 +57,16 @@ class HttpServer {
   // kInvalidArgument: a bad address or unloadable TLS files; kUnavailable: cannot listen or start;
   // kConflict: already running.
   Status Start(const std::string& address, uint16_t port, const HttpServerOptions& options);
+  // The same on a unix socket at `path` (plain HTTP; TLS options are ignored): the tests' stand-in
+  // gateways, which the appliance reaches through gateway sockets (tenant/gateway_socket.h). port() is 0.
+  Status StartUnix(const std::string& path, const HttpServerOptions& options);
   void Stop();
   bool running() const { return server_ != nullptr; }
   uint16_t port() const { return port_; }  // the bound port while running, else 0
 
  private:
   class Factory;
+  Status Serve(Poco::Net::ServerSocket& socket, const HttpServerOptions& options, const std::string& where);
   Handler handler_;
   BeforeBody before_body_;
   std::unique_ptr<Poco::ThreadPool> pool_;        // outlives server_, which runs connections on it
