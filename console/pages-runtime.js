@@ -423,7 +423,7 @@ export function runtimeCard(ctx, tenantId, { writable, onTenant }) {
       return;
     }
     draw();
-    const url = h('input', { readOnly: true, value: g.url, 'aria-label': 'Gateway URL', 'data-testid': 'gateway-url' });
+    const socket = h('input', { readOnly: true, value: g.socket, 'aria-label': 'Gateway socket', 'data-testid': 'gateway-socket' });
     const token = h('input', { readOnly: true, value: g.token, 'aria-label': 'Gateway token', 'data-testid': 'gateway-token' });
     const copy = (input, what) => button('Copy', { icon: 'copy', attrs: { 'aria-label': `Copy the ${what}` }, onClick: async () => {
       try { await navigator.clipboard.writeText(input.value); toast(`The ${what} was copied to the clipboard.`, 'ok'); } catch {
@@ -432,11 +432,11 @@ export function runtimeCard(ctx, tenantId, { writable, onTenant }) {
     } });
     mount(revealHost, h('div', { class: 'reveal', role: 'alert', 'data-testid': 'gateway-reveal' },
       h('h3', null, 'Gateway access — copy the token now'),
-      h('div', { class: 'hint' }, 'The OpenClaw gateway listens on the appliance’s loopback: clients on the appliance (or through an SSH tunnel) call it with this token. Keep it like a password.'),
-      h('div', { class: 'secret-row' }, url, copy(url, 'gateway URL')),
+      h('div', { class: 'hint' }, 'The OpenClaw gateway listens on the appliance as this unix socket, which only root may open: reach it through a root SSH tunnel (ssh -L 8000:<socket> root@<appliance>) and call it with this token. Keep it like a password.'),
+      h('div', { class: 'secret-row' }, socket, copy(socket, 'gateway socket')),
       h('div', { class: 'secret-row' }, token, copy(token, 'gateway token')),
-      h('div', { class: 'hint' }, 'Use it as: Authorization: Bearer <token>, e.g. POST <url>/v1/chat/completions'),
-      h('div', { class: 'gap-top' }, button('Done, hide it', { kind: 'primary', small: true, onClick: () => { url.value = ''; token.value = ''; mount(revealHost); } }))));
+      h('div', { class: 'hint' }, 'Use it as: Authorization: Bearer <token>, e.g. POST http://127.0.0.1:8000/v1/chat/completions through the tunnel'),
+      h('div', { class: 'gap-top' }, button('Done, hide it', { kind: 'primary', small: true, onClick: () => { socket.value = ''; token.value = ''; mount(revealHost); } }))));
     token.focus();
     token.select();
   };

@@ -21,13 +21,15 @@ struct ImageView {
 };
 
 struct GatewayAccess {
-  std::string url;    // http://127.0.0.1:<port> (loopback only)
+  // The gateway socket on the appliance (GatewaySocketPath: a unix socket only root may open), e.g. for
+  // a root SSH tunnel: ssh -L 8000:/run/clawhive/gw/<id>/<port>.sock root@appliance.
+  std::string socket;
   std::string token;  // the gateway's bearer token
 };
 
 // Where a tenant's Telegram webhook listener is and what Telegram must present to reach it.
 struct TelegramWebhookTarget {
-  uint16_t port = 0;   // on 127.0.0.1 (the gateway socket and bridge into the tenant's namespace)
+  uint16_t port = 0;   // 127.0.0.1:<port> in the tenant's namespace; the host reaches it by GatewaySocketPath
   std::string secret;  // X-Telegram-Bot-Api-Secret-Token
 };
 

@@ -6,6 +6,7 @@
 #include "supervisor/core/loop_tenant_service.h"
 #include "supervisor/core/tenant_rules.h"
 #include "supervisor/openclaw/openclaw_config.h"
+#include "supervisor/tenant/gateway_socket.h"
 
 namespace clawhive {
 namespace {
@@ -115,7 +116,7 @@ Result<GatewayAccess> LoopRuntimeService::Gateway(const std::string& tenant) {
       if (t.runtime.empty()) return Error::Conflict("tenant '" + tenant + "' runs no OpenClaw gateway");
       Result<std::string> token = gateways_.Token(tenant);
       if (!token) return token.error();
-      return GatewayAccess{"http://127.0.0.1:" + std::to_string(t.port), *token};
+      return GatewayAccess{GatewaySocketPath(kGatewaySocketDir, t.id, t.port), *token};
     }
     return Error::NotFound("no tenant '" + tenant + "'");
   });

@@ -9,6 +9,7 @@
 //   CERT_SPKI           base64 SHA-256 of its public key: Chromium accepts this certificate and no other
 //   OPERATOR_USER/OPERATOR_PASSWORD, ADMIN_USER/ADMIN_PASSWORD (tenant-admin of TENANT_A), TENANT_A, TENANT_B
 //   PROXY_URL           the sandbox's metering proxy, http://127.0.0.1:PORT/v1
+//   SANDBOX_ROOT        the sandbox's / as the host sees it (/proc/<its systemd>/root): tenants' gateway sockets
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -32,6 +33,7 @@ const ADMIN = { user: env('ADMIN_USER'), password: env('ADMIN_PASSWORD') };
 const TENANT_A = env('TENANT_A');
 const TENANT_B = env('TENANT_B');
 const PROXY_URL = env('PROXY_URL').replace(/\/$/, '');
+const SANDBOX_ROOT = env('SANDBOX_ROOT');
 const RUN = crypto.randomBytes(3).toString('hex');
 fs.mkdirSync(SHOTS, { recursive: true });
 
@@ -80,6 +82,11 @@ async function apiOk(method, urlPath, body, expect = [200, 201]) {
 }
 
 // Plain HTTP on loopback only: the tenant's agent (its self-test endpoints) and the metering proxy.
+// GET straight to a tenant's agent through its gateway socket (root only, inside the sandbox's /run).
+function agentGet(tenant, port, urlPath) {
+  const socketPath = `${SANDBOX_ROOT}/run/clawhive/gw/${tenant}/${port}.sock`;
+  return send(http, 'GET', `http://127.0.0.1:${port}${urlPath}`, { socketPath });
+}
 function httpRequest(method, url, { headers = {}, body } = {}) {
   assert.match(new URL(url).hostname, /^127\./, `${url} is on loopback`);
   return send(http, method, url, { headers, body });
@@ -574,7 +581,7 @@ await test('7. an operator adds a provider with its key and sets a tenant budget
 await test('8. a request through the metering proxy is billed to the tenant and shows on its page', async () => {
   // The agent of TENANT_A was handed its proxy token; the test agent tells what it was given.
   const t = await apiOk('GET', `/v1/tenants/${TENANT_A}`);
-  const env = await httpRequest('GET', `http://127.0.0.1:${t.port}/selftest/env?name=CLAWHIVE_PROXY_TOKEN`);
+  const env = await agentGet(TENANT_A, t.port, '/selftest/env?name=CLAWHIVE_PROXY_TOKEN');
   assert.equal(env.status, 200, env.text);
   assert.equal(env.json.set, true, 'the agent has CLAWHIVE_PROXY_TOKEN');
   const body = { model: MODEL, messages: [{ role: 'user', content: 'Hello' }], max_tokens: 50 };
@@ -880,7 +887,7 @@ await test('13. with runtime images (answers stubbed in the page): target, drift
     canaries: [TENANT_A], wave_size: 5, current_wave: state === 'done' ? 1 : 0, created_ms: Date.now() - 60000, finished_ms: state === 'done' ? Date.now() : 0,
     steps: [{ tenant: TENANT_A, from: OLD, wave: 0, state: 'updated', detail: '' },
       { tenant: TENANT_B, from: OLD, wave: 1, state: state === 'done' ? 'rolled-back' : 'pending', detail: state === 'done' ? 'not healthy within 180 s' : '' }] });
-  const GATEWAY = { url: 'http://127.0.0.1:25010', token: `ocg_${crypto.randomBytes(16).toString('hex')}` };
+  const GATEWAY = { socket: '/run/clawhive/gw/browser-b/25010.sock', token: `ocg_${crypto.randomBytes(16).toString('hex')}` };
   let polls = 0;
   await withPage(async (page) => {
     const json = (route, status, body) => route.fulfill({ status, contentType: 'application/json', body: JSON.stringify(body) });
@@ -933,7 +940,7 @@ await test('13. with runtime images (answers stubbed in the page): target, drift
     await rc.getByRole('button', { name: 'Gateway access' }).click();
     const reveal = rc.locator('[data-testid="gateway-reveal"]');
     await reveal.waitFor();
-    assert.equal(await reveal.getByLabel('Gateway URL', { exact: true }).inputValue(), GATEWAY.url);
+    assert.equal(await reveal.getByLabel('Gateway socket', { exact: true }).inputValue(), GATEWAY.socket);
     assert.equal(await reveal.getByLabel('Gateway token', { exact: true }).inputValue(), GATEWAY.token);
     await shot(page, '35-tenant-gateway-access');
     await reveal.getByRole('button', { name: 'Done, hide it' }).click();

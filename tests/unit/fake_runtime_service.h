@@ -80,7 +80,7 @@ class FakeRuntimeService : public RuntimeService, public CallRecorder {
     std::lock_guard<std::mutex> lock(mu_);
     if (auto e = Called("Gateway")) return *e;
     last_gateway_ = tenant;
-    return GatewayAccess{"http://127.0.0.1:20000", "ocg_token-of-" + tenant};
+    return GatewayAccess{"/run/clawhive/gw/" + tenant + "/20000.sock", "ocg_token-of-" + tenant};
   }
   Status PutPersona(const std::string& tenant, const std::string& name, const std::string& content) override {
     std::lock_guard<std::mutex> lock(mu_);
