@@ -104,14 +104,14 @@ pid_t HostPid(pid_t sandbox_init, pid_t ns_pid) {
 pid_t SandboxInit(Sandbox& sb) { return std::stoi(ReadFile(sb.dir() + "/sb/pid")); }
 
 // The agent's own pid inside the sandbox, from its /selftest/whoami; 0 when it does not answer.
-pid_t AgentPid(uint16_t port) {
+pid_t AgentPid(const Gateway& port) {
   std::string body = HttpBody(port, "/selftest/whoami", 200);
   size_t at = body.find("\"pid\":");
   return at == std::string::npos ? 0 : std::atoi(body.c_str() + at + 6);
 }
 
 // When the agent on `port` began (wall-clock ms, its /selftest/whoami), or 0 when it does not answer.
-int64_t AgentStartedWallMs(uint16_t port) {
+int64_t AgentStartedWallMs(const Gateway& port) {
   std::string body = HttpBody(port, "/selftest/whoami", 200);
   size_t at = body.find("\"started_wall_ms\":");
   return at == std::string::npos ? 0 : std::atoll(body.c_str() + at + 18);
@@ -122,7 +122,7 @@ int64_t AgentStartedWallMs(uint16_t port) {
 // `settled(i)` holds, when given: the previous crash fully handled, so each kill starts from the same state.
 // `exec_after`, when given, gets each kill -> new agent process began (s): what detection, the
 // supervisor's restart and systemd's unit start took, without the agent's own start-up and our polling.
-std::vector<double> KillLoop(Sandbox& sb, uint16_t port, int n, std::vector<int64_t>* kill_wall,
+std::vector<double> KillLoop(Sandbox& sb, const Gateway& port, int n, std::vector<int64_t>* kill_wall,
                              const std::function<bool(int)>& settled = {}, std::vector<double>* exec_after = nullptr) {
   std::vector<double> out;
   pid_t init = SandboxInit(sb);
@@ -168,7 +168,7 @@ int CrashRestart() {
   Api api(kApiPort, sb.token(), sb.fingerprint());
   auto r = api.Post("/v1/tenants", R"({"id":"bench-crash"})");
   if (r.status != 201 && r.status != 200) { std::cerr << r.body << "\n"; return 1; }
-  uint16_t port = static_cast<uint16_t>(Get(r.json, "port").number());
+  Gateway port{&sb, "bench-crash", static_cast<uint16_t>(Get(r.json, "port").number())};
   Eventually([&] { return HttpStatus(port, "/healthz", 200) == 200; }, 15s);
 
   // The supervisor has recorded `n` crashes of the tenant and seen it healthy again after the last.
@@ -189,7 +189,7 @@ int CrashRestart() {
   //     alone costs for this unit;
   // (2) the same on a bare transient unit (no sandboxing): the floor.
   r = api.Post("/v1/tenants", R"({"id":"bench-base","desired":"stopped"})");
-  uint16_t same_port = static_cast<uint16_t>(Get(r.json, "port").number());
+  Gateway same_port{&sb, "bench-base", static_cast<uint16_t>(Get(r.json, "port").number())};
   sb.Exec("mkdir -p '/run/systemd/system/clawhive-agent@bench\\x2dbase.service.d' && printf "
           "'[Service]\\nRestart=always\\nRestartSec=0\\n[Unit]\\nStartLimitIntervalSec=0\\n' > "
           "'/run/systemd/system/clawhive-agent@bench\\x2dbase.service.d/restart.conf' && systemctl daemon-reload && "
@@ -198,9 +198,9 @@ int CrashRestart() {
   auto same = KillLoop(sb, same_port, 20, nullptr);
   sb.Exec("systemctl stop 'clawhive-agent@bench\\x2dbase.service'");
 
-  uint16_t bport = 6000;
+  Gateway bport = OnLoopback(6000);
   sb.Exec("systemd-run --unit=bench-bare -p Restart=always -p RestartSec=0 -p StartLimitIntervalSec=0 -E PORT=" +
-          std::to_string(bport) + " " + std::string(kTestAgent) + " >/dev/null 2>&1");
+          std::to_string(bport.port) + " " + std::string(kTestAgent) + " >/dev/null 2>&1");
   Eventually([&] { return HttpStatus(bport, "/healthz", 200) == 200; }, 10s);
   auto base = KillLoop(sb, bport, 20, nullptr);
   sb.Exec("systemctl stop bench-bare");
@@ -226,7 +226,7 @@ int Provision() {
     auto r = api.Post("/v1/tenants", "{\"id\":\"" + id + "\"}");
     double t1 = NowS();
     if (r.status != 201 && r.status != 200) { std::cerr << r.body << "\n"; return 1; }
-    uint16_t port = static_cast<uint16_t>(Get(r.json, "port").number());
+    Gateway port{&sb, id, static_cast<uint16_t>(Get(r.json, "port").number())};
     if (Eventually([&] { return HttpStatus(port, "/healthz", 200) == 200; }, 10s, 1ms)) {
       ours.push_back(NowS() - t0);
       api_only.push_back(t1 - t0);
@@ -238,7 +238,7 @@ int Provision() {
     double t0 = NowS();
     sb.Exec("systemd-run --unit=bench-base-" + std::to_string(i) + " -E PORT=" + std::to_string(port) +
             " " + std::string(kTestAgent) + " >/dev/null 2>&1");
-    if (Eventually([&] { return HttpStatus(port, "/healthz", 200) == 200; }, 10s, 1ms)) base.push_back(NowS() - t0);
+    if (Eventually([&] { return HttpStatus(OnLoopback(port), "/healthz", 200) == 200; }, 10s, 1ms)) base.push_back(NowS() - t0);
   }
   Print("provision_count", static_cast<double>(ours.size()), "count");
   Print("provision_p50", Percentile(ours, 0.5), "s");
@@ -342,7 +342,7 @@ int CrashUnderLoad(int keys, const std::string& supervisor) {
 
   auto r = api.Post("/v1/tenants", R"({"id":"bench-crash"})");
   if (r.status != 201 && r.status != 200) { std::cerr << r.body << "\n"; return 1; }
-  uint16_t port = static_cast<uint16_t>(Get(r.json, "port").number());
+  Gateway port{&sb, "bench-crash", static_cast<uint16_t>(Get(r.json, "port").number())};
   Eventually([&] { return HttpStatus(port, "/healthz", 200) == 200; }, 15s);
   int seen = 0;  // crashes the supervisor has recorded and recovered from
   auto recovered = [&](int) {

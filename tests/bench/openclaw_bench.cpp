@@ -102,8 +102,8 @@ std::string Trim(std::string s) {
   return s;
 }
 
-// Waits for /readyz 200 from the gateway on `port`; throws after 300 s.
-void WaitReady(uint16_t port, const std::string& what) {
+// Waits for /readyz 200 from the gateway; throws after 300 s.
+void WaitReady(const Gateway& port, const std::string& what) {
   if (!Eventually([&] { return HttpStatus(port, "/readyz", 2000) == 200; }, 300s, 100ms))
     throw std::runtime_error(what + ": never ready");
 }
@@ -124,7 +124,7 @@ struct Bench {
       throw std::runtime_error(id + " did not stop");
   }
 
-  double StartToReady(const std::string& id, uint16_t port) {
+  double StartToReady(const std::string& id, const Gateway& port) {
     auto start = steady_clock::now();
     auto r = api.Post("/v1/tenants/" + id + "/start");
     if (r.status != 200) throw std::runtime_error("start: " + r.body);
@@ -198,7 +198,7 @@ int OpenClawBench(const OpenClawBenchOptions& o) {
   auto start = steady_clock::now();
   auto r = api.Post("/v1/tenants", "{\"id\":\"" + id + "\",\"runtime\":{\"image\":\"" + kImage + "\"}}");
   if (r.status != 201) throw std::runtime_error("create: " + r.body);
-  uint16_t port = static_cast<uint16_t>(Get(r.json, "port").number());
+  Gateway port{&sb, id, static_cast<uint16_t>(Get(r.json, "port").number())};
   WaitReady(port, id);
   double first = SinceS(start);
   std::cerr << "first start: " << first << " s\n";
@@ -212,9 +212,10 @@ int OpenClawBench(const OpenClawBenchOptions& o) {
   auto tok = api.Post("/v1/tenants/" + id + "/gateway-token", "");
   if (tok.status != 200) throw std::runtime_error("gateway token: " + tok.body);
   auto chat_start = steady_clock::now();
-  CommandResult chat = Sh("curl -s -m 120 -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer " + Get(tok.json, "token").string() +
+  CommandResult chat = Sh("curl -s -m 120 -o /dev/null -w '%{http_code}' --unix-socket " + Quote(port.SocketPath()) +
+                          " -H 'Authorization: Bearer " + Get(tok.json, "token").string() +
                           "' -H 'Content-Type: application/json' -d '{\"model\":\"openclaw\",\"messages\":[{\"role\":\"user\","
-                          "\"content\":\"Say hello.\"}]}' http://127.0.0.1:" + std::to_string(port) + "/v1/chat/completions");
+                          "\"content\":\"Say hello.\"}]}' http://127.0.0.1:" + std::to_string(port.port) + "/v1/chat/completions");
   if (Trim(chat.out) != "200") throw std::runtime_error("chat turn: " + chat.out);
   Print("oc_first_chat_turn", SinceS(chat_start), "s");
 

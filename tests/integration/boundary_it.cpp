@@ -12,6 +12,7 @@
 #include <regex>
 
 #include "integration/world.h"
+#include "supervisor/tenant/gateway_socket.h"
 
 using namespace clawhive::testing;
 using namespace std::chrono_literals;
@@ -44,7 +45,7 @@ struct Shell {
 
 // `cmd` through /bin/sh as tenant `id`'s agent, inside its unit.
 Shell InTenant(const std::string& id, const std::string& cmd) {
-  std::string body = HttpBody(PortOf(id), "/selftest/sh?cmd=" + UrlEncode(cmd), 20000);
+  std::string body = HttpBody(GatewayOf(id), "/selftest/sh?cmd=" + UrlEncode(cmd), 20000);
   Shell r;
   clawhive::Result<clawhive::JsonValue> o = clawhive::ParseJson(body);
   if (o.ok() && Get(*o, "exit").AsUnsigned() && Get(*o, "out").is_string()) {
@@ -66,6 +67,18 @@ std::string ProbeFromHost(const std::string& args) {
   std::string out = sb().Exec("timeout 10 " + kProbe + " " + args).out;
   while (!out.empty() && out.back() == '\n') out.pop_back();
   return out;
+}
+
+// The same attempt from the sandbox's host side as another user (no tenant's, no root).
+std::string AsHostUser(const std::string& user, const std::string& args) {
+  std::string out = sb().Exec("timeout 10 setpriv --reuid=" + user + " --regid=nogroup --clear-groups " + kProbe + " " + args).out;
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+// Tenant `id`'s gateway socket for `port`, as paths go inside the sandbox.
+std::string GatewayPath(const std::string& id, uint16_t port) {
+  return clawhive::GatewaySocketPath(clawhive::kGatewaySocketDir, id, port);
 }
 
 struct Tenants {
@@ -93,10 +106,36 @@ BOOST_AUTO_TEST_CASE(the_shell_runs_as_the_tenant_inside_its_own_unit) {
 BOOST_AUTO_TEST_CASE(another_tenants_gateway_and_side_ports_are_not_there) {
   Tenants t;
   uint16_t b = PortOf("bd-b");
-  BOOST_TEST(ProbeFromHost("tcp 127.0.0.1 " + std::to_string(b)) == "connected");  // B is up (via its bridge)
+  // B is up: root on the host reaches it through its gateway socket (and its bridge).
+  BOOST_TEST(ProbeFromHost("unix " + GatewayPath("bd-b", b)) == "connected");
   for (int offset : {0, 2, 9, 50, 108})
     BOOST_TEST(Probe("bd-a", "tcp 127.0.0.1 " + std::to_string(b + offset)) == "ECONNREFUSED", "B's port +" << offset);
   BOOST_TEST(Probe("bd-a", "tcp ::1 " + std::to_string(b)) == "ECONNREFUSED");
+}
+
+BOOST_AUTO_TEST_CASE(no_tenants_gateway_listens_on_the_hosts_loopback_any_more) {
+  Tenants t;
+  for (const char* id : {"bd-a", "bd-b"}) {
+    BOOST_TEST(ProbeFromHost("unix " + GatewayPath(id, PortOf(id))) == "connected", id);
+    BOOST_TEST(ProbeFromHost("tcp 127.0.0.1 " + std::to_string(PortOf(id))) == "ECONNREFUSED", id);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(gateway_sockets_are_out_of_a_tenants_reach_its_own_included) {
+  Tenants t;
+  // /run/clawhive is one of the paths a tenant's unit makes inaccessible (InaccessiblePaths=).
+  BOOST_TEST(Probe("bd-a", "unix " + GatewayPath("bd-b", PortOf("bd-b"))) == "EACCES");
+  BOOST_TEST(Probe("bd-a", "unix " + GatewayPath("bd-a", PortOf("bd-a"))) == "EACCES");
+}
+
+BOOST_AUTO_TEST_CASE(a_host_user_other_than_root_cannot_open_a_gateway_socket) {
+  Tenants t;
+  const std::string socket = GatewayPath("bd-b", PortOf("bd-b"));
+  BOOST_TEST(ProbeFromHost("unix " + socket) == "connected");  // root can
+  // The directories are 0700 root and the socket 0600 root: nobody gets no further than the first.
+  BOOST_TEST(AsHostUser("nobody", "unix " + socket) == "EACCES");
+  BOOST_TEST(sb().Exec("stat -c '%a %U' " + socket + " /run/clawhive/gw/bd-b /run/clawhive/gw").out ==
+             "600 root\n700 root\n700 root\n");
 }
 
 BOOST_AUTO_TEST_CASE(only_its_own_loopback_exists_and_no_host_service_answers) {

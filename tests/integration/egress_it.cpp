@@ -114,9 +114,9 @@ std::string UrlEncode(const std::string& s) {
   return out;
 }
 
-uint16_t PortOf(const std::string& id) {
+Gateway GatewayOf(const std::string& id) {
   Response r = api().Get("/v1/tenants/" + id);
-  return static_cast<uint16_t>(Get(r.json, "port").number());
+  return {&net().sb, id, static_cast<uint16_t>(Get(r.json, "port").number())};
 }
 
 void CreateTenant(const std::string& id) {
@@ -138,7 +138,7 @@ struct Shell {
 
 // `cmd` through /bin/sh as tenant `id`'s agent, inside its unit (its environment: HTTPS_PROXY).
 Shell InTenant(const std::string& id, const std::string& cmd) {
-  std::string body = HttpBody(PortOf(id), "/selftest/sh?cmd=" + UrlEncode(cmd), 30000);
+  std::string body = HttpBody(GatewayOf(id), "/selftest/sh?cmd=" + UrlEncode(cmd), 30000);
   Shell r;
   clawhive::Result<clawhive::JsonValue> o = clawhive::ParseJson(body);
   if (o.ok() && Get(*o, "exit").AsUnsigned() && Get(*o, "out").is_string()) {
@@ -196,7 +196,7 @@ BOOST_AUTO_TEST_CASE(the_supervisor_and_the_proxy_start_with_egress_on_and_agent
   CreateTenant("eg-b");
   SetEgress("eg-a", R"({"allow":["site.example.com","intranet.example.org"]})");
   SetEgress("eg-b", R"({"allow":["other.example.net"]})");
-  std::string env = HttpBody(PortOf("eg-a"), "/selftest/env?name=HTTPS_PROXY");
+  std::string env = HttpBody(GatewayOf("eg-a"), "/selftest/env?name=HTTPS_PROXY");
   BOOST_TEST(Has(env, "\"value\":\"http://127.0.0.1:8481\""), env);
   // Restarted with tenants in place (their boundary units carry the egress listener): still up.
   BOOST_REQUIRE(sb.Exec("systemctl restart clawhive-supervisor").status == 0);

@@ -21,6 +21,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "supervisor/api/gateway_forwarder.h"
+#include "supervisor/tenant/gateway_socket.h"
 #include "supervisor/tls/certificate.h"
 #include "supervisor/tls/pinned_session.h"
 
@@ -92,6 +94,10 @@ int Sandbox::init_pid() const {
   int pid = 0;
   in >> pid;
   return pid;
+}
+
+std::string Sandbox::HostPath(const std::string& inside) const {
+  return "/proc/" + std::to_string(init_pid()) + "/root" + inside;
 }
 
 NetworkScope::NetworkScope(const Sandbox& sandbox) {
@@ -194,26 +200,53 @@ const JsonValue& Get(const JsonValue& doc, std::string_view path) {
   return *v;
 }
 
-// GET over plain HTTP: the status and body, or -1 and "" when nothing answered in time.
-static std::pair<int, std::string> PlainGet(uint16_t port, const std::string& path, int timeout_ms) {
-  try {
-    Poco::Net::HTTPClientSession s("127.0.0.1", port);
-    s.setTimeout(Poco::Timespan(0, timeout_ms * 1000));
-    Poco::Net::HTTPRequest req("GET", path, Poco::Net::HTTPMessage::HTTP_1_1);
-    s.sendRequest(req);
-    Poco::Net::HTTPResponse resp;
-    std::string body;
-    Poco::StreamCopier::copyToString(s.receiveResponse(resp), body);
-    return {resp.getStatus(), std::move(body)};
-  } catch (...) {
-    return {-1, ""};
-  }
+std::string Gateway::SocketPath() const {
+  return sandbox == nullptr ? "" : sandbox->HostPath(GatewaySocketPath(kGatewaySocketDir, id, port));
 }
 
-int HttpStatus(uint16_t port, const std::string& path, int timeout_ms) { return PlainGet(port, path, timeout_ms).first; }
+Response AgentCall(const Gateway& gw, const std::string& method, const std::string& path, const std::string& body,
+                   int timeout_ms) {
+  Response out;
+  Result<Poco::Net::StreamSocket> socket =
+      gw.sandbox == nullptr ? Result<Poco::Net::StreamSocket>(Poco::Net::StreamSocket())
+                            : api::ConnectGatewaySocket(gw.SocketPath(), std::chrono::milliseconds(timeout_ms));
+  if (!socket) {
+    out.status = -1;
+    out.body = socket.error().message;
+    return out;
+  }
+  try {
+    if (gw.sandbox == nullptr)
+      socket->connect(Poco::Net::SocketAddress("127.0.0.1", gw.port), Poco::Timespan(0, timeout_ms * 1000));
+    Poco::Net::HTTPClientSession s(*socket);  // connected already: it never connects itself
+    socket->setReceiveTimeout(Poco::Timespan(0, timeout_ms * 1000));
+    socket->setSendTimeout(Poco::Timespan(0, timeout_ms * 1000));
+    Poco::Net::HTTPRequest req(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+    req.setHost("127.0.0.1", gw.port);
+    if (!body.empty() || method == "POST") {
+      req.setContentType("application/json");
+      req.setContentLength(static_cast<std::streamsize>(body.size()));
+    }
+    s.sendRequest(req) << body;
+    Poco::Net::HTTPResponse resp;
+    Poco::StreamCopier::copyToString(s.receiveResponse(resp), out.body);
+    out.status = resp.getStatus();
+    Result<JsonValue> doc = ParseJson(out.body);
+    if (doc.ok()) out.json = std::move(doc).value();
+  } catch (const std::exception& e) {
+    out.status = -1;
+    out.body = e.what();
+  }
+  return out;
+}
 
-std::string HttpBody(uint16_t port, const std::string& path, int timeout_ms) {
-  return PlainGet(port, path, timeout_ms).second;
+int HttpStatus(const Gateway& gw, const std::string& path, int timeout_ms) {
+  return AgentCall(gw, "GET", path, "", timeout_ms).status;
+}
+
+std::string HttpBody(const Gateway& gw, const std::string& path, int timeout_ms) {
+  Response r = AgentCall(gw, "GET", path, "", timeout_ms);
+  return r.status < 0 ? "" : r.body;
 }
 
 HostListener::HostListener() {

@@ -48,6 +48,8 @@ class Sandbox {
   bool private_network() const { return options_.private_network; }
   // The host pid of the sandbox's systemd (PID 1 inside).
   int init_pid() const;
+  // Where the host finds a path of the sandbox's own mounts (its /run, its overlay): /proc/<init>/root/...
+  std::string HostPath(const std::string& inside) const;
   void WaitForApi(std::chrono::seconds timeout);
 
  private:
@@ -104,9 +106,26 @@ class Api {
   std::string fingerprint_;
 };
 
-// GET http://127.0.0.1:port/path straight to an agent; status or -1 when it did not answer in time.
-int HttpStatus(uint16_t port, const std::string& path, int timeout_ms = 1000);
-std::string HttpBody(uint16_t port, const std::string& path, int timeout_ms = 2000);
+// A tenant's gateway as the host reaches it: its gateway socket (/run/clawhive/gw/<id>/<port>.sock, only
+// root may open it) inside the sandbox's own /run, through /proc/<its systemd>/root/ (well within
+// sun_path's 108 bytes: tenant ids have at most 32 characters). `port` is the one the socket unit
+// carries to: the gateway's, or the Telegram webhook listener's.
+struct Gateway {
+  const Sandbox* sandbox = nullptr;  // nullptr: no tenant's, a plain program on the host's 127.0.0.1:port
+  std::string id;
+  uint16_t port = 0;
+  std::string SocketPath() const;  // the host's path to the socket
+};
+// A plain program listening on the host's 127.0.0.1:port, no tenant's gateway (benchmarks' baselines).
+inline Gateway OnLoopback(uint16_t port) { return {nullptr, "", port}; }
+
+// A plain HTTP request straight to an agent through its gateway socket: the status and body, or -1 and
+// "" (the reason in the body) when it did not answer in time.
+Response AgentCall(const Gateway& gw, const std::string& method, const std::string& path, const std::string& body = "",
+                   int timeout_ms = 2000);
+// GET `path` straight to an agent; status or -1 when it did not answer in time.
+int HttpStatus(const Gateway& gw, const std::string& path, int timeout_ms = 1000);
+std::string HttpBody(const Gateway& gw, const std::string& path, int timeout_ms = 2000);
 
 // A TCP listener on 127.0.0.2 (an ephemeral port) standing for a host service outside every tenant;
 // closed when it goes out of scope. Connections are left pending: a connect succeeding is the test.

@@ -30,7 +30,7 @@ constexpr uint16_t kProxyPort = 18480;
 const std::string kProviderKey = "stub-provider-key-5d2e9a71";
 
 std::string AgentEnv(const std::string& tenant, const std::string& name) {
-  std::string body = HttpBody(PortOf(tenant), "/selftest/env?name=" + name);
+  std::string body = HttpBody(GatewayOf(tenant), "/selftest/env?name=" + name);
   size_t at = body.find("\"value\":\"");
   if (body.find("\"set\":true") == std::string::npos || at == std::string::npos) return "";
   return body.substr(at + 9, body.find('"', at + 9) - at - 9);
@@ -105,8 +105,8 @@ BOOST_AUTO_TEST_CASE(an_agents_request_is_metered_to_its_tenant_and_its_token_wo
 
 BOOST_AUTO_TEST_CASE(an_agent_reaches_the_proxy_and_no_other_loopback_service) {
   HostListener host_service;
-  std::string outside = HttpBody(PortOf("px-a"), "/selftest/connect?addr=127.0.0.2&port=" + std::to_string(host_service.port) + "&timeout_ms=500");
-  std::string proxy = HttpBody(PortOf("px-a"), "/selftest/connect?addr=127.0.0.1&port=" + std::to_string(kProxyPort) + "&timeout_ms=500");
+  std::string outside = HttpBody(GatewayOf("px-a"), "/selftest/connect?addr=127.0.0.2&port=" + std::to_string(host_service.port) + "&timeout_ms=500");
+  std::string proxy = HttpBody(GatewayOf("px-a"), "/selftest/connect?addr=127.0.0.1&port=" + std::to_string(kProxyPort) + "&timeout_ms=500");
   BOOST_TEST(outside.find("\"connected\":false") != std::string::npos, outside);
   BOOST_TEST(proxy.find("\"connected\":true") != std::string::npos, proxy);
 }

@@ -44,7 +44,7 @@ BOOST_AUTO_TEST_CASE(a_created_tenant_runs_confined_in_its_own_slice) {
   auto t = Tenant("iso-a");
   BOOST_TEST(Get(t, "status.memory_max").magnitude() == (256ull << 20));
 
-  uint16_t port = PortOf("iso-a");
+  Gateway port = GatewayOf("iso-a");
   std::string who = HttpBody(port, "/selftest/whoami");
   BOOST_TEST_MESSAGE("whoami: " << who);
   BOOST_TEST(who.find("\"uid\":0,") == std::string::npos);
@@ -87,7 +87,7 @@ BOOST_AUTO_TEST_CASE(a_leaking_tenant_is_oom_killed_in_its_own_slice_only) {
   CreateTenant("leaky", R"("resources":{"memory_max":"64M","memory_high":"60M"},"agent":{"env":{"AGENT_LEAK_MB_PER_S":"40"}})");
   const std::string neighbour = "iso-b";
   int64_t npid = MainPid(neighbour);
-  uint16_t nport = PortOf(neighbour);
+  Gateway nport = GatewayOf(neighbour);
   int probes = 0, failures = 0;
   bool oom = Eventually([&] {
     ++probes;
@@ -126,8 +126,7 @@ BOOST_AUTO_TEST_CASE(a_crash_loop_backs_off_and_ends_in_quarantine_sparing_the_n
 BOOST_AUTO_TEST_CASE(a_hung_agent_is_restarted_after_the_probe_threshold) {
   CreateTenant("hangs");
   int64_t pid = MainPid("hangs");
-  Api agent(PortOf("hangs"), "", "");
-  agent.Call("POST", "/control/hang", "{}", "application/json", false);  // answers, then stops answering
+  AgentCall(GatewayOf("hangs"), "POST", "/control/hang", "{}");  // answers, then stops answering
   BOOST_REQUIRE(Eventually([&] {
     return Get(Incidents("hangs"), "0.cause").string() == "hang";
   }, 10s, 100ms));

@@ -23,7 +23,7 @@ Response PutSecret(const std::string& tenant, const std::string& name, const std
 }
 
 std::string AgentEnv(const std::string& tenant, const std::string& name) {
-  std::string body = HttpBody(PortOf(tenant), "/selftest/env?name=" + name);
+  std::string body = HttpBody(GatewayOf(tenant), "/selftest/env?name=" + name);
   size_t at = body.find("\"value\":\"");
   if (body.find("\"set\":true") == std::string::npos || at == std::string::npos) return "<unset>";
   return body.substr(at + 9, body.find('"', at + 9) - at - 9);
@@ -38,7 +38,7 @@ std::string VersionState(const std::string& tenant, const std::string& name, int
 
 // What reading `path` from inside `tenant`'s agent gives: "" when it can, else the errno's name.
 std::string ReadError(const std::string& tenant, const std::string& path) {
-  clawhive::Result<JsonValue> answer = clawhive::ParseJson(HttpBody(PortOf(tenant), "/selftest/read?path=" + path));
+  clawhive::Result<JsonValue> answer = clawhive::ParseJson(HttpBody(GatewayOf(tenant), "/selftest/read?path=" + path));
   if (!answer.ok() || answer->Find("errno") == nullptr) return "<no answer>";
   return answer->Find("errno")->string();
 }

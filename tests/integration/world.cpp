@@ -72,6 +72,7 @@ JsonValue Tenant(const std::string& id) {
 }
 int64_t MainPid(const std::string& id) { return static_cast<int64_t>(Get(Tenant(id), "status.main_pid").number()); }
 uint16_t PortOf(const std::string& id) { return static_cast<uint16_t>(Get(Tenant(id), "port").number()); }
+Gateway GatewayOf(const std::string& id) { return {&sb(), id, PortOf(id)}; }
 bool Healthy(const std::string& id) { return Get(Tenant(id), "status.healthy").boolean(); }
 std::string Phase(const std::string& id) { return Get(Tenant(id), "phase").string(); }
 

@@ -19,6 +19,7 @@ std::string SliceName(const std::string& id);  // its slice
 JsonValue Tenant(const std::string& id);  // GET /v1/tenants/{id}, null unless 200
 int64_t MainPid(const std::string& id);
 uint16_t PortOf(const std::string& id);
+Gateway GatewayOf(const std::string& id);  // its gateway socket in the shared sandbox
 bool Healthy(const std::string& id);
 std::string Phase(const std::string& id);
 JsonValue Incidents(const std::string& id);  // an array, newest first; empty when unreadable

@@ -74,6 +74,7 @@ JsonValue TenantDoc(const std::string& id) {
 bool IsHealthy(const std::string& id) { return Get(TenantDoc(id), "status.healthy").boolean(); }
 int64_t Pid(const std::string& id) { return static_cast<int64_t>(Get(TenantDoc(id), "status.main_pid").number()); }
 uint16_t Port(const std::string& id) { return static_cast<uint16_t>(Get(TenantDoc(id), "port").number()); }
+Gateway GatewayOf(const std::string& id) { return {&S(), id, Port(id)}; }
 std::string ImageOf(const std::string& id) { return Get(TenantDoc(id), "runtime.image").string(); }
 std::string Esc(const std::string& id) {
   std::string esc;
@@ -101,14 +102,18 @@ void Import(const std::string& id) {
 std::string GatewayToken(const std::string& id) {
   auto r = A().Post("/v1/tenants/" + id + "/gateway-token", "");
   BOOST_REQUIRE_MESSAGE(r.status == 200, r.body);
+  // Where the gateway is: its socket on the appliance, which only root opens (no TCP port on the host).
+  BOOST_TEST(Get(r.json, "socket").string() == "/run/clawhive/gw/" + id + "/" + std::to_string(Port(id)) + ".sock", r.body);
   return Get(r.json, "token").string();
 }
 
-// One chat turn into the tenant's gateway (OpenAI-compatible endpoint), from the host over loopback.
+// One chat turn into the tenant's gateway (OpenAI-compatible endpoint), from the host (root) through
+// its gateway socket.
 CommandResult Chat(const std::string& id, const std::string& token) {
-  return Sh("curl -s -m 120 -w '\\n%{http_code}' -H 'Authorization: Bearer " + token +
-            "' -H 'Content-Type: application/json' -d '{\"model\":\"openclaw\",\"messages\":[{\"role\":\"user\","
-            "\"content\":\"Say hello.\"}]}' http://127.0.0.1:" + std::to_string(Port(id)) + "/v1/chat/completions");
+  const Gateway gw = GatewayOf(id);
+  return Sh("curl -s -m 120 -w '\\n%{http_code}' --unix-socket " + Quote(gw.SocketPath()) + " -H 'Authorization: Bearer " +
+            token + "' -H 'Content-Type: application/json' -d '{\"model\":\"openclaw\",\"messages\":[{\"role\":\"user\","
+            "\"content\":\"Say hello.\"}]}' http://127.0.0.1:" + std::to_string(gw.port) + "/v1/chat/completions");
 }
 
 // Runs `command` as the tenant's own user inside its agent's mount and network namespaces (its
@@ -171,7 +176,7 @@ BOOST_AUTO_TEST_CASE(two_tenants_run_the_real_openclaw_from_an_imported_image) {
   BOOST_TEST_MESSAGE("oc_two_cold_starts_s "
                      << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() << " s");
   for (const char* id : {"oc-alpha", "oc-beta"}) {
-    BOOST_TEST(Eventually([&] { return HttpStatus(Port(id), "/readyz", 2000) == 200; }, 60s, 500ms), id);
+    BOOST_TEST(Eventually([&] { return HttpStatus(GatewayOf(id), "/readyz", 2000) == 200; }, 60s, 500ms), id);
     BOOST_TEST(ImageOf(id) == "openclaw-2026.9.5");
     // The supervisor's config: control UI off, the proxy as the only provider, the tenant's own token.
     std::string config = S().Exec(std::string("cat /var/lib/clawhive-tenants/") + id + "/openclaw.json5").out;
@@ -266,7 +271,7 @@ BOOST_AUTO_TEST_CASE(a_sigkill_of_one_gateway_brings_it_back_and_leaves_the_othe
   auto start = std::chrono::steady_clock::now();
   S().Exec("kill -9 " + std::to_string(alpha));
   BOOST_REQUIRE(Eventually([&] { return Pid("oc-alpha") != alpha && Pid("oc-alpha") > 0 && IsHealthy("oc-alpha"); }, 240s, 200ms));
-  BOOST_TEST(Eventually([&] { return HttpStatus(Port("oc-alpha"), "/readyz", 2000) == 200; }, 60s, 200ms));
+  BOOST_TEST(Eventually([&] { return HttpStatus(GatewayOf("oc-alpha"), "/readyz", 2000) == 200; }, 60s, 200ms));
   BOOST_TEST_MESSAGE("oc_crash_to_ready_s " << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()
                                             << " s");
   BOOST_TEST(Pids("oc-beta") == beta);
