@@ -1,8 +1,10 @@
 // A tenant's gateway socket in the supervisor core: the unix socket only root may open is where the
 // supervisor probes, what the socket unit listens on, and goes with the tenant; a gateway socket still
 // listening where an older version put it (the host's 127.0.0.1:<port>) is made to listen anew.
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <string>
+#include <vector>
 
 #include "supervisor/core/supervisor.h"
 #include "supervisor/core/tenant_rules.h"
