@@ -51,9 +51,9 @@ BOOST_AUTO_TEST_CASE(a_socket_that_is_not_there_is_not_found) {
   testing::GatewaySockets sockets;
   Result<Poco::Net::StreamSocket> s = ConnectGatewaySocket(sockets.Path("acme", 20000), 1000ms);
   BOOST_TEST_REQUIRE(!s.ok());
-  BOOST_TEST(s.error().code == ErrorCode::kNotFound);
+  BOOST_TEST((s.error().code == ErrorCode::kNotFound));
   BOOST_TEST(s.error().message.find("20000.sock") != std::string::npos, s.error().message);
-  BOOST_TEST(ConnectGatewaySocket(sockets.dir.path + "/no-such-tenant/20000.sock", 1000ms).error().code == ErrorCode::kNotFound);
+  BOOST_TEST((ConnectGatewaySocket(sockets.dir.path + "/no-such-tenant/20000.sock", 1000ms).error().code == ErrorCode::kNotFound));
 }
 
 BOOST_AUTO_TEST_CASE(a_stale_file_nobody_listens_on_is_refused_at_once) {
@@ -63,14 +63,14 @@ BOOST_AUTO_TEST_CASE(a_stale_file_nobody_listens_on_is_refused_at_once) {
   auto started = std::chrono::steady_clock::now();
   Result<Poco::Net::StreamSocket> s = ConnectGatewaySocket(path, 5000ms);
   BOOST_TEST_REQUIRE(!s.ok());
-  BOOST_TEST(s.error().code == ErrorCode::kUnavailable);
+  BOOST_TEST((s.error().code == ErrorCode::kUnavailable));
   BOOST_TEST(s.error().message.find("refused") != std::string::npos, s.error().message);
-  BOOST_TEST(std::chrono::steady_clock::now() - started < 1s);
+  BOOST_TEST((std::chrono::steady_clock::now() - started < 1s));
 }
 
 BOOST_AUTO_TEST_CASE(a_path_that_cannot_be_a_socket_address_is_invalid) {
   for (const std::string& bad : {std::string(), std::string("relative/20000.sock"), "/" + std::string(120, 'a')})
-    BOOST_TEST(ConnectGatewaySocket(bad, 100ms).error().code == ErrorCode::kInvalidArgument, bad);
+    BOOST_TEST((ConnectGatewaySocket(bad, 100ms).error().code == ErrorCode::kInvalidArgument), bad);
 }
 
 BOOST_AUTO_TEST_CASE(a_backlog_that_stays_full_fails_within_the_bound) {
@@ -86,9 +86,9 @@ BOOST_AUTO_TEST_CASE(a_backlog_that_stays_full_fails_within_the_bound) {
       continue;
     }
     auto took = std::chrono::steady_clock::now() - started;
-    BOOST_TEST(s.error().code == ErrorCode::kUnavailable);
-    BOOST_TEST(took >= 150ms);
-    BOOST_TEST(took < 2s);
+    BOOST_TEST((s.error().code == ErrorCode::kUnavailable));
+    BOOST_TEST((took >= 150ms));
+    BOOST_TEST((took < 2s));
     return;
   }
   BOOST_FAIL("the backlog never filled");

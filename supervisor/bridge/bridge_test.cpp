@@ -202,7 +202,7 @@ BOOST_AUTO_TEST_CASE(a_connection_to_a_unix_listener_is_carried_to_the_tcp_targe
   UniqueFd target = Listen(&target_port);
   BridgeOptions o;
   o.to = ParseAddress("127.0.0.1:" + std::to_string(target_port), &o.to_len).value();
-  std::thread serve([&] { Serve({listen_fd.get()}, o); });
+  std::thread serve([&] { (void)Serve({listen_fd.get()}, o); });
   UniqueFd client(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   BOOST_TEST_REQUIRE(::connect(client.get(), reinterpret_cast<sockaddr*>(&addr), len) == 0);
   UniqueFd got(::accept(target.get(), nullptr, nullptr));

@@ -65,7 +65,7 @@ BOOST_AUTO_TEST_CASE(a_running_gateway_socket_of_an_older_version_restarts_with_
   const std::string bridge = TenantNames::GatewayBridge("acme-corp");
   w.units.units[socket].active = "active";  // listening on the host's 127.0.0.1:<port>, from the old drop-in
   w.units.units[bridge].active = "active";
-  for (const std::string& id : {"acme-corp", "stopped"})
+  for (const char* id : {"acme-corp", "stopped"})
     w.host.files[w.config.unit_dir + "/" + TenantNames::GatewaySocket(id) + ".d/10-tenant.conf"] =
         "[Socket]\nListenStream=127.0.0.1:20000\n";
   w.units.calls.clear();
