@@ -23,6 +23,7 @@
 
 #include "supervisor/api/auth.h"
 #include "supervisor/api/authorize.h"
+#include "supervisor/api/detached_connection.h"
 #include "supervisor/api/router.h"
 #include "supervisor/api/routes.h"
 #include "supervisor/common/http_server.h"
@@ -118,6 +119,7 @@ struct ApiServer::Impl {
     context.runtimes = options.runtimes;
     context.ingress = &ingress;
     context.webhooks = &webhooks;
+    context.control_ui = options.control_ui;
     api::AddAllRoutes(router, context);
   }
 
@@ -137,12 +139,37 @@ struct ApiServer::Impl {
     } catch (...) {
       // The audit log failing must not turn an answered request into a dropped connection.
     }
+    if (reply.takeover) {
+      TakeOver(req, resp, reply);
+      return;
+    }
     try {
       if (body.present && !body.consumed) resp.setKeepAlive(false);
       Send(resp, reply);
       if (body.present && !body.consumed) Drain(req);
     } catch (...) {
       // The client went away or the socket failed; nothing left to tell it.
+    }
+  }
+
+  // Hands the client's socket to the reply (a WebSocket relay) and leaves Poco's connection with an
+  // empty one, so its loop ends without sending anything more (Poco's own WebSocket does the same).
+  static void TakeOver(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp, ApiReply& reply) {
+    auto* impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&req);
+    if (impl == nullptr) {  // not Poco's own request object: nothing to take over; refuse plainly
+      try {
+        Send(resp, InternalError());
+      } catch (...) {
+      }
+      return;
+    }
+    resp.setKeepAlive(false);
+    try {
+      api::DetachedConnection connection{impl->detachSocket()};
+      reply.takeover(std::move(connection));
+    } catch (...) {
+      // detachSocket does not throw in Poco 1.11; a takeover must not. Whatever happened, the socket is
+      // the reply's or closed with it.
     }
   }
 
@@ -160,7 +187,8 @@ struct ApiServer::Impl {
   // One row per state-changing request (anything but GET/HEAD), however it ended, including refusals.
   // Unknown paths by anonymous callers are not recorded: that is scanning noise, not an action.
   void Audit(const Poco::Net::HTTPServerRequest& req, const Prepared& p, const ApiReply& reply) {
-    if (options.audit == nullptr || IsSafeMethod(req.getMethod())) return;
+    // A WebSocket opened is recorded although it is a GET: it is a session into a tenant's agent.
+    if (options.audit == nullptr || (IsSafeMethod(req.getMethod()) && !reply.takeover)) return;
     if (p.route == nullptr && !p.auth.principal) return;
     audit::AuditEntry e;
     e.at_ms = WallMs();
@@ -278,6 +306,7 @@ struct ApiServer::Impl {
     Result<api::QueryParams> query = api::ParseQuery(raw_query);
     if (!query) return ApiReply::Fail(query.error());
     for (auto& [name, value] : *query) {
+      if (out->input->ignore_query) break;
       if (std::find(out->route->query.begin(), out->route->query.end(), name) == out->route->query.end())
         return ApiReply::Fail(Error::Invalid("unknown query parameter '" + Printable(name) + "'"));
       if (out->call.Query(name) != nullptr)
@@ -434,6 +463,8 @@ struct ApiServer::Impl {
   api::Authenticator authenticator;
   api::Ingress ingress;
   api::WebhookGate webhooks;
+  // A fresh one per Start(): a shut-down table refuses every socket. Replaced only while no handler runs.
+  std::unique_ptr<api::WebSocketRelays> relays;
   api::Router router;
 
   std::mutex mu;  // Start/Stop
@@ -465,6 +496,8 @@ Status ApiServer::Start() {
   h.tls_cert_file = o.tls.cert_file;
   h.tls_key_file = o.tls.cert_file.empty() ? "" : o.tls.key_file;  // no certificate: plain HTTP
   h.tls12_ciphers = "ECDHE+AESGCM:ECDHE+CHACHA20";
+  impl_->relays = std::make_unique<api::WebSocketRelays>(o.websockets);
+  impl_->context.relays = impl_->relays.get();
   if (Status s = impl_->http.Start(o.address, o.port, h); !s) return s;
   impl_->bound_port = impl_->http.port();
   return Status::Ok();
@@ -473,6 +506,7 @@ Status ApiServer::Start() {
 void ApiServer::Stop() {
   std::lock_guard<std::mutex> lock(impl_->mu);
   impl_->http.Stop();
+  if (impl_->relays) impl_->relays->Shutdown();
   impl_->bound_port = 0;
 }
 

@@ -24,6 +24,7 @@
 #include "supervisor/api/ingress.h"
 #include "supervisor/api/routes.h"
 #include "supervisor/api/webhook_gate.h"
+#include "supervisor/api/ws_relay.h"
 #include "supervisor/auth/identity.h"
 #include "supervisor/common/result.h"
 
@@ -47,6 +48,8 @@ struct ApiServerOptions {
   size_t max_body = 1 << 20;          // larger request bodies get 413
   api::IngressOptions ingress;        // calls to tenants' agents: time bounds, calls at once (ingress.h)
   uint64_t webhook_rate = 20;         // channel webhook calls a second per tenant (api.webhook_rate)
+  bool control_ui = false;            // openclaw.control_ui: serve tenants' OpenClaw Control UI
+  api::RelayOptions websockets;       // the Control UI's sockets: caps and idle time (ws_relay.h)
   int threads = 8;                    // connection threads (max queued connections: 256)
   // HTTPS when cert_file is set (PEM certificate, chain may follow; key_file: unencrypted PEM key), TLS
   // 1.2+ only, no client certificates. Empty: plain HTTP, where API tokens presented are revoked and only
@@ -75,7 +78,8 @@ class ApiServer {
   // (no identity, threads < 1, an unparsable address), kUnavailable when the address cannot be bound.
   // Calling Start() on a running server is an error (kConflict).
   Status Start();
-  // Stops accepting, aborts open connections and waits for running handlers. Idempotent.
+  // Stops accepting, aborts open connections, waits for running handlers, then ends every relayed
+  // WebSocket. Idempotent.
   void Stop();
   // The bound port (the actual one when 0 was asked); 0 before Start().
   uint16_t port() const;

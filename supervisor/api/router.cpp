@@ -56,11 +56,14 @@ ApiReply ApiReply::Fail(const Error& error) {
 void Router::Add(Route route, RouteInput input) {
   Result<std::vector<std::string>> segments = SplitPath(route.pattern);
   if (!segments) throw std::invalid_argument("bad route pattern: " + route.pattern);
-  for (std::string& s : *segments) {
+  for (size_t i = 0; i < segments->size(); ++i) {
+    std::string& s = (*segments)[i];
     if (s.empty()) throw std::invalid_argument("empty segment in route pattern: " + route.pattern);
     if (s.front() == '{') {
       if (s.back() != '}' || s.size() < 3) throw std::invalid_argument("bad placeholder in: " + route.pattern);
-      s = "{}";
+      bool rest = s.size() > 5 && s.compare(s.size() - 4, 4, "...}") == 0;
+      if (rest && i + 1 != segments->size()) throw std::invalid_argument("a {name...} placeholder must come last: " + route.pattern);
+      s = rest ? "{...}" : "{}";
     }
   }
   // Tenant-scoped routes name their tenant in the first placeholder, which the authorization point reads.
@@ -90,12 +93,22 @@ const char* ToString(Access access) {
 Router::Resolution Router::Resolve(std::string_view method, const std::vector<std::string>& segments) const {
   Resolution res;
   for (const Entry& e : entries_) {
-    if (e.segments.size() != segments.size()) continue;
+    const bool rest = !e.segments.empty() && e.segments.back() == "{...}";
+    const size_t fixed = rest ? e.segments.size() - 1 : e.segments.size();
+    if (rest ? segments.size() < fixed : segments.size() != fixed) continue;
     std::vector<std::string> params;
     bool match = true;
-    for (size_t i = 0; i < segments.size() && match; ++i) {
+    for (size_t i = 0; i < fixed && match; ++i) {
       if (e.segments[i] == "{}") params.push_back(segments[i]);
       else match = e.segments[i] == segments[i];
+    }
+    if (rest && match) {
+      std::string tail;
+      for (size_t i = fixed; i < segments.size() && match; ++i) {
+        match = segments[i].find('/') == std::string::npos;  // "/a%2Fb" and "/a/b" must not look alike
+        tail += "/" + segments[i];
+      }
+      params.push_back(std::move(tail));
     }
     if (!match) continue;
     if (e.route.method == method) {

@@ -18,6 +18,8 @@
 
 namespace clawhive::api {
 
+struct DetachedConnection;  // supervisor/api/detached_connection.h: the client's socket, with Poco
+
 // Who may call a route (docs/security.md, "Roles"). The server's one authorization point
 // (supervisor/api/authorize.h) decides from this and the caller's principal before any handler runs.
 enum class Access {
@@ -75,6 +77,11 @@ struct ApiReply {
   // block (it bounds its own time) and must not throw.
   using ChunkWriter = std::function<bool(std::string_view)>;
   std::function<void(const ChunkWriter&)> stream;
+  // A reply that takes the connection over (a WebSocket, supervisor/api/control_ui_routes.h): when set,
+  // the server sends nothing, takes the client's socket off its pool and hands it here on the request
+  // thread, which must return promptly (it starts its own thread); `status` is what the audit log records.
+  // Must not throw. The socket is never reused for HTTP.
+  std::function<void(DetachedConnection&&)> takeover;
 
   static ApiReply Json(int status, const JsonValue& value);
   // {"error":{"code":"...","message":"..."}} with the HTTP status for the code; 401 also gets
@@ -88,7 +95,11 @@ int HttpStatusFor(ErrorCode code);
 
 struct Route {
   std::string method;   // "GET", "POST", ...
-  std::string pattern;  // literal segments and {name} placeholders; no trailing slash
+  // Literal segments and {name} placeholders; no trailing slash. A last placeholder {name...} takes the
+  // rest of the path, zero or more segments, as one parameter: "" for none, else each decoded segment
+  // after a '/' ("/assets/app.js", "/" for a trailing slash); a segment holding an encoded '/' matches
+  // nothing.
+  std::string pattern;
   Access access = Access::kOperator;
   BodyKind body = BodyKind::kNone;
   std::vector<std::string> query;  // accepted query parameter names; others are a 400
@@ -100,6 +111,9 @@ struct Route {
 struct RouteInput {
   std::vector<std::string> headers;  // request headers the handler reads (ApiCall::headers)
   size_t max_body = 0;               // a smaller body limit than the server's (413 above it); 0: the server's
+  // Any query string is accepted and none reaches the handler (pages of a web app whose URLs carry the
+  // app's own state); otherwise undeclared names are a 400.
+  bool ignore_query = false;
 };
 
 class Router {

@@ -97,6 +97,19 @@ BOOST_AUTO_TEST_CASE(literal_segments_compare_after_decoding_and_methods_are_cas
   BOOST_TEST((r.Resolve("get", Split("/v1/tenants")).outcome == Outcome::kMethodNotAllowed));
 }
 
+BOOST_AUTO_TEST_CASE(a_rest_placeholder_takes_zero_or_more_segments_but_never_an_encoded_slash) {
+  Router r;
+  auto ok = [](const ApiCall&) { return ApiReply(); };
+  r.Add({"GET", "/v1/tenants/{id}/ui/{path...}", Access::kTenantRead, BodyKind::kNone, {}, ok});
+  auto params = [&](const char* path) { return r.Resolve("GET", Split(path)).params; };
+  BOOST_TEST(params("/v1/tenants/t/ui") == (std::vector<std::string>{"t", ""}), boost::test_tools::per_element());
+  BOOST_TEST(params("/v1/tenants/t/ui/") == (std::vector<std::string>{"t", "/"}), boost::test_tools::per_element());
+  BOOST_TEST(params("/v1/tenants/t/ui/a/b%20c") == (std::vector<std::string>{"t", "/a/b c"}), boost::test_tools::per_element());
+  BOOST_TEST((r.Resolve("GET", Split("/v1/tenants/t/ui/a%2Fb")).outcome == Outcome::kNotFound));
+  BOOST_TEST((r.Resolve("GET", Split("/v1/tenants/t")).outcome == Outcome::kNotFound));
+  BOOST_CHECK_THROW(r.Add({"GET", "/v1/{rest...}/x", Access::kOperator, BodyKind::kNone, {}, ok}), std::invalid_argument);
+}
+
 BOOST_AUTO_TEST_CASE(malformed_patterns_are_programming_errors) {
   Router r;
   auto ok = [](const ApiCall&) { return ApiReply(); };

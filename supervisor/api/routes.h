@@ -28,6 +28,7 @@ namespace clawhive::api {
 
 class Ingress;
 class WebhookGate;
+class WebSocketRelays;
 
 // The largest Telegram update the webhook route takes (413 above it); Telegram's are a few KiB.
 inline constexpr size_t kMaxTelegramUpdateBytes = 256 * 1024;
@@ -52,6 +53,8 @@ struct RouteContext {
   RuntimeService* runtimes = nullptr;  // nullptr: image, fleet and gateway routes answer 503
   Ingress* ingress = nullptr;          // nullptr: the tenants' OpenAI-compatible endpoints answer 503
   WebhookGate* webhooks = nullptr;     // nullptr: channel webhooks answer 503
+  WebSocketRelays* relays = nullptr;   // nullptr: the Control UI answers 404 (off)
+  bool control_ui = false;             // openclaw.control_ui: tenants' gateways serve OpenClaw's Control UI
   egress::OperatorEgress egress;       // clawhive.yaml's egress: what tenant admins may choose (egress_routes)
   bool egress_enabled = true;          // egress.listen is set
 };
@@ -63,9 +66,10 @@ void AddAuditRoutes(Router& r, RouteContext& ctx);
 void AddConsoleRoutes(Router& r, RouteContext& ctx);   // branding and the console's files
 void AddMeterRoutes(Router& r, RouteContext& ctx);     // budgets, model usage, billing, providers
 void AddRuntimeRoutes(Router& r, RouteContext& ctx);   // OpenClaw images, fleet updates, gateway tokens
-void AddChatRoutes(Router& r, RouteContext& ctx);
+void AddChatRoutes(Router& r, RouteContext& ctx);      // each tenant's OpenAI-compatible endpoint (its agent)
 void AddWebhookRoutes(Router& r, RouteContext& ctx);   // channel webhooks (Telegram) into tenants' agents
-void AddEgressRoutes(Router& r, RouteContext& ctx);    // each tenant's egress allow list and bytes      // each tenant's OpenAI-compatible endpoint (its agent)
+void AddEgressRoutes(Router& r, RouteContext& ctx);    // each tenant's egress allow list and bytes
+// OpenClaw's Control UI of each tenant: supervisor/api/control_ui_routes.h.
 
 // Builds the whole table (as ApiServer serves it); for the server, the OpenAPI walker and tests.
 void AddAllRoutes(Router& r, RouteContext& ctx);

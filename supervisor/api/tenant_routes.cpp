@@ -3,6 +3,7 @@
 #include <utility>
 #include <vector>
 
+#include "supervisor/api/control_ui_routes.h"
 #include "supervisor/api/ingress.h"
 #include "supervisor/api/webhook_gate.h"
 #include "supervisor/api/metrics.h"
@@ -220,6 +221,7 @@ void AddAllRoutes(Router& r, RouteContext& ctx) {
   AddChatRoutes(r, ctx);
   AddWebhookRoutes(r, ctx);
   AddEgressRoutes(r, ctx);
+  AddControlUiRoutes(r, ctx);
 }
 
 }  // namespace clawhive::api
