@@ -17,11 +17,14 @@
 #include <memory>
 
 #include "supervisor/api/detached_connection.h"
+#include "supervisor/api/gateway_forwarder.h"
+#include "supervisor/api/ingress.h"
 #include "supervisor/api/routes.h"
 #include "supervisor/api/ws_relay.h"
 #include "supervisor/api/ws_upgrade.h"
 #include "supervisor/core/tenant_service.h"
 #include "supervisor/openclaw/control_ui.h"
+#include "supervisor/tenant/gateway_socket.h"
 #include "supervisor/tenant/tenant.h"
 
 namespace clawhive::api {
@@ -60,15 +63,12 @@ Result<uint16_t> GatewayPort(RouteContext& x, const std::string& id) {
   return st->tenant.port;
 }
 
-Result<Poco::Net::StreamSocket> Dial(uint16_t port) {
-  try {
-    Poco::Net::StreamSocket s;
-    s.connect(Poco::Net::SocketAddress("127.0.0.1", port), Span(kConnect));
-    s.setNoDelay(true);
-    return s;
-  } catch (const Poco::Exception& e) {
-    return Error::Unavailable("the tenant's agent did not take the connection: " + e.displayText());
-  }
+// A connection to the tenant's gateway through its root-only socket (tenant/gateway_socket.h).
+Result<Poco::Net::StreamSocket> Dial(RouteContext& x, const std::string& id, uint16_t port) {
+  const std::string dir = x.ingress != nullptr ? x.ingress->options().gateway_socket_dir : std::string(kGatewaySocketDir);
+  Result<Poco::Net::StreamSocket> s = ConnectGatewaySocket(GatewaySocketPath(dir, id, port), kConnect);
+  if (!s) return Error::Unavailable("the tenant's agent did not take the connection: " + s.error().message);
+  return s;
 }
 
 // A page of the app (its index, or a route of it such as "/chat") rather than a file it loads: no
@@ -113,7 +113,7 @@ ApiReply OpenSocket(RouteContext& x, const ApiCall& c, const std::string& id, ui
   if (!slot)
     return Unavailable("too_many_sockets", "too many Control UI connections are open for tenant '" + id +
                                                "' or on this appliance; close a tab and try again");
-  Result<Poco::Net::StreamSocket> gateway = Dial(port);
+  Result<Poco::Net::StreamSocket> gateway = Dial(x, id, port);
   if (!gateway) return AgentUnreachable(gateway.error());
   HeaderList extra = {{kControlUiUserHeader, c.principal->user},
                       {"X-Forwarded-For", c.address},
@@ -150,7 +150,7 @@ ApiReply OpenSocket(RouteContext& x, const ApiCall& c, const std::string& id, ui
   return r;
 }
 
-ApiReply FetchAsset(const ApiCall& c, const std::string& id, uint16_t port) {
+ApiReply FetchAsset(RouteContext& x, const ApiCall& c, const std::string& id, uint16_t port) {
   const std::string base = ControlUiBasePath(id);
   if (c.params[1].empty()) {  // the page's relative asset URLs need the trailing slash
     ApiReply r;
@@ -162,7 +162,7 @@ ApiReply FetchAsset(const ApiCall& c, const std::string& id, uint16_t port) {
   }
   Result<std::string> path = GatewayUiPath(base, c.params[1]);
   if (!path) return ApiReply::Fail(path.error());
-  Result<Poco::Net::StreamSocket> socket = Dial(port);
+  Result<Poco::Net::StreamSocket> socket = Dial(x, id, port);
   if (!socket) return AgentUnreachable(socket.error());
   auto session = std::make_shared<Poco::Net::HTTPClientSession>(*socket);
   auto answer = std::make_shared<Poco::Net::HTTPResponse>();
@@ -282,7 +282,7 @@ void AddControlUiRoutes(Router& r, RouteContext& ctx) {
              return ApiReply::Fail(port.error());
            }
            if (c.Header("Upgrade") != nullptr) return OpenSocket(*x, c, id, *port);
-           return FetchAsset(c, id, *port);
+           return FetchAsset(*x, c, id, *port);
          }},
         std::move(input));
 }

@@ -22,6 +22,7 @@
 #include "supervisor/openclaw/control_ui.h"
 #include "unit/fake_runtime_service.h"
 #include "unit/fake_tenant_service.h"
+#include "unit/gateway_sockets.h"
 #include "unit/http_exchange.h"
 #include "unit/loopback_api.h"
 #include "unit/temp_identity.h"
@@ -33,6 +34,7 @@ using testing::HttpReply;
 
 const char* const kOperator = "control-ui-operator-0123456789abcdef01234";
 const std::string kKey = "dGhlIHNhbXBsZSBub25jZQ==";
+constexpr uint16_t kOwnPort = 20000, kOtherPort = 20120;
 
 bool Has(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
 
@@ -44,7 +46,8 @@ std::string Lower(std::string s) {
 // A tenant's gateway: one thread accepting; each connection's head is recorded, then answered.
 class StubGateway {
  public:
-  StubGateway() : listener_(Poco::Net::SocketAddress("127.0.0.1", 0)) {
+  explicit StubGateway(const std::string& socket_path)
+      : listener_(Poco::Net::SocketAddress(Poco::Net::SocketAddress::UNIX_LOCAL, socket_path)) {
     listener_.setReceiveTimeout(Poco::Timespan(0, 200000));
     thread_ = std::thread([this] { Run(); });
   }
@@ -52,7 +55,6 @@ class StubGateway {
     stop_ = true;
     thread_.join();
   }
-  uint16_t port() const { return listener_.address().port(); }
   std::vector<std::string> heads() {
     std::lock_guard<std::mutex> lock(mu_);
     return heads_;
@@ -112,11 +114,11 @@ class StubGateway {
 struct UiWorld {
   explicit UiWorld(bool control_ui = true, RelayOptions relays = {}) : ids(kOperator) {
     TenantPatch own, other, plain;
-    own.port = own_gw.port();
+    own.port = kOwnPort;
     own.runtime = "openclaw-2026.9.6";
-    other.port = other_gw.port();
+    other.port = kOtherPort;
     other.runtime = "openclaw-2026.9.6";
-    plain.port = own_gw.port();
+    plain.port = kOwnPort;
     BOOST_REQUIRE(tenants.Create("own", own).ok());
     BOOST_REQUIRE(tenants.Create("other", other).ok());
     BOOST_REQUIRE(tenants.Create("plain", plain).ok());
@@ -125,6 +127,7 @@ struct UiWorld {
     o.runtimes = &runtimes;
     o.control_ui = control_ui;
     o.websockets = relays;
+    o.ingress.gateway_socket_dir = sockets.dir.path;
     server = std::make_unique<ApiServer>(tenants, o);
     Status s = server->Start();
     BOOST_REQUIRE_MESSAGE(s.ok(), s.error().message);
@@ -167,7 +170,8 @@ struct UiWorld {
   std::string Origin() const { return "http://127.0.0.1:" + std::to_string(server->port()); }
 
   testing::TempIdentity ids;
-  StubGateway own_gw, other_gw;
+  testing::GatewaySockets sockets;
+  StubGateway own_gw{sockets.Path("own", kOwnPort)}, other_gw{sockets.Path("other", kOtherPort)};
   testing::FakeTenantService tenants;
   testing::FakeRuntimeService runtimes;
   std::unique_ptr<ApiServer> server;

@@ -141,6 +141,15 @@ BOOST_AUTO_TEST_CASE(a_listener_picks_the_target_with_its_own_port) {
 }
 
 // A unix socket address with `path` in sun_path, as getsockname reports a bound one (length counts the NUL).
+sockaddr_storage UnixAddress(const std::string& path, socklen_t* len);
+
+// A unix listener's port from its path (the address and its length, built in that order).
+std::optional<uint16_t> PortOf(const std::string& path) {
+  socklen_t len = 0;
+  sockaddr_storage ss = UnixAddress(path, &len);
+  return ListenerPort(ss, len);
+}
+
 sockaddr_storage UnixAddress(const std::string& path, socklen_t* len) {
   sockaddr_storage ss{};
   auto* un = reinterpret_cast<sockaddr_un*>(&ss);
@@ -151,12 +160,11 @@ sockaddr_storage UnixAddress(const std::string& path, socklen_t* len) {
 }
 
 BOOST_AUTO_TEST_CASE(a_unix_listener_stands_for_the_port_its_file_is_named_after) {
-  socklen_t len = 0;
-  BOOST_TEST(ListenerPort(UnixAddress("/run/clawhive/gw/acme/18001.sock", &len), len).value() == 18001);
-  BOOST_TEST(ListenerPort(UnixAddress("18110.sock", &len), len).value() == 18110);
+  BOOST_TEST(PortOf("/run/clawhive/gw/acme/18001.sock").value() == 18001);
+  BOOST_TEST(PortOf("18110.sock").value() == 18110);
   // And so picks the --to of that port, as a TCP listener on it would.
-  BOOST_TEST(PickTarget(*ListenerPort(UnixAddress("/x/18001.sock", &len), len), {18001, 18111}).value() == 0u);
-  BOOST_TEST(PickTarget(*ListenerPort(UnixAddress("/x/18111.sock", &len), len), {18001, 18111}).value() == 1u);
+  BOOST_TEST(PickTarget(*PortOf("/x/18001.sock"), {18001, 18111}).value() == 0u);
+  BOOST_TEST(PickTarget(*PortOf("/x/18111.sock"), {18001, 18111}).value() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(a_unix_listener_with_any_other_name_stands_for_no_port) {
@@ -164,14 +172,14 @@ BOOST_AUTO_TEST_CASE(a_unix_listener_with_any_other_name_stands_for_no_port) {
   for (const char* bad : {"/run/clawhive/gw/acme/gateway.sock", "/x/18001", "/x/18001.socket", "/x/65536.sock",
                           "/x/4294985297.sock", "/x/018001.sock", "/x/0.sock", "/x/-1.sock", "/x/../18001",
                           "/x/18001.sock/..", "../", "/x/.sock"})
-    BOOST_TEST(!ListenerPort(UnixAddress(bad, &len), len).has_value(), bad);
+    BOOST_TEST(!PortOf(bad).has_value(), bad);
   // Unnamed and abstract sockets have no file name at all.
   sockaddr_storage unnamed = UnixAddress("", &len);
   BOOST_TEST(!ListenerPort(unnamed, static_cast<socklen_t>(offsetof(sockaddr_un, sun_path))).has_value());
   std::string abstract("\0" "18001.sock", 11);
-  BOOST_TEST(!ListenerPort(UnixAddress(abstract, &len), len).has_value());
+  BOOST_TEST(!PortOf(abstract).has_value());
   // A full sun_path without a NUL is read up to its end, never past it.
-  BOOST_TEST(!ListenerPort(UnixAddress(std::string(108, '1'), &len), len).has_value());
+  BOOST_TEST(!PortOf(std::string(108, '1')).has_value());
 }
 
 BOOST_AUTO_TEST_CASE(a_tcp_listener_stands_for_its_own_port) {
