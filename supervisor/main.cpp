@@ -235,6 +235,7 @@ int main(int argc, char** argv) {
   api_options.egress_enabled = config->egress_port != 0;
   api_options.runtimes = &runtime_service;
   api_options.webhook_rate = config->webhook_rate;
+  api_options.control_ui = config->openclaw_control_ui;
   api_options.tls.cert_file = cert->cert_file;
   api_options.tls.key_file = cert->key_file;
   ApiServer api(service, &secret_service, api_options);

@@ -472,6 +472,7 @@ bool Loader::Load(Node root, Config* c) {
            {"start_timeout",
             [=, this](N k, N v, S p) { return Duration(k, v, p, &c->openclaw_start_timeout_ms); }},
            {"extra_ca_file", [=, this](N k, N v, S p) { return ExtraCaFile(k, v, p, &c->openclaw_extra_ca_file); }},
+           {"control_ui", [=, this](N k, N v, S p) { return Bool(k, v, p, &c->openclaw_control_ui); }},
            {"start_cpu_quota",
             [=, this](N k, N v, S p) { return Percent(k, v, p, true, 100000, &c->openclaw_start_cpu_quota_percent); }},
            {"start_boosts", [=, this](N k, N v, S p) { return Integer(k, v, p, 0, 1000, &c->openclaw_start_boosts); }},

@@ -100,6 +100,10 @@ struct Config {
   // e.g. a corporate TLS-inspection CA; readable by tenants' users, outside the paths their units hide
   // (/etc/clawhive, /var/lib/clawhive, /run/clawhive). "" = none.
   std::string openclaw_extra_ca_file;
+  // openclaw.control_ui: tenants' gateways serve OpenClaw's Control UI through the front, behind the
+  // appliance's sign-in (docs/openclaw.md, "OpenClaw's Control UI"); their auth mode is then trusted-proxy.
+  // Costs ~54 MB of disk per tenant (the UI's files copied into its state).
+  bool openclaw_control_ui = true;
   // The start boost (core/start_boost.h): a starting gateway's slice gets this CPU quota until /startupz
   // answers (0 = none: the whole box, within parent_slice.cpu_quota), at most `start_boosts` at once
   // (0 = off).

@@ -5,6 +5,7 @@
 #include "supervisor/common/json.h"
 #include "supervisor/auth/encoding.h"
 #include "supervisor/core/tenant_rules.h"
+#include "supervisor/openclaw/control_ui.h"
 #include "supervisor/openclaw/openclaw_config.h"
 
 namespace clawhive {
@@ -47,6 +48,7 @@ OpenClawContext GatewayContext(const Config& c, const Tenant& t) {
   ctx.api = c.openclaw_api;
   ctx.models = c.openclaw_models;
   ctx.log_file = WorkspacePath(c, t.id) + "/logs/openclaw.log";
+  if (c.openclaw_control_ui) ctx.control_ui_base_path = ControlUiBasePath(t.id);
   if (TelegramWebhook(t.openclaw) != nullptr) {
     ctx.telegram_webhook_url = TelegramWebhookUrl(c, t.id);
     ctx.telegram_webhook_port = TelegramWebhookPort(ctx.port, t.openclaw);

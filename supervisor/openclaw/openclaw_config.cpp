@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "supervisor/common/json.h"
+#include "supervisor/openclaw/control_ui.h"
 
 namespace clawhive {
 namespace {
@@ -54,7 +55,27 @@ void AddTelegram(const ChannelSetting& c, const OpenClawContext& ctx, JsonValue&
 
 std::string RenderOpenClawConfig(const OpenClawSettings& s, const OpenClawContext& ctx) {
   JsonValue auth = Obj();
-  auth.Set("mode", Str("token")).Set("token", Str(EnvRef(kGatewayTokenSecret)));
+  JsonValue control_ui = Obj();
+  if (ctx.control_ui_base_path.empty()) {
+    auth.Set("mode", Str("token")).Set("token", Str(EnvRef(kGatewayTokenSecret)));
+    control_ui.Set("enabled", Bool(false));
+  } else {
+    // trusted-proxy: the gateway believes kControlUiUserHeader from 127.0.0.1, which inside the tenant's
+    // namespace is the bridge, reached on the host through a socket only root opens (the front). OpenClaw
+    // refuses a token in this mode; the same secret as its password serves the appliance's own calls
+    // (the chat endpoint, probes need none). Devices a browser pairs are approved at once (tenants have no
+    // CLI to approve them) with read and write at most: never operator.admin.
+    JsonValue scopes = JsonValue::Array();
+    scopes.Push(Str("operator.read")).Push(Str("operator.write"));
+    JsonValue approve = Obj();
+    approve.Set("enabled", Bool(true)).Set("scopes", std::move(scopes));
+    JsonValue proxy = Obj();
+    proxy.Set("userHeader", Str(kControlUiUserHeader)).Set("allowLoopback", Bool(true)).Set("deviceAutoApprove", std::move(approve));
+    auth.Set("mode", Str("trusted-proxy")).Set("password", Str(EnvRef(kGatewayTokenSecret))).Set("trustedProxy", std::move(proxy));
+    JsonValue origins = JsonValue::Array();
+    origins.Push(Str(kControlUiGatewayOrigin));
+    control_ui.Set("enabled", Bool(true)).Set("basePath", Str(ctx.control_ui_base_path)).Set("allowedOrigins", std::move(origins));
+  }
   JsonValue endpoints = Obj();
   endpoints.Set("chatCompletions", std::move(Obj().Set("enabled", Bool(true))));
   JsonValue http = Obj();
@@ -63,8 +84,13 @@ std::string RenderOpenClawConfig(const OpenClawSettings& s, const OpenClawContex
   gateway.Set("mode", Str("local"));
   gateway.Set("port", JsonValue::Unsigned(ctx.port));
   gateway.Set("bind", Str("loopback"));
+  if (!ctx.control_ui_base_path.empty()) {
+    JsonValue proxies = JsonValue::Array();
+    proxies.Push(Str("127.0.0.1"));
+    gateway.Set("trustedProxies", std::move(proxies));
+  }
   gateway.Set("auth", std::move(auth));
-  gateway.Set("controlUi", std::move(Obj().Set("enabled", Bool(false))));
+  gateway.Set("controlUi", std::move(control_ui));
   gateway.Set("http", std::move(http));
 
   JsonValue models = JsonValue::Array();

@@ -3,7 +3,9 @@
 //
 // What it fixes, whatever the tenant chose (from docs/openclaw.md and ../shared/facts/openclaw.md):
 // local mode on loopback at the tenant's port; token auth with ${CLAWHIVE_GATEWAY_TOKEN} (a managed
-// secret); the control UI off (54 MB of assets copied per tenant otherwise); the update check and the
+// secret) and no Control UI, or, with the UI on (openclaw.control_ui), trusted-proxy auth believing the
+// front's identity header, with the same secret as the password the appliance's own calls present
+// (the UI's files cost 54 MB per tenant); the update check and the
 // model catalog refresh off (no internet at run time); its log file inside the tenant's state; the model
 // provider replaced by the metering proxy with ${CLAWHIVE_PROXY_TOKEN}; the OpenAI-compatible chat endpoint
 // on (how the tenant's clients and our tests talk to it). What the tenant chose: the model (within the
@@ -35,6 +37,9 @@ struct OpenClawContext {
   // the channel is rendered as it would poll.
   std::string telegram_webhook_url;
   uint16_t telegram_webhook_port = 0;
+  // OpenClaw's Control UI behind the front (openclaw/control_ui.h): its base path
+  // (ControlUiBasePath(<id>)); "" = no UI, token auth.
+  std::string control_ui_base_path;
 };
 
 // The managed secret OpenClaw's webhook listener and the appliance's front both check Telegram's

@@ -58,6 +58,28 @@ bool Bool(const JsonValue& v, const std::string& path) {
 
 BOOST_AUTO_TEST_SUITE(openclaw_config)
 
+BOOST_AUTO_TEST_CASE(with_the_control_ui_on_the_gateway_believes_only_the_fronts_header_and_grants_no_admin) {
+  OpenClawContext c = Context();
+  c.control_ui_base_path = "/v1/tenants/acme/control-ui";
+  JsonValue doc = Render(OpenClawSettings{}, c);
+  BOOST_TEST(Str(doc, "gateway.auth.mode") == "trusted-proxy");
+  BOOST_TEST(At(doc, "gateway.auth").Find("token") == nullptr);  // OpenClaw refuses a token in this mode
+  BOOST_TEST(Str(doc, "gateway.auth.password") == "${CLAWHIVE_GATEWAY_TOKEN}");
+  BOOST_TEST(Str(doc, "gateway.auth.trustedProxy.userHeader") == "x-clawhive-user");
+  BOOST_TEST(Bool(doc, "gateway.auth.trustedProxy.allowLoopback"));
+  BOOST_TEST(Bool(doc, "gateway.auth.trustedProxy.deviceAutoApprove.enabled"));
+  const JsonValue& scopes = At(doc, "gateway.auth.trustedProxy.deviceAutoApprove.scopes");
+  BOOST_REQUIRE(scopes.items().size() == 2u);
+  BOOST_TEST(scopes.items()[0].string() == "operator.read");
+  BOOST_TEST(scopes.items()[1].string() == "operator.write");
+  BOOST_REQUIRE(At(doc, "gateway.trustedProxies").items().size() == 1u);
+  BOOST_TEST(At(doc, "gateway.trustedProxies").items()[0].string() == "127.0.0.1");
+  BOOST_TEST(Bool(doc, "gateway.controlUi.enabled"));
+  BOOST_TEST(Str(doc, "gateway.controlUi.basePath") == "/v1/tenants/acme/control-ui");
+  BOOST_REQUIRE(At(doc, "gateway.controlUi.allowedOrigins").items().size() == 1u);
+  BOOST_TEST(At(doc, "gateway.controlUi.allowedOrigins").items()[0].string() == "https://front.clawhive.invalid");
+}
+
 BOOST_AUTO_TEST_CASE(the_rendered_config_is_json_with_every_fixed_setting) {
   JsonValue doc = Render(OpenClawSettings{});
   BOOST_TEST(Str(doc, "gateway.mode") == "local");
