@@ -134,13 +134,7 @@ struct UiWorld {
   }
 
   std::string Token(auth::Role role, const std::string& tenant) {
-    std::string token;
-    ids.With([&](auto& store) {
-      auto t = store->CreateToken(role, tenant, "ui-" + std::to_string(++tokens), 3600000, testing::NowMs());
-      BOOST_REQUIRE(t.ok());
-      token = t->token;
-    });
-    return token;
+    return ids.Token(role, tenant, "ui-" + std::to_string(++tokens));
   }
 
   HttpReply Get(const std::string& uri, const std::string& token) {

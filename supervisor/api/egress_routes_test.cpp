@@ -46,15 +46,7 @@ struct EgressWorld {
     Poco::Net::HTTPRequest req = testing::MakeRequest(method, uri, token, body);
     return testing::Exchange(session, req, body);
   }
-  std::string Token(auth::Role role, const std::string& tenant) {
-    std::string token;
-    ids.With([&](auto& store) {
-      auto t = store->CreateToken(role, tenant, "t", 3600000, testing::NowMs());
-      BOOST_REQUIRE(t.ok());
-      token = t->token;
-    });
-    return token;
-  }
+  std::string Token(auth::Role role, const std::string& tenant) { return ids.Token(role, tenant); }
   testing::TempDir dir{"clawhive-egress-routes"};
   testing::TempIdentity ids;
   testing::FakeTenantService tenants;

@@ -7,6 +7,7 @@
 //        --operator admin --operator-password-file FILE  --tenant alpha --other-tenant beta-team
 //        --model stub-model --expect 'Stub reply' [--screenshots DIR] [--prefix package_]
 //        [--ready-timeout 300] [--turn-timeout 180] [--provider-key-secret NAME --provider-key-file FILE]
+//        [--control-ui]
 //
 // 1. The certificate the appliance presents must have the installer's SHA-256 fingerprint; every request
 //    and the browser are pinned to it.
@@ -22,6 +23,11 @@
 //    other tenant's endpoint 404. The turns show in the tenant's model usage (--model's requests grow).
 // 4. The console in headless Chromium: the user signs in, opens the tenant's chat page, sends a message
 //    and sees the reply stream in (--expect).
+// 4b. With --control-ui (the client must not be on the appliance's loopback: OpenClaw cannot attribute such
+//    a client): OpenClaw's Control UI at /v1/tenants/<tenant>/control-ui/ refuses no credentials (401) and
+//    the other tenant's token (404), and a WebSocket from a foreign Origin (403); in the same browser
+//    session the page loads, its WebSocket through the front completes OpenClaw's connect handshake (the
+//    gateway accepted the front's identity), and a message sent in the UI gets the model's reply (--expect).
 // 5. The tokens are revoked, the user and a tenant created in 2 deleted, the session ended.
 // Prints "name value unit" lines (prefixed by --prefix); exit 1 on any failed check.
 import { chromium } from 'playwright-core';
@@ -40,6 +46,7 @@ const { values: opt } = parseArgs({
     prefix: { type: 'string', default: '' }, 'ready-timeout': { type: 'string', default: '300' },
     'turn-timeout': { type: 'string', default: '180' },
     'provider-key-secret': { type: 'string' }, 'provider-key-file': { type: 'string' },
+    'control-ui': { type: 'boolean', default: false },
   },
 });
 for (const k of ['url', 'fingerprint', 'operator', 'operator-password-file', 'tenant', 'other-tenant', 'model', 'expect']) {
@@ -143,6 +150,60 @@ async function token(tenant, role) {
     `a ${role} token of ${tenant}`);
   made.tokens.push({ tenant, id: r.json.id });
   return r.json.token;
+}
+
+// A WebSocket upgrade sent by hand: the status line the front answers.
+function upgradeStatus(urlPath, headers) {
+  return new Promise((resolve, reject) => {
+    const req = https.request(`${BASE}${urlPath}`, {
+      agent, headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13',
+        'Sec-WebSocket-Key': crypto.randomBytes(16).toString('base64'), ...headers },
+    });
+    req.on('upgrade', (res, socket) => { socket.destroy(); resolve(res.statusCode); });
+    req.on('response', (res) => { res.resume(); resolve(res.statusCode); });
+    req.on('error', reject);
+    req.setTimeout(20000, () => req.destroy(new Error(`upgrade ${urlPath}: no answer`)));
+    req.end();
+  });
+}
+
+// 4b. OpenClaw's own Control UI through the front, in the signed-in browser `page`.
+async function controlUi(page, shot, otherToken) {
+  const ui = `/v1/tenants/${TENANT}/control-ui/`;
+  const refused = [
+    ['no credentials', (await request('GET', ui)).status, 401],
+    [`a token of ${OTHER}`, (await request('GET', ui, { headers: bearer(otherToken) })).status, 404],
+    ['a WebSocket from another origin', await upgradeStatus(ui.replace(/\/$/, ''), { Cookie: cookie, Origin: 'https://evil.example' }), 403],
+  ];
+  for (const [who, status, want] of refused) check(status === want, `the Control UI with ${who} answered ${status}, not ${want}`);
+  log('Control UI refused: no credentials 401, another tenant\'s token 404, a foreign origin\'s WebSocket 403');
+  const frames = [];
+  page.on('websocket', (ws) => ws.on('framereceived', (f) => frames.push(String(f.payload))));
+  const connected = () => frames.some((f) => { try { const m = JSON.parse(f); return m.type === 'res' && m.ok === true && m.payload?.type === 'hello-ok'; } catch { return false; } });
+  try {
+    let t = Date.now();
+    const res = await page.goto(`${BASE}${ui}`);
+    check(res.status() === 200, `the Control UI's page answered ${res.status()}`);
+    for (let i = 0; i < 120 && !connected(); i++) await sleep(250);
+    if (!check(connected(), `the Control UI's WebSocket never completed OpenClaw's handshake; frames: ${frames.slice(0, 4).join(' | ').slice(0, 600)}`)) {
+      await shot('control-ui-not-connected');
+      return;
+    }
+    metric('control_ui_connect_s', since(t));
+    const message = `Hello from the Control UI, ${RUN}.`;
+    const box = page.locator('textarea:visible').first();
+    await box.waitFor({ timeout: 30000 });
+    await box.fill(message);
+    t = Date.now();
+    await box.press('Enter');
+    await page.getByText(EXPECT).first().waitFor({ timeout: TURN_MS });
+    metric('control_ui_turn_s', since(t));
+    await shot('control-ui-reply');
+    log(`Control UI: the page loaded through the front, its WebSocket was accepted, a message got "${EXPECT}"`);
+  } catch (e) {
+    await shot('control-ui-failed');
+    check(false, `the Control UI: ${String(e && e.message || e).split('\n')[0]}`);
+  }
 }
 
 let browser = null;
@@ -281,6 +342,7 @@ try {
     await shot('chat-smoke-failed');
     check(false, `the console's chat page: ${String(e && e.message || e).split('\n')[0]}`);
   }
+  if (opt['control-ui']) await controlUi(page, shot, otherToken);
 } catch (e) {
   check(false, String(e && e.stack || e));
 } finally {

@@ -178,9 +178,11 @@ BOOST_AUTO_TEST_CASE(two_tenants_run_the_real_openclaw_from_an_imported_image) {
   for (const char* id : {"oc-alpha", "oc-beta"}) {
     BOOST_TEST(Eventually([&] { return HttpStatus(GatewayOf(id), "/readyz", 2000) == 200; }, 60s, 500ms), id);
     BOOST_TEST(ImageOf(id) == "openclaw-2026.9.5");
-    // The supervisor's config: control UI off, the proxy as the only provider, the tenant's own token.
+    // The supervisor's config: the Control UI behind the front (trusted-proxy, the tenant's own base path),
+    // the proxy as the only provider, the tenant's own token.
     std::string config = S().Exec(std::string("cat /var/lib/clawhive-tenants/") + id + "/openclaw.json5").out;
-    BOOST_TEST(config.find(R"("controlUi":{"enabled":false})") != std::string::npos, config);
+    BOOST_TEST(config.find(R"("auth":{"mode":"trusted-proxy")") != std::string::npos, config);
+    BOOST_TEST(config.find(std::string(R"("basePath":"/v1/tenants/)") + id + "/control-ui\"") != std::string::npos, config);
     BOOST_TEST(config.find("${CLAWHIVE_PROXY_TOKEN}") != std::string::npos, config);
   }
   auto images = A().Get("/v1/images");

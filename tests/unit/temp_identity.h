@@ -41,6 +41,16 @@ struct TempIdentity {
   decltype(auto) With(Fn&& fn) {
     return identity->With(std::forward<Fn>(fn));
   }
+  // A new API token (an hour long) of `role` for `tenant` ("" for an operator), named `name`.
+  std::string Token(auth::Role role, const std::string& tenant, const std::string& name = "t") {
+    std::string token;
+    With([&](auto& store) {
+      auto t = store->CreateToken(role, tenant, name, 3600000, NowMs());
+      BOOST_REQUIRE(t.ok());
+      token = t->token;
+    });
+    return token;
+  }
 
   TempDir tmp{"clawhive-identity"};
   std::string dir = tmp.path;
