@@ -213,7 +213,11 @@ export async function chatPage(ctx) {
 
   mount(ctx.content,
     pageHead(`Chat with ${tenant.display_name || id}`, h('span', null, 'Agent: ', stateHost),
-      h('div', { class: 'actions' }, h('a', { class: 'btn', href: tenantHref }, 'Tenant page'))),
+      h('div', { class: 'actions' },
+        // OpenClaw's own UI of this agent, behind the same sign-in (docs/openclaw.md, "OpenClaw's Control UI").
+        tenant.runtime && tenant.runtime.image ? h('a', { class: 'btn', href: `/v1/tenants/${encodeURIComponent(id)}/control-ui/`,
+          target: '_blank', rel: 'noopener', 'data-testid': 'control-ui-link' }, 'OpenClaw Control UI') : null,
+        h('a', { class: 'btn', href: tenantHref }, 'Tenant page'))),
     h('div', { class: 'chat' },
       h('aside', { class: 'chat-side card' },
         h('div', { class: 'chat-side-head' },
