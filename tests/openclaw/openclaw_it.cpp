@@ -226,6 +226,49 @@ BOOST_AUTO_TEST_CASE(with_openclaw_running_a_gateway_reaches_the_proxy_only_and_
   BOOST_TEST(IsHealthy("oc-alpha"));
 }
 
+// OpenClaw's Control UI (docs/openclaw.md): the real gateway's files and socket through the front, and
+// nothing of it within reach of another tenant's agent.
+BOOST_AUTO_TEST_CASE(a_tenants_control_ui_is_served_through_the_front_and_out_of_reach_of_another_tenant) {
+  // A file of oc-beta's UI, from its gateway, through the front.
+  auto file = A().Get("/v1/tenants/oc-beta/control-ui/favicon.svg");
+  BOOST_TEST(file.status == 200, file.body.substr(0, 300));
+  BOOST_TEST(file.body.find("<svg") != std::string::npos, file.body.substr(0, 300));
+  // The page refuses a browser on the appliance's loopback, which OpenClaw could not attribute.
+  auto page = A().Get("/v1/tenants/oc-beta/control-ui/");
+  BOOST_TEST(page.status == 403);
+  BOOST_TEST(page.body.find("control_ui_needs_network_client") != std::string::npos, page.body);
+  // A socket through the front is accepted by the gateway, whose first frame is OpenClaw's connect challenge.
+  const std::string port = std::to_string(kApiPort);
+  const std::string ws =
+      "import base64, os, socket, ssl\n"
+      "ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE\n"
+      "s = ctx.wrap_socket(socket.create_connection(('127.0.0.1', " + port + "), 10))\n"
+      "s.settimeout(60)\n"
+      "key = base64.b64encode(os.urandom(16)).decode()\n"
+      "s.sendall(('GET /v1/tenants/oc-beta/control-ui HTTP/1.1\\r\\nHost: 127.0.0.1:" + port + "\\r\\n'\n"
+      "  'Upgrade: websocket\\r\\nConnection: Upgrade\\r\\nSec-WebSocket-Version: 13\\r\\n'\n"
+      "  'Sec-WebSocket-Key: ' + key + '\\r\\nOrigin: https://127.0.0.1:" + port + "\\r\\n'\n"
+      "  'Authorization: Bearer " + OpenClawWorld::current->sandbox.token() + "\\r\\n\\r\\n').encode())\n"
+      "data = b''\n"
+      "while b'connect.challenge' not in data:\n"
+      "  d = s.recv(4096)\n"
+      "  if not d: break\n"
+      "  data += d\n"
+      "print(data.split(b'\\r\\n')[0].decode()); print('challenge' if b'connect.challenge' in data else 'no challenge')\n";
+  CommandResult opened = S().Exec("python3 -c " + Quote(ws) + " 2>&1");
+  BOOST_TEST(opened.out.find("HTTP/1.1 101") == 0, opened.out);
+  BOOST_TEST(opened.out.find("\nchallenge") != std::string::npos, opened.out);
+  // From inside oc-alpha: oc-beta's gateway socket on the host is not even there to see, its gateway port
+  // and the front are not reachable (the Control UI included).
+  const std::string probe = "/usr/local/lib/clawhive-test/boundary_probe.py ";
+  const std::string socket = "/run/clawhive/gw/oc-beta/" + std::to_string(Port("oc-beta")) + ".sock";
+  BOOST_TEST(S().Exec("test -S " + socket).status == 0, socket << " is not there to attack");
+  BOOST_TEST(AsAgent("oc-alpha", probe + "unix " + socket).out == "EACCES\n");
+  BOOST_TEST(AsAgent("oc-alpha", "curl -s -m 5 -o /dev/null -w '%{http_code}' -H 'x-clawhive-user: mallory' "
+                                 "-H 'X-Forwarded-For: 203.0.113.5' http://127.0.0.1:" + std::to_string(Port("oc-beta")) +
+                                 "/v1/tenants/oc-beta/control-ui/; echo \" $?\"").out == "000 7\n");
+}
+
 BOOST_AUTO_TEST_CASE(tenant_settings_are_checked_before_anything_changes_and_persona_files_reach_the_workspace) {
   std::string before = Pids("oc-alpha");
   auto bad = A().Call("PUT", "/v1/tenants/oc-alpha/openclaw", R"({"model":"not-offered","heartbeat":false,"channels":[]})");
