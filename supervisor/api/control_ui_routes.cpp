@@ -15,6 +15,7 @@
 #include <chrono>
 #include <istream>
 #include <memory>
+#include <vector>
 
 #include "supervisor/api/detached_connection.h"
 #include "supervisor/api/gateway_forwarder.h"
@@ -100,6 +101,18 @@ Result<std::string> ReadAnswerHead(Poco::Net::StreamSocket& s) {
   return head;
 }
 
+// The keys a socket is opened under (WebSocketRelays owners), which the EndControlUiSockets* functions end.
+std::string SessionKey(const std::string& id) { return "session:" + id; }
+std::string UserKey(const std::string& user) { return "user:" + user; }
+std::string TokenKey(int64_t id) { return "token:" + std::to_string(id); }
+
+std::vector<std::string> OwnersOf(const ApiCall& c) {
+  std::vector<std::string> owners = {UserKey(c.principal->user)};
+  if (c.principal->token_id > 0) owners.push_back(TokenKey(c.principal->token_id));
+  if (!c.session_id.empty()) owners.push_back(SessionKey(c.session_id));
+  return owners;
+}
+
 ApiReply OpenSocket(RouteContext& x, const ApiCall& c, const std::string& id, uint16_t port) {
   if (!c.params[1].empty()) return ApiReply::Fail(404, "not_found", "the Control UI's WebSocket is at " + ControlUiBasePath(id));
   Result<std::string> origin = SameOrigin(c.tls, c.Header("Host"));
@@ -137,7 +150,7 @@ ApiReply OpenSocket(RouteContext& x, const ApiCall& c, const std::string& id, ui
   WebSocketRelays* relays = x.relays;
   std::string client_answer = ComposeClientAnswer(*up, *answer);
   auto gw = std::make_shared<Poco::Net::StreamSocket>(std::move(*gateway));
-  r.takeover = [relays, slot, gw, client_answer](DetachedConnection&& client) mutable {
+  r.takeover = [relays, slot, gw, client_answer, owners = OwnersOf(c)](DetachedConnection&& client) mutable {
     try {
       client.socket.setSendTimeout(Span(kHead));
       client.socket.sendBytes(client_answer.data(), static_cast<int>(client_answer.size()));
@@ -145,7 +158,7 @@ ApiReply OpenSocket(RouteContext& x, const ApiCall& c, const std::string& id, ui
       slot.reset();  // the browser is gone before its socket opened: nothing to relay
       return;
     }
-    relays->Start(std::move(slot), std::move(client.socket), std::move(*gw), nullptr);
+    relays->Start(std::move(slot), std::move(client.socket), std::move(*gw), nullptr, std::move(owners));
   };
   return r;
 }
@@ -255,6 +268,16 @@ bool IsControlUiAnswerHeader(std::string_view name) {
     return true;
   };
   return is("content-security-policy") || is("cache-control") || is("etag") || is("last-modified");
+}
+
+void EndControlUiSocketsOfSession(RouteContext& ctx, const std::string& session_id) {
+  if (ctx.relays != nullptr && !session_id.empty()) ctx.relays->CloseOwnedBy(SessionKey(session_id));
+}
+void EndControlUiSocketsOfUser(RouteContext& ctx, const std::string& user) {
+  if (ctx.relays != nullptr) ctx.relays->CloseOwnedBy(UserKey(user));
+}
+void EndControlUiSocketsOfToken(RouteContext& ctx, int64_t token_id) {
+  if (ctx.relays != nullptr) ctx.relays->CloseOwnedBy(TokenKey(token_id));
 }
 
 void AddControlUiRoutes(Router& r, RouteContext& ctx) {

@@ -17,6 +17,7 @@
 // (ControlUiAnswerHeaders); never a cookie.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -29,6 +30,13 @@ namespace clawhive::api {
 struct RouteContext;
 
 void AddControlUiRoutes(Router& r, RouteContext& ctx);
+
+// An open Control UI socket lives only as long as what opened it may: each of these ends the sockets
+// opened by a session (sign-out), a user (deleted, or a password set, which ends its sessions) or an API
+// token (revoked). Safe to call when the UI is off.
+void EndControlUiSocketsOfSession(RouteContext& ctx, const std::string& session_id);
+void EndControlUiSocketsOfUser(RouteContext& ctx, const std::string& user);
+void EndControlUiSocketsOfToken(RouteContext& ctx, int64_t token_id);
 
 // ---- pieces, public for tests --------------------------------------------------------------------
 

@@ -342,6 +342,32 @@ BOOST_AUTO_TEST_CASE(a_tenants_sockets_beyond_its_cap_get_503_and_the_opened_one
   first.close();
 }
 
+BOOST_AUTO_TEST_CASE(revoking_the_token_that_opened_a_socket_closes_it) {
+  UiWorld w;
+  int64_t id = 0;
+  std::string token;
+  w.ids.With([&](auto& store) {
+    auto t = store->CreateToken(auth::Role::kTenantAdmin, "own", "ui-revoked", 3600000, testing::NowMs());
+    BOOST_REQUIRE(t.ok());
+    id = t->id;
+    token = t->token;
+  });
+  std::string head;
+  Poco::Net::StreamSocket s = w.Upgrade("own", token, w.Origin(), &head);
+  BOOST_REQUIRE(head.rfind("HTTP/1.1 101", 0) == 0);
+  BOOST_TEST(Receive(s, 9) == "CHALLENGE");
+  Poco::Net::HTTPClientSession session("127.0.0.1", w.server->port());
+  Poco::Net::HTTPRequest revoke = testing::MakeRequest("DELETE", "/v1/tokens/" + std::to_string(id), kOperator, "");
+  BOOST_TEST(testing::Exchange(session, revoke).status == 200);
+  char c;
+  int n = -1;
+  try {
+    n = s.receiveBytes(&c, 1);  // the front ended the pair: end of stream, not the 10 s timeout
+  } catch (const Poco::Exception&) {
+  }
+  BOOST_TEST(n == 0);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace clawhive::api

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "supervisor/api/body.h"
+#include "supervisor/api/control_ui_routes.h"
 #include "supervisor/api/reply_json.h"
 #include "supervisor/api/routes.h"
 #include "supervisor/auth/encoding.h"
@@ -119,6 +120,7 @@ ApiReply DeleteUser(RouteContext& ctx, const ApiCall& c, const std::string& name
     return ApiReply::Fail(Error::Conflict("you cannot delete the user you are signed in as"));
   if (Status s = ctx.identity.With([&](auto& store) { return store->DeleteUser(name); }); !s)
     return ApiReply::Fail(s.error());
+  EndControlUiSocketsOfUser(ctx, name);
   JsonValue doc = JsonValue::Object();
   doc.Set("name", JsonValue::String(name)).Set("deleted", JsonValue::Bool(true));
   ApiReply reply = ApiReply::Json(200, doc);
@@ -137,6 +139,7 @@ ApiReply SetUserPassword(RouteContext& ctx, const ApiCall& c, const std::string&
   Status s = ctx.identity.With([&](auto& store) { return store->SetPassword(name, *password, ctx.now_ms()); });
   auth::Wipe(*password);
   if (!s) return ApiReply::Fail(s.error());
+  EndControlUiSocketsOfUser(ctx, name);  // setting a password ends the user's sessions
   JsonValue doc = JsonValue::Object();
   doc.Set("name", JsonValue::String(name)).Set("password_changed", JsonValue::Bool(true));
   ApiReply reply = ApiReply::Json(200, doc);
@@ -183,6 +186,7 @@ ApiReply RevokeToken(RouteContext& ctx, const std::string& id_text, const std::s
     return ApiReply::Fail(Error::NotFound("no API token " + std::to_string(id)));
   if (Status s = ctx.identity.With([&](auto& store) { return store->RevokeToken(id, ctx.now_ms()); }); !s)
     return ApiReply::Fail(s.error());
+  EndControlUiSocketsOfToken(ctx, id);
   auto after = ctx.identity.With([&](auto& store) { return store->GetToken(id); });
   if (!after) return ApiReply::Fail(after.error());
   ApiReply reply = ApiReply::Json(200, TokenJson(*after));

@@ -4,6 +4,7 @@
 
 #include "supervisor/api/auth.h"
 #include "supervisor/api/body.h"
+#include "supervisor/api/control_ui_routes.h"
 #include "supervisor/api/routes.h"
 #include "supervisor/auth/encoding.h"
 
@@ -76,6 +77,7 @@ void AddSessionRoutes(Router& r, RouteContext& ctx) {
   r.Add({"DELETE", "/v1/session", Access::kAuthenticated, BodyKind::kNone, {}, [&ctx](const ApiCall& c) {
            if (!c.session_id.empty())
              (void)ctx.identity.With([&](auto& store) { return store->Logout(c.session_id); });
+           EndControlUiSocketsOfSession(ctx, c.session_id);
            JsonValue doc = JsonValue::Object();
            doc.Set("signed_out", JsonValue::Bool(true));
            ApiReply reply = ApiReply::Json(200, doc);
@@ -108,6 +110,7 @@ void AddSessionRoutes(Router& r, RouteContext& ctx) {
            auth::Wipe(*current);
            auth::Wipe(*fresh);
            if (!s) return LoginFailure(s.error());
+           EndControlUiSocketsOfUser(ctx, c.principal->user);
            JsonValue doc = JsonValue::Object();
            doc.Set("password_changed", JsonValue::Bool(true)).Set("signed_out", JsonValue::Bool(true));
            ApiReply reply = ApiReply::Json(200, doc);

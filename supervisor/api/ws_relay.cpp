@@ -1,5 +1,7 @@
 #include "supervisor/api/ws_relay.h"
 
+#include <algorithm>
+
 #include <Poco/Exception.h>
 #include <Poco/Timespan.h>
 #include <poll.h>
@@ -112,6 +114,8 @@ struct WebSocketRelays::Running {
   bool closed = false;  // guarded by WebSocketRelays::mu_: the descriptors below may be reused after this
   int client_fd = -1;
   int gateway_fd = -1;
+  std::vector<std::string> owners;  // CloseOwnedBy keys
+  bool revoked = false;              // guarded by mu_: ended by CloseOwnedBy
 };
 
 WebSocketRelays::WebSocketRelays(RelayOptions options) : options_(options) {}
@@ -150,7 +154,8 @@ void WebSocketRelays::ReapFinishedLocked() {
 }
 
 void WebSocketRelays::Start(std::shared_ptr<void> slot, Poco::Net::StreamSocket client,
-                            Poco::Net::StreamSocket gateway, std::function<void(const RelayEnd&)> on_end) {
+                            Poco::Net::StreamSocket gateway, std::function<void(const RelayEnd&)> on_end,
+                            std::vector<std::string> owners) {
   std::shared_ptr<void> unused;  // declared before the lock: a refused slot is given back after it is released
   std::lock_guard<std::mutex> lock(mu_);
   ReapFinishedLocked();
@@ -163,6 +168,7 @@ void WebSocketRelays::Start(std::shared_ptr<void> slot, Poco::Net::StreamSocket 
   auto running = std::make_unique<Running>();
   running->client_fd = Fd(client);
   running->gateway_fd = Fd(gateway);
+  running->owners = std::move(owners);
   Running* r = running.get();
   const RelayOptions options = options_;
   r->thread = std::thread([this, r, options, slot = std::move(slot), client, gateway, on_end = std::move(on_end)]() mutable {
@@ -171,6 +177,7 @@ void WebSocketRelays::Start(std::shared_ptr<void> slot, Poco::Net::StreamSocket 
       // Under the lock, so Shutdown never shuts down a descriptor number already given to someone else.
       std::lock_guard<std::mutex> relay_lock(mu_);
       if (shut_down_) end.reason = "shutdown";
+      else if (r->revoked) end.reason = "revoked";
       r->closed = true;
       try {
         client.close();
@@ -189,6 +196,19 @@ void WebSocketRelays::Start(std::shared_ptr<void> slot, Poco::Net::StreamSocket 
 WebSocketRelays::Stats WebSocketRelays::stats() const {
   std::lock_guard<std::mutex> lock(mu_);
   return Stats{active_, by_tenant_, refused_};
+}
+
+int WebSocketRelays::CloseOwnedBy(const std::string& key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  int n = 0;
+  for (auto& r : running_) {
+    if (r->closed || std::find(r->owners.begin(), r->owners.end(), key) == r->owners.end()) continue;
+    r->revoked = true;
+    ::shutdown(r->client_fd, SHUT_RDWR);  // at the kernel only, as Shutdown: the thread ends the pair
+    ::shutdown(r->gateway_fd, SHUT_RDWR);
+    ++n;
+  }
+  return n;
 }
 
 void WebSocketRelays::Shutdown() {

@@ -41,7 +41,7 @@ struct RelayOptions {
 struct RelayEnd {
   uint64_t to_gateway = 0;
   uint64_t to_client = 0;
-  std::string reason;  // "client closed", "gateway closed", "idle", "shutdown", "error: ..."
+  std::string reason;  // "client closed", "gateway closed", "idle", "shutdown", "revoked", "error: ..."
 };
 
 // Copies bytes between `client` and `gateway` until one side closes (the other is then shut for
@@ -66,8 +66,14 @@ class WebSocketRelays {
   // slot (Reserve refused), or a call after Shutdown, closes both sockets instead.
   // `on_end` (may be empty) is called on that thread with the figures, for the caller's audit and metrics,
   // after the slot was given back.
+  // `owners`: keys CloseOwnedBy may end it by (who opened it: "session:<id>", "token:<id>", "user:<name>").
   void Start(std::shared_ptr<void> slot, Poco::Net::StreamSocket client, Poco::Net::StreamSocket gateway,
-             std::function<void(const RelayEnd&)> on_end);
+             std::function<void(const RelayEnd&)> on_end, std::vector<std::string> owners = {});
+
+  // Ends every relay one of whose owners is `key` (a sign-out, a deleted user, a revoked token: what
+  // opened the socket no longer may), as Shutdown does one; their end reason is "revoked". Returns how
+  // many. Any thread.
+  int CloseOwnedBy(const std::string& key);
 
   struct Stats {
     int active = 0;

@@ -152,6 +152,22 @@ BOOST_AUTO_TEST_CASE(a_pair_silent_both_ways_is_closed_after_the_idle_timeout) {
   BOOST_TEST(ended.future.get().reason == "idle");
 }
 
+BOOST_AUTO_TEST_CASE(closing_by_owner_ends_only_the_relays_that_owner_opened) {
+  WebSocketRelays relays(RelayOptions{});
+  Pair mine_browser = Connect(), mine_gateway = Connect(), other_browser = Connect(), other_gateway = Connect();
+  Ended mine, other;
+  relays.Start(relays.Reserve("acme"), mine_browser.near, mine_gateway.near, mine.Callback(), {"user:alice", "session:s1"});
+  relays.Start(relays.Reserve("acme"), other_browser.near, other_gateway.near, other.Callback(), {"user:bob", "session:s2"});
+  BOOST_TEST(relays.CloseOwnedBy("session:s9") == 0);
+  BOOST_TEST(relays.CloseOwnedBy("session:s1") == 1);
+  BOOST_REQUIRE(mine.future.wait_for(5s) == std::future_status::ready);
+  BOOST_TEST(mine.future.get().reason == "revoked");
+  BOOST_TEST(Ends(mine_gateway.far));
+  other_browser.far.sendBytes("still", 5);  // bob's pair carries on
+  BOOST_TEST(Read(other_gateway.far, 5) == "still");
+  BOOST_TEST((other.future.wait_for(0s) == std::future_status::timeout));
+}
+
 BOOST_AUTO_TEST_CASE(shutdown_ends_every_relay_waits_for_its_thread_and_takes_no_more) {
   WebSocketRelays relays(RelayOptions{});
   Pair browser = Connect(), gateway = Connect();
