@@ -38,6 +38,9 @@ constexpr milliseconds kHead{10000};     // the gateway's answer head, for an as
 constexpr milliseconds kIdle{30000};     // between two reads of an asset
 constexpr size_t kMaxHead = 16384;       // the gateway's 101 head; OpenClaw's is ~200 bytes
 constexpr size_t kPiece = 16384;
+constexpr const char* kLoopbackClient =
+    "OpenClaw's Control UI cannot be used from the appliance itself or through a tunnel to its loopback: "
+    "open the console by the appliance's network address";
 
 Poco::Timespan Span(milliseconds ms) { return Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(ms.count()) * 1000); }
 
@@ -143,7 +146,13 @@ ApiReply OpenSocket(RouteContext& x, const ApiCall& c, const std::string& id, ui
   Result<std::string> answer_head = ReadAnswerHead(*gateway);
   if (!answer_head) return ApiReply::Fail(502, "agent_broken_answer", answer_head.error().message);
   Result<GatewayUpgradeAnswer> answer = CheckGatewayAnswer(*answer_head, *up);
-  if (!answer) return ApiReply::Fail(502, "agent_refused_socket", answer.error().message);
+  if (!answer) {
+    // OpenClaw refuses (403) a socket whose X-Forwarded-For is loopback: it cannot tell such a client from
+    // its proxy. Said plainly, as the page says it; anything else is the agent's fault.
+    if (IsLoopbackAddress(c.address))
+      return ApiReply::Fail(403, "control_ui_needs_network_client", kLoopbackClient);
+    return ApiReply::Fail(502, "agent_refused_socket", answer.error().message);
+  }
 
   ApiReply r;
   r.status = 101;
@@ -296,9 +305,7 @@ void AddControlUiRoutes(Router& r, RouteContext& ctx) {
            // OpenClaw refuses to attribute a loopback client behind a proxy, inside the UI's socket where the
            // browser cannot say why; the page itself says it instead.
            if (IsPage(c.params[1]) && IsLoopbackAddress(c.address))
-             return ApiReply::Fail(403, "control_ui_needs_network_client",
-                                   "OpenClaw's Control UI cannot be used from the appliance itself or through a tunnel to "
-                                   "its loopback: open the console by the appliance's network address");
+             return ApiReply::Fail(403, "control_ui_needs_network_client", kLoopbackClient);
            Result<uint16_t> port = GatewayPort(*x, id);
            if (!port) {
              if (port.error().code == ErrorCode::kUnavailable) return Unavailable("agent_not_ready", port.error().message);

@@ -155,8 +155,9 @@ int64_t EgressTunnels() {
 }
 
 // POST of a Telegram update to the front, as Telegram calls a webhook: HTTPS, the secret header, no bearer.
-CommandResult PostToFront(const std::string& secret, const std::string& update) {
-  return Sh("curl -sS -m 60 -o /dev/null -w '%{http_code}' --cacert " + Quote(W().sb.dir() + "/api.crt") +
+// The front's status for a webhook call; with `show_body`, its body first and the status on a line of its own.
+CommandResult PostToFront(const std::string& secret, const std::string& update, bool show_body = false) {
+  return Sh(std::string("curl -sS -m 60 ") + (show_body ? "-w '\\n%{http_code}'" : "-o /dev/null -w '%{http_code}'") + " --cacert " + Quote(W().sb.dir() + "/api.crt") +
             " -H 'Content-Type: application/json' -H " + Quote("X-Telegram-Bot-Api-Secret-Token: " + secret) +
             " --data-binary " + Quote(update) + " https://127.0.0.1:" + std::to_string(kApiPort) + "/v1/hooks/telegram/" + kTenant);
 }
@@ -247,7 +248,7 @@ BOOST_AUTO_TEST_CASE(in_webhook_mode_telegram_calls_the_front_and_the_update_rea
     ok = PostToFront(secret, update);
     ++redeliveries;
   }
-  BOOST_TEST(ok.out == "200", ok.out);
+  BOOST_TEST(ok.out == "200", ok.out << ": " << (ok.out == "200" ? "" : PostToFront(secret, update, true).out));
   BOOST_TEST_MESSAGE("webhook redeliveries (agent answered 5xx): " << redeliveries);
   BOOST_REQUIRE_MESSAGE(Eventually([&] { return SentToAnn() > before; }, 240s, 250ms), "no reply to the webhook's update");
   BOOST_TEST_MESSAGE("oc_telegram_webhook_to_reply_s "
