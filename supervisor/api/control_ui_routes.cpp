@@ -71,7 +71,9 @@ Result<uint16_t> GatewayPort(RouteContext& x, const std::string& id) {
 Result<Poco::Net::StreamSocket> Dial(RouteContext& x, const std::string& id, uint16_t port) {
   const std::string dir = x.ingress != nullptr ? x.ingress->options().gateway_socket_dir : std::string(kGatewaySocketDir);
   Result<Poco::Net::StreamSocket> s = ConnectGatewaySocket(GatewaySocketPath(dir, id, port), kConnect);
-  if (!s) return Error::Unavailable("the tenant's agent did not take the connection: " + s.error().message);
+  // The path is the appliance's business, not the caller's: the reason only (as GatewayCall says it).
+  if (!s) return Error::Unavailable(s.error().code == ErrorCode::kNotFound ? "the tenant's gateway socket is not up"
+                                                                           : "the tenant's gateway socket did not accept the call");
   return s;
 }
 
