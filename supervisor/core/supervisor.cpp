@@ -131,7 +131,11 @@ bool Supervisor::BridgeDropInsDiffer(const Tenant& t) {
 
 void Supervisor::RelistenGateway(const std::string& id) {
   auto st = units_.GetState(TenantNames::GatewaySocket(id));
-  if (!st || st->active_state != "active") return;  // not started: it reads the new drop-in when it is
+  if (!st) {
+    Log(LOG_ERR, id, "gateway socket: " + st.error().message);
+    return;
+  }
+  if (st->active_state != "active") return;  // not started: it reads the new drop-in when it is
   // The bridge first: it holds the old listeners, and systemd refuses to start a socket whose service
   // still runs. systemd orders the socket's stop after the bridge's (the socket is Before= its service).
   Status s = units_.Stop(TenantNames::GatewayBridge(id));

@@ -32,6 +32,7 @@ std::string UnitPath(const std::string& unit) {
 const char* TypeInterface(const std::string& unit) {
   if (unit.ends_with(".slice")) return "org.freedesktop.systemd1.Slice";
   if (unit.ends_with(".scope")) return "org.freedesktop.systemd1.Scope";
+  if (unit.ends_with(".socket")) return "org.freedesktop.systemd1.Socket";
   return "org.freedesktop.systemd1.Service";
 }
 

@@ -287,6 +287,32 @@ BOOST_AUTO_TEST_CASE(removing_a_workspace_full_of_plants_removes_only_the_worksp
                        "test -d /var/lib/clawhive/keys && test -x /bin/sh").status == 0);
 }
 
+// An upgrade from a version whose gateway socket listened on the host's 127.0.0.1:<port>: the supervisor's
+// next start moves it to the root-only unix socket, and the agent runs on, untouched.
+BOOST_AUTO_TEST_CASE(a_gateway_socket_an_older_version_left_on_tcp_moves_to_its_unix_socket_and_the_agent_runs_on) {
+  Tenants t;
+  const uint16_t port = PortOf("bd-b");
+  const std::string tcp = "tcp 127.0.0.1 " + std::to_string(port);
+  const std::string socket_unit = "clawhive-gw@bd\\x2db.socket";
+  const std::string pid = sb().Show("clawhive-agent@bd\\x2db.service", "MainPID");
+  BOOST_REQUIRE(pid != "0");
+  // What the older version wrote and left listening, with the supervisor stopped as an upgrade stops it.
+  BOOST_REQUIRE(sb().Exec("systemctl stop clawhive-supervisor").status == 0);
+  CommandResult old = sb().Exec("printf '[Socket]\\nListenStream=127.0.0.1:" + std::to_string(port) +
+                                "\\n' >'/etc/systemd/system/" + socket_unit + ".d/10-tenant.conf' && systemctl daemon-reload && "
+                                "systemctl stop 'clawhive-gw@bd\\x2db.service' && systemctl restart '" + socket_unit + "' 2>&1");
+  BOOST_REQUIRE_MESSAGE(old.status == 0, old.out);
+  BOOST_REQUIRE(ProbeFromHost(tcp) == "connected");
+  BOOST_REQUIRE(sb().Exec("systemctl start clawhive-supervisor").status == 0);
+  BOOST_TEST(Eventually([&] { return ProbeFromHost("unix " + GatewayPath("bd-b", port)) == "connected"; }, 30s, 250ms),
+             sb().Exec("journalctl --no-pager -o cat -u clawhive-supervisor -u '" + socket_unit +
+                       "' -u 'clawhive-gw@bd\\x2db.service' -u 'clawhive-agent@bd\\x2db.service' | tail -40; cat "
+                       "'/etc/systemd/system/" + socket_unit + ".d/10-tenant.conf'").out);
+  BOOST_TEST(ProbeFromHost(tcp) == "ECONNREFUSED");
+  BOOST_TEST(sb().Show("clawhive-agent@bd\\x2db.service", "MainPID") == pid);
+  BOOST_TEST(Eventually([] { return Healthy("bd-b"); }, 30s, 250ms));
+}
+
 BOOST_AUTO_TEST_CASE(the_supervisor_answered_throughout) {
   BOOST_TEST(api().Get("/v1/health").status == 200);
   BOOST_TEST(Get(Tenant("bd-a"), "phase").string() == "running");
